@@ -1,0 +1,5 @@
+"""``python -m release_tasks``."""
+
+from release_tasks.cli import main
+
+raise SystemExit(main())

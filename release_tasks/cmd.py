@@ -1,0 +1,131 @@
+"""The one way this tool runs another program.
+
+``run`` echoes ``+ command`` (secrets redacted), streams the program's output line by line
+to the log with an optional prefix, keeps its tail for error messages, and raises
+:class:`~release_tasks.errors.CommandError` on a non-zero exit. Every argv it starts is
+recorded in :data:`ARGV_LOG`, which is how tests prove no secret reaches a command line.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from release_tasks.errors import CommandError, ToolMissing
+from release_tasks.log import get_logger, redact
+
+log = get_logger("cmd")
+
+#: Every argv started by :func:`run`, in order (redaction is *not* applied here).
+ARGV_LOG: list[list[str]] = []
+
+_TAIL_LINES = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What a finished program left: its exit code and, when captured, its output."""
+
+    argv: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def which(program: str, install_hint: str, env: Mapping[str, str] | None = None) -> str:
+    """Absolute path of ``program`` or :class:`ToolMissing` saying how to install it."""
+    path = shutil.which(program, path=(env or os.environ).get("PATH"))
+    if path is None:
+        raise ToolMissing(f"`{program}` is not installed or not on PATH. {install_hint}")
+    return path
+
+
+def run(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    capture: bool = False,
+    check: bool = True,
+    prefix: str = "",
+    echo: bool = True,
+    input_text: str | None = None,
+    timeout: float | None = None,
+) -> Result:
+    """Run ``argv`` and return its :class:`Result`.
+
+    With ``capture`` the output is returned (stdout and stderr apart) and not streamed;
+    otherwise stdout and stderr are merged and streamed to the log, each line prefixed
+    with ``prefix``. ``env`` is the *whole* environment of the child (default: ours).
+    """
+    args = [os.fspath(a) for a in argv]
+    ARGV_LOG.append(list(args))
+    shown = redact(" ".join(args))
+    where = f" (in {cwd})" if cwd else ""
+    if echo:
+        log.info("%s+ %s%s", prefix, shown, where)
+    else:
+        log.debug("%s+ %s%s", prefix, shown, where)
+    child_env = dict(os.environ if env is None else env)
+    try:
+        if capture:
+            proc = subprocess.run(
+                args,
+                cwd=cwd,
+                env=child_env,
+                input=input_text,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+            result = Result(args, proc.returncode, proc.stdout, proc.stderr)
+            tail = "\n".join((proc.stderr or proc.stdout).splitlines()[-_TAIL_LINES:])
+        else:
+            result, tail = _stream(args, cwd, child_env, prefix, input_text, timeout)
+    except FileNotFoundError as exc:
+        raise ToolMissing(f"`{args[0]}` is not installed or not on PATH") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise CommandError([redact(a) for a in args], -1, f"timed out after {timeout} s") from exc
+    if check and result.returncode != 0:
+        raise CommandError([redact(a) for a in args], result.returncode, redact(tail))
+    return result
+
+
+def _stream(
+    args: list[str],
+    cwd: Path | None,
+    env: dict[str, str],
+    prefix: str,
+    input_text: str | None,
+    timeout: float | None,
+) -> tuple[Result, str]:
+    tail: collections.deque[str] = collections.deque(maxlen=_TAIL_LINES)
+    lines: list[str] = []
+    with subprocess.Popen(
+        args,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as proc:
+        if input_text is not None and proc.stdin is not None:
+            proc.stdin.write(input_text)
+            proc.stdin.close()
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.rstrip("\n")
+            lines.append(line)
+            tail.append(line)
+            log.info("%s%s", f"[{prefix.strip()}] " if prefix else "  | ", redact(line))
+        returncode = proc.wait(timeout=timeout)
+    output = "\n".join(lines)
+    return Result(args, returncode, output, ""), "\n".join(tail)

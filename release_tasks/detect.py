@@ -1,0 +1,151 @@
+"""``detect``: which components changed since the last release, and which files say so.
+
+The base is ``--from REF``, else the nearest release tag (``release-*``, then ``v*``) that is
+reachable from the analysed commit and not on it, else the empty tree (first release).
+
+At a commit made by ``release`` (it carries a release tag whose plan names its source
+commit) the analysed commit is that source commit: the release commit's own version edits
+are not changes, so CI running at the tag sees exactly the plan that was tagged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from release_tasks import git
+from release_tasks.config import Config
+from release_tasks.log import get_logger
+from release_tasks.tagplan import read_tag_plan
+
+log = get_logger("detect")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Changes:
+    """The outcome of change detection: the range compared and what changed in it."""
+
+    base_ref: str
+    base_commit: str
+    head_commit: str
+    release_tag: str | None
+    paths_changed: int
+    groups: Mapping[str, tuple[str, ...]]
+    bindings: Mapping[str, tuple[str, ...]]
+
+    @property
+    def core_changed(self) -> bool:
+        """Any core group changed: every core crate is released."""
+        return any(self.groups.values())
+
+    def group_changed(self, name: str) -> bool:
+        return bool(self.groups.get(name))
+
+    def binding_changed(self, name: str) -> bool:
+        return bool(self.bindings.get(name))
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Where detection looks: the commit analysed and, at a release commit, its tag."""
+
+    head_commit: str
+    release_tag: str | None
+
+
+def analysis_point(repo: git.Repo, config: Config, head: str = "HEAD") -> Analysis:
+    """The commit whose changes are analysed (see the module docstring)."""
+    head_commit = git.resolve(repo, head)
+    for tag in git.tags_at(repo, head_commit, config.release_tag_patterns):
+        plan = read_tag_plan(git.tag_message(repo, tag))
+        source = plan.get("source_commit") if plan else None
+        if isinstance(source, str) and source != head_commit:
+            log.info("HEAD is release %s; analysing its source commit %s", tag, source[:12])
+            return Analysis(git.resolve(repo, source), tag)
+    return Analysis(head_commit, None)
+
+
+def find_base(repo: git.Repo, config: Config, commit: str, from_ref: str | None) -> tuple[str, str]:
+    """``(base_ref, base_commit)`` for the analysed ``commit``."""
+    if from_ref:
+        return from_ref, git.resolve(repo, from_ref)
+    for pattern in config.release_tag_patterns:
+        tag = git.nearest_tag(repo, commit, pattern)
+        if tag:
+            return tag, git.resolve(repo, tag)
+    return git.EMPTY_TREE, git.EMPTY_TREE
+
+
+def detect(repo_path: Path, config: Config, from_ref: str | None = None) -> Changes:
+    """Compare the analysed commit with its base and sort the changed paths by component."""
+    repo = git.open_repo(repo_path)
+    git.ensure_not_shallow(repo)
+    point = analysis_point(repo, config)
+    base_ref, base_commit = find_base(repo, config, point.head_commit, from_ref)
+    shown = "the empty tree (first release)" if base_commit == git.EMPTY_TREE else base_ref
+    log.info("Comparing %s to %s", point.head_commit[:12], shown)
+    paths = git.changed_paths(repo, base_commit, point.head_commit)
+    groups = {g.name: g.paths.select(paths) for g in config.core.groups}
+    bindings = {b.name: b.paths.select(paths) for b in config.bindings}
+    return Changes(base_ref=base_ref, base_commit=base_commit, head_commit=point.head_commit,
+                   release_tag=point.release_tag, paths_changed=len(paths),
+                   groups=groups, bindings=bindings)
+
+
+def env_lines(changes: Changes, config: Config) -> list[str]:
+    """The design document's ``KEY=VALUE`` lines, in its order."""
+    def flag(value: bool) -> str:
+        return "true" if value else "false"
+
+    lines = [f"CHANGES_BASE_REF={changes.base_ref}"]
+    lines += [f"{g.env_key}_CHANGED={flag(changes.group_changed(g.name))}"
+              for g in config.core.groups]
+    lines.append(f"CORE_CHANGED={flag(changes.core_changed)}")
+    lines += [f"{b.env_key}_CHANGED={flag(changes.binding_changed(b.name))}"
+              for b in config.bindings]
+    return lines
+
+
+def to_json(changes: Changes, config: Config) -> str:
+    """The env keys plus, per component, the files that triggered it."""
+    data: dict[str, object] = {}
+    for line in env_lines(changes, config):
+        key, _, value = line.partition("=")
+        data[key] = value if key == "CHANGES_BASE_REF" else value == "true"
+    data["base_commit"] = changes.base_commit
+    data["head_commit"] = changes.head_commit
+    data["release_tag"] = changes.release_tag
+    data["paths_changed"] = changes.paths_changed
+    data["files"] = {
+        "core": {g.name: list(changes.groups[g.name]) for g in config.core.groups},
+        "bindings": {b.name: list(changes.bindings[b.name]) for b in config.bindings},
+    }
+    return json.dumps(data, indent=2)
+
+
+def to_text(changes: Changes, config: Config) -> str:
+    """A human summary that says why each component is in."""
+    first = changes.base_commit == git.EMPTY_TREE
+    head = changes.head_commit[:12]
+    lines = [f"Changes in {head} since "
+             + ("the beginning of history (first release)" if first else changes.base_ref)
+             + f": {changes.paths_changed} path(s)"]
+
+    def describe(label: str, files: tuple[str, ...], consequence: str) -> None:
+        if files:
+            sample = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+            lines.append(f"  {label}: changed ({len(files)} file(s): {sample}) -> {consequence}")
+        else:
+            lines.append(f"  {label}: unchanged")
+
+    for group in config.core.groups:
+        targets = ", ".join(group.propagates_to)
+        consequence = "release every core crate" + (
+            f" and rebuild {targets} at .0" if group.propagates_to else "")
+        describe(group.label, changes.groups[group.name], consequence)
+    for binding in config.bindings:
+        describe(f"{binding.label} binding", changes.bindings[binding.name],
+                 "release the binding")
+    return "\n".join(lines)

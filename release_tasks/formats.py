@@ -1,0 +1,39 @@
+"""Read and write one version field of one file, by the file's format.
+
+The editing itself lives in :mod:`release_tasks.edit` (format-preserving, pure text in,
+text out); this module maps a :class:`~release_tasks.config.VersionFile` to its editor.
+"""
+
+from __future__ import annotations
+
+from release_tasks import edit
+from release_tasks.config import VersionFile
+from release_tasks.version import clean_version_text
+
+
+def read(spec: VersionFile, text: str) -> str | None:
+    """The version that ``spec``'s field holds in ``text`` (``None`` when not set there)."""
+    if spec.format == "version":
+        return clean_version_text(text) or None
+    if spec.format == "cargo":
+        return edit.cargo_package_version(text, source=spec.path)
+    if spec.format == "ruby":
+        assert spec.key is not None
+        return edit.ruby_constant(text, spec.key, source=spec.path)
+    if spec.format == "pyproject":
+        return edit.pyproject_version(text, source=spec.path)
+    return edit.json_version(text, source=spec.path)
+
+
+def write(spec: VersionFile, text: str, value: str) -> str:
+    """``text`` with ``spec``'s field set to ``value``; every other byte kept."""
+    if spec.format == "version":
+        return edit.version_file_text(text, value, source=spec.path)
+    if spec.format == "cargo":
+        return edit.set_cargo_package_version(text, value, source=spec.path)
+    if spec.format == "ruby":
+        assert spec.key is not None
+        return edit.set_ruby_constant(text, spec.key, value, source=spec.path)
+    if spec.format == "pyproject":
+        return edit.set_pyproject_version(text, value, source=spec.path)
+    return edit.set_json_version(text, value, source=spec.path)

@@ -1,0 +1,186 @@
+"""Git queries and the few git writes a release makes, through :mod:`release_tasks.cmd`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from release_tasks import cmd
+from release_tasks.errors import CommandError, GitError, TagError
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+@dataclass(frozen=True)
+class Repo:
+    """A git work tree; every method runs ``git -C root ...``."""
+
+    root: Path
+
+    def git(self, *args: str, check: bool = True, input_text: str | None = None) -> cmd.Result:
+        return cmd.run(["git", "-C", str(self.root), *args], capture=True, check=check,
+                       echo=False, input_text=input_text)
+
+    def out(self, *args: str) -> str:
+        """stdout of a git command that must succeed, stripped."""
+        try:
+            return self.git(*args).stdout.strip()
+        except CommandError as exc:
+            raise GitError(f"git {' '.join(args)} failed in {self.root}: {exc.tail.strip()}") from exc
+
+
+def open_repo(path: Path) -> Repo:
+    """The repository containing ``path``; a clear error when there is none or it is empty."""
+    if not path.exists():
+        raise GitError(f"{path} does not exist")
+    result = cmd.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"],
+                     capture=True, check=False, echo=False)
+    if result.returncode != 0:
+        raise GitError(f"{path} is not inside a git repository")
+    repo = Repo(Path(result.stdout.strip()))
+    if repo.git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).returncode:
+        raise GitError(f"{repo.root} has no commits yet: commit something before releasing")
+    return repo
+
+
+def ensure_not_shallow(repo: Repo) -> None:
+    """Refuse a shallow clone: its missing history and tags would make detection wrong."""
+    if repo.out("rev-parse", "--is-shallow-repository") == "true":
+        raise GitError(
+            f"{repo.root} is a shallow clone: history and tags are missing, so change detection "
+            "would be wrong. In GitHub Actions use `actions/checkout` with `fetch-depth: 0`; "
+            "locally run `git fetch --unshallow --tags`."
+        )
+
+
+def resolve(repo: Repo, ref: str) -> str:
+    """The commit id ``ref`` names; an unknown ref is a :class:`GitError`."""
+    result = repo.git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+    if result.returncode != 0 or not result.stdout.strip():
+        raise GitError(f"unknown git ref {ref!r} in {repo.root}")
+    return result.stdout.strip()
+
+
+def tags_at(repo: Repo, commit: str, patterns: Sequence[str]) -> list[str]:
+    """Tags matching any of ``patterns`` that point at ``commit`` (sorted by name)."""
+    out = repo.out("tag", "--points-at", commit, "--list", *patterns)
+    return sorted(t for t in out.splitlines() if t)
+
+
+def nearest_tag(repo: Repo, commit: str, pattern: str) -> str | None:
+    """The nearest tag matching ``pattern`` reachable from ``commit``, not on ``commit`` itself.
+
+    ``git describe`` picks the tag with the fewest commits in between (ties: newest); tags on
+    ``commit`` are excluded so that CI running at a release tag compares with the previous one.
+    """
+    exclude = [arg for tag in tags_at(repo, commit, [pattern]) for arg in ("--exclude", tag)]
+    result = repo.git("describe", "--tags", "--abbrev=0", "--match", pattern, *exclude, commit,
+                      check=False)
+    return (result.stdout.strip() or None) if result.returncode == 0 else None
+
+
+def any_tag_reachable(repo: Repo, commit: str, patterns: Sequence[str]) -> bool:
+    """True when any tag matching ``patterns`` is reachable from ``commit``."""
+    refs = [f"refs/tags/{p}" for p in patterns]
+    return bool(repo.out("for-each-ref", "--merged", commit, "--count=1", *refs))
+
+
+def changed_paths(repo: Repo, base: str, head: str) -> list[str]:
+    """Every path added, modified, deleted or renamed between ``base`` and ``head``.
+
+    A rename counts both its old and its new path. Read with ``-z`` so that no file name
+    (spaces, quotes, non-ASCII) is mangled.
+    """
+    out = repo.git("diff", "--name-status", "-z", "-M", "--no-ext-diff", base, head).stdout
+    fields = out.split("\0")
+    paths: list[str] = []
+    i = 0
+    while i < len(fields) and fields[i]:
+        status = fields[i]
+        if status[:1] in ("R", "C"):
+            paths.extend(fields[i + 1:i + 3])
+            i += 3
+        else:
+            paths.append(fields[i + 1])
+            i += 2
+    return paths
+
+
+def read_file(repo: Repo, commit: str | None, path: str) -> str | None:
+    """Text of ``path`` at ``commit`` (the work tree when ``None``); ``None`` if absent."""
+    if commit is None:
+        file = repo.root / path
+        return file.read_text(encoding="utf-8") if file.is_file() else None
+    result = cmd.run(["git", "-C", str(repo.root), "cat-file", "blob", f"{commit}:{path}"],
+                     capture=True, check=False, echo=False)
+    return result.stdout if result.returncode == 0 else None
+
+
+def tag_message(repo: Repo, tag: str) -> str:
+    """The message of an annotated tag ('' for a lightweight tag)."""
+    if repo.out("cat-file", "-t", f"refs/tags/{tag}") != "tag":
+        return ""
+    return repo.out("for-each-ref", f"refs/tags/{tag}", "--format=%(contents)")
+
+
+def tag_commit(repo: Repo, tag: str) -> str | None:
+    """The commit a tag points at, or ``None`` if the tag does not exist."""
+    result = repo.git("rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}",
+                      check=False)
+    return (result.stdout.strip() or None) if result.returncode == 0 else None
+
+
+def create_tag(repo: Repo, tag: str, commit: str, message: str) -> bool:
+    """Create annotated ``tag`` on ``commit``; idempotent.
+
+    Returns True when the tag was created, False when it already pointed at ``commit``.
+    A tag on another commit is a :class:`TagError`: a published version is never re-tagged.
+    """
+    existing = tag_commit(repo, tag)
+    if existing == commit:
+        return False
+    if existing is not None:
+        raise TagError(f"tag {tag} already exists on {existing[:12]}, not on {commit[:12]}; "
+                       "refusing to move a release tag")
+    result = repo.git("tag", "-a", tag, commit, "-F", "-", input_text=message, check=False)
+    if result.returncode != 0:
+        raise TagError(f"could not create tag {tag}: {result.stderr.strip()}")
+    return True
+
+
+def dirty_files(repo: Repo) -> list[str]:
+    """Tracked files that are modified or staged (untracked files are not listed)."""
+    out = repo.out("status", "--porcelain", "-z", "--untracked-files=no")
+    return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
+
+
+def current_branch(repo: Repo) -> str | None:
+    """The checked-out branch, or ``None`` on a detached HEAD."""
+    result = repo.git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    return (result.stdout.strip() or None) if result.returncode == 0 else None
+
+
+def commit_all(repo: Repo, paths: Iterable[str], message: str) -> str:
+    """Commit ``paths`` with ``message``; return the new commit id."""
+    paths = list(paths)
+    repo.out("add", "--", *paths)
+    result = repo.git("commit", "--quiet", "-F", "-", "--", *paths, input_text=message,
+                      check=False)
+    if result.returncode != 0:
+        raise GitError(f"git commit failed: {(result.stderr or result.stdout).strip()}")
+    return resolve(repo, "HEAD")
+
+
+def is_ancestor(repo: Repo, ancestor: str, commit: str) -> bool:
+    """True when ``ancestor`` is reachable from ``commit``."""
+    return repo.git("merge-base", "--is-ancestor", ancestor, commit, check=False).returncode == 0
+
+
+def push(repo: Repo, remote: str, refs: Sequence[str]) -> None:
+    """Push ``refs`` to ``remote`` (output streamed)."""
+    try:
+        cmd.run(["git", "-C", str(repo.root), "push", remote, *refs])
+    except CommandError as exc:
+        raise TagError(f"git push {remote} {' '.join(refs)} failed: {exc.tail.strip()}") from exc
+

@@ -1,0 +1,175 @@
+"""The frozen release plan: what is released, at which versions, and why.
+
+Printing a plan is the dry-run; applying it (``release``) writes files, commits and tags.
+The plan round-trips through JSON, which is how it travels inside the release tag.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from release_tasks.version import BindingVersion, CoreVersion, Registry
+
+
+@dataclass(frozen=True, kw_only=True)
+class CorePlan:
+    """The core crates: one version for all of them."""
+
+    current: CoreVersion
+    next: CoreVersion
+    changed: bool
+    reasons: tuple[str, ...]
+    crates: tuple[str, ...]
+    registry: Registry
+    tag: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BindingPlan:
+    """One binding: its next version (``None`` when unchanged) and why."""
+
+    name: str
+    env_key: str
+    registry: Registry
+    package: str
+    current: str | None
+    next: BindingVersion | None
+    rendering: str | None
+    reasons: tuple[str, ...]
+    files: tuple[str, ...]
+    tag: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.next is not None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleasePlan:
+    """Everything one release does, decided before anything is written."""
+
+    base_ref: str
+    base_commit: str
+    source_commit: str
+    first_release: bool
+    core: CorePlan
+    bindings: tuple[BindingPlan, ...]
+
+    @property
+    def anything(self) -> bool:
+        """True when at least one component is released."""
+        return self.core.changed or any(b.changed for b in self.bindings)
+
+    def binding(self, name: str) -> BindingPlan:
+        return next(b for b in self.bindings if b.name == name)
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The component tags the publishes will create."""
+        core = (self.core.tag,) if self.core.tag else ()
+        return core + tuple(b.tag for b in self.bindings if b.tag)
+
+    def env_lines(self) -> list[str]:
+        """``KEY=VALUE`` lines for ``$GITHUB_OUTPUT``."""
+        lines = [f"CURRENT_CORE_VERSION={self.core.current}",
+                 f"NEXT_CORE_VERSION={self.core.next}"]
+        for b in self.bindings:
+            lines.append(f"NEXT_{b.env_key}_VERSION={b.next if b.next else 'unchanged'}")
+            if b.next and b.rendering != str(b.next):
+                registry = b.registry.upper().replace("-", "_")
+                lines.append(f"NEXT_{b.env_key}_{registry}_VERSION={b.rendering}")
+        return lines
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "base_ref": self.base_ref,
+            "base_commit": self.base_commit,
+            "source_commit": self.source_commit,
+            "first_release": self.first_release,
+            "core": {
+                "current": str(self.core.current),
+                "next": str(self.core.next),
+                "changed": self.core.changed,
+                "reasons": list(self.core.reasons),
+                "crates": list(self.core.crates),
+                "registry": self.core.registry,
+                "tag": self.core.tag,
+            },
+            "bindings": [
+                {
+                    "name": b.name,
+                    "env_key": b.env_key,
+                    "registry": b.registry,
+                    "package": b.package,
+                    "current": b.current,
+                    "next": str(b.next) if b.next else None,
+                    "rendering": b.rendering,
+                    "reasons": list(b.reasons),
+                    "files": list(b.files),
+                    "tag": b.tag,
+                }
+                for b in self.bindings
+            ],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReleasePlan:
+        core = data["core"]
+        return cls(
+            base_ref=data["base_ref"],
+            base_commit=data["base_commit"],
+            source_commit=data["source_commit"],
+            first_release=data["first_release"],
+            core=CorePlan(
+                current=CoreVersion.parse(core["current"]),
+                next=CoreVersion.parse(core["next"]),
+                changed=core["changed"],
+                reasons=tuple(core["reasons"]),
+                crates=tuple(core["crates"]),
+                registry=core["registry"],
+                tag=core["tag"],
+            ),
+            bindings=tuple(
+                BindingPlan(
+                    name=b["name"],
+                    env_key=b["env_key"],
+                    registry=b["registry"],
+                    package=b["package"],
+                    current=b["current"],
+                    next=BindingVersion.parse(b["next"]) if b["next"] else None,
+                    rendering=b["rendering"],
+                    reasons=tuple(b["reasons"]),
+                    files=tuple(b["files"]),
+                    tag=b["tag"],
+                )
+                for b in data["bindings"]
+            ),
+        )
+
+    def text(self) -> str:
+        """A human summary of the versions and why each component is in."""
+        first = " (first release)" if self.first_release else ""
+        lines = [f"Release plan{first}, comparing {self.source_commit[:12]} with "
+                 f"{'the beginning of history' if self.base_ref.startswith('4b825dc') else self.base_ref}"]
+        core = self.core
+        if core.changed:
+            lines.append(f"  core {core.current} -> {core.next}  ({'; '.join(core.reasons)})")
+        else:
+            lines.append(f"  core {core.current} (unchanged)")
+        for b in self.bindings:
+            if b.next is None:
+                lines.append(f"  {b.name:<12} {b.package} {b.current or '-'} (unchanged)")
+                continue
+            shown = str(b.next)
+            if b.rendering != shown:
+                shown += f" (on {b.registry}: {b.rendering})"
+            lines.append(f"  {b.name:<12} {b.package} {b.current or '-'} -> {shown}"
+                         f"  ({'; '.join(b.reasons)})")
+        if not self.anything:
+            lines.append("  Nothing to release.")
+        return "\n".join(lines)
