@@ -107,9 +107,10 @@ class RegistryUnavailable(ReleaseError):
 
 
 class RegistryError(ReleaseError):
-    """A registry answered, but with something that cannot be used (malformed document)."""
+    """A registry answered, but with something that cannot be used (malformed document,
+    refused credentials): a setup problem, not a reason to retry later."""
 
-    exit_code = 10
+    exit_code = 15
 
 
 class CredentialsMissing(ReleaseError):

@@ -1,0 +1,162 @@
+"""crates.io, or an alternative cargo registry read through its sparse index.
+
+crates.io is asked through its web API, which is authoritative the moment a publish
+returns. An alternative registry (``RELEASE_TASKS_CARGO_REGISTRY``) is read the way cargo
+reads it: ``config.json`` and the newline-delimited JSON index file of the crate.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Final
+from urllib.parse import quote
+
+import httpx
+
+from release_tasks.errors import RegistryError, UsageError
+from release_tasks.registries import http
+from release_tasks.registries.endpoints import Endpoints
+
+REGISTRY: Final = "crates-io"
+# What crates.io accepts as a crate name; anything else cannot be in any cargo index.
+_CRATE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+# crates.io hands out every version when no per_page is given, and a ``next_page`` query
+# otherwise; the bound stops a registry that keeps answering "next" from looping forever.
+_MAX_PAGES = 100
+
+
+def versions(
+    client: httpx.Client, endpoints: Endpoints, name: str, *, sleep: http.Sleep = time.sleep
+) -> list[str]:
+    """Every version of crate ``name`` (yanked ones too); ``[]`` if the crate is absent."""
+    _check_name(name)
+    if endpoints.cargo_index is not None:
+        return _index_versions(client, endpoints.cargo_index, name, sleep)
+    url: str | None = f"{endpoints.crates_api}/api/v1/crates/{name}/versions"
+    found: list[str] = []
+    for _ in range(_MAX_PAGES):
+        if url is None:
+            return found
+        response = http.get(client, REGISTRY, url, sleep=sleep)
+        if response is None:
+            return found
+        document = http.json_body(response, REGISTRY)
+        found.extend(_version_numbers(document, url))
+        url = _next_page(document, url)
+    raise RegistryError(f"crates.io: more than {_MAX_PAGES} pages of versions for {name}")
+
+
+def exists(
+    client: httpx.Client,
+    endpoints: Endpoints,
+    name: str,
+    version: str,
+    *,
+    sleep: http.Sleep = time.sleep,
+) -> bool:
+    """Whether crate ``name`` has ``version`` (yanked counts: a version is never reusable)."""
+    _check_name(name)
+    if endpoints.cargo_index is not None:
+        wanted = _without_build_metadata(version)
+        listed = _index_versions(client, endpoints.cargo_index, name, sleep)
+        return any(_without_build_metadata(v) == wanted for v in listed)
+    url = f"{endpoints.crates_api}/api/v1/crates/{name}/{quote(version, safe='')}"
+    response = http.get(client, REGISTRY, url, sleep=sleep)
+    if response is None:
+        return False
+    document = http.json_body(response, REGISTRY)
+    if not isinstance(document, dict) or not isinstance(document.get("version"), dict):
+        raise http.malformed(REGISTRY, url, 'expected an object with a "version" object')
+    return True
+
+
+def index_path(name: str) -> str:
+    """Where cargo's index keeps crate ``name``: ``1/a``, ``2/ab``, ``3/a/abc``, ``se/rd/serde``."""
+    lowered = name.lower()
+    if len(lowered) <= 2:
+        return f"{len(lowered)}/{lowered}"
+    if len(lowered) == 3:
+        return f"3/{lowered[0]}/{lowered}"
+    return f"{lowered[0:2]}/{lowered[2:4]}/{lowered}"
+
+
+def index_config(
+    client: httpx.Client, index: str, *, sleep: http.Sleep = time.sleep
+) -> dict[str, str]:
+    """The sparse index's ``config.json`` (``dl``, ``api``, ...).
+
+    Read before any index file: if the index URL is wrong, every crate would otherwise look
+    absent, and a missing ``config.json`` tells that apart from a crate not yet published.
+    """
+    url = f"{index}config.json"
+    response = http.get(client, REGISTRY, url, sleep=sleep)
+    if response is None:
+        raise RegistryError(
+            f"{http.shown_url(url)} does not exist, so this is not a cargo sparse index; "
+            "check the registry's CARGO_REGISTRIES_<NAME>_INDEX value"
+        )
+    document = http.json_body(response, REGISTRY)
+    if not isinstance(document, dict) or not isinstance(document.get("dl"), str):
+        raise http.malformed(REGISTRY, url, 'expected an object with a "dl" string')
+    api = document.get("api")
+    if api is not None and not isinstance(api, str):
+        raise http.malformed(REGISTRY, url, '"api" must be a string')
+    return {key: value for key, value in document.items() if isinstance(value, str)}
+
+
+def parse_index_file(text: str, url: str) -> list[str]:
+    """The ``vers`` of every line of an index file; yanked entries are kept."""
+    found: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError as exc:
+            raise http.malformed(REGISTRY, url, f"line {number} is not JSON ({exc})") from exc
+        if not isinstance(entry, dict) or not isinstance(entry.get("vers"), str):
+            raise http.malformed(REGISTRY, url, f'line {number} has no "vers" string')
+        found.append(entry["vers"])
+    return found
+
+
+def _index_versions(client: httpx.Client, index: str, name: str, sleep: http.Sleep) -> list[str]:
+    index_config(client, index, sleep=sleep)
+    url = f"{index}{index_path(name)}"
+    response = http.get(client, REGISTRY, url, sleep=sleep)
+    if response is None:
+        return []
+    return parse_index_file(response.text, url)
+
+
+def _version_numbers(document: object, url: str) -> list[str]:
+    versions = document.get("versions") if isinstance(document, dict) else None
+    if not isinstance(versions, list):
+        raise http.malformed(REGISTRY, url, 'expected an object with a "versions" list')
+    numbers = [entry.get("num") if isinstance(entry, dict) else None for entry in versions]
+    if not all(isinstance(num, str) for num in numbers):
+        raise http.malformed(REGISTRY, url, 'a "versions" entry has no "num" string')
+    return [str(num) for num in numbers]
+
+
+def _next_page(document: object, url: str) -> str | None:
+    meta = document.get("meta") if isinstance(document, dict) else None
+    next_page = meta.get("next_page") if isinstance(meta, dict) else None
+    if not next_page:
+        return None
+    if not isinstance(next_page, str):
+        raise http.malformed(REGISTRY, url, '"meta.next_page" must be a string')
+    # crates.io gives only the query string ("?per_page=..&seek=..") of the next page.
+    return str(httpx.URL(url).join(next_page))
+
+
+def _without_build_metadata(version: str) -> str:
+    # Registries refuse 1.0.0+b once 1.0.0+a is published: build metadata is not a new version.
+    return version.partition("+")[0]
+
+
+def _check_name(name: str) -> None:
+    if not _CRATE_NAME.match(name):
+        raise UsageError(f"{name!r} is not a valid crate name (letters, digits, - and _)")
