@@ -1,0 +1,119 @@
+"""``Cargo.toml``: exact pins (``version = "=X.Y.Z"``) on the workspace's own crates.
+
+``cargo publish`` needs a version on every path dependency, and an exact one keeps the
+published crates in lock-step. Every dependency table counts: ``[workspace.dependencies]``,
+``[dependencies]``, ``[build-dependencies]``, ``[dev-dependencies]`` and their
+``[target.'cfg(..)'.*]`` variants, written inline, long-hand (``[dependencies.x]``) or with
+dotted keys, and renamed ones (``x = { package = "tasker-shared", ... }``).
+
+* ``workspace = true`` entries are left alone: ``[workspace.dependencies]`` carries the pin.
+* A path dependency without a version gets one, except a dev-dependency: cargo drops
+  version-less path dev-dependencies when publishing, which is what test helpers want.
+* A dev-dependency that has a version is pinned like the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, MutableMapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from release_tasks.edit._common import DocPath, check_semver, fail
+from release_tasks.edit._toml import TomlEdit, dotted, is_table
+
+Kind = Literal["workspace", "normal", "build", "dev"]
+
+# Cargo still accepts the underscore spellings of the old manifests.
+_TABLES: dict[str, Kind] = {
+    "dependencies": "normal",
+    "build-dependencies": "build",
+    "build_dependencies": "build",
+    "dev-dependencies": "dev",
+    "dev_dependencies": "dev",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Pin:
+    """One dependency on a workspace crate, for the drift check."""
+
+    table: str  # the dependency table, e.g. ``target.'cfg(unix)'.dependencies``
+    key: str  # the dependency's key in that table (its local name when renamed)
+    crate: str  # the package it depends on
+    version: str | None  # the requirement as written, e.g. ``=0.1.8``; None: would be added
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    pin: Pin
+    table: MutableMapping[str, Any]  # the container holding the version (dependency or table)
+    key: str  # the version's key in ``table``
+    mode: Literal["string", "version", "add"]
+    path: DocPath  # where the version sits in the parsed document
+
+
+def cargo_pins(text: str, crates: Collection[str], *, source: str | None = None) -> list[Pin]:
+    """Every dependency on one of ``crates`` that carries, or should carry, a version."""
+    return [entry.pin for entry in _entries(TomlEdit(text, source), crates)]
+
+
+def set_cargo_pins(
+    text: str,
+    crates: Collection[str],
+    version: str,
+    *,
+    add_missing: bool = True,
+    source: str | None = None,
+) -> str:
+    """Pin every dependency on one of ``crates`` to ``=version`` (``version`` is ``X.Y.Z``)."""
+    requirement = "=" + check_semver(version, source)
+    edit = TomlEdit(text, source)
+    for entry in list(_entries(edit, crates)):
+        if entry.mode == "add":
+            if add_missing:
+                edit.add_after_path(entry.table, requirement, entry.path)
+        else:
+            edit.replace(entry.table, entry.key, requirement, entry.path)
+    return edit.result()
+
+
+def _dependency_tables(
+    doc: MutableMapping[str, Any],
+) -> Iterator[tuple[tuple[str, ...], MutableMapping[str, Any], Kind]]:
+    workspace = doc.get("workspace")
+    if is_table(workspace) and is_table(deps := workspace.get("dependencies")):
+        yield ("workspace", "dependencies"), deps, "workspace"
+    for name, kind in _TABLES.items():
+        if is_table(deps := doc.get(name)):
+            yield (name,), deps, kind
+    target = doc.get("target")
+    if is_table(target):
+        for platform, tables in target.items():
+            for name, kind in _TABLES.items():
+                if is_table(tables) and is_table(deps := tables.get(name)):
+                    yield ("target", platform, name), deps, kind
+
+
+def _entries(edit: TomlEdit, crates: Collection[str]) -> Iterator[_Entry]:
+    if isinstance(crates, str):  # A lone name would be taken letter by letter.
+        raise TypeError("crates must be a collection of crate names, not a string")
+    wanted = set(crates)
+    for keys, deps, kind in _dependency_tables(edit.doc):
+        table = dotted(keys)
+        for key, value in deps.items():
+            if isinstance(value, str):
+                if key in wanted:
+                    pin = Pin(table, key, key, str(value))
+                    yield _Entry(pin, deps, key, "string", (*keys, key))
+                continue
+            if not is_table(value):
+                raise fail(edit.source, f"[{table}] {key} must be a string or a table")
+            crate = value.get("package", key)
+            if crate not in wanted or value.get("workspace") is True:
+                continue
+            path = (*keys, key, "version")
+            if "version" in value:
+                pin = Pin(table, key, str(crate), str(value["version"]))
+                yield _Entry(pin, value, "version", "version", path)
+            elif "path" in value and kind != "dev":
+                yield _Entry(Pin(table, key, str(crate), None), value, "version", "add", path)
