@@ -81,6 +81,11 @@ def load(root: Path, workspace_dir: str = ".") -> Workspace:
     if "package" in top:
         dirs.append(str(base))
     for pattern in ws.get("members", []):
+        literal = base / pattern
+        if not any(c in pattern for c in "*?[") and not (root / literal / "Cargo.toml").is_file():
+            # Cargo refuses a listed member without a manifest; so do we, naming the file.
+            raise UpdateError(f"{literal}/Cargo.toml: file not found (a member of the "
+                              f"workspace in {root_rel})")
         matches = sorted(p for p in (root / base).glob(pattern) if (p / "Cargo.toml").is_file())
         for match in matches:
             rel = match.relative_to(root).as_posix()

@@ -1,0 +1,240 @@
+"""``python -m release_tasks <stage> ...``: the one entry point behind every nox session.
+
+Each stage parses its own options here and calls one function of its module. Errors of the
+:class:`~release_tasks.errors.ReleaseError` tree are caught in :func:`main` only, printed
+without a traceback, and turned into the error's exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from release_tasks import config as config_mod
+from release_tasks import log
+from release_tasks.errors import ReleaseError, UsageError
+
+Handler = Callable[[argparse.Namespace, Mapping[str, str]], int]
+AddArguments = Callable[[argparse.ArgumentParser], None]
+_STAGES: dict[str, tuple[str, AddArguments, Handler]] = {}
+# Stages whose options depend on the config (one --<binding> option per binding).
+_TAKES_EXTRAS = {"update"}
+
+
+def stage(name: str, help_text: str, add: AddArguments) -> Callable[[Handler], Handler]:
+    """Register the decorated function as stage ``name``; ``add`` declares its options."""
+    def decorator(fn: Handler) -> Handler:
+        _STAGES[name] = (help_text, add, fn)
+        return fn
+    return decorator
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises :class:`UsageError` instead of exiting, so main owns exit codes."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _default_format() -> str:
+    return "text" if sys.stdout.isatty() else "env"
+
+
+def add_repo(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", type=Path, default=Path.cwd(),
+                        help="root of the managed repository (default: current directory)")
+
+
+def add_format(parser: argparse.ArgumentParser, choices: Sequence[str] = ("env", "json", "text"),
+               default: str | None = None) -> None:
+    parser.add_argument("--format", choices=choices, default=default,
+                        help="output on stdout (default: text on a terminal, else "
+                             f"{choices[0]})")
+
+
+def resolve_format(args: argparse.Namespace, fallback: str | None = None) -> str:
+    if args.format:
+        return str(args.format)
+    return "text" if sys.stdout.isatty() else (fallback or _default_format())
+
+
+def load_config(args: argparse.Namespace) -> config_mod.Config:
+    repo: Path = args.repo
+    if not repo.is_dir():
+        raise UsageError(f"--repo {repo}: not a directory")
+    return config_mod.load(repo)
+
+
+def emit(text: str) -> None:
+    """Write requested data to stdout (and only data goes there)."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+# --- detect -------------------------------------------------------------------------------
+
+def _add_detect(p: argparse.ArgumentParser) -> None:
+    add_repo(p)
+    p.add_argument("--from", dest="from_ref", metavar="REF",
+                   help="compare with REF instead of the last release tag")
+    add_format(p)
+
+
+@stage("detect", "what changed since the last release, per component", _add_detect)
+def _run_detect(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from release_tasks import detect
+
+    config = load_config(args)
+    changes = detect.detect(args.repo, config, args.from_ref)
+    fmt = resolve_format(args)
+    if fmt == "env":
+        emit("\n".join(detect.env_lines(changes, config)))
+    elif fmt == "json":
+        emit(detect.to_json(changes, config))
+    else:
+        emit(detect.to_text(changes, config))
+    return 0
+
+
+# --- versions -----------------------------------------------------------------------------
+
+def _add_versions(p: argparse.ArgumentParser) -> None:
+    add_repo(p)
+    p.add_argument("--from", dest="from_ref", metavar="REF",
+                   help="compare with REF instead of the last release tag")
+    p.add_argument("--check", action="store_true",
+                   help="verify that every version file agrees, and exit")
+    add_format(p)
+
+
+@stage("versions", "next version of every component (or --check for version drift)", _add_versions)
+def _run_versions(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from release_tasks import versions
+
+    config = load_config(args)
+    if args.check:
+        from release_tasks import consistency
+
+        consistency.check(args.repo, config)
+        return 0
+    plan = versions.compute_plan(args.repo, config, args.from_ref)
+    fmt = resolve_format(args)
+    if fmt == "env":
+        emit("\n".join(plan.env_lines()))
+    elif fmt == "json":
+        emit(plan.to_json())
+    else:
+        emit(plan.text())
+    return 0
+
+
+# --- update -------------------------------------------------------------------------------
+
+def _add_update(p: argparse.ArgumentParser) -> None:
+    add_repo(p)
+    p.add_argument("--core", required=True, metavar="X.Y.Z", help="the core version")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print a unified diff of every file that would change; write nothing")
+    # One --<binding> option per binding of the config: parsed in the handler, once the
+    # config of --repo is known (see _binding_versions).
+
+
+def _binding_versions(args: argparse.Namespace, config: config_mod.Config) -> dict[str, str]:
+    """Parse the ``--<binding> X.Y.Z.P`` options left over by the stage parser."""
+    parser = _Parser(prog="release_tasks update", add_help=False)
+    for binding in config.bindings:
+        parser.add_argument(f"--{binding.name}", metavar="X.Y.Z.P", dest=binding.name)
+    given = vars(parser.parse_args(args.extras))
+    return {name: value for name, value in given.items() if value is not None}
+
+
+@stage("update", "write every version file (VERSION, manifests, pins, lockfiles)", _add_update)
+def _run_update(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from release_tasks import update
+
+    config = load_config(args)
+    core, bindings = update.check_inputs(config, args.core, _binding_versions(args, config))
+    changes = update.run_update(args.repo, config, core, bindings, dry_run=args.dry_run)
+    if args.dry_run:
+        emit("".join(c.diff() for c in changes if c.changed) or "# no file would change")
+    return 0
+
+
+# --- release ------------------------------------------------------------------------------
+
+def _add_release(p: argparse.ArgumentParser) -> None:
+    add_repo(p)
+    p.add_argument("--dry-run", action="store_true",
+                   help="print what would be released; change nothing")
+    p.add_argument("--from", dest="from_ref", metavar="REF",
+                   help="compare with REF instead of the last release tag")
+    p.add_argument("--yes", action="store_true",
+                   help="do not ask for confirmation (required without a terminal)")
+    p.add_argument("--push", action="store_true", help="push the commit and the tag")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+
+@stage("release", "plan the release, then commit the version bump and tag it", _add_release)
+def _run_release(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from release_tasks import release
+
+    config = load_config(args)
+    confirm = release.ask if sys.stdin.isatty() else None
+    summary, message = release.run_release(
+        args.repo, config, env, dry_run=args.dry_run, from_ref=args.from_ref, yes=args.yes,
+        push=args.push, confirm=confirm)
+    emit(release.render(summary, message, args.format))
+    return 0
+
+
+# --- demo ---------------------------------------------------------------------------------
+
+def _add_demo(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--keep", type=Path, metavar="DIR",
+                   help="build the sandbox in DIR and keep it (default: a temporary directory)")
+
+
+@stage("demo", "build a sandbox of the example monorepo with history; dry-run a release",
+       _add_demo)
+def _run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from release_tasks import demo
+
+    text, _ = demo.run_demo(env, args.keep)
+    emit(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="release_tasks",
+                     description="Release a polyglot monorepo: Rust crates and FFI bindings.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="stage", metavar="STAGE", parser_class=_Parser)
+    sub.required = True
+    for name, (help_text, add, _) in _STAGES.items():
+        add(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Run one stage; return its exit code."""
+    env = os.environ if env is None else env
+    log.setup()
+    log.register_secrets_from_env(env)
+    try:
+        args, extras = build_parser().parse_known_args(argv)
+        if extras and args.stage not in _TAKES_EXTRAS:
+            raise UsageError(f"release_tasks {args.stage}: unrecognized arguments: "
+                             + " ".join(extras))
+        args.extras = extras
+        log.setup(verbose=args.verbose)
+        _, _, run = _STAGES[args.stage]
+        return run(args, env)
+    except ReleaseError as exc:
+        log.get_logger().error("error: %s", exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        log.get_logger().error("interrupted")
+        return 130

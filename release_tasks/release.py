@@ -1,0 +1,188 @@
+"""``release``: one command from "main has changes" to one commit and one annotated tag.
+
+Pre-flight (nothing written yet): clean tracked files, the main branch (or confirmation),
+the drift check, and HEAD not already released. Then the plan: ``--dry-run`` prints it
+and stops; otherwise ``update`` writes the files, the bump is committed, and the commit
+gets an annotated ``release-YYYYMMDD-HHMM`` tag whose message carries the plan as JSON.
+CI publishes from that tag.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from release_tasks import consistency, credentials, git, update, versions, workspace
+from release_tasks.config import Config
+from release_tasks.errors import ReleaseError, UsageError
+from release_tasks.log import get_logger
+from release_tasks.plan import ReleasePlan
+from release_tasks.tagplan import format_tag_message
+
+log = get_logger("release")
+_SHOWN = 5  # changed files named per binding in the text summary (JSON has them all)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Summary:
+    """What a release will do, for the maintainer to act on."""
+
+    plan: ReleasePlan
+    phases: list[list[str]]
+    files: list[str]
+    release_tag: str
+    credentials: list[str]
+    missing_credentials: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"plan": self.plan.to_dict(), "phases": self.phases, "files": self.files,
+                "release_tag": self.release_tag, "tags": [self.release_tag, *self.plan.tags],
+                "credentials": self.credentials,
+                "missing_credentials": self.missing_credentials}
+
+    def text(self) -> str:
+        lines = [self.plan.text()]
+        changed = [b for b in self.plan.bindings if b.next and b.files]
+        if changed and not self.plan.first_release:
+            lines.append(f"Binding files changed since {self.plan.base_ref}:")
+            for b in changed:
+                more = f" and {len(b.files) - _SHOWN} more" if len(b.files) > _SHOWN else ""
+                lines.append(f"  {b.name}: {', '.join(b.files[:_SHOWN])}{more}")
+        if self.plan.core.changed:
+            lines.append("Crates to publish, by phase:")
+            for index, phase in enumerate(self.phases, 1):
+                crates = ", ".join(f"{c}@{self.plan.core.next}" for c in phase)
+                lines.append(f"  phase {index}: {crates}")
+        lines.append("Files that will change:")
+        lines += [f"  {f}" for f in self.files] or ["  (none)"]
+        lines.append("Tags that will be created:")
+        lines.append(f"  {self.release_tag} (now, on the release commit)")
+        lines += [f"  {t} (after its publish succeeds)" for t in self.plan.tags]
+        lines.append("Credentials the publish will need:")
+        lines += [f"  {c}" for c in self.credentials] or ["  (none)"]
+        for missing in self.missing_credentials:
+            lines.append(f"  missing now: {missing}")
+        return "\n".join(lines)
+
+
+def release_tag_name(repo: git.Repo, prefix: str, now: datetime) -> str:
+    """``release-YYYYMMDD-HHMM`` in UTC; ``-2``, ``-3``, ... when that name is taken."""
+    base = f"{prefix}{now.astimezone(UTC):%Y%m%d-%H%M}"
+    name, counter = base, 1
+    while git.tag_commit(repo, name) is not None:
+        counter += 1
+        name = f"{base}-{counter}"
+    return name
+
+
+def commit_message(plan: ReleasePlan) -> str:
+    parts = [f"core {plan.core.next}"] if plan.core.changed else []
+    parts += [f"{b.name} {b.next}" for b in plan.bindings if b.next]
+    body = [f"- {b.name} ({b.package}): {b.current or '-'} -> {b.next}"
+            + (f" [{b.registry}: {b.rendering}]" if b.rendering != str(b.next) else "")
+            for b in plan.bindings if b.next]
+    if plan.core.changed:
+        body.insert(0, f"- core crates: {plan.core.current} -> {plan.core.next}")
+    return f"Release {', '.join(parts)}\n\n" + "\n".join(body) + "\n"
+
+
+def _components(plan: ReleasePlan) -> list[str]:
+    return (["core"] if plan.core.changed else []) + [b.name for b in plan.bindings if b.next]
+
+
+def summarize(root: Path, config: Config, plan: ReleasePlan, env: Mapping[str, str],
+              repo: git.Repo, now: datetime) -> Summary:
+    ws = workspace.load(root, config.core.workspace)
+    phases = workspace.phases(ws, config.core.crates) if plan.core.changed else []
+    bindings = {b.name: b.next for b in plan.bindings if b.next is not None}
+    changes = update.plan_changes(root, config, plan.core.next, bindings)
+    reqs = credentials.requirements(config, _components(plan))
+    return Summary(plan=plan, phases=phases, files=[c.path for c in changes if c.changed],
+                   release_tag=release_tag_name(repo, config.release_tag_prefix, now),
+                   credentials=[r.describe() for r in reqs],
+                   missing_credentials=credentials.missing(reqs, env))
+
+
+def preflight(repo: git.Repo, config: Config, *, yes: bool, dry_run: bool,
+              confirm: Callable[[str], bool] | None) -> str | None:
+    """Refuse to release from a state that would produce a wrong release.
+
+    Returns a reason to stop with "nothing to release", or ``None`` to go on.
+    """
+    dirty = git.dirty_files(repo)
+    if dirty:
+        raise ReleaseError("tracked files are modified or staged; commit or stash them first:\n"
+                           + "\n".join(f"  - {p}" for p in dirty))
+    head = git.resolve(repo, "HEAD")
+    tags = git.tags_at(repo, head, config.release_tag_patterns)
+    if tags:
+        return f"HEAD is already released ({', '.join(tags)})"
+    branch = git.current_branch(repo)
+    if branch != config.main_branch:
+        where = f"branch {branch!r}" if branch else "a detached HEAD"
+        log.warning("warning: releasing from %s, not %r", where, config.main_branch)
+        if not (yes or dry_run):
+            question = f"Release from {where} instead of {config.main_branch!r}?"
+            if confirm is None:
+                raise UsageError(f"not on {config.main_branch!r} and no terminal to confirm: "
+                                 "pass --yes to release from here")
+            if not confirm(question):
+                raise ReleaseError("release cancelled")
+    consistency.check(repo.root, config)
+    return None
+
+
+def ask(question: str) -> bool:
+    """Ask on the terminal; only called when stdin is a terminal."""
+    sys.stderr.write(f"{question} [y/N] ")
+    sys.stderr.flush()
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+def run_release(root: Path, config: Config, env: Mapping[str, str], *, dry_run: bool,
+                from_ref: str | None, yes: bool, push: bool,
+                confirm: Callable[[str], bool] | None, now: datetime | None = None,
+                ) -> tuple[Summary | None, str]:
+    """Do the release (or its dry run). Returns the summary (``None`` if nothing to do)
+    and the text to tell the maintainer."""
+    now = now or datetime.now(UTC)
+    repo = git.open_repo(root)
+    git.ensure_not_shallow(repo)
+    stop = preflight(repo, config, yes=yes, dry_run=dry_run, confirm=confirm)
+    if stop:
+        return None, f"Nothing to release: {stop}."
+    plan = versions.compute_plan(repo.root, config, from_ref)
+    if not plan.anything:
+        return None, "Nothing to release: no component changed since " + plan.base_ref + "."
+    summary = summarize(repo.root, config, plan, env, repo, now)
+    if dry_run:
+        return summary, "Dry run: nothing was written, committed or tagged."
+    bindings = {b.name: b.next for b in plan.bindings if b.next is not None}
+    written = update.run_update(repo.root, config, plan.core.next, bindings, dry_run=False)
+    paths = [c.path for c in written if c.changed]
+    commit = git.commit_all(repo, paths, commit_message(plan))
+    tag = summary.release_tag
+    data = {**plan.to_dict(), "release_tag": tag, "release_commit": commit}
+    git.create_tag(repo, tag, commit, format_tag_message(commit_message(plan), data))
+    log.info("Committed %s and tagged it %s", commit[:12], tag)
+    branch = git.current_branch(repo) or "HEAD"
+    if push:
+        git.push(repo, "origin", [branch, tag])
+        after = f"Pushed {branch} and {tag}: CI publishes from the tag."
+    else:
+        after = (f"Created {tag} on {commit[:12]}. To publish, push it:\n"
+                 f"  git push origin {branch} {tag}\n"
+                 f"To abort instead:\n  git tag -d {tag} && git reset --hard HEAD~1")
+    return summary, after
+
+
+def render(summary: Summary | None, message: str, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps({"summary": summary.to_dict() if summary else None,
+                           "message": message}, indent=2)
+    return (summary.text() + "\n" if summary else "") + message
