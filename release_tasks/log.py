@@ -60,6 +60,18 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time (test capture, nox, a terminal)."""
+
+    @property
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
+
+
 def get_logger(name: str | None = None) -> logging.Logger:
     """The package logger, or a child of it."""
     return logging.getLogger(LOGGER_NAME if name is None else f"{LOGGER_NAME}.{name}")
@@ -72,7 +84,7 @@ def setup(verbose: bool = False) -> None:
     for handler in list(logger.handlers):
         if getattr(handler, "_release_tasks", False):
             logger.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
     handler.addFilter(RedactingFilter())
     handler._release_tasks = True  # type: ignore[attr-defined]

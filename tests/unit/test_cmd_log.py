@@ -1,0 +1,67 @@
+"""The command runner and the log: echo, streaming, failures, and redaction of secrets."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import pytest
+
+from release_tasks import cmd, log
+from release_tasks.errors import CommandError, ToolMissing
+
+SENTINEL = "sentinel-secret-4f9a1c"
+
+
+@pytest.fixture(autouse=True)
+def _logging() -> None:
+    log.setup()
+    log.get_logger().propagate = True  # let caplog see the records too
+
+
+def test_streamed_output_and_failure_tail_are_redacted(capsys: pytest.CaptureFixture[str]) -> None:
+    log.register_secret(SENTINEL)
+    code = "import os, sys; print('token is', os.environ['T']); sys.exit(3)"
+    with pytest.raises(CommandError) as info:
+        cmd.run([sys.executable, "-c", code], env={"T": SENTINEL}, prefix="demo")
+    err = capsys.readouterr().err
+    assert SENTINEL not in err
+    assert "[demo] token is ***" in err
+    assert info.value.returncode == 3
+    assert "token is ***" in info.value.tail
+    assert SENTINEL not in str(info.value)
+
+
+def test_secret_env_names_are_registered(capsys: pytest.CaptureFixture[str]) -> None:
+    log.register_secrets_from_env({"SOME_API_KEY": "abcdef123456", "HOME": "/root"})
+    log.get_logger().info("value abcdef123456 and /root")
+    err = capsys.readouterr().err
+    assert "value *** and /root" in err
+
+
+def test_echo_and_argv_log(capsys: pytest.CaptureFixture[str]) -> None:
+    before = len(cmd.ARGV_LOG)
+    result = cmd.run([sys.executable, "-c", "print('hi')"], capture=True)
+    assert result.stdout == "hi\n"
+    assert cmd.ARGV_LOG[before] == [sys.executable, "-c", "print('hi')"]
+    assert f"+ {sys.executable} -c" in capsys.readouterr().err
+
+
+def test_check_false_returns_the_code() -> None:
+    result = cmd.run([sys.executable, "-c", "raise SystemExit(4)"], capture=True, check=False)
+    assert result.returncode == 4
+
+
+def test_missing_program_is_tool_missing() -> None:
+    with pytest.raises(ToolMissing, match="no-such-program-xyz"):
+        cmd.run(["no-such-program-xyz"])
+    with pytest.raises(ToolMissing, match="apt-get install nothing"):
+        cmd.which("no-such-program-xyz", "apt-get install nothing")
+
+
+def test_log_records_redacted_for_caplog(caplog: pytest.LogCaptureFixture) -> None:
+    log.register_secret(SENTINEL)
+    with caplog.at_level(logging.INFO, logger="release_tasks"):
+        log.get_logger("x").info("leak %s?", SENTINEL)
+    # The handler's filter redacts the record itself, so every later handler sees ***.
+    assert all(SENTINEL not in r.getMessage() for r in caplog.records)
