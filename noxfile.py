@@ -29,7 +29,8 @@ def _stage(session: nox.Session, stage: str, *tools: str) -> None:
     args = list(session.posargs)
     if not any(a == "--repo" or a.startswith("--repo=") for a in args):
         args += ["--repo", session.invoked_from]
-    session.run("python", "-m", "release_tasks", stage, *args, external=False)
+    # stderr apart: stdout must carry only the requested data (for $GITHUB_OUTPUT).
+    session.run("python", "-m", "release_tasks", stage, *args, stderr=None)
 
 
 @nox.session(default=False)

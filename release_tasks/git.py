@@ -81,9 +81,16 @@ def nearest_tag(repo: Repo, commit: str, pattern: str) -> str | None:
 
 
 def any_tag_reachable(repo: Repo, commit: str, patterns: Sequence[str]) -> bool:
-    """True when any tag matching ``patterns`` is reachable from ``commit``."""
-    refs = [f"refs/tags/{p}" for p in patterns]
-    return bool(repo.out("for-each-ref", "--merged", commit, "--count=1", *refs))
+    """True when a tag matching ``patterns`` is reachable from ``commit``, not on it.
+
+    Tags on ``commit`` itself do not count, as in :func:`nearest_tag`: a first release
+    tagged by hand on HEAD is still the first release. ``git describe`` walks the history;
+    ``for-each-ref --merged`` can miss tags when commit dates are skewed.
+    """
+    matches = [arg for pattern in patterns for arg in ("--match", pattern)]
+    exclude = [arg for tag in tags_at(repo, commit, patterns) for arg in ("--exclude", tag)]
+    result = repo.git("describe", "--tags", "--abbrev=0", *matches, *exclude, commit, check=False)
+    return result.returncode == 0
 
 
 def changed_paths(repo: Repo, base: str, head: str) -> list[str]:
@@ -151,8 +158,15 @@ def create_tag(repo: Repo, tag: str, commit: str, message: str) -> bool:
 
 def dirty_files(repo: Repo) -> list[str]:
     """Tracked files that are modified or staged (untracked files are not listed)."""
-    out = repo.out("status", "--porcelain", "-z", "--untracked-files=no")
-    return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
+    # Not stripped: the status column of the first entry may be a space.
+    fields = repo.git("status", "--porcelain", "-z", "--untracked-files=no").stdout.split("\0")
+    paths: list[str] = []
+    i = 0
+    while i < len(fields) and len(fields[i]) > 3:
+        paths.append(fields[i][3:])
+        # A rename or copy is followed by a field holding its original path.
+        i += 2 if fields[i][0] in "RC" or fields[i][1] in "RC" else 1
+    return paths
 
 
 def current_branch(repo: Repo) -> str | None:

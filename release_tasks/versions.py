@@ -2,8 +2,9 @@
 
 The rules (VERSIONING.md says the same in prose):
 
-* First release (no release, ``v*`` or core tag reachable): the current ``VERSION`` is
-  released as it is, every binding at ``VERSION.0``.
+* First release (no release, ``v*`` or core tag reachable, tags on the analysed commit
+  itself not counted): the current ``VERSION`` is released as it is, every binding at
+  ``VERSION.0``.
 * Any core group changed: the core version is the patch bump of ``VERSION``.
 * A group that propagates to a binding changed: that binding is ``NEXT_CORE.0``.
 * Otherwise a changed binding: ``P+1`` when its current version's core part is the core it
@@ -63,6 +64,10 @@ def compute_plan(repo_path: Path, config: Config, from_ref: str | None = None,
     repo = git.open_repo(repo_path)
     head = changes.head_commit
     first = not git.any_tag_reachable(repo, head, config.all_tag_patterns)
+    # At a release commit, component tags on it are this release's own (CI creates them
+    # after each publish); a re-run at the tag after a partial failure is not a reuse.
+    released = git.resolve(repo, "HEAD")
+    own_commit = released if git.tags_at(repo, released, config.release_tag_patterns) else None
     current_core = read_core_version(repo, head, config)
 
     if first:
@@ -75,7 +80,7 @@ def compute_plan(repo_path: Path, config: Config, from_ref: str | None = None,
             f"{g.label} changed ({len(changes.groups[g.name])} file(s))"
             for g in config.core.groups if changes.group_changed(g.name))
     core_tag = f"{config.core.tag_prefix}{next_core}" if core_changed else None
-    if core_changed and not first and core_tag and git.tag_commit(repo, core_tag):
+    if core_changed and not first and core_tag and _taken(repo, core_tag, own_commit):
         raise VersionError(f"core {next_core} was already released (tag {core_tag} exists); "
                            f"{config.core.version_file} says {current_core}: fix it first")
     core = CorePlan(current=current_core, next=next_core, changed=core_changed,
@@ -108,7 +113,7 @@ def compute_plan(repo_path: Path, config: Config, from_ref: str | None = None,
             next_version = None
         tag = None
         if next_version is not None:
-            _check_forward(repo, binding, current, next_version, first)
+            _check_forward(repo, binding, current, next_version, first, own_commit)
             tag = f"{binding.tag_prefix}{next_version}"
         bindings.append(BindingPlan(
             name=binding.name, env_key=binding.env_key, registry=binding.registry,
@@ -121,14 +126,20 @@ def compute_plan(repo_path: Path, config: Config, from_ref: str | None = None,
                        bindings=tuple(bindings))
 
 
+def _taken(repo: git.Repo, tag: str, own_commit: str | None) -> bool:
+    """True when ``tag`` exists on a commit other than ``own_commit``."""
+    commit = git.tag_commit(repo, tag)
+    return commit is not None and commit != own_commit
+
+
 def _check_forward(repo: git.Repo, binding: Binding, current: BindingVersion | None,
-                   next_version: BindingVersion, first: bool) -> None:
+                   next_version: BindingVersion, first: bool, own_commit: str | None) -> None:
     if current is not None and not first and next_version <= current:
         raise VersionError(
             f"{binding.name}: next version {next_version} would not be greater than the current "
             f"{current} in {binding.primary_file.path}; a version never goes backwards")
     tag = f"{binding.tag_prefix}{next_version}"
-    if git.tag_commit(repo, tag):
+    if _taken(repo, tag, own_commit):
         raise VersionError(
             f"{binding.name}: {next_version} was already released (tag {tag} exists); "
             "a version is never reused")
