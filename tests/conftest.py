@@ -12,6 +12,8 @@ from release_tasks import cli, sandbox
 from release_tasks.git import Repo
 from tests.support import CliResult, RunCli
 
+pytest_plugins = ["tests.registries.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,322 @@
+"""A crates.io-compatible registry that the real ``cargo publish`` / ``cargo yank`` use.
+
+Serves the sparse index (``/index/``), the publish/yank/version web API (``/api/v1/``) and
+crate downloads. Everything is in memory. Versions can be made to appear in the index and
+the API only ``index_delay`` seconds after their upload, like crates.io's asynchronous
+index updates, which is what makes "wait until visible" logic testable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tests.registries import cargo_index, cargo_semver
+from tests.registries.events import Event
+from tests.registries.httpbase import RegistryApp, Request, Response
+
+DEFAULT_TOKEN = "cargo-registry-test-token"
+
+_VERSION_API = re.compile(r"^/api/v1/crates/([^/]+)/([^/]+)(/download|/yank|/unyank)?$")
+_CRATE_API = re.compile(r"^/api/v1/crates/([^/]+)$")
+
+
+@dataclass
+class CrateVersion:
+    entry: dict[str, Any]
+    crate: bytes
+    published_at: float
+    visible_at: float
+    yanked: bool = False
+
+    @property
+    def name(self) -> str:
+        return str(self.entry["name"])
+
+    @property
+    def vers(self) -> str:
+        return str(self.entry["vers"])
+
+    def visible(self, now: float) -> bool:
+        return self.visible_at <= now
+
+    def index_line(self) -> dict[str, Any]:
+        return {**self.entry, "yanked": self.yanked}
+
+    def api_view(self) -> dict[str, Any]:
+        created = datetime.fromtimestamp(self.published_at, UTC).isoformat()
+        return {
+            "crate": self.name,
+            "num": self.vers,
+            "yanked": self.yanked,
+            "checksum": self.entry["cksum"],
+            "dl_path": f"/api/v1/crates/{self.name}/{self.vers}/download",
+            "features": self.entry["features"],
+            "rust_version": self.entry.get("rust_version"),
+            "created_at": created,
+            "crate_size": len(self.crate),
+        }
+
+
+def _errors(status: int, detail: str) -> Response:
+    return Response.json(status, {"errors": [{"detail": detail}]})
+
+
+class CargoRegistry(RegistryApp):
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        *,
+        index_delay: float = 0.0,
+        auth_required: bool = False,
+        replaces_crates_io: bool = True,
+    ) -> None:
+        super().__init__()
+        self.token = token
+        self.auth_required = auth_required
+        #: Configure cargo to fetch crates.io dependencies from here too (see
+        #: :meth:`configure_cargo`): a workspace whose path dependencies carry only a
+        #: ``version`` names crates.io as their registry, and can only be published here
+        #: if crates.io is redirected to this server.
+        self.replaces_crates_io = replaces_crates_io
+        self._index_delay = index_delay
+        self._lock = threading.RLock()
+        self._crates: dict[str, list[CrateVersion]] = {}
+
+    # -- test-facing controls and views -------------------------------------------------
+    @property
+    def index_url(self) -> str:
+        return f"sparse+{self.url}/index/"
+
+    @property
+    def index_delay(self) -> float:
+        return self._index_delay
+
+    def set_index_delay(self, seconds: float) -> None:
+        """Delay the visibility of versions published from now on."""
+        with self._lock:
+            self._index_delay = max(0.0, seconds)
+
+    def reset(self) -> None:
+        """Forget all crates, events and faults (the server keeps running)."""
+        with self._lock:
+            self._crates.clear()
+            self._index_delay = 0.0
+        self.faults.reset()
+        self.log.clear()
+
+    def versions(self, name: str, *, include_hidden: bool = False) -> list[CrateVersion]:
+        now = time.time()
+        with self._lock:
+            return [
+                v for v in self._crates.get(name.lower(), []) if include_hidden or v.visible(now)
+            ]
+
+    def is_visible(self, name: str, vers: str) -> bool:
+        return any(v.vers == vers for v in self.versions(name))
+
+    def order_violations(self) -> list[str]:
+        """Publishes that happened before a matching version of a dependency was visible."""
+        return self.log.order_violations(cargo_semver.matches)
+
+    def configure_cargo(
+        self, registry: str, cargo_home: Path, token: str | None = None
+    ) -> dict[str, str]:
+        """Prepare ``cargo_home`` and return the environment for cargo to use this server.
+
+        ``CARGO_HOME`` points to a private directory so nothing is read from or written to
+        the user's ``~/.cargo``. Source replacement must live in a config file: cargo does
+        not read ``[source]`` tables from environment variables. ``CARGO_REGISTRY_DEFAULT``
+        sends a plain ``cargo publish``/``cargo yank`` here too; without it, cargo refuses
+        to publish to a replaced crates.io and asks for ``--registry``.
+        """
+        cargo_home.mkdir(parents=True, exist_ok=True)
+        config = cargo_home / "config.toml"
+        if self.replaces_crates_io:
+            config.write_text(f'[source.crates-io]\nreplace-with = "{registry}"\n')
+        else:
+            config.unlink(missing_ok=True)
+        key = registry.upper().replace("-", "_")
+        return {
+            "CARGO_HOME": str(cargo_home),
+            f"CARGO_REGISTRIES_{key}_INDEX": self.index_url,
+            f"CARGO_REGISTRIES_{key}_TOKEN": self.token if token is None else token,
+            f"CARGO_REGISTRIES_{key}_CREDENTIAL_PROVIDER": "cargo:token",
+            "CARGO_REGISTRY_DEFAULT": registry,
+            "CARGO_TERM_COLOR": "never",
+        }
+
+    # -- HTTP ---------------------------------------------------------------------------
+    def category(self, method: str, path: str) -> str:
+        if path.startswith("/index/"):
+            return "index"
+        if method == "PUT" and path == "/api/v1/crates/new":
+            return "upload"
+        if path.endswith("/download"):
+            return "download"
+        return "api" if path.startswith("/api/") else "other"
+
+    def route(self, request: Request) -> Response:
+        path, method = request.path, request.method
+        if path.startswith("/index/"):
+            if self.auth_required and not self._authorized(request):
+                return self._auth_challenge()
+            return self._index(request, path.removeprefix("/index/"))
+        if path == "/api/v1/crates/new":
+            return self._publish(request) if method == "PUT" else _errors(405, "use PUT")
+        if path == "/api/v1/crates":
+            return self._search(request.form().get("q", ""))
+        if match := _CRATE_API.match(path):
+            return self._crate_info(match.group(1))
+        if match := _VERSION_API.match(path):
+            name, vers, action = match.group(1), match.group(2), match.group(3)
+            if action is None:
+                return self._version_info(name, vers)
+            if action == "/download":
+                if self.auth_required and not self._authorized(request):
+                    return self._auth_challenge()
+                return self._download(name, vers)
+            wanted = "DELETE" if action == "/yank" else "PUT"
+            if method != wanted:
+                return _errors(405, f"use {wanted}")
+            return self._set_yanked(request, name, vers, yanked=action == "/yank")
+        return _errors(404, "Not Found")
+
+    def _aliases(self) -> frozenset[str]:
+        return frozenset([cargo_index.CRATES_IO_INDEX] if self.replaces_crates_io else [])
+
+    def _authorized(self, request: Request) -> bool:
+        return request.header("authorization") == self.token
+
+    def _auth_error(self, request: Request) -> Response:
+        if request.header("authorization") is None:
+            return _errors(403, "this action requires authentication")
+        return _errors(403, "authentication failed")
+
+    def _auth_challenge(self) -> Response:
+        response = _errors(401, "this registry requires authentication")
+        response.headers["WWW-Authenticate"] = 'Cargo login_url="' + self.url + '/me"'
+        return response
+
+    def _index(self, request: Request, rel: str) -> Response:
+        if rel == "config.json":
+            config = {
+                "dl": f"{self.url}/api/v1/crates/{{crate}}/{{version}}/download",
+                "api": self.url,
+                "auth-required": self.auth_required,
+            }
+            return Response.json(200, config)
+        name = rel.rsplit("/", 1)[-1]
+        versions = self.versions(name)
+        if cargo_index.index_path(name) != rel or not versions:
+            return Response.text(404, "not found\n")
+        lines = [Response.json(200, v.index_line()).body for v in versions]
+        body = b"\n".join(lines) + b"\n"
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        if request.header("if-none-match") == etag:
+            return Response(304, headers={"ETag": etag})
+        return Response(200, body, "text/plain; charset=utf-8", {"ETag": etag})
+
+    def _reject(self, name: str, vers: str, response: Response) -> Response:
+        self.log.record(Event(time.time(), name, vers, "rejected", detail=response.body.decode()))
+        return response
+
+    def _publish(self, request: Request) -> Response:
+        try:
+            upload = cargo_index.parse_publish_body(request.body)
+        except cargo_index.PublishFormatError as exc:
+            return _errors(400, str(exc))
+        name, vers = upload.name, upload.vers
+        if not self._authorized(request):
+            return self._reject(name, vers, self._auth_error(request))
+        injected = self.faults.take_publish_reject(name)
+        if injected is not None:
+            return self._reject(name, vers, _errors(injected, f"injected rejection of {name}"))
+        deps = cargo_index.internal_deps(upload, self._aliases())
+        with self._lock:
+            existing = self._crates.get(name.lower(), [])
+            if any(v.vers == vers for v in existing):
+                # crates.io's wording; cargo shows it after "the remote server responded".
+                detail = f"crate version `{vers}` is already uploaded: {name}@{vers} already exists"
+                return self._reject(name, vers, _errors(400, detail))
+            unknown = sorted(d for d in deps if d.lower() not in self._crates)
+            if unknown:
+                return self._reject(
+                    name, vers, _errors(400, f"no known crate named `{unknown[0]}`")
+                )
+            now = time.time()
+            version = CrateVersion(
+                entry=cargo_index.index_entry(upload),
+                crate=upload.crate,
+                published_at=now,
+                visible_at=now + self._index_delay,
+            )
+            self._crates.setdefault(name.lower(), []).append(version)
+            self.log.record(Event(now, name, vers, "publish", deps=deps))
+            self.log.record(Event(version.visible_at, name, vers, "visible"))
+        warnings: dict[str, list[str]] = {
+            "invalid_categories": [],
+            "invalid_badges": [],
+            "other": [],
+        }
+        return Response.json(200, {"warnings": warnings})
+
+    def _find(self, name: str, vers: str, *, include_hidden: bool) -> CrateVersion | None:
+        found = self.versions(name, include_hidden=include_hidden)
+        return next((v for v in found if v.vers == vers), None)
+
+    def _crate_info(self, name: str) -> Response:
+        versions = self.versions(name)
+        if not versions:
+            return _errors(404, f"crate `{name}` does not exist")
+        live = [v for v in versions if not v.yanked] or versions
+        newest = max(live, key=lambda v: cargo_semver.version_key(v.vers))
+        crate = {
+            "id": versions[0].name,
+            "name": versions[0].name,
+            "max_version": newest.vers,
+            "newest_version": versions[-1].vers,
+        }
+        return Response.json(200, {"crate": crate, "versions": [v.api_view() for v in versions]})
+
+    def _search(self, query: str) -> Response:
+        with self._lock:
+            names = sorted(n for n in self._crates if query.lower() in n)
+        found = []
+        for name in names:
+            if versions := self.versions(name):
+                newest = max(versions, key=lambda v: cargo_semver.version_key(v.vers))
+                found.append({"name": newest.name, "max_version": newest.vers})
+        return Response.json(200, {"crates": found, "meta": {"total": len(found)}})
+
+    def _version_info(self, name: str, vers: str) -> Response:
+        version = self._find(name, vers, include_hidden=False)
+        if version is None:
+            if not self.versions(name):
+                return _errors(404, f"crate `{name}` does not exist")
+            return _errors(404, f"crate `{name}` does not have a version `{vers}`")
+        return Response.json(200, {"version": version.api_view()})
+
+    def _download(self, name: str, vers: str) -> Response:
+        # Downloads do not wait for the index, like a CDN that already has the file.
+        version = self._find(name, vers, include_hidden=True)
+        if version is None:
+            return _errors(404, f"crate `{name}` does not have a version `{vers}`")
+        return Response(200, version.crate, "application/gzip")
+
+    def _set_yanked(self, request: Request, name: str, vers: str, *, yanked: bool) -> Response:
+        if not self._authorized(request):
+            return self._auth_error(request)
+        with self._lock:
+            version = self._find(name, vers, include_hidden=True)
+            if version is None:
+                return _errors(404, f"crate `{name}` does not have a version `{vers}`")
+            version.yanked = yanked
+        self.log.record(Event(time.time(), name, vers, "yank" if yanked else "unyank"))
+        return Response.json(200, {"ok": True})

@@ -1,0 +1,175 @@
+"""A real verdaccio (pinned in ``npm/package.json``) on loopback, with no uplinks.
+
+Without uplinks verdaccio never forwards to the public registry, so a test can only ever
+see what it published itself, and a typo in a package name cannot reach the internet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from tests.registries.procs import ServerProcess, free_port
+
+NPM_DIR = Path(__file__).parent / "npm"
+
+_CONFIG = """\
+storage: {storage}
+auth:
+  htpasswd:
+    file: {htpasswd}
+    max_users: 1000
+uplinks: {{}}
+packages:
+  '@*/*':
+    access: $all
+    publish: $authenticated
+    unpublish: $authenticated
+  '**':
+    access: $all
+    publish: $authenticated
+    unpublish: $authenticated
+web:
+  enable: false
+max_body_size: 100mb
+log: {{ type: stdout, format: pretty, level: warn }}
+"""
+
+
+def _pinned_version() -> str:
+    manifest = json.loads((NPM_DIR / "package.json").read_text())
+    return str(manifest["dependencies"]["verdaccio"])
+
+
+def _installed_version() -> str | None:
+    try:
+        data = json.loads((NPM_DIR / "node_modules/verdaccio/package.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return str(data.get("version"))
+
+
+def ensure_installed(npm: str, timeout: float = 600.0) -> Path:
+    """Install the locked verdaccio with ``npm ci`` unless it is already there."""
+    lock_path = Path(tempfile.gettempdir()) / "release-tasks-verdaccio-install.lock"
+    with lock_path.open("w") as lock:
+        # Parallel test workers would otherwise run two `npm ci` into one node_modules.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _installed_version() != _pinned_version():
+            subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=NPM_DIR,
+                check=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
+            )
+    return NPM_DIR / "node_modules/verdaccio/bin/verdaccio"
+
+
+class Verdaccio:
+    def __init__(self, workdir: Path, node: str, entry: Path) -> None:
+        self.workdir = workdir
+        self.node = node
+        self.entry = entry
+        self.username = "release-bot"
+        self.password = secrets.token_hex(12)
+        self.token = ""
+        self.port = 0
+        self._process: ServerProcess | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def auth_key(self) -> str:
+        """The ``.npmrc`` key prefix npm matches the token to: ``//127.0.0.1:PORT/``."""
+        return f"//127.0.0.1:{self.port}/"
+
+    def start(self, timeout: float = 60.0) -> Self:
+        storage = self.workdir / "storage"
+        storage.mkdir(parents=True, exist_ok=True)
+        config = self.workdir / "config.yaml"
+        config.write_text(_CONFIG.format(storage=storage, htpasswd=self.workdir / "htpasswd"))
+        self.port = self.port or free_port()
+        argv = [self.node, str(self.entry), "--config", str(config)]
+        argv += ["--listen", f"127.0.0.1:{self.port}"]
+        self._process = ServerProcess(
+            argv, self.workdir / "verdaccio.log", env=os.environ, cwd=self.workdir
+        )
+        self._process.wait_ready(f"{self.url}-/ping", timeout)
+        self.token = self._create_user()
+        return self
+
+    def _create_user(self) -> str:
+        body = json.dumps(
+            {
+                "name": self.username,
+                "password": self.password,
+                "email": "release-bot@example.invalid",
+                "type": "user",
+                "roles": [],
+            }
+        ).encode()
+        request = urllib.request.Request(
+            f"{self.url}-/user/org.couchdb.user:{self.username}",
+            data=body,
+            method="PUT",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return str(json.load(response)["token"])
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.stop()
+            self._process = None
+
+    def reset(self) -> None:
+        """Restart on the same port with empty storage and a fresh user token."""
+        self.stop()
+        shutil.rmtree(self.workdir / "storage", ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            (self.workdir / "htpasswd").unlink()
+        self.start()
+
+    def write_npmrc(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"registry={self.url}\n{self.auth_key}:_authToken={self.token}\n")
+        return path
+
+    def npm_env(self, home: Path) -> dict[str, str]:
+        """Environment for ``npm`` that uses only this registry and a private cache.
+
+        The cache must be private: two verdaccio runs can serve different tarballs under
+        the same name and version, and a shared cache would then fail integrity checks.
+        """
+        return {
+            "npm_config_userconfig": str(self.write_npmrc(home / ".npmrc")),
+            "npm_config_cache": str(home / "npm-cache"),
+            "npm_config_registry": self.url,
+            "npm_config_audit": "false",
+            "npm_config_fund": "false",
+            "npm_config_update_notifier": "false",
+        }
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
