@@ -49,7 +49,7 @@ def versions(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """Build a sandbox of the example monorepo with history and run release --dry-run on it."""
     _install(session)
-    session.run("python", "-m", "release_tasks", "demo", *session.posargs)
+    session.run("python", "-m", "release_tasks", "demo", *session.posargs, stderr=None)
 
 
 @nox.session

@@ -8,6 +8,7 @@ then an FFI-facing change in ``tasker-shared`` and a Python fix, which the final
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -56,7 +57,12 @@ def run_demo(env: Mapping[str, str], keep: Path | None = None) -> tuple[str, Sum
     with tempfile.TemporaryDirectory(prefix="release-tasks-demo-") as tmp:
         root = (keep or Path(tmp)) / "tasker-core"
         log.info("demo: building a sandbox of the example monorepo in %s", root)
-        repo = build_history(root, env)
+        quiet, level = logging.getLogger("release_tasks"), logging.getLogger("release_tasks").level
+        quiet.setLevel(logging.WARNING)  # the history's own releases are not the point
+        try:
+            repo = build_history(root, env)
+        finally:
+            quiet.setLevel(level)
         history = repo.out("log", "--oneline", "--decorate", "--no-color")
         config = config_mod.load(root)
         summary, message = release.run_release(

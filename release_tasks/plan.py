@@ -162,14 +162,26 @@ class ReleasePlan:
         else:
             lines.append(f"  core {core.current} (unchanged)")
         for b in self.bindings:
+            current = _canonical(b.current, b.registry)
             if b.next is None:
-                lines.append(f"  {b.name:<12} {b.package} {b.current or '-'} (unchanged)")
+                lines.append(f"  {b.name:<12} {b.package} {current} (unchanged)")
                 continue
             shown = str(b.next)
             if b.rendering != shown:
                 shown += f" (on {b.registry}: {b.rendering})"
-            lines.append(f"  {b.name:<12} {b.package} {b.current or '-'} -> {shown}"
+            lines.append(f"  {b.name:<12} {b.package} {current} -> {shown}"
                          f"  ({'; '.join(b.reasons)})")
         if not self.anything:
             lines.append("  Nothing to release.")
         return "\n".join(lines)
+
+
+def _canonical(current: str | None, registry: Registry) -> str:
+    """A binding's current version as ``X.Y.Z.P`` (a registry rendering in brackets)."""
+    if current is None:
+        return "-"
+    try:
+        version = BindingVersion.from_rendering(current, registry)
+    except ValueError:
+        return current
+    return str(version) if str(version) == current else f"{version} [{registry}: {current}]"

@@ -172,7 +172,7 @@ def test_dry_run_summary_of_an_ffi_change(example_repo: Repo, run_cli: RunCli) -
         "phase 4: tasker-worker@0.1.1, tasker-cli@0.1.1"]
     assert "ruby         tasker-worker-rb 0.1.0.0 -> 0.1.1.0  (FFI-facing core changed)" in out
     assert "python       tasker-worker-py 0.1.0.0 -> 0.1.1.0  (FFI-facing core changed)" in out
-    assert ("typescript   @tasker-systems/worker 0.1.0 -> 0.1.1.0 (on npm: 0.1.1000)  "
+    assert ("typescript   @tasker-systems/worker 0.1.0.0 [npm: 0.1.0] -> 0.1.1.0 (on npm: 0.1.1000)  "
             "(FFI-facing core changed)") in out
     assert set(block(out, "Files that will change:")) == {*TABLE, "Cargo.lock"}
     release_tag, *component_tags = block(out, "Tags that will be created:")
