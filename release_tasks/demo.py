@@ -42,6 +42,7 @@ def build_history(root: Path, env: Mapping[str, str]) -> git.Repo:
         summary, _ = release.run_release(root, config, env, dry_run=False, from_ref=None,
                                          yes=True, push=False, confirm=None, now=now)
         assert summary is not None
+        sandbox.mark_published(repo, summary.release_tag)  # what CI does after publishing
         log.info("demo: released %s", summary.release_tag)
 
     do_release(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))

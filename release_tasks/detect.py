@@ -53,6 +53,7 @@ class Analysis:
 
     head_commit: str
     release_tag: str | None
+    base: tuple[str, str] | None = None  # (ref, commit) the release compared with
 
 
 def analysis_point(repo: git.Repo, config: Config, head: str = "HEAD") -> Analysis:
@@ -61,9 +62,13 @@ def analysis_point(repo: git.Repo, config: Config, head: str = "HEAD") -> Analys
     for tag in git.tags_at(repo, head_commit, config.release_tag_patterns):
         plan = read_tag_plan(git.tag_message(repo, tag))
         source = plan.get("source_commit") if plan else None
-        if isinstance(source, str) and source != head_commit:
+        if plan and isinstance(source, str) and source != head_commit:
             log.info("HEAD is release %s; analysing its source commit %s", tag, source[:12])
-            return Analysis(git.resolve(repo, source), tag)
+            base_ref, base_commit = plan.get("base_ref"), plan.get("base_commit")
+            base = ((base_ref, git.resolve(repo, base_commit)
+                     if base_commit != git.EMPTY_TREE else base_commit)
+                    if isinstance(base_ref, str) and isinstance(base_commit, str) else None)
+            return Analysis(git.resolve(repo, source), tag, base)
     return Analysis(head_commit, None)
 
 
@@ -83,7 +88,10 @@ def detect(repo_path: Path, config: Config, from_ref: str | None = None) -> Chan
     repo = git.open_repo(repo_path)
     git.ensure_not_shallow(repo)
     point = analysis_point(repo, config)
-    base_ref, base_commit = find_base(repo, config, point.head_commit, from_ref)
+    if point.base is not None and from_ref is None:
+        base_ref, base_commit = point.base  # exactly what the release compared with
+    else:
+        base_ref, base_commit = find_base(repo, config, point.head_commit, from_ref)
     shown = "the empty tree (first release)" if base_commit == git.EMPTY_TREE else base_ref
     log.info("Comparing %s to %s", point.head_commit[:12], shown)
     paths = git.changed_paths(repo, base_commit, point.head_commit)
@@ -92,6 +100,15 @@ def detect(repo_path: Path, config: Config, from_ref: str | None = None) -> Chan
     return Changes(base_ref=base_ref, base_commit=base_commit, head_commit=point.head_commit,
                    release_tag=point.release_tag, paths_changed=len(paths),
                    groups=groups, bindings=bindings)
+
+
+def nothing_since(release_tag: str, commit: str, config: Config) -> Changes:
+    """No change since ``release_tag`` on ``commit``: a release made only of carried-forward
+    components compares the released commit with itself."""
+    return Changes(base_ref=release_tag, base_commit=commit, head_commit=commit,
+                   release_tag=None, paths_changed=0,
+                   groups={g.name: () for g in config.core.groups},
+                   bindings={b.name: () for b in config.bindings})
 
 
 def env_lines(changes: Changes, config: Config) -> list[str]:

@@ -176,11 +176,15 @@ def current_branch(repo: Repo) -> str | None:
 
 
 def commit_all(repo: Repo, paths: Iterable[str], message: str) -> str:
-    """Commit ``paths`` with ``message``; return the new commit id."""
+    """Commit ``paths`` with ``message`` (an empty commit when there are none); return the
+    new commit id."""
     paths = list(paths)
-    repo.out("add", "--", *paths)
-    result = repo.git("commit", "--quiet", "-F", "-", "--", *paths, input_text=message,
-                      check=False)
+    if paths:
+        repo.out("add", "--", *paths)
+        args = ["commit", "--quiet", "-F", "-", "--", *paths]
+    else:
+        args = ["commit", "--quiet", "--allow-empty", "-F", "-"]
+    result = repo.git(*args, input_text=message, check=False)
     if result.returncode != 0:
         raise GitError(f"git commit failed: {(result.stderr or result.stdout).strip()}")
     return resolve(repo, "HEAD")

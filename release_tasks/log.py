@@ -89,4 +89,4 @@ def setup(verbose: bool = False) -> None:
     handler.addFilter(RedactingFilter())
     handler._release_tasks = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
-    logger.propagate = False
+    logger.propagate = True  # records also reach handlers of the caller (pytest caplog)

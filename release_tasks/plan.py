@@ -40,6 +40,7 @@ class BindingPlan:
     reasons: tuple[str, ...]
     files: tuple[str, ...]
     tag: str | None
+    skipped: str | None = None  # the version it would have had, when left out with --skip
 
     @property
     def changed(self) -> bool:
@@ -109,6 +110,7 @@ class ReleasePlan:
                     "reasons": list(b.reasons),
                     "files": list(b.files),
                     "tag": b.tag,
+                    "skipped": b.skipped,
                 }
                 for b in self.bindings
             ],
@@ -146,6 +148,7 @@ class ReleasePlan:
                     reasons=tuple(b["reasons"]),
                     files=tuple(b["files"]),
                     tag=b["tag"],
+                    skipped=b.get("skipped"),
                 )
                 for b in data["bindings"]
             ),
@@ -163,6 +166,10 @@ class ReleasePlan:
             lines.append(f"  core {core.current} (unchanged)")
         for b in self.bindings:
             current = _canonical(b.current, b.registry)
+            if b.skipped:
+                lines.append(f"  {b.name:<12} {b.package} {current} (skipped: would be "
+                             f"{b.skipped}; carried forward to the next release)")
+                continue
             if b.next is None:
                 lines.append(f"  {b.name:<12} {b.package} {current} (unchanged)")
                 continue

@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from release_tasks import consistency, credentials, git, update, versions, workspace
+from release_tasks import carry, consistency, credentials, detect, git, update, versions, workspace
 from release_tasks.config import Config
+from release_tasks.detect import Changes
 from release_tasks.errors import ReleaseError, UsageError
 from release_tasks.log import get_logger
 from release_tasks.plan import ReleasePlan
@@ -83,11 +84,17 @@ def release_tag_name(repo: git.Repo, prefix: str, now: datetime) -> str:
 def commit_message(plan: ReleasePlan) -> str:
     parts = [f"core {plan.core.next}"] if plan.core.changed else []
     parts += [f"{b.name} {b.next}" for b in plan.bindings if b.next]
-    body = [f"- {b.name} ({b.package}): {b.current or '-'} -> {b.next}"
+    body = [f"- {b.name} ({b.package}): "
+            + (f"{b.next}, carried forward" if b.current == b.rendering
+               else f"{b.current or '-'} -> {b.next}")
             + (f" [{b.registry}: {b.rendering}]" if b.rendering != str(b.next) else "")
             for b in plan.bindings if b.next]
     if plan.core.changed:
-        body.insert(0, f"- core crates: {plan.core.current} -> {plan.core.next}")
+        body.insert(0, f"- core crates: {plan.core.current} -> {plan.core.next}"
+                    if plan.core.current != plan.core.next
+                    else f"- core crates: {plan.core.next}, carried forward")
+    body += [f"- {b.name} ({b.package}): skipped, would be {b.skipped}; carried forward"
+             for b in plan.bindings if b.skipped]
     return f"Release {', '.join(parts)}\n\n" + "\n".join(body) + "\n"
 
 
@@ -109,10 +116,12 @@ def summarize(root: Path, config: Config, plan: ReleasePlan, env: Mapping[str, s
 
 
 def preflight(repo: git.Repo, config: Config, *, yes: bool, dry_run: bool,
-              confirm: Callable[[str], bool] | None) -> str | None:
+              confirm: Callable[[str], bool] | None) -> str | Changes | None:
     """Refuse to release from a state that would produce a wrong release.
 
-    Returns a reason to stop with "nothing to release", or ``None`` to go on.
+    Returns a reason to stop with "nothing to release"; or, when HEAD is already released
+    but some of its components were never published, the (empty) changes of a release that
+    carries them forward; or ``None`` to go on as usual.
     """
     dirty = git.dirty_files(repo)
     if dirty:
@@ -120,8 +129,11 @@ def preflight(repo: git.Repo, config: Config, *, yes: bool, dry_run: bool,
                            + "\n".join(f"  - {p}" for p in dirty))
     head = git.resolve(repo, "HEAD")
     tags = git.tags_at(repo, head, config.release_tag_patterns)
+    carried: Changes | None = None
     if tags:
-        return f"HEAD is already released ({', '.join(tags)})"
+        if not carry.pending(repo, config, head):
+            return f"HEAD is already released ({', '.join(tags)})"
+        carried = detect.nothing_since(tags[-1], head, config)
     branch = git.current_branch(repo)
     if branch != config.main_branch:
         where = f"branch {branch!r}" if branch else "a detached HEAD"
@@ -134,7 +146,7 @@ def preflight(repo: git.Repo, config: Config, *, yes: bool, dry_run: bool,
             if not confirm(question):
                 raise ReleaseError("release cancelled")
     consistency.check(repo.root, config)
-    return None
+    return carried
 
 
 def ask(question: str) -> bool:
@@ -145,7 +157,7 @@ def ask(question: str) -> bool:
 
 
 def run_release(root: Path, config: Config, env: Mapping[str, str], *, dry_run: bool,
-                from_ref: str | None, yes: bool, push: bool,
+                from_ref: str | None, yes: bool, push: bool, skip: tuple[str, ...] = (),
                 confirm: Callable[[str], bool] | None, now: datetime | None = None,
                 ) -> tuple[Summary | None, str]:
     """Do the release (or its dry run). Returns the summary (``None`` if nothing to do)
@@ -153,10 +165,10 @@ def run_release(root: Path, config: Config, env: Mapping[str, str], *, dry_run: 
     now = now or datetime.now(UTC)
     repo = git.open_repo(root)
     git.ensure_not_shallow(repo)
-    stop = preflight(repo, config, yes=yes, dry_run=dry_run, confirm=confirm)
-    if stop:
-        return None, f"Nothing to release: {stop}."
-    plan = versions.compute_plan(repo.root, config, from_ref)
+    outcome = preflight(repo, config, yes=yes, dry_run=dry_run, confirm=confirm)
+    if isinstance(outcome, str):
+        return None, f"Nothing to release: {outcome}."
+    plan = versions.compute_plan(repo.root, config, from_ref, changes=outcome, skip=skip)
     if not plan.anything:
         return None, "Nothing to release: no component changed since " + plan.base_ref + "."
     summary = summarize(repo.root, config, plan, env, repo, now)

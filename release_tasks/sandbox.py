@@ -76,3 +76,23 @@ def tag(repo: git.Repo, name: str, message: str | None = None, ref: str = "HEAD"
         _git(repo.root, "tag", name, ref)
     else:
         _git(repo.root, "tag", "-a", name, ref, "-F", "-", input_text=message)
+
+
+def mark_published(repo: git.Repo, release_tag: str, only: tuple[str, ...] | None = None) -> list[str]:
+    """Do what CI does after each successful publish: tag every component of the release.
+
+    ``only`` limits it to some components (``core`` or binding names), as after a partial
+    failure. Returns the tags created.
+    """
+    from release_tasks.tagplan import read_tag_plan
+
+    plan = read_tag_plan(git.tag_message(repo, release_tag)) or {}
+    wanted: list[tuple[str, str | None]] = [("core", plan.get("core", {}).get("tag"))]
+    wanted += [(b["name"], b.get("tag")) for b in plan.get("bindings", [])]
+    created = []
+    for component, tag in wanted:
+        if tag and (only is None or component in only):
+            commit = git.resolve(repo, release_tag)
+            git.create_tag(repo, tag, commit, f"{component} published\n")
+            created.append(tag)
+    return created

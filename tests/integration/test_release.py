@@ -72,15 +72,17 @@ def head(root: Path) -> str:
 
 
 def tags(root: Path) -> list[str]:
-    return git(root, "tag", "--list").split()
+    return git(root, "tag", "--list", "release-*").split()
 
 
 def first_release(run_cli: RunCli, root: Path) -> str:
-    """Release the example as it is (the first release); return its tag."""
+    """Release the example as it is (the first release), and publish it as CI would (the
+    component tags); return the release tag."""
     before = set(tags(root))
     result = release(run_cli, root, "--yes")
     assert result.code == 0, result.err
     (tag,) = set(tags(root)) - before
+    sandbox.mark_published(Repo(root), tag)
     return tag
 
 

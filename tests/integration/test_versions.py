@@ -91,14 +91,19 @@ def detect_base(run_cli: RunCli, repo: Repo) -> str:
     return parse_env(result.out)["CHANGES_BASE_REF"]
 
 
-def do_release(repo: Repo) -> str:
-    """A real release (commit + annotated tag carrying the plan); returns the tag."""
+def do_release(repo: Repo, *, published: bool = True) -> str:
+    """A real release (commit + annotated tag carrying the plan); returns the tag.
+
+    ``published`` also creates the component tags, as CI does after each publish.
+    """
     done = len(repo.out("tag", "--list", "release-*").split())
     now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC) + timedelta(days=7 * done)
     summary, message = release.run_release(
         repo.root, config_mod.load(repo.root), {}, dry_run=False, from_ref=None, yes=True,
         push=False, confirm=None, now=now)
     assert summary is not None, message
+    if published:
+        sandbox.mark_published(repo, summary.release_tag)
     return summary.release_tag
 
 
@@ -174,7 +179,7 @@ def test_versions_then_release_at_the_tag(
         assert message == f"Nothing to release: no component changed since {base_before}."
         return
 
-    tag = do_release(repo)
+    tag = do_release(repo, published=False)
     head = repo.out("rev-parse", "HEAD")
     assert repo.out("rev-parse", f"{tag}^{{commit}}") == head
     # At the release commit: the plan that was tagged, not a second bump.
@@ -301,7 +306,7 @@ def test_a_binding_version_is_never_reused(run_cli: RunCli, example_repo: Repo) 
     assert "ruby: 0.1.0.1 was already released (tag ruby-v0.1.0.1 exists)" in err
     # At a release commit, only component tags on that commit are its own.
     example_repo.out("tag", "-d", "ruby-v0.1.0.1")
-    do_release(example_repo)
+    do_release(example_repo, published=False)
     example_repo.out("tag", "ruby-v0.1.0.1", "HEAD~1")
     err = versions_error(run_cli, example_repo)
     assert "ruby: 0.1.0.1 was already released (tag ruby-v0.1.0.1 exists)" in err
@@ -407,7 +412,8 @@ def test_json_and_text_say_why(run_cli: RunCli, example_repo: Repo) -> None:
     assert python == {
         "name": "python", "env_key": "PYTHON", "registry": "pypi", "package": "tasker-worker-py",
         "current": "0.1.0.1", "next": "0.1.1.0", "rendering": "0.1.1.0",
-        "reasons": ["1 binding file(s) changed"], "files": [PYTHON], "tag": "python-v0.1.1.0"}
+        "reasons": ["1 binding file(s) changed"], "files": [PYTHON], "tag": "python-v0.1.1.0",
+        "skipped": None}
     text = run_cli("versions", "--repo", str(example_repo.root), "--format", "text").out
     lines = text.splitlines()
     assert "  core 0.1.0 -> 0.1.1  (server/client core changed (1 file(s)))" in lines

@@ -16,7 +16,6 @@ SENTINEL = "sentinel-secret-4f9a1c"
 @pytest.fixture(autouse=True)
 def _logging() -> None:
     log.setup()
-    log.get_logger().propagate = True  # let caplog see the records too
 
 
 def test_streamed_output_and_failure_tail_are_redacted(capsys: pytest.CaptureFixture[str]) -> None:
