@@ -8,6 +8,8 @@ the arguments through. ``--repo`` defaults to the directory nox was invoked from
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import nox
@@ -23,14 +25,15 @@ def _install(session: nox.Session, extras: str = "", *tools: str) -> None:
     session.install("-e", f"{ROOT}[{extras}]" if extras else str(ROOT), *tools)
 
 
-def _stage(session: nox.Session, stage: str, *tools: str) -> None:
-    """Install the tool and run one stage with the session's arguments."""
+def _stage(session: nox.Session, stage: str, *tools: str,
+           env: dict[str, str] | None = None) -> None:
+    """Install the tool (and ``tools``) and run one stage with the session's arguments."""
     _install(session, "", *tools)
     args = list(session.posargs)
     if not any(a == "--repo" or a.startswith("--repo=") for a in args):
         args += ["--repo", session.invoked_from]
     # stderr apart: stdout must carry only the requested data (for $GITHUB_OUTPUT).
-    session.run("python", "-m", "release_tasks", stage, *args, stderr=None)
+    session.run("python", "-m", "release_tasks", stage, *args, stderr=None, env=env)
 
 
 @nox.session(default=False)
@@ -43,6 +46,62 @@ def detect(session: nox.Session) -> None:
 def versions(session: nox.Session) -> None:
     """Compute the next version of every component; --check verifies version files agree."""
     _stage(session, "versions")
+
+
+@nox.session(default=False)
+def release(session: nox.Session) -> None:
+    """Plan the release, then commit the version bump and tag it (--dry-run changes nothing)."""
+    _stage(session, "release")
+
+
+@nox.session(default=False)
+def update(session: nox.Session) -> None:
+    """Write every version file: --core X.Y.Z [--ruby X.Y.Z.P ...] [--dry-run prints a diff]."""
+    _stage(session, "update")
+
+
+@nox.session(default=False)
+def publish_crates(session: nox.Session) -> None:
+    """Publish the core crates phase by phase (cargo from PATH); tag core-vX.Y.Z."""
+    _stage(session, "publish_crates")
+
+
+@nox.session(default=False)
+def publish_ruby(session: nox.Session) -> None:
+    """Build and push the Ruby gem (ruby, bundler and rake from the system); tag ruby-v..."""
+    _stage(session, "publish_ruby")
+
+
+@nox.session(default=False)
+def publish_python(session: nox.Session) -> None:
+    """Build the wheels and sdist with maturin and upload them; tag python-v..."""
+    _stage(session, "publish_python", "maturin>=1.5,<2", "cffi")
+
+
+@nox.session(default=False)
+def publish_typescript(session: nox.Session) -> None:
+    """Build the cdylib and the package with bun, then npm publish; tag typescript-v..."""
+    env = {}
+    if shutil.which("bun") is None:
+        # bun is served by the npm registry: install it into this session's environment.
+        prefix = Path(session.virtualenv.location) / "node"
+        session.run("npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix),
+                    "bun", external=True)
+        env["PATH"] = os.pathsep.join([str(prefix / "node_modules" / ".bin"),
+                                       os.environ.get("PATH", "")])
+    _stage(session, "publish_typescript", env=env)
+
+
+@nox.session(default=False)
+def history(session: nox.Session) -> None:
+    """Every release and every published version, from the annotated tags (text or json)."""
+    _stage(session, "history")
+
+
+@nox.session(default=False)
+def edge(session: nox.Session) -> None:
+    """How to depend on a branch (--ref) of the repository instead of a release."""
+    _stage(session, "edge")
 
 
 @nox.session(default=False)

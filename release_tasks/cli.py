@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from release_tasks import config as config_mod
 from release_tasks import log
@@ -174,6 +175,8 @@ def _add_release(p: argparse.ArgumentParser) -> None:
     p.add_argument("--yes", action="store_true",
                    help="do not ask for confirmation (required without a terminal)")
     p.add_argument("--push", action="store_true", help="push the commit and the tag")
+    p.add_argument("--skip", action="append", default=[], metavar="BINDING",
+                   help="leave BINDING out of this release on purpose (carried forward)")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -185,8 +188,46 @@ def _run_release(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     confirm = release.ask if sys.stdin.isatty() else None
     summary, message = release.run_release(
         args.repo, config, env, dry_run=args.dry_run, from_ref=args.from_ref, yes=args.yes,
-        push=args.push, confirm=confirm)
+        push=args.push, confirm=confirm, skip=tuple(args.skip))
     emit(release.render(summary, message, args.format))
+    return 0
+
+
+# --- publish_crates -----------------------------------------------------------------------
+
+def _add_publish_crates(p: argparse.ArgumentParser) -> None:
+    add_repo(p)
+    p.add_argument("--dry-run", action="store_true",
+                   help="package and verify every crate (cargo package -p ...); upload nothing")
+    p.add_argument("--on-duplicate", default="warn", metavar="skip|warn|fail",
+                   help="when a crate's version is already on the registry (default: warn)")
+    p.add_argument("--registry", metavar="NAME",
+                   help="an alternative cargo registry, as cargo names it (default: "
+                        "$RELEASE_TASKS_CARGO_REGISTRY, else crates.io); CARGO_REGISTRY_TOKEN "
+                        "is handed to cargo as CARGO_REGISTRIES_<NAME>_TOKEN")
+    p.add_argument("--push-tags", action="store_true", help="push the core-vX.Y.Z tag")
+    p.add_argument("--index-timeout", type=float, metavar="SECONDS",
+                   help="how long to wait for each version to show on the registry "
+                        "(default: 600)")
+    p.add_argument("--jobs", type=int, metavar="N",
+                   help="crates published at once (default: all crates of a phase)")
+    p.add_argument("--offline", action=argparse.BooleanOptionalAction, default=True,
+                   help="run the dry run's cargo package offline (default: --offline)")
+
+
+@stage("publish_crates", "publish the core crates phase by phase, then tag core-vX.Y.Z",
+       _add_publish_crates)
+def _run_publish_crates(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from release_tasks import publish_crates
+    from release_tasks.registries.duplicates import parse_on_duplicate
+
+    config = load_config(args)
+    timeout = args.index_timeout
+    options = publish_crates.CrateOptions(
+        dry_run=args.dry_run, on_duplicate=parse_on_duplicate(args.on_duplicate),
+        registry=args.registry, push_tags=args.push_tags, jobs=args.jobs, offline=args.offline,
+        index_timeout=publish_crates.DEFAULT_INDEX_TIMEOUT if timeout is None else timeout)
+    emit(publish_crates.run(args.repo, config, env, options))
     return 0
 
 
@@ -205,6 +246,110 @@ def _run_demo(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     text, _ = demo.run_demo(env, args.keep)
     emit(text)
     return 0
+
+
+# --- history ------------------------------------------------------------------------------
+
+def _add_history(p: argparse.ArgumentParser) -> None:
+    add_repo(p)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+
+@stage("history", "every release and every published version, from the annotated tags",
+       _add_history)
+def _run_history(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from release_tasks import history
+
+    result = history.build(args.repo, load_config(args))
+    emit(result.to_json() if args.format == "json" else result.text())
+    return 0
+
+
+# --- edge ---------------------------------------------------------------------------------
+
+def _add_edge(p: argparse.ArgumentParser) -> None:
+    add_repo(p)
+    p.add_argument("--ref", metavar="REF",
+                   help="branch, tag or commit to depend on (default: the main branch)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+
+@stage("edge", "how to depend on a branch of the repository instead of a release", _add_edge)
+def _run_edge(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from release_tasks import edge
+
+    result = edge.guide(args.repo, load_config(args), args.ref)
+    emit(result.to_json() if args.format == "json" else result.text())
+    return 0
+
+
+# --- publish_ruby / publish_python / publish_typescript -----------------------------------
+
+if TYPE_CHECKING:
+    from release_tasks.publish_common import Target
+    from release_tasks.version import Registry
+
+
+def _add_publish(p: argparse.ArgumentParser) -> None:
+    p.add_argument("version", metavar="VERSION",
+                   help="the binding version X.Y.Z.P; must be what its version files say")
+    add_repo(p)
+    p.add_argument("--binding", metavar="NAME",
+                   help="the binding to publish (default: the one on this stage's registry)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="build and check, show what would be uploaded; upload and tag nothing")
+    p.add_argument("--on-duplicate", default="warn", metavar="skip|warn|fail",
+                   help="when VERSION is already published: skip, warn (default) or fail")
+    p.add_argument("--push-tags", action="store_true", help="push the component tag to origin")
+
+
+def _add_publish_python(p: argparse.ArgumentParser) -> None:
+    _add_publish(p)
+    p.add_argument("--artifacts", type=Path, metavar="DIR",
+                   help="upload the wheels and sdist in DIR instead of building")
+    p.add_argument("--compatibility", metavar="TAG",
+                   help="maturin --compatibility (default: $RELEASE_TASKS_MATURIN_COMPATIBILITY, "
+                        "[tool.maturin] compatibility, else pypi)")
+    p.add_argument("--zig", action="store_true",
+                   help="build with zig (automatic for a manylinux older than this glibc)")
+
+
+def _publish(args: argparse.Namespace, env: Mapping[str, str], registry: Registry,
+             target: Target) -> int:
+    from release_tasks import publish_common
+    from release_tasks.registries.duplicates import parse_on_duplicate
+
+    config = load_config(args)
+    mode = parse_on_duplicate(args.on_duplicate)
+    name = publish_common.binding_for(config, registry, args.binding)
+    ctx = publish_common.make_context(
+        args.repo, config, name, args.version, env, dry_run=args.dry_run, on_duplicate=mode,
+        push_tags=args.push_tags, artifacts_dir=getattr(args, "artifacts", None))
+    emit(publish_common.publish_binding(target, ctx))
+    return 0
+
+
+@stage("publish_ruby", "build the gem, check it, push it to RubyGems, tag it", _add_publish)
+def _run_publish_ruby(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from release_tasks.publish_ruby import RubyTarget
+
+    return _publish(args, env, "rubygems", RubyTarget())
+
+
+@stage("publish_python", "build wheels and sdist with maturin, check, upload to PyPI, tag",
+       _add_publish_python)
+def _run_publish_python(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from release_tasks.publish_python import PythonTarget
+
+    return _publish(args, env, "pypi", PythonTarget(args.compatibility, args.zig))
+
+
+@stage("publish_typescript", "build and pack the npm package, check it, publish it, tag it",
+       _add_publish)
+def _run_publish_typescript(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from release_tasks.publish_typescript import TypeScriptTarget
+
+    return _publish(args, env, "npm", TypeScriptTarget())
 
 
 def build_parser() -> argparse.ArgumentParser:

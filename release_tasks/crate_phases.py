@@ -1,0 +1,164 @@
+"""The publish phases: which crates, in which order (:func:`make_plan`, from the
+manifests), and running them: parallel within a phase, a barrier between phases, and a
+failure that stops exactly the crates depending on it.
+
+Nothing here knows about cargo or registries: :func:`run_phases` is given the work to do
+for one crate, which makes the scheduling rules testable on their own.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from release_tasks import workspace
+from release_tasks.config import Config
+from release_tasks.errors import PublishError, RegistryError, RegistryUnavailable
+from release_tasks.version import CoreVersion
+
+Outcome = Literal["published", "already published", "failed", "not attempted"]
+#: Outcomes that leave the version on the registry.
+ON_REGISTRY: frozenset[Outcome] = frozenset({"published", "already published"})
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+
+FIRST_POLL_DELAY = 0.5
+MAX_POLL_DELAY = 10.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CratePlan:
+    """What would be published: the version, the phases and why other crates are left out."""
+
+    version: CoreVersion
+    workspace_dir: Path
+    phases: tuple[tuple[str, ...], ...]
+    deps: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    left_out: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def crates(self) -> tuple[str, ...]:
+        return tuple(crate for phase in self.phases for crate in phase)
+
+
+def make_plan(root: Path, config: Config, version: CoreVersion,
+              ws: workspace.Workspace) -> CratePlan:
+    """Phases of the configured crates that the manifests let publish."""
+    configured = config.core.crates
+    wanted = [c for c in configured if ws.crate(c).publish]
+    left_out = [(c.name, "publish = false" if not c.publish else "not in the release config")
+                for c in ws.members if c.name not in wanted]
+    return CratePlan(
+        version=version, workspace_dir=root / config.core.workspace,
+        phases=tuple(tuple(p) for p in workspace.phases(ws, wanted)),
+        deps={c: ws.crate(c).deps & frozenset(wanted) for c in wanted},
+        left_out=tuple(left_out))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CrateResult:
+    """What happened to one crate, and how long it took (``None``: never started)."""
+
+    crate: str
+    version: str
+    outcome: Outcome
+    seconds: float | None = None
+    detail: str = ""
+
+
+def run_phases(phases: Sequence[Sequence[str]], deps: Mapping[str, frozenset[str]],
+               work: Callable[[str], CrateResult], *, version: str,
+               jobs: int | None = None) -> list[CrateResult]:
+    """Run ``work`` for each crate, phase by phase; results in phase order.
+
+    Crates of a phase run in parallel (at most ``jobs`` at once; default: all of them) and
+    the next phase starts when the whole phase is done. A crate whose dependency failed or
+    was not attempted is not attempted either; its phase siblings still run. ``work``
+    reports failures in its result; an exception from it is a bug and propagates.
+    """
+    results: dict[str, CrateResult] = {}
+    for phase in phases:
+        ready = []
+        for crate in phase:
+            stopped = sorted(d for d in deps.get(crate, ()) if d in results
+                             and results[d].outcome not in ON_REGISTRY)
+            if stopped:
+                why = ", ".join(f"{d} {_past(results[d].outcome)}" for d in stopped)
+                results[crate] = CrateResult(crate=crate, version=version,
+                                             outcome="not attempted", detail=f"depends on {why}")
+            else:
+                ready.append(crate)
+        if ready:
+            with ThreadPoolExecutor(max_workers=min(jobs or len(ready), len(ready)),
+                                    thread_name_prefix="publish") as pool:
+                futures = {crate: pool.submit(work, crate) for crate in ready}
+                for crate, future in futures.items():
+                    results[crate] = future.result()
+    return [results[crate] for phase in phases for crate in phase]
+
+
+def _past(outcome: Outcome) -> str:
+    return "failed" if outcome == "failed" else "was not attempted"
+
+
+def wait_until_visible(is_visible: Callable[[], bool], timeout: float, what: str, *,
+                       sleep: Sleep = time.sleep, clock: Clock = time.monotonic) -> float:
+    """Poll ``is_visible`` with exponential backoff until it says yes; return seconds waited.
+
+    The first poll is immediate (cargo usually waited already). A registry that gives no
+    answer counts as "not yet" until ``timeout``; then :class:`PublishError` says so.
+    """
+    start = clock()
+    delay = FIRST_POLL_DELAY
+    last_error = ""
+    while True:
+        try:
+            if is_visible():
+                return clock() - start
+        except RegistryUnavailable as exc:
+            last_error = f" (last answer: {exc})"
+        except RegistryError:
+            raise
+        remaining = timeout - (clock() - start)
+        if remaining <= 0:
+            raise PublishError(
+                f"{what} was uploaded but the registry did not show it within {timeout:g} s"
+                f"{last_error}. It may still appear: re-run with --on-duplicate=skip, or "
+                "raise --index-timeout.")
+        sleep(min(delay, remaining))
+        delay = min(delay * 2, MAX_POLL_DELAY)
+
+
+def summary_table(results: Sequence[CrateResult]) -> str:
+    """crate, version, outcome, seconds: one aligned row per crate."""
+    rows = [("crate", "version", "outcome", "seconds")]
+    rows += [(r.crate, r.version, r.outcome, "-" if r.seconds is None else f"{r.seconds:.1f}")
+             for r in results]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join(f"  {a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d:>7}".rstrip()
+                     for a, b, c, d in rows)
+
+
+def incomplete_report(results: Sequence[CrateResult], what: str) -> str:
+    """The message of a run that did not put every crate on the registry."""
+    def names(*outcomes: Outcome) -> str:
+        return ", ".join(r.crate for r in results if r.outcome in outcomes) or "none"
+
+    lines = [f"{what} is incomplete.",
+             f"  published:        {names('published')}",
+             f"  already there:    {names('already published')}",
+             f"  failed:           {names('failed')}",
+             f"  not attempted:    {names('not attempted')}",
+             "", summary_table(results), ""]
+    for result in results:
+        if result.outcome in ("failed", "not attempted"):
+            detail = result.detail.replace("\n", "\n      ")
+            lines.append(f"  - {result.crate} {result.outcome}: {detail}")
+    lines.append("Fix the cause, then re-run with --on-duplicate=skip: it publishes exactly "
+                 "what is missing.")
+    return "\n".join(lines)
