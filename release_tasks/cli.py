@@ -352,6 +352,11 @@ def _run_publish_typescript(args: argparse.Namespace, env: Mapping[str, str]) ->
     return _publish(args, env, "npm", TypeScriptTarget())
 
 
+def stage_names() -> tuple[str, ...]:
+    """Every stage, in registration order."""
+    return tuple(_STAGES)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="release_tasks",
                      description="Release a polyglot monorepo: Rust crates and FFI bindings.")

@@ -26,10 +26,10 @@ from typing import Any
 import pytest
 import yaml
 
-from release_tasks import cli, cmd, release, sandbox
+from release_tasks import cmd, release, sandbox
 from release_tasks import config as config_mod
 from release_tasks.git import Repo
-from tests.support import IN_CI
+from tests.support import IN_CI, assert_parses
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "release.yml"
@@ -208,22 +208,6 @@ def nox_invocation(call: list[str]) -> tuple[str, list[str]]:
     assert call[0] == "nox" and "-s" in call, call
     session = call[call.index("-s") + 1]
     return session, call[call.index("--") + 1:] if "--" in call else []
-
-
-def nox_sessions() -> set[str]:
-    import nox.registry
-
-    import noxfile  # noqa: F401  (registers the sessions)
-
-    return set(nox.registry.get())
-
-
-def assert_parses(session: str, args: list[str]) -> None:
-    """The session exists and the real CLI parser accepts its arguments."""
-    assert session in nox_sessions(), f"nox session {session!r} is not in noxfile.py"
-    parsed, extras = cli.build_parser().parse_known_args([session, *args])
-    assert parsed.stage == session
-    assert extras == [], f"{session}: unrecognized arguments {extras}"
 
 
 def github(ref_type: str, ref_name: str) -> dict[str, str]:
