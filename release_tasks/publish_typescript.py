@@ -1,0 +1,193 @@
+"""``publish_typescript``: build the native library and the package, pack it, publish it to npm.
+
+``package.json`` holds the npm rendering of the binding version (``X.Y.(Z*1000+P)``): npm
+refuses four-part versions. The package is packed with ``npm pack --json`` (``--dry-run``
+on a dry run), whose report is what the name, version and entry points are checked against;
+a real run publishes exactly the tarball that was checked. The token is never in argv: it
+goes into a temporary ``userconfig`` (mode 0600, removed afterwards) that refers to
+``${NPM_TOKEN}``, so not even that file holds the secret.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from release_tasks import cmd, credentials
+from release_tasks.errors import PublishError, ToolMissing
+from release_tasks.log import get_logger
+from release_tasks.publish_common import CARGO_HINT, PublishContext, fresh_dir, require_tools
+
+log = get_logger("publish.typescript")
+
+BUN_HINT = "npm install --global bun (the nox session installs it), or see https://bun.sh"
+NPM_HINT = "Install Node.js 20 or newer, which ships npm: https://nodejs.org"
+#: npm's trusted publishing (OIDC, with provenance) needs at least this npm.
+TRUSTED_NPM = Version("11.5.1")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackReport:
+    """One entry of ``npm pack --json``."""
+
+    name: str
+    version: str
+    filename: str
+    files: tuple[str, ...]
+    size: int
+
+
+def read_pack_report(stdout: str) -> PackReport:
+    """Parse ``npm pack --json`` output (a list with one entry per packed package)."""
+    try:
+        [entry] = json.loads(stdout)
+        return PackReport(name=str(entry["name"]), version=str(entry["version"]),
+                          filename=str(entry["filename"]), size=int(entry["size"]),
+                          files=tuple(str(f["path"]) for f in entry["files"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PublishError(f"cannot read the output of `npm pack --json`: {exc}: "
+                           f"{stdout[:300]!r}") from exc
+
+
+def entry_points(manifest: dict[str, Any]) -> list[str]:
+    """Files ``package.json`` promises (main, module, types, exports), as packed paths."""
+    found: list[str] = []
+
+    def walk(value: object) -> Iterator[str]:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from walk(item)
+
+    values = [manifest.get(k) for k in ("main", "module", "types", "typings")]
+    for value in [*values, *walk(manifest.get("exports"))]:
+        if isinstance(value, str) and "*" not in value:
+            path = os.path.normpath(value.removeprefix("./"))
+            if path not in found:
+                found.append(path)
+    return found
+
+
+def registry_key(url: str) -> str:
+    """The ``.npmrc`` key npm matches a registry's token to: ``//host:port/path/``."""
+    rest = url.split("://", 1)[-1]
+    return "//" + (rest if rest.endswith("/") else rest + "/")
+
+
+def uses_provenance(ctx: PublishContext) -> bool:
+    """Provenance (and OIDC) when trusted publishing is configured and offered by the runner."""
+    return ctx.binding.trusted_publishing and credentials.oidc_available(ctx.env)
+
+
+class TypeScriptTarget:
+    """npm: ``cargo build``, ``bun install`` + ``bun run build``, ``npm pack``, ``npm publish``."""
+
+    def __init__(self) -> None:
+        self.report: PackReport | None = None
+
+    def preflight(self, ctx: PublishContext) -> None:
+        tools = {"bun": BUN_HINT, "npm": NPM_HINT}
+        if ctx.binding.crate:
+            tools["cargo"] = CARGO_HINT
+        require_tools(ctx, tools)
+        if uses_provenance(ctx) and not ctx.dry_run:
+            found = cmd.run(["npm", "--version"], capture=True, echo=False, env=ctx.env)
+            try:
+                too_old = Version(found.stdout.strip()) < TRUSTED_NPM
+            except InvalidVersion:
+                too_old = True
+            if too_old:
+                raise ToolMissing(f"npm trusted publishing needs npm {TRUSTED_NPM} or newer, "
+                                  f"found {found.stdout.strip()!r}: npm install --global npm@latest")
+
+    def build(self, ctx: PublishContext) -> list[Path]:
+        env = ctx.build_env()
+        if ctx.binding.crate:
+            cmd.run(["cargo", "build", "-p", ctx.binding.crate, "--release"], cwd=ctx.root,
+                    env=env, prefix="typescript")
+        install = ["bun", "install"]
+        if (ctx.directory / "bun.lock").is_file() or (ctx.directory / "bun.lockb").is_file():
+            install.append("--frozen-lockfile")
+        cmd.run(install, cwd=ctx.directory, env=env, prefix="typescript")
+        cmd.run(["bun", "run", "build"], cwd=ctx.directory, env=env, prefix="typescript")
+        out = fresh_dir(ctx.output_dir)
+        argv = ["npm", "pack", "--json", "--pack-destination", str(out)]
+        if ctx.dry_run:
+            argv.insert(2, "--dry-run")
+        result = cmd.run(argv, cwd=ctx.directory, env=env, capture=True, prefix="typescript")
+        for line in result.stderr.splitlines():
+            log.debug("[typescript] %s", line)
+        self.report = read_pack_report(result.stdout)
+        tarball = out / self.report.filename
+        return [ctx.directory if ctx.dry_run else tarball]
+
+    def check(self, ctx: PublishContext, artifacts: Sequence[Path]) -> list[str]:
+        report = self.report
+        if report is None:
+            return ["nothing was packed (npm pack did not run)"]
+        problems = []
+        if report.name != ctx.binding.package:
+            problems.append(f"{report.filename}: name {report.name!r}, expected "
+                            f"{ctx.binding.package!r}")
+        if report.version != ctx.rendering:
+            problems.append(f"{report.filename}: version {report.version!r}, expected "
+                            f"{ctx.rendering} (the npm rendering of {ctx.version})")
+        manifest = json.loads((ctx.directory / "package.json").read_text(encoding="utf-8"))
+        packed = set(report.files)
+        for path in entry_points(manifest):
+            if path not in packed:
+                problems.append(f"{report.filename}: package.json points at {path}, which is not "
+                                "in the package (did `bun run build` write it? is it in `files`?)")
+        if not ctx.dry_run and not all(a.is_file() for a in artifacts):
+            problems.append(f"npm pack did not write {report.filename}")
+        return problems
+
+    def describe(self, ctx: PublishContext, artifacts: Sequence[Path]) -> str:
+        assert self.report is not None
+        report = self.report
+        return "\n".join([
+            f"[dry-run] Would publish to {ctx.endpoints.npm_registry} "
+            f"(npm publish --access public{' --provenance' if uses_provenance(ctx) else ''}):",
+            f"  {report.filename} ({report.size} bytes)",
+            f"    name:     {report.name}",
+            f"    version:  {report.version} (binding {ctx.version})",
+            f"    files ({len(report.files)}):",
+            *(f"      {f}" for f in report.files),
+        ])
+
+    def upload(self, ctx: PublishContext, artifacts: Sequence[Path]) -> None:
+        registry = ctx.endpoints.npm_registry
+        source = ctx.credential()
+        env = {k: v for k, v in ctx.env.items() if k.lower() != "npm_config_userconfig"}
+        lines = [f"registry={registry}"]
+        if source is not None and source != "trusted publishing":
+            # npm expands ${VAR} in .npmrc from its environment: the file holds no secret.
+            lines.append(f"{registry_key(registry)}:_authToken=${{{source}}}")
+        else:
+            env.pop("NODE_AUTH_TOKEN", None)  # a leftover token defeats npm's OIDC exchange
+        argv = ["npm", "publish", *map(str, artifacts), "--access", "public",
+                "--registry", registry]
+        if uses_provenance(ctx):
+            argv.append("--provenance")
+        scratch = Path(tempfile.mkdtemp(prefix="release-tasks-npm-"))
+        try:
+            userconfig = scratch / "npmrc"
+            fd = os.open(userconfig, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write("\n".join(lines) + "\n")
+            env["npm_config_userconfig"] = str(userconfig)
+            cmd.run(argv, cwd=ctx.directory, env=env, prefix="typescript")
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
