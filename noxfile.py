@@ -75,7 +75,7 @@ def publish_ruby(session: nox.Session) -> None:
 @nox.session(default=False)
 def publish_python(session: nox.Session) -> None:
     """Build the wheels and sdist with maturin and upload them; tag python-v..."""
-    _stage(session, "publish_python", "maturin>=1.5,<2", "cffi")
+    _stage(session, "publish_python", "maturin>=1.9,<2", "cffi", "ziglang")
 
 
 @nox.session(default=False)

@@ -81,6 +81,9 @@ class ReleasePlan:
             if b.next and b.rendering != str(b.next):
                 registry = b.registry.upper().replace("-", "_")
                 lines.append(f"NEXT_{b.env_key}_{registry}_VERSION={b.rendering}")
+        # Whether the crates are published: also true for a carried-forward core version,
+        # where NEXT_CORE_VERSION equals CURRENT_CORE_VERSION.
+        lines.append(f"PUBLISH_CORE={'true' if self.core.changed else 'false'}")
         return lines
 
     def to_dict(self) -> dict[str, Any]:

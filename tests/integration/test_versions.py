@@ -35,20 +35,27 @@ RUBY = "workers/ruby/lib/tasker_core.rb"
 PYTHON = "workers/python/python/tasker_worker/__init__.py"
 TS = "workers/typescript/src/index.ts"
 ENV_KEYS = ("CURRENT_CORE_VERSION", "NEXT_CORE_VERSION", "NEXT_RUBY_VERSION",
-            "NEXT_PYTHON_VERSION", "NEXT_TYPESCRIPT_VERSION")
+            "NEXT_PYTHON_VERSION", "NEXT_TYPESCRIPT_VERSION", "PUBLISH_CORE")
 
 # A step of a history: "release" (a real release), or the paths one commit touches.
 Step = str | tuple[str, ...]
 
 
 def expect(current: str, nxt: str, ruby: str = "unchanged", python: str = "unchanged",
-           ts: str = "unchanged", npm: str | None = None) -> dict[str, str]:
-    """The exact ``versions --format env`` answer (``npm``: the typescript rendering)."""
+           ts: str = "unchanged", npm: str | None = None, *,
+           publish_core: bool | None = None) -> dict[str, str]:
+    """The exact ``versions --format env`` answer (``npm``: the typescript rendering).
+
+    The crates are published when the core moves on (``publish_core`` says otherwise for a
+    first release, which publishes the current version).
+    """
     env = {"CURRENT_CORE_VERSION": current, "NEXT_CORE_VERSION": nxt,
            "NEXT_RUBY_VERSION": ruby, "NEXT_PYTHON_VERSION": python,
            "NEXT_TYPESCRIPT_VERSION": ts}
     if npm is not None:
         env["NEXT_TYPESCRIPT_NPM_VERSION"] = npm
+    publish = current != nxt if publish_core is None else publish_core
+    env["PUBLISH_CORE"] = "true" if publish else "false"
     return env
 
 
@@ -129,7 +136,8 @@ def commit_files(repo: Repo, files: dict[str, bytes], message: str = "edit") -> 
 
 SCENARIOS: list[tuple[str, list[Step], dict[str, str]]] = [
     ("first-release", [],
-     expect("0.1.0", "0.1.0", "0.1.0.0", "0.1.0.0", "0.1.0.0", npm="0.1.0")),
+     expect("0.1.0", "0.1.0", "0.1.0.0", "0.1.0.0", "0.1.0.0", npm="0.1.0",
+            publish_core=True)),
     ("ffi-core-change", [R, FFI],
      expect("0.1.0", "0.1.1", "0.1.1.0", "0.1.1.0", "0.1.1.0", npm="0.1.1000")),
     ("cargo-lock-only", [R, "Cargo.lock"],
@@ -236,7 +244,8 @@ def test_from_ref(run_cli: RunCli, example_repo: Repo) -> None:
 def test_hand_made_release_tag_on_head(run_cli: RunCli, example_repo: Repo) -> None:
     # First release tagged by hand on HEAD: still the first release.
     sandbox.tag(example_repo, "release-20260101-0900")
-    first = expect("0.1.0", "0.1.0", "0.1.0.0", "0.1.0.0", "0.1.0.0", npm="0.1.0")
+    first = expect("0.1.0", "0.1.0", "0.1.0.0", "0.1.0.0", "0.1.0.0", npm="0.1.0",
+                   publish_core=True)
     assert versions_env(run_cli, example_repo) == first
     example_repo.out("tag", "-d", "release-20260101-0900")
     # After a real release: a lightweight tag on HEAD compares with the release before it.
@@ -375,7 +384,7 @@ def test_version_file_whitespace_bom_and_crlf_are_tolerated(
 ) -> None:
     commit_files(example_repo, {"VERSION": content})
     assert versions_env(run_cli, example_repo) == expect(
-        "0.1.7", "0.1.7", "0.1.7.0", "0.1.7.0", "0.1.7.0", npm="0.1.7000")
+        "0.1.7", "0.1.7", "0.1.7.0", "0.1.7.0", "0.1.7.0", npm="0.1.7000", publish_core=True)
 
 
 def test_missing_version_file(run_cli: RunCli, example_repo: Repo) -> None:
@@ -394,7 +403,7 @@ def test_env_output_is_exactly_the_keys(run_cli: RunCli, example_repo: Repo) -> 
     assert result.out == (
         "CURRENT_CORE_VERSION=0.1.0\nNEXT_CORE_VERSION=0.1.1\nNEXT_RUBY_VERSION=0.1.1.0\n"
         "NEXT_PYTHON_VERSION=0.1.1.0\nNEXT_TYPESCRIPT_VERSION=0.1.1.0\n"
-        "NEXT_TYPESCRIPT_NPM_VERSION=0.1.1000\n")
+        "NEXT_TYPESCRIPT_NPM_VERSION=0.1.1000\nPUBLISH_CORE=true\n")
     assert "Comparing" in result.err
     sandbox.touch(example_repo, "docs", "README.md")
     do_release(example_repo)
@@ -452,10 +461,11 @@ def test_extra_binding_from_release_toml(run_cli: RunCli, example_repo: Repo) ->
     repo = example_repo
     add_client_rb(repo)
     client_first = {"NEXT_CLIENT_RB_VERSION": "0.1.0.0"}
-    first = expect("0.1.0", "0.1.0", "0.1.0.0", "0.1.0.0", "0.1.0.0", npm="0.1.0")
+    first = expect("0.1.0", "0.1.0", "0.1.0.0", "0.1.0.0", "0.1.0.0", npm="0.1.0",
+                   publish_core=True)
     assert versions_env(run_cli, repo) == {**first, **client_first}
-    assert list(versions_env(run_cli, repo)) == [*ENV_KEYS, "NEXT_TYPESCRIPT_NPM_VERSION",
-                                                 "NEXT_CLIENT_RB_VERSION"]
+    assert list(versions_env(run_cli, repo)) == [*ENV_KEYS[:-1], "NEXT_TYPESCRIPT_NPM_VERSION",
+                                                 "NEXT_CLIENT_RB_VERSION", "PUBLISH_CORE"]
     do_release(repo)
     version_rb = repo.root / "clients/ruby/lib/tasker_client/version.rb"
     assert "VERSION = '0.1.0.0'" in version_rb.read_text(encoding="utf-8")

@@ -274,7 +274,7 @@ def test_plan_job_at_a_release_tag(workflow: dict[str, Any], at_release_tag: tup
     runner = Runner(tmp_path, repo.root)
     outputs = run_plan_job(workflow, runner, plan_context({}), github("tag", tag))
     assert outputs == {
-        "release_tag": tag, "dry_run": "false", "core_changed": "false",
+        "release_tag": tag, "dry_run": "false", "publish_core": "false",
         "core_version": "0.1.0", "ruby_version": "0.1.0.1", "python_version": "unchanged",
         "typescript_version": "unchanged", "typescript_npm_version": ""}
     calls = [nox_invocation(c) for c in runner.calls()]
@@ -304,7 +304,7 @@ def test_plan_job_dispatched_on_a_branch_is_a_dry_run(workflow: dict[str, Any],
 
 @pytest.mark.parametrize("dry_run", [False, True])
 def test_publish_commands_parse(workflow: dict[str, Any], tmp_path: Path, dry_run: bool) -> None:
-    plan = {"dry_run": dry_run, "core_changed": "true", "core_version": "0.1.9",
+    plan = {"dry_run": dry_run, "publish_core": "true", "core_version": "0.1.9",
             "ruby_version": "0.1.9.0", "python_version": "0.1.9.0",
             "typescript_version": "0.1.9.0", "typescript_npm_version": "0.1.9000",
             "release_tag": "release-20261125-1930"}
@@ -336,7 +336,7 @@ def summary_context(results: Mapping[str, str], plan: Mapping[str, Any]) -> Cont
 
 def test_summary_table_and_idempotent_github_release(workflow: dict[str, Any],
                                                      tmp_path: Path) -> None:
-    plan = {"release_tag": "release-20261125-1930", "dry_run": "false", "core_changed": "true",
+    plan = {"release_tag": "release-20261125-1930", "dry_run": "false", "publish_core": "true",
             "core_version": "0.1.9", "ruby_version": "0.1.9.0", "python_version": "unchanged",
             "typescript_version": "0.1.9.0", "typescript_npm_version": "0.1.9000"}
     results = {"publish-crates": "success", "publish-ruby": "failure",
@@ -364,7 +364,7 @@ def test_summary_table_and_idempotent_github_release(workflow: dict[str, Any],
 
 
 def test_summary_of_a_dry_run(workflow: dict[str, Any], tmp_path: Path) -> None:
-    plan = {"release_tag": "", "dry_run": "true", "core_changed": "false", "core_version": "0.1.8",
+    plan = {"release_tag": "", "dry_run": "true", "publish_core": "false", "core_version": "0.1.8",
             "ruby_version": "unchanged", "python_version": "0.1.8.1",
             "typescript_version": "unchanged", "typescript_npm_version": ""}
     context = summary_context({"publish-crates": "skipped", "publish-ruby": "skipped",
@@ -426,7 +426,7 @@ def test_plan_job(workflow: dict[str, Any]) -> None:
     assert any(r.startswith("nox -s detect -- --format env") and r.endswith('>> "$GITHUB_OUTPUT"')
                for r in runs)
     assert any(str(s.get("uses", "")).startswith("actions/setup-python@") for s in plan["steps"])
-    assert set(plan["outputs"]) >= {"core_changed", "ruby_version", "python_version",
+    assert set(plan["outputs"]) >= {"publish_core", "ruby_version", "python_version",
                                     "typescript_version", "dry_run", "release_tag"}
 
 
@@ -460,7 +460,7 @@ def test_environments_and_secrets(workflow: dict[str, Any]) -> None:
 def test_publish_crates_needs_plan_and_preflight(workflow: dict[str, Any]) -> None:
     job = workflow["jobs"]["publish-crates"]
     assert job["needs"] == ["plan", "preflight"]
-    assert job["if"] == "needs.plan.outputs.core_changed == 'true'"
+    assert job["if"] == "needs.plan.outputs.publish_core == 'true'"
 
 
 @pytest.mark.parametrize("job_name", sorted(BINDING_JOBS))
