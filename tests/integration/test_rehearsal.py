@@ -1,0 +1,243 @@
+"""A full release rehearsal on the four local registries, run the way the workflow runs it.
+
+1. a first release; 2. the CI jobs of .github/workflows/release.yml, their commands taken
+from the workflow file itself; 3. a change in tasker-shared and a second release, 4. with
+PyPI down during its publish: Python fails, the others succeed; 5. a third release with no
+new change carries Python forward and publishes it; 6. a Ruby-only change, a fourth release.
+Then: every planned version is published exactly once, every component tag points at its
+release commit, and the registries hold nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from packaging.utils import parse_sdist_filename, parse_wheel_filename
+
+from release_tasks import git, sandbox
+from release_tasks.git import Repo
+from tests.integration.publish_helpers import NO_CREDENTIALS, closed_port_url
+from tests.registries.cargo_registry import CargoRegistry
+from tests.registries.pypi_server import PypiServer
+from tests.registries.rubygems_registry import RubyGemsRegistry
+from tests.registries.tools import require_tool
+from tests.registries.verdaccio_server import Verdaccio
+from tests.support import RunCli
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOW = yaml.safe_load((ROOT / ".github/workflows/release.yml").read_text(encoding="utf-8"))
+CRATES = ("tasker-pgmq", "tasker-shared", "tasker-client", "tasker-orchestration",
+          "tasker-worker", "tasker-cli")
+_EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+class Rehearsal:
+    """A sandbox with an ``origin``, and the environment the CI jobs would have."""
+
+    def __init__(self, repo: Repo, env: dict[str, str], run_cli: RunCli) -> None:
+        self.repo, self.env, self.run_cli = repo, env, run_cli
+        self.results: dict[str, int] = {}
+
+    def cli(self, *args: str, env: Mapping[str, str] | None = None) -> tuple[int, str]:
+        result = self.run_cli(*args, "--repo", str(self.repo.root),
+                              env={**self.env, **(env or {})})
+        return result.code, result.out + result.err
+
+    def release(self) -> str:
+        """``nox -s release -- --yes --push``: commit, tag, push; returns the tag."""
+        code, out = self.cli("release", "--yes", "--push")
+        assert code == 0, out
+        match = re.search(r"Pushed \S+ and (release-\S+):", out)
+        assert match, out
+        return match.group(1)
+
+    def plan_outputs(self) -> dict[str, str]:
+        """The plan job: its step outputs, then its job outputs as the workflow maps them."""
+        steps: dict[str, dict[str, str]] = {}
+        for step, stage in (("versions", "versions"), ("detect", "detect")):
+            code, out = self.cli(stage, "--format", "env")
+            assert code == 0, out
+            steps[step] = dict(line.split("=", 1) for line in out.splitlines() if "=" in line
+                               and re.fullmatch(r"[A-Z_]+=\S*", line))
+        tags = git.tags_at(self.repo, git.resolve(self.repo, "HEAD"), ["release-*"])
+        steps["mode"] = {"release_tag": tags[0] if tags else "", "dry_run": "false"}
+        outputs = {}
+        for name, expr in WORKFLOW["jobs"]["plan"]["outputs"].items():
+            step, key = re.fullmatch(r"\$\{\{ steps\.(\w+)\.outputs\.(\w+) \}\}", expr).groups()  # type: ignore[union-attr]
+            outputs[name] = steps[step].get(key, "")
+        return outputs
+
+    def ci(self, env: Mapping[str, str] | None = None) -> dict[str, int]:
+        """Every publish job whose condition holds, in the workflow's order."""
+        outputs = self.plan_outputs()
+        code, out = self.cli("versions", "--check")
+        assert code == 0, out
+        results: dict[str, int] = {}
+        for job, session in (("publish-crates", "publish_crates"), ("publish-ruby", "publish_ruby"),
+                             ("publish-python", "publish_python"),
+                             ("publish-typescript", "publish_typescript")):
+            if job == "publish-crates":
+                if outputs["publish_core"] != "true":
+                    continue
+            else:
+                lang = session.removeprefix("publish_")
+                if outputs[f"{lang}_version"] == "unchanged":
+                    continue
+                if results.get("publish-crates", 0) != 0:
+                    continue  # needs publish-crates to succeed when it ran
+            args = job_args(job, session, outputs)
+            results[job], out = self.cli(session, *args, env=env)
+            if job == "publish-python" and env:
+                assert results[job] != 0
+            else:
+                assert results[job] == 0, out
+        return results
+
+
+def job_args(job: str, session: str, outputs: Mapping[str, str]) -> list[str]:
+    """The job's ``nox -s SESSION -- ARGS`` with its expressions evaluated."""
+    (step,) = [s for s in WORKFLOW["jobs"][job]["steps"] if f"nox -s {session}" in s.get("run", "")]
+
+    def evaluate(match: re.Match[str]) -> str:
+        expr = match.group(1)
+        if "dry_run" in expr:
+            return "--dry-run" if outputs["dry_run"] == "true" else ""
+        return outputs[expr.removeprefix("needs.plan.outputs.")]
+
+    line = _EXPR.sub(evaluate, step["run"])
+    return shlex.split(line.split(" -- ", 1)[1])
+
+
+@pytest.fixture
+def rehearsal(tmp_path: Path, run_cli: RunCli, cargo_registry: CargoRegistry,
+              rubygems_registry: RubyGemsRegistry, pypi_server: PypiServer,
+              verdaccio: Verdaccio, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rehearsal]:
+    for tool in ("cargo", "gem", "bundle", "rake", "maturin", "bun", "npm", "node"):
+        require_tool(tool)
+    monkeypatch.setattr("release_tasks.registries.http.backoff_delay", lambda attempt: 0.0)
+    pypi_server.reset()
+    verdaccio.reset()
+    repo = sandbox.create(tmp_path / "tasker-core")
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "--bare", "--quiet", str(origin)], check=True)
+    repo.out("remote", "add", "origin", str(origin))
+    cargo = cargo_registry.configure_cargo("local", tmp_path / "cargo-home")
+    env = {
+        **NO_CREDENTIALS, **cargo,
+        "CARGO_REGISTRY_TOKEN": cargo.pop("CARGO_REGISTRIES_LOCAL_TOKEN"),
+        "RELEASE_TASKS_CARGO_REGISTRY": "local",
+        "CARGO_TARGET_DIR": str(tmp_path / "target"),
+        "RELEASE_TASKS_RUBYGEMS_HOST": rubygems_registry.url,
+        "GEM_HOST_API_KEY": rubygems_registry.api_key,
+        "RELEASE_TASKS_PYPI_INDEX_URL": pypi_server.url,
+        "RELEASE_TASKS_PYPI_UPLOAD_URL": pypi_server.upload_url,
+        "PYPI_TOKEN": pypi_server.password,
+        "RELEASE_TASKS_NPM_REGISTRY": verdaccio.url,
+        "NPM_TOKEN": verdaccio.token,
+    }
+    env.pop("CARGO_REGISTRIES_LOCAL_TOKEN", None)
+    yield Rehearsal(repo, env, run_cli)
+
+
+def registry_contents(cargo: CargoRegistry, gems: RubyGemsRegistry, pypi: PypiServer,
+                      npm: Verdaccio) -> dict[str, Any]:
+    crates = sorted({(name, vers) for name, vers in cargo.log.published()})
+    gem_versions = sorted(v["number"] for v in httpx.get(
+        f"{gems.url}/api/v1/versions/tasker-worker-rb.json").json())
+    wheels = sorted(str(parse_wheel_filename(f)[1]) if f.endswith(".whl")
+                    else str(parse_sdist_filename(f)[1])
+                    for f in pypi.files() if f.endswith((".whl", ".tar.gz")))
+    npm_doc = httpx.get(f"{npm.url}@tasker-systems%2fworker").json()
+    return {"crates": crates, "gems": gem_versions, "pypi": sorted(set(wheels)),
+            "pypi_files": len(wheels), "npm": sorted(npm_doc["versions"])}
+
+
+def test_full_release_rehearsal(rehearsal: Rehearsal, cargo_registry: CargoRegistry,
+                                rubygems_registry: RubyGemsRegistry, pypi_server: PypiServer,
+                                verdaccio: Verdaccio) -> None:
+    repo = rehearsal.repo
+    # 1-2. First release, published by CI.
+    first = rehearsal.release()
+    assert rehearsal.plan_outputs()["publish_core"] == "true"
+    assert rehearsal.ci() == {"publish-crates": 0, "publish-ruby": 0, "publish-python": 0,
+                              "publish-typescript": 0}
+
+    # 3-4. An FFI-facing change; PyPI is down while CI publishes.
+    sandbox.touch(repo, "fix(shared): envelope ordering", "tasker-shared/src/lib.rs")
+    second = rehearsal.release()
+    outputs = rehearsal.plan_outputs()
+    assert (outputs["core_version"], outputs["ruby_version"], outputs["python_version"],
+            outputs["typescript_version"], outputs["typescript_npm_version"]) == (
+        "0.1.1", "0.1.1.0", "0.1.1.0", "0.1.1.0", "0.1.1000")
+    down = {"RELEASE_TASKS_PYPI_INDEX_URL": closed_port_url("/simple/"),
+            "RELEASE_TASKS_PYPI_UPLOAD_URL": closed_port_url("/")}
+    results = rehearsal.ci(env=down)
+    assert results["publish-python"] == 10  # RegistryUnavailable: nothing built, no tag
+    assert {k: v for k, v in results.items() if k != "publish-python"} == {
+        "publish-crates": 0, "publish-ruby": 0, "publish-typescript": 0}
+    assert git.tag_commit(repo, "python-v0.1.1.0") is None
+
+    # 5. No new change: the third release carries Python forward, at the same version.
+    code, out = rehearsal.cli("release", "--dry-run")
+    assert code == 0 and f"planned as 0.1.1.0 in {second}, never published" in out, out
+    third = rehearsal.release()
+    assert repo.out("show", "--name-only", "--format=", f"{third}^{{commit}}") == ""
+    outputs = rehearsal.plan_outputs()
+    assert (outputs["publish_core"], outputs["ruby_version"], outputs["python_version"],
+            outputs["typescript_version"]) == ("false", "unchanged", "0.1.1.0", "unchanged")
+    assert rehearsal.ci() == {"publish-python": 0}
+
+    # 6. A Ruby-only change.
+    sandbox.touch(repo, "fix(ruby): handle cleanup", "workers/ruby/lib/tasker_core.rb")
+    fourth = rehearsal.release()
+    outputs = rehearsal.plan_outputs()
+    assert (outputs["publish_core"], outputs["ruby_version"], outputs["python_version"]) == (
+        "false", "0.1.1.1", "unchanged")
+    assert rehearsal.ci() == {"publish-ruby": 0}
+
+    # Every component tag points at the release commit that planned it, locally and on origin.
+    expected_tags = {
+        "core-v0.1.0": first, "ruby-v0.1.0.0": first, "python-v0.1.0.0": first,
+        "typescript-v0.1.0.0": first, "core-v0.1.1": second, "ruby-v0.1.1.0": second,
+        "typescript-v0.1.1.0": second, "python-v0.1.1.0": third, "ruby-v0.1.1.1": fourth,
+    }
+    for tag, release_tag in expected_tags.items():
+        assert git.tag_commit(repo, tag) == git.resolve(repo, release_tag), tag
+    remote = repo.out("ls-remote", "--tags", "origin")
+    for tag in [*expected_tags, first, second, third, fourth]:
+        assert f"refs/tags/{tag}^{{}}" in remote, tag
+    component_tags = [t for t in repo.out("tag", "--list").split() if not t.startswith("release-")]
+    assert sorted(component_tags) == sorted(expected_tags)
+
+    # Exactly the planned versions, each published once.
+    assert registry_contents(cargo_registry, rubygems_registry, pypi_server, verdaccio) == {
+        "crates": sorted((c, v) for c in CRATES for v in ("0.1.0", "0.1.1")),
+        "gems": ["0.1.0.0", "0.1.1.0", "0.1.1.1"],
+        "pypi": ["0.1.0.0", "0.1.1.0"],
+        "pypi_files": 4,  # a wheel and an sdist per version
+        "npm": ["0.1.0", "0.1.1000"],
+    }
+    assert len(cargo_registry.log.published()) == 12
+    assert cargo_registry.order_violations() == []
+    # The audit trail agrees: what was published when, from which release; nothing pending.
+    result = rehearsal.run_cli("history", "--format", "json", "--repo", str(repo.root))
+    assert result.code == 0, result.err
+    history = json.loads(result.out)
+    assert [r["tag"] for r in history["releases"]] == [fourth, third, second, first]
+    published = {(name, p["version"]): p["release_tag"]
+                 for name, c in history["components"].items() for p in c["versions"]}
+    assert published[("python", "0.1.1.0")] == third
+    assert published[("ruby", "0.1.1.1")] == fourth
+    assert len(published) == len(expected_tags)
+    assert history["unpublished"] == []
