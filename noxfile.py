@@ -93,6 +93,12 @@ def publish_typescript(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def yank(session: nox.Session) -> None:
+    """Withdraw a published version: cargo yank, gem yank, npm deprecate (--undo reverts)."""
+    _stage(session, "yank")
+
+
+@nox.session(default=False)
 def history(session: nox.Session) -> None:
     """Every release and every published version, from the annotated tags (text or json)."""
     _stage(session, "history")

@@ -30,7 +30,7 @@ def commands() -> list[tuple[str, str, str, list[str]]]:
                 raw = (match.group(2) or "").split(">>")[0].split("&&")[0]
                 raw = re.sub(r"\[([^\]]*)\]", r"\1", raw)  # optional parts: check them too
                 raw = raw.replace("|", " ").replace("...", "")
-                args = [PLACEHOLDERS.get(a, a) for a in shlex.split(raw)]
+                args = [PLACEHOLDERS.get(a, a) for a in shlex.split(raw, comments=True)]
                 args = [a for a in args if not a.startswith(("#", "$"))]
                 found.append((doc, line.strip(), match.group(1), args))
     return found

@@ -1,11 +1,17 @@
 import { version } from "../package.json";
 
-/** Version of this npm package (0.1.N.P, tracks the Rust core 0.1.N). */
+/** Version of this npm package: the npm rendering X.Y.(Z*1000+P) of the binding's X.Y.Z.P. */
 export const VERSION: string = version;
 
-/** Rust core version this package tracks: the first three version parts. */
+/** The binding version X.Y.Z.P that an npm version X.Y.(Z*1000+P) stands for. */
+export function bindingVersion(packageVersion: string = VERSION): string {
+  const [major, minor, encoded] = packageVersion.split(".").map(Number);
+  return `${major}.${minor}.${Math.floor(encoded / 1000)}.${encoded % 1000}`;
+}
+
+/** Rust core version X.Y.Z this package was built with. */
 export function coreVersion(packageVersion: string = VERSION): string {
-  return packageVersion.split(".").slice(0, 3).join(".");
+  return bindingVersion(packageVersion).split(".").slice(0, 3).join(".");
 }
 
 /** File name of the C library built from the tasker-worker-ts crate. */
