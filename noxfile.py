@@ -134,6 +134,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Time `versions` on a synthetic history of 5,000 commits and 20,000 changed files."""
+    """Benchmarks: `versions` on 5,000 commits / 20,000 files; the six-crate publish."""
     _install(session)
     session.run("python", "-m", "tests.bench", *session.posargs)
+    session.run("python", "-m", "tests.bench_publish")
