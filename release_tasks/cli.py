@@ -352,6 +352,37 @@ def _run_publish_typescript(args: argparse.Namespace, env: Mapping[str, str]) ->
     return _publish(args, env, "npm", TypeScriptTarget())
 
 
+# --- yank ---------------------------------------------------------------------------------
+
+def _add_yank(p: argparse.ArgumentParser) -> None:
+    p.add_argument("component", metavar="COMPONENT", help="core, or a binding of the config")
+    p.add_argument("version", metavar="VERSION", help="X.Y.Z for core, X.Y.Z.P for a binding")
+    add_repo(p)
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the commands that would run; run none (no credential needed)")
+    p.add_argument("--undo", action="store_true",
+                   help="un-yank (crates) or un-deprecate (npm); RubyGems has no un-yank")
+    p.add_argument("--registry", metavar="NAME",
+                   help="core only: an alternative cargo registry, as for publish_crates "
+                        "(default: $RELEASE_TASKS_CARGO_REGISTRY, else crates.io)")
+    p.add_argument("--message", metavar="TEXT",
+                   help="npm's deprecation message, or the reason to give on PyPI "
+                        "(default: '0.1.8.2 (npm 0.1.8002) is withdrawn; upgrade to a newer "
+                        "release')")
+
+
+@stage("yank", "withdraw a released version: yank crates and gems, deprecate on npm, "
+       "PyPI steps", _add_yank)
+def _run_yank(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from release_tasks import yank
+
+    request = yank.YankRequest(component=args.component, version=args.version, undo=args.undo,
+                               dry_run=args.dry_run, registry=args.registry,
+                               message=args.message)
+    emit(yank.run(args.repo, load_config(args), env, request))
+    return 0
+
+
 def stage_names() -> tuple[str, ...]:
     """Every stage, in registration order."""
     return tuple(_STAGES)

@@ -14,7 +14,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -170,24 +171,37 @@ class TypeScriptTarget:
     def upload(self, ctx: PublishContext, artifacts: Sequence[Path]) -> None:
         registry = ctx.endpoints.npm_registry
         source = ctx.credential()
-        env = {k: v for k, v in ctx.env.items() if k.lower() != "npm_config_userconfig"}
-        lines = [f"registry={registry}"]
-        if source is not None and source != "trusted publishing":
-            # npm expands ${VAR} in .npmrc from its environment: the file holds no secret.
-            lines.append(f"{registry_key(registry)}:_authToken=${{{source}}}")
-        else:
+        env = dict(ctx.env)
+        if source is None or source == "trusted publishing":
+            source = None
             env.pop("NODE_AUTH_TOKEN", None)  # a leftover token defeats npm's OIDC exchange
         argv = ["npm", "publish", *map(str, artifacts), "--access", "public",
                 "--registry", registry]
         if uses_provenance(ctx):
             argv.append("--provenance")
-        scratch = Path(tempfile.mkdtemp(prefix="release-tasks-npm-"))
-        try:
-            userconfig = scratch / "npmrc"
-            fd = os.open(userconfig, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write("\n".join(lines) + "\n")
-            env["npm_config_userconfig"] = str(userconfig)
-            cmd.run(argv, cwd=ctx.directory, env=env, prefix="typescript")
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+        with npm_userconfig(registry, source, env) as (_, child):
+            cmd.run(argv, cwd=ctx.directory, env=child, prefix="typescript")
+
+
+@contextmanager
+def npm_userconfig(registry: str, source: str | None,
+                   env: Mapping[str, str]) -> Iterator[tuple[Path, dict[str, str]]]:
+    """A scratch directory and npm's environment, with a temporary userconfig for ``registry``.
+
+    The file (mode 0600) refers to ``${source}``, which npm expands from its environment: it
+    holds no secret. Both are removed on exit.
+    """
+    lines = [f"registry={registry}"]
+    if source is not None:
+        lines.append(f"{registry_key(registry)}:_authToken=${{{source}}}")
+    child = {k: v for k, v in env.items() if k.lower() != "npm_config_userconfig"}
+    scratch = Path(tempfile.mkdtemp(prefix="release-tasks-npm-"))
+    try:
+        userconfig = scratch / "npmrc"
+        fd = os.open(userconfig, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+        child["npm_config_userconfig"] = str(userconfig)
+        yield scratch, child
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
