@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from release_tasks import cli, config
 
@@ -45,3 +47,29 @@ def assert_parses(session: str, args: list[str]) -> None:
         cli._binding_versions(parsed, config.load(Path("/nonexistent")))
         return
     assert extras == [], f"{session}: unrecognized arguments {extras}"
+
+
+def parse_env(stdout: str) -> dict[str, str]:
+    """``KEY=VALUE`` lines, strictly: every line one pair, no key twice, nothing else."""
+    lines = stdout.splitlines()
+    assert stdout.endswith("\n"), stdout
+    assert all(re.fullmatch(r"[A-Z][A-Z0-9_]*=\S+", line) for line in lines), stdout
+    keys = [line.split("=", 1)[0] for line in lines]
+    assert len(set(keys)) == len(keys), stdout
+    return dict(line.split("=", 1) for line in lines)
+
+
+def stage_env(run_cli: RunCli, stage: str, root: Path, *args: str) -> dict[str, str]:
+    """``python -m release_tasks STAGE --format env`` at ``root``, parsed strictly."""
+    result = run_cli(stage, "--repo", str(root), "--format", "env", *args)
+    assert result.code == 0, result.err
+    return parse_env(result.out)
+
+
+def stage_json(run_cli: RunCli, stage: str, root: Path, *args: str) -> dict[str, Any]:
+    """``python -m release_tasks STAGE --format json`` at ``root``."""
+    result = run_cli(stage, "--repo", str(root), "--format", "json", *args)
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert isinstance(data, dict)
+    return data

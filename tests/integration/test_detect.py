@@ -8,8 +8,6 @@ component flags, the base ref, and the files that triggered each component.
 from __future__ import annotations
 
 import copy
-import json
-import re
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,7 +19,7 @@ import tomlkit
 from release_tasks import config as config_mod
 from release_tasks import git, sandbox
 from release_tasks.git import Repo
-from tests.support import RunCli
+from tests.support import RunCli, parse_env, stage_env, stage_json
 
 pytestmark = pytest.mark.integration
 
@@ -58,28 +56,12 @@ def apply(repo: Repo, *ops: Op, message: str = "change") -> str:
     return repo.out("rev-parse", "HEAD")
 
 
-def parse_env(stdout: str) -> dict[str, str]:
-    """``KEY=VALUE`` lines, strictly: every line one pair, no key twice, nothing else."""
-    lines = stdout.splitlines()
-    assert stdout.endswith("\n"), stdout
-    assert all(re.fullmatch(r"[A-Z][A-Z0-9_]*=\S*", line) for line in lines), stdout
-    keys = [line.split("=", 1)[0] for line in lines]
-    assert len(set(keys)) == len(keys), stdout
-    return dict(line.split("=", 1) for line in lines)
-
-
 def detect_env(run_cli: RunCli, repo: Repo, *args: str) -> dict[str, str]:
-    result = run_cli("detect", "--repo", str(repo.root), "--format", "env", *args)
-    assert result.code == 0, result.err
-    return parse_env(result.out)
+    return stage_env(run_cli, "detect", repo.root, *args)
 
 
 def detect_json(run_cli: RunCli, repo: Repo, *args: str) -> dict[str, object]:
-    result = run_cli("detect", "--repo", str(repo.root), "--format", "json", *args)
-    assert result.code == 0, result.err
-    data = json.loads(result.out)
-    assert isinstance(data, dict)
-    return data
+    return stage_json(run_cli, "detect", repo.root, *args)
 
 
 def expected_env(base: str, files: Mapping[str, list[str]]) -> dict[str, str]:

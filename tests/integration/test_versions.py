@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +23,7 @@ from release_tasks import config as config_mod
 from release_tasks import git, release, sandbox
 from release_tasks.git import Repo
 from release_tasks.tagplan import read_tag_plan
-from tests.support import RunCli
+from tests.support import RunCli, parse_env, stage_env, stage_json
 
 pytestmark = pytest.mark.integration
 
@@ -59,28 +58,12 @@ def expect(current: str, nxt: str, ruby: str = "unchanged", python: str = "uncha
     return env
 
 
-def parse_env(stdout: str) -> dict[str, str]:
-    """``KEY=VALUE`` lines, strictly: every line one pair, no key twice, nothing else."""
-    lines = stdout.splitlines()
-    assert stdout.endswith("\n"), stdout
-    assert all(re.fullmatch(r"[A-Z][A-Z0-9_]*=\S+", line) for line in lines), stdout
-    keys = [line.split("=", 1)[0] for line in lines]
-    assert len(set(keys)) == len(keys), stdout
-    return dict(line.split("=", 1) for line in lines)
-
-
 def versions_env(run_cli: RunCli, repo: Repo, *args: str) -> dict[str, str]:
-    result = run_cli("versions", "--repo", str(repo.root), "--format", "env", *args)
-    assert result.code == 0, result.err
-    return parse_env(result.out)
+    return stage_env(run_cli, "versions", repo.root, *args)
 
 
 def versions_json(run_cli: RunCli, repo: Repo, *args: str) -> dict[str, Any]:
-    result = run_cli("versions", "--repo", str(repo.root), "--format", "json", *args)
-    assert result.code == 0, result.err
-    data = json.loads(result.out)
-    assert isinstance(data, dict)
-    return data
+    return stage_json(run_cli, "versions", repo.root, *args)
 
 
 def versions_error(run_cli: RunCli, repo: Repo, *args: str, code: int = 4) -> str:
