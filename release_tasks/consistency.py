@@ -6,6 +6,7 @@ Reports every disagreement at once as ``file: key: found X, expected Y`` and rai
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from release_tasks import edit, formats, workspace
@@ -80,6 +81,8 @@ def check(root: Path, config: Config) -> CoreVersion:
     _check_cargo_lock(root, ws, manifests, inherited, core_manifests, core_text, problems)
     for binding in config.bindings:
         _check_binding(root, binding, core, problems)
+        if binding.registry == "pypi":
+            _warn_runtime_version(root, binding.directory)
     if problems:
         raise DriftError(problems)
     log.info("Version files agree: core %s", core_text)
@@ -113,6 +116,31 @@ def _check_cargo_lock(root: Path, ws: workspace.Workspace, manifests: dict[str, 
         return
     for name, version in expected.items():
         _expect(problems, lock, f"package {name}", found.get(name), version)
+
+
+_VERSION_ASSIGNMENT = re.compile(r"^__version__\s*=\s*(.+)$", re.MULTILINE)
+_SKIP_DIRS = {".venv", "venv", "target", "node_modules", "build", "dist", "__pycache__"}
+
+
+def _warn_runtime_version(root: Path, directory: str) -> None:
+    """Warn when a Python binding's ``__version__`` does not come from package metadata.
+
+    The crate's ``env!("CARGO_PKG_VERSION")`` is the *core* version (0.1.8) while the wheel
+    is 0.1.8.2: only ``importlib.metadata.version(...)`` reports the binding's own version.
+    """
+    for path in sorted((root / directory).rglob("*.py")):
+        if _SKIP_DIRS & set(path.relative_to(root / directory).parts):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for match in _VERSION_ASSIGNMENT.finditer(text):
+            value = match.group(1).strip()
+            # metadata.version("name") (however imported) names the distribution.
+            if "metadata" in value or re.search(r"version\(\s*['\"]", value):
+                continue
+            log.warning("warning: %s sets __version__ = %s; read it from package metadata "
+                        "(importlib.metadata.version) so it is the binding's X.Y.Z.P, not the "
+                        "core version the crate was built with (see VERSIONING.md)",
+                        path.relative_to(root), value)
 
 
 def _check_binding(root: Path, binding: Binding, core: CoreVersion, problems: list[str]) -> None:

@@ -216,3 +216,18 @@ def test_a_binding_may_stay_on_an_older_core_part(example_repo: Repo, run_cli: R
     assert "VERSION = '0.1.0.2'" in (root / VERSION_RB).read_text()
     assert "RUST_CORE_VERSION = '0.1.0'" in (root / VERSION_RB).read_text()
     assert '"version": "0.1.4"' in (root / PACKAGE_JSON).read_text()
+
+
+def test_python_runtime_version_from_the_crate_is_flagged(example_repo: Repo,
+                                                          run_cli: RunCli) -> None:
+    root = example_repo.root
+    clean = check(run_cli, root)
+    assert clean.code == 0 and "__version__" not in clean.err  # the example reads metadata
+    init = root / "workers/python/python/tasker_worker/__init__.py"
+    init.write_text(init.read_text().replace('_dist_version("tasker-worker-py")',
+                                             "_lib.core_version()"))
+    flagged = check(run_cli, root)
+    assert flagged.code == 0  # a warning: the version files themselves agree
+    assert ("workers/python/python/tasker_worker/__init__.py sets __version__ = "
+            "_lib.core_version()") in flagged.err
+    assert "importlib.metadata.version" in flagged.err
