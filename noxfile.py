@@ -61,6 +61,12 @@ def update(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def preflight(session: nox.Session) -> None:
+    """Run the repository's own checks from release.toml (cargo fmt, clippy, test)."""
+    _stage(session, "preflight")
+
+
+@nox.session(default=False)
 def publish_crates(session: nox.Session) -> None:
     """Publish the core crates phase by phase (cargo from PATH); tag core-vX.Y.Z."""
     _stage(session, "publish_crates")

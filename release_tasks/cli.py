@@ -383,6 +383,22 @@ def _run_yank(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     return 0
 
 
+# --- preflight ----------------------------------------------------------------------------
+
+def _add_preflight(p: argparse.ArgumentParser) -> None:
+    add_repo(p)
+    p.add_argument("--dry-run", action="store_true", help="list the checks; run nothing")
+
+
+@stage("preflight", "the repository's own checks from release.toml (fmt, lints, tests)",
+       _add_preflight)
+def _run_preflight(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from release_tasks import preflight
+
+    emit(preflight.run_preflight(args.repo, load_config(args), dry_run=args.dry_run))
+    return 0
+
+
 def stage_names() -> tuple[str, ...]:
     """Every stage, in registration order."""
     return tuple(_STAGES)

@@ -107,6 +107,7 @@ class Config:
     core: Core
     bindings: tuple[Binding, ...]
     registries: Mapping[str, str] = field(default_factory=dict)
+    preflight: tuple[tuple[str, ...], ...] = ()  # the repository's own checks, run by CI
 
     def binding(self, name: str) -> Binding:
         """The binding called ``name`` (a :class:`ConfigError` if there is none)."""
@@ -131,6 +132,12 @@ def _tasker_default() -> dict[str, Any]:
             "name": "tasker-core",
             "repository": "https://github.com/tasker-systems/tasker-core",
             "main-branch": "main",
+            "preflight": [
+                ["cargo", "fmt", "--all", "--check"],
+                ["cargo", "clippy", "--workspace", "--all-targets", "--locked", "--",
+                 "-D", "warnings"],
+                ["cargo", "test", "--workspace", "--locked"],
+            ],
         },
         "core": {
             "version-file": "VERSION",
@@ -283,7 +290,7 @@ def parse(data: Mapping[str, Any], source: str = CONFIG_FILE) -> Config:
     top = r.table(data, "(top level)", {"project", "core", "bindings", "registries"}, {"core"})
     project = r.table(top.get("project", {}), "project",
                       {"name", "repository", "main-branch", "release-tag-prefix",
-                       "release-tag-patterns"}, set())
+                       "release-tag-patterns", "preflight"}, set())
     core = _parse_core(r, top.get("core", {}))
     bindings = _parse_bindings(r, top.get("bindings", {}))
     registries = r.table(top.get("registries", {}), "registries",
@@ -294,6 +301,12 @@ def parse(data: Mapping[str, Any], source: str = CONFIG_FILE) -> Config:
     release_prefix = r.string(project, "release-tag-prefix", "project", "release-")
     patterns = r.strings(project, "release-tag-patterns", "project") or (
         f"{release_prefix}*", "v*")
+    preflight = project.get("preflight", [])
+    if not (isinstance(preflight, list) and all(
+            isinstance(c, list) and c and all(isinstance(a, str) for a in c) for c in preflight)):
+        r.problems.append(f"project.preflight: expected a list of commands (lists of strings), "
+                          f"found {preflight!r}")
+        preflight = []
     _cross_check(r, core, bindings)
     if r.problems:
         raise ConfigError(r.problems, source)
@@ -307,6 +320,7 @@ def parse(data: Mapping[str, Any], source: str = CONFIG_FILE) -> Config:
         core=core,
         bindings=bindings,
         registries=dict(registries),
+        preflight=tuple(tuple(c) for c in preflight),
     )
 
 

@@ -430,11 +430,14 @@ def test_plan_job(workflow: dict[str, Any]) -> None:
                                     "typescript_version", "dry_run", "release_tag"}
 
 
-def test_preflight_runs_the_cargo_checks(workflow: dict[str, Any]) -> None:
+def test_preflight_runs_the_checks_of_the_config(workflow: dict[str, Any]) -> None:
     runs = [s.get("run", "") for s in workflow["jobs"]["preflight"]["steps"]]
-    assert "cargo fmt --all --check" in runs
-    assert any(r.startswith("cargo clippy") and "-D warnings" in r for r in runs)
-    assert any(r.startswith("cargo test") for r in runs)
+    assert "nox -s preflight" in runs
+    assert_parses("preflight", [])
+    checks = config_mod.load(Path("/nonexistent")).preflight
+    assert ("cargo", "fmt", "--all", "--check") in checks
+    assert any(c[:2] == ("cargo", "clippy") and c[-2:] == ("-D", "warnings") for c in checks)
+    assert any(c[:2] == ("cargo", "test") for c in checks)
 
 
 def test_permissions(workflow: dict[str, Any]) -> None:

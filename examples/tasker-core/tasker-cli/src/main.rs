@@ -1,4 +1,8 @@
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    println!("tasker-cli {}: {}", tasker_cli::version(), tasker_cli::run(&args));
+    println!(
+        "tasker-cli {}: {}",
+        tasker_cli::version(),
+        tasker_cli::run(&args)
+    );
 }

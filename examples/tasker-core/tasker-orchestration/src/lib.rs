@@ -7,7 +7,11 @@ pub fn version() -> &'static str {
 }
 
 pub fn enqueue(task: &Task) -> String {
-    format!("NOTIFY {}, '{}'", tasker_pgmq::notify_channel(&task.queue), task.name)
+    format!(
+        "NOTIFY {}, '{}'",
+        tasker_pgmq::notify_channel(&task.queue),
+        task.name
+    )
 }
 
 #[cfg(test)]

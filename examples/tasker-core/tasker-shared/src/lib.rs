@@ -12,7 +12,10 @@ pub struct Task {
 
 impl Task {
     pub fn new(name: &str, queue: &str) -> Self {
-        Task { name: name.to_string(), queue: queue.to_string() }
+        Task {
+            name: name.to_string(),
+            queue: queue.to_string(),
+        }
     }
 
     pub fn channel(&self) -> String {

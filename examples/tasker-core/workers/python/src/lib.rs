@@ -16,7 +16,9 @@ pub extern "C" fn tasker_py_core_version() -> *const c_char {
 pub unsafe extern "C" fn tasker_py_handle(name: *const c_char) -> *mut c_char {
     let name = CStr::from_ptr(name).to_string_lossy();
     let task = tasker_shared::Task::new(&name, "python");
-    CString::new(tasker_worker::handle(&task.name, &task.queue)).unwrap().into_raw()
+    CString::new(tasker_worker::handle(&task.name, &task.queue))
+        .unwrap()
+        .into_raw()
 }
 
 /// # Safety

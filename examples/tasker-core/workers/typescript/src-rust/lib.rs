@@ -15,7 +15,9 @@ pub extern "C" fn tasker_ts_core_version() -> *const c_char {
 #[no_mangle]
 pub unsafe extern "C" fn tasker_ts_handle(name: *const c_char) -> *mut c_char {
     let name = CStr::from_ptr(name).to_string_lossy();
-    CString::new(tasker_worker::handle(&name, "typescript")).unwrap().into_raw()
+    CString::new(tasker_worker::handle(&name, "typescript"))
+        .unwrap()
+        .into_raw()
 }
 
 /// # Safety

@@ -12,7 +12,8 @@ pub extern "C" fn tasker_rb_core_version() -> *const c_char {
 #[no_mangle]
 pub extern "C" fn tasker_rb_shared_version() -> *const c_char {
     static V: std::sync::OnceLock<CString> = std::sync::OnceLock::new();
-    V.get_or_init(|| CString::new(tasker_shared::version()).unwrap()).as_ptr()
+    V.get_or_init(|| CString::new(tasker_shared::version()).unwrap())
+        .as_ptr()
 }
 
 /// Handle a task; the caller frees the result with `tasker_rb_free_string`.
@@ -22,7 +23,9 @@ pub extern "C" fn tasker_rb_shared_version() -> *const c_char {
 #[no_mangle]
 pub unsafe extern "C" fn tasker_rb_handle(name: *const c_char) -> *mut c_char {
     let name = CStr::from_ptr(name).to_string_lossy();
-    CString::new(tasker_worker::handle(&name, "ruby")).unwrap().into_raw()
+    CString::new(tasker_worker::handle(&name, "ruby"))
+        .unwrap()
+        .into_raw()
 }
 
 /// # Safety
