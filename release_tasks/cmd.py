@@ -9,6 +9,7 @@ recorded in :data:`ARGV_LOG`, which is how tests prove no secret reaches a comma
 from __future__ import annotations
 
 import collections
+import logging
 import os
 import shutil
 import subprocess
@@ -67,10 +68,8 @@ def run(
     ARGV_LOG.append(list(args))
     shown = redact(" ".join(args))
     where = f" (in {cwd})" if cwd else ""
-    if echo:
-        log.info("%s+ %s%s", prefix, shown, where)
-    else:
-        log.debug("%s+ %s%s", prefix, shown, where)
+    label = f"[{prefix.strip()}] " if prefix.strip() else ""
+    log.log(logging.INFO if echo else logging.DEBUG, "%s+ %s%s", label, shown, where)
     child_env = dict(os.environ if env is None else env)
     try:
         if capture:
