@@ -40,26 +40,21 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _default_format() -> str:
-    return "text" if sys.stdout.isatty() else "env"
-
-
 def add_repo(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repo", type=Path, default=Path.cwd(),
                         help="root of the managed repository (default: current directory)")
 
 
-def add_format(parser: argparse.ArgumentParser, choices: Sequence[str] = ("env", "json", "text"),
-               default: str | None = None) -> None:
-    parser.add_argument("--format", choices=choices, default=default,
-                        help="output on stdout (default: text on a terminal, else "
-                             f"{choices[0]})")
+def add_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("env", "json", "text"),
+                        help="output on stdout (default: text on a terminal, else env)")
 
 
-def resolve_format(args: argparse.Namespace, fallback: str | None = None) -> str:
+def resolve_format(args: argparse.Namespace) -> str:
+    """``--format``, else text on a terminal and env otherwise (``>> $GITHUB_OUTPUT``)."""
     if args.format:
         return str(args.format)
-    return "text" if sys.stdout.isatty() else (fallback or _default_format())
+    return "text" if sys.stdout.isatty() else "env"
 
 
 def load_config(args: argparse.Namespace) -> config_mod.Config:
