@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from release_tasks import git
 from release_tasks.config import Config
-from release_tasks.tagplan import read_tag_plan
+from release_tasks.tagplan import release_plan_at, tag_plan
 
 CORE = "core"
 
@@ -33,15 +32,6 @@ class Pending:
         return f"planned as {self.version} in {self.release_tag}, never published"
 
 
-def release_plan_at(repo: git.Repo, config: Config, commit: str) -> tuple[str, dict[str, Any]] | None:
-    """``(tag, plan)`` of a release tag on ``commit`` that carries a plan, if any."""
-    for tag in git.tags_at(repo, commit, config.release_tag_patterns):
-        plan = read_tag_plan(git.tag_message(repo, tag))
-        if plan is not None:
-            return tag, plan
-    return None
-
-
 def pending(repo: git.Repo, config: Config, base_commit: str,
             own_commit: str | None = None) -> Mapping[str, Pending]:
     """Components planned by the release at ``base_commit`` and still unpublished.
@@ -55,7 +45,7 @@ def pending(repo: git.Repo, config: Config, base_commit: str,
 
     if base_commit == git.EMPTY_TREE:
         return {}
-    found = release_plan_at(repo, config, base_commit)
+    found = release_plan_at(repo, config.release_tag_patterns, base_commit)
     if found is None:
         return {}
     tag, plan = found
@@ -79,5 +69,5 @@ def skipped_at_release(repo: git.Repo, config: Config, release_tag: str | None) 
     """The bindings a release left out with ``--skip`` (so CI at its tag leaves them out too)."""
     if release_tag is None:
         return frozenset()
-    plan = read_tag_plan(git.tag_message(repo, release_tag)) or {}
+    plan = tag_plan(repo, release_tag) or {}
     return frozenset(b["name"] for b in plan.get("bindings", []) if b.get("skipped"))

@@ -18,7 +18,7 @@ from pathlib import Path
 from release_tasks import git
 from release_tasks.config import Config
 from release_tasks.log import get_logger
-from release_tasks.tagplan import read_tag_plan
+from release_tasks.tagplan import release_plan_at
 
 log = get_logger("detect")
 
@@ -59,17 +59,20 @@ class Analysis:
 def analysis_point(repo: git.Repo, config: Config, head: str = "HEAD") -> Analysis:
     """The commit whose changes are analysed (see the module docstring)."""
     head_commit = git.resolve(repo, head)
-    for tag in git.tags_at(repo, head_commit, config.release_tag_patterns):
-        plan = read_tag_plan(git.tag_message(repo, tag))
-        source = plan.get("source_commit") if plan else None
-        if plan and isinstance(source, str) and source != head_commit:
-            log.info("HEAD is release %s; analysing its source commit %s", tag, source[:12])
-            base_ref, base_commit = plan.get("base_ref"), plan.get("base_commit")
-            base = ((base_ref, git.resolve(repo, base_commit)
-                     if base_commit != git.EMPTY_TREE else base_commit)
-                    if isinstance(base_ref, str) and isinstance(base_commit, str) else None)
-            return Analysis(git.resolve(repo, source), tag, base)
-    return Analysis(head_commit, None)
+    found = release_plan_at(repo, config.release_tag_patterns, head_commit)
+    if found is None:
+        return Analysis(head_commit, None)
+    tag, plan = found
+    source = plan.get("source_commit")
+    if not isinstance(source, str) or source == head_commit:
+        return Analysis(head_commit, None)
+    log.info("HEAD is release %s; analysing its source commit %s", tag, source[:12])
+    base_ref, base_commit = plan.get("base_ref"), plan.get("base_commit")
+    base = None
+    if isinstance(base_ref, str) and isinstance(base_commit, str):
+        resolved = base_commit if base_commit == git.EMPTY_TREE else git.resolve(repo, base_commit)
+        base = (base_ref, resolved)
+    return Analysis(git.resolve(repo, source), tag, base)
 
 
 def find_base(repo: git.Repo, config: Config, commit: str, from_ref: str | None) -> tuple[str, str]:

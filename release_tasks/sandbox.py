@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from release_tasks import cmd, git
+from release_tasks.tagplan import tag_plan
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "tasker-core"
 _IGNORE = shutil.ignore_patterns("target", "node_modules", "dist", "*.gem", "*.so", "*.dylib",
@@ -84,9 +85,7 @@ def mark_published(repo: git.Repo, release_tag: str, only: tuple[str, ...] | Non
     ``only`` limits it to some components (``core`` or binding names), as after a partial
     failure. Returns the tags created.
     """
-    from release_tasks.tagplan import read_tag_plan
-
-    plan = read_tag_plan(git.tag_message(repo, release_tag)) or {}
+    plan = tag_plan(repo, release_tag) or {}
     wanted: list[tuple[str, str | None]] = [("core", plan.get("core", {}).get("tag"))]
     wanted += [(b["name"], b.get("tag")) for b in plan.get("bindings", [])]
     created = []

@@ -7,7 +7,10 @@ knows the layout, so readers (``detect``, ``history``, carry-forward) and the wr
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
+
+from release_tasks import git
 
 MARKER = "--- release plan (json) ---"
 
@@ -27,3 +30,19 @@ def read_tag_plan(message: str) -> dict[str, Any] | None:
     except json.JSONDecodeError:
         return None
     return data if isinstance(data, dict) else None
+
+
+def tag_plan(repo: git.Repo, tag: str) -> dict[str, Any] | None:
+    """The plan carried by ``tag`` (``None`` for a tag without one)."""
+    return read_tag_plan(git.tag_message(repo, tag))
+
+
+def release_plan_at(repo: git.Repo, patterns: Sequence[str],
+                    commit: str) -> tuple[str, dict[str, Any]] | None:
+    """``(tag, plan)`` of a release tag (matching ``patterns``) on ``commit`` that carries a
+    plan, if any."""
+    for tag in git.tags_at(repo, commit, patterns):
+        plan = tag_plan(repo, tag)
+        if plan is not None:
+            return tag, plan
+    return None
