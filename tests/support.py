@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+import tomlkit
 
 from release_tasks import cli, config
 
@@ -73,3 +76,21 @@ def stage_json(run_cli: RunCli, stage: str, root: Path, *args: str) -> dict[str,
     data = json.loads(result.out)
     assert isinstance(data, dict)
     return data
+
+
+def client_rb_config() -> str:
+    """release.toml text: the built-in layout plus a fourth binding, tasker-client-rb under
+    clients/ruby, that the FFI-facing core propagates to."""
+    doc: dict[str, Any] = copy.deepcopy(dict(config.DEFAULT_CONFIG))
+    doc["core"]["groups"]["ffi"]["propagates-to"].append("client-rb")
+    doc["bindings"]["client-rb"] = {
+        "directory": "clients/ruby", "registry": "rubygems", "package": "tasker-client-rb",
+        "crate": "tasker-client-rb", "credential": ["GEM_HOST_API_KEY"],
+        "version-files": [
+            {"path": "clients/ruby/lib/tasker_client/version.rb", "format": "ruby",
+             "key": "VERSION", "value": "binding"},
+            {"path": "clients/ruby/lib/tasker_client/version.rb", "format": "ruby",
+             "key": "RUST_CORE_VERSION", "value": "binding-core"},
+        ],
+    }
+    return tomlkit.dumps(doc)

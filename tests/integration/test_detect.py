@@ -7,19 +7,16 @@ component flags, the base ref, and the files that triggered each component.
 
 from __future__ import annotations
 
-import copy
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
-import tomlkit
 
 from release_tasks import config as config_mod
 from release_tasks import git, sandbox
 from release_tasks.git import Repo
-from tests.support import RunCli, parse_env, stage_env, stage_json
+from tests.support import RunCli, client_rb_config, parse_env, stage_env, stage_json
 
 pytestmark = pytest.mark.integration
 
@@ -353,19 +350,7 @@ def test_text_output_says_why(run_cli: RunCli, released: Repo) -> None:
 
 def write_client_rb_config(repo: Repo) -> None:
     """release.toml = the built-in layout + tasker-client-rb under clients/ruby."""
-    doc: dict[str, Any] = copy.deepcopy(dict(config_mod.DEFAULT_CONFIG))
-    doc["core"]["groups"]["ffi"]["propagates-to"].append("client-rb")
-    doc["bindings"]["client-rb"] = {
-        "directory": "clients/ruby", "registry": "rubygems", "package": "tasker-client-rb",
-        "crate": "tasker-client-rb", "credential": ["GEM_HOST_API_KEY"],
-        "version-files": [
-            {"path": "clients/ruby/lib/tasker_client/version.rb", "format": "ruby",
-             "key": "VERSION", "value": "binding"},
-            {"path": "clients/ruby/lib/tasker_client/version.rb", "format": "ruby",
-             "key": "RUST_CORE_VERSION", "value": "binding-core"},
-        ],
-    }
-    (repo.root / config_mod.CONFIG_FILE).write_text(tomlkit.dumps(doc), encoding="utf-8")
+    (repo.root / config_mod.CONFIG_FILE).write_text(client_rb_config(), encoding="utf-8")
     version_rb = repo.root / "clients/ruby/lib/tasker_client/version.rb"
     version_rb.parent.mkdir(parents=True)
     version_rb.write_text("# frozen_string_literal: true\n\nmodule TaskerClient\n"

@@ -9,7 +9,6 @@ CI has created the component tags, and a later commit does not bump a second tim
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -17,13 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomlkit
 
 from release_tasks import config as config_mod
 from release_tasks import git, release, sandbox
 from release_tasks.git import Repo
 from release_tasks.tagplan import read_tag_plan
-from tests.support import RunCli, parse_env, stage_env, stage_json
+from tests.support import RunCli, client_rb_config, parse_env, stage_env, stage_json
 
 pytestmark = pytest.mark.integration
 
@@ -419,20 +417,8 @@ def test_json_and_text_say_why(run_cli: RunCli, example_repo: Repo) -> None:
 
 def add_client_rb(repo: Repo) -> None:
     """release.toml = the built-in layout + tasker-client-rb under clients/ruby, committed."""
-    doc: dict[str, Any] = copy.deepcopy(dict(config_mod.DEFAULT_CONFIG))
-    doc["core"]["groups"]["ffi"]["propagates-to"].append("client-rb")
-    doc["bindings"]["client-rb"] = {
-        "directory": "clients/ruby", "registry": "rubygems", "package": "tasker-client-rb",
-        "crate": "tasker-client-rb", "credential": ["GEM_HOST_API_KEY"],
-        "version-files": [
-            {"path": "clients/ruby/lib/tasker_client/version.rb", "format": "ruby",
-             "key": "VERSION", "value": "binding"},
-            {"path": "clients/ruby/lib/tasker_client/version.rb", "format": "ruby",
-             "key": "RUST_CORE_VERSION", "value": "binding-core"},
-        ],
-    }
     commit_files(repo, {
-        config_mod.CONFIG_FILE: tomlkit.dumps(doc).encode(),
+        config_mod.CONFIG_FILE: client_rb_config().encode(),
         "clients/ruby/lib/tasker_client/version.rb": (
             b"# frozen_string_literal: true\n\nmodule TaskerClient\n"
             b"  VERSION = '0.1.0'\n  RUST_CORE_VERSION = '0.1.0'\nend\n"),
