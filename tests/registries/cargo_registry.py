@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -77,7 +76,7 @@ class CargoRegistry(RegistryApp):
         auth_required: bool = False,
         replaces_crates_io: bool = True,
     ) -> None:
-        super().__init__()
+        super().__init__(index_delay)
         self.token = token
         self.auth_required = auth_required
         #: Configure cargo to fetch crates.io dependencies from here too (see
@@ -85,8 +84,6 @@ class CargoRegistry(RegistryApp):
         #: ``version`` names crates.io as their registry, and can only be published here
         #: if crates.io is redirected to this server.
         self.replaces_crates_io = replaces_crates_io
-        self._index_delay = index_delay
-        self._lock = threading.RLock()
         self._crates: dict[str, list[CrateVersion]] = {}
 
     # -- test-facing controls and views -------------------------------------------------
@@ -94,22 +91,11 @@ class CargoRegistry(RegistryApp):
     def index_url(self) -> str:
         return f"sparse+{self.url}/index/"
 
-    @property
-    def index_delay(self) -> float:
-        return self._index_delay
-
-    def set_index_delay(self, seconds: float) -> None:
-        """Delay the visibility of versions published from now on."""
-        with self._lock:
-            self._index_delay = max(0.0, seconds)
-
     def reset(self) -> None:
         """Forget all crates, events and faults (the server keeps running)."""
         with self._lock:
             self._crates.clear()
-            self._index_delay = 0.0
-        self.faults.reset()
-        self.log.clear()
+        self.reset_controls()
 
     def versions(self, name: str, *, include_hidden: bool = False) -> list[CrateVersion]:
         now = time.time()

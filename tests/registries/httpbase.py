@@ -16,12 +16,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from tests.registries.events import EventLog
 from tests.registries.faults import Faults
+from tests.registries.procs import Lifecycle
 
 _MAX_BODY = 64 * 1024 * 1024
 _IDLE_TIMEOUT = 10.0
@@ -64,14 +64,34 @@ class Response:
         return cls(status, text.encode())
 
 
-class RegistryApp:
-    """Base for a registry: owns the server thread, the fault switches and the event log."""
+class RegistryApp(Lifecycle):
+    """Base for a registry: owns the server thread, the fault switches, the event log and
+    the delay before a published version becomes visible."""
 
-    def __init__(self) -> None:
+    def __init__(self, index_delay: float = 0.0) -> None:
         self.faults = Faults()
         self.log = EventLog()
+        self._index_delay = index_delay
+        self._lock = threading.RLock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+
+    # -- test-facing controls -----------------------------------------------------------
+    @property
+    def index_delay(self) -> float:
+        return self._index_delay
+
+    def set_index_delay(self, seconds: float) -> None:
+        """Delay the visibility of versions published from now on."""
+        with self._lock:
+            self._index_delay = max(0.0, seconds)
+
+    def reset_controls(self) -> None:
+        """No delay, no faults, an empty event log (a registry's ``reset`` adds its store)."""
+        with self._lock:
+            self._index_delay = 0.0
+        self.faults.reset()
+        self.log.clear()
 
     # -- to implement -------------------------------------------------------------------
     def category(self, method: str, path: str) -> str:
@@ -119,17 +139,6 @@ class RegistryApp:
         server.server_close()
         if thread is not None:
             thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 class _Server(ThreadingHTTPServer):

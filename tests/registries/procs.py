@@ -12,6 +12,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import TracebackType
+from typing import Self
 
 
 class ServerStartError(RuntimeError):
@@ -90,3 +92,24 @@ class ServerProcess:
 
     def log_tail(self) -> str:
         return _tail(self.log_path)
+
+
+class Lifecycle:
+    """``start()``/``stop()`` and the ``with`` statement on top of them."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -14,15 +14,14 @@ import secrets
 import shutil
 import sys
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
-from tests.registries.procs import ServerProcess, free_port
+from tests.registries.procs import Lifecycle, ServerProcess, free_port
 
 TOKEN_USER = "__token__"
 
 
-class PypiServer:
+class PypiServer(Lifecycle):
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.packages_dir = workdir / "packages"
@@ -100,14 +99,3 @@ class PypiServer:
             "PIP_NO_CACHE_DIR": "1",
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         }
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

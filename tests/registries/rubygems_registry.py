@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -84,28 +83,16 @@ class StoredGem:
 
 class RubyGemsRegistry(RegistryApp):
     def __init__(self, api_key: str = DEFAULT_API_KEY, *, index_delay: float = 0.0) -> None:
-        super().__init__()
+        super().__init__(index_delay)
         self.api_key = api_key
-        self._index_delay = index_delay
-        self._lock = threading.RLock()
         self._gems: dict[str, list[StoredGem]] = {}
 
     # -- test-facing controls and views -------------------------------------------------
-    @property
-    def index_delay(self) -> float:
-        return self._index_delay
-
-    def set_index_delay(self, seconds: float) -> None:
-        """Delay the visibility of gems pushed from now on."""
-        with self._lock:
-            self._index_delay = max(0.0, seconds)
-
     def reset(self) -> None:
+        """Forget all gems, events and faults (the server keeps running)."""
         with self._lock:
             self._gems.clear()
-            self._index_delay = 0.0
-        self.faults.reset()
-        self.log.clear()
+        self.reset_controls()
 
     def gems(self, name: str, *, include_hidden: bool = False) -> list[StoredGem]:
         now = time.time()

@@ -16,10 +16,9 @@ import subprocess
 import tempfile
 import urllib.request
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
-from tests.registries.procs import ServerProcess, free_port
+from tests.registries.procs import Lifecycle, ServerProcess, free_port
 
 NPM_DIR = Path(__file__).parent / "npm"
 
@@ -76,7 +75,7 @@ def ensure_installed(npm: str, timeout: float = 600.0) -> Path:
     return NPM_DIR / "node_modules/verdaccio/bin/verdaccio"
 
 
-class Verdaccio:
+class Verdaccio(Lifecycle):
     def __init__(self, workdir: Path, node: str, entry: Path) -> None:
         self.workdir = workdir
         self.node = node
@@ -162,14 +161,3 @@ class Verdaccio:
             "npm_config_fund": "false",
             "npm_config_update_notifier": "false",
         }
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
