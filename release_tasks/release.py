@@ -35,10 +35,15 @@ class Summary:
 
     plan: ReleasePlan
     phases: list[list[str]]
-    files: list[str]
+    changes: list[update.FileChange]  # every version file, changed or already current
     release_tag: str
     credentials: list[str]
     missing_credentials: list[str]
+
+    @property
+    def files(self) -> list[str]:
+        """The files the release changes."""
+        return [c.path for c in self.changes if c.changed]
 
     def to_dict(self) -> dict[str, Any]:
         return {"plan": self.plan.to_dict(), "phases": self.phases, "files": self.files,
@@ -109,7 +114,7 @@ def summarize(root: Path, config: Config, plan: ReleasePlan, env: Mapping[str, s
     bindings = {b.name: b.next for b in plan.bindings if b.next is not None}
     changes = update.plan_changes(root, config, plan.core.next, bindings)
     reqs = credentials.requirements(config, _components(plan))
-    return Summary(plan=plan, phases=phases, files=[c.path for c in changes if c.changed],
+    return Summary(plan=plan, phases=phases, changes=changes,
                    release_tag=release_tag_name(repo, config.release_tag_prefix, now),
                    credentials=[r.describe() for r in reqs],
                    missing_credentials=credentials.missing(reqs, env))
@@ -174,10 +179,9 @@ def run_release(root: Path, config: Config, env: Mapping[str, str], *, dry_run: 
     summary = summarize(repo.root, config, plan, env, repo, now)
     if dry_run:
         return summary, "Dry run: nothing was written, committed or tagged."
-    bindings = {b.name: b.next for b in plan.bindings if b.next is not None}
-    written = update.run_update(repo.root, config, plan.core.next, bindings, dry_run=False)
-    paths = [c.path for c in written if c.changed]
-    commit = git.commit_all(repo, paths, commit_message(plan))
+    # The tree is clean (pre-flight), so the summary's computed contents are still current.
+    update.apply_changes(repo.root, summary.changes, dry_run=False)
+    commit = git.commit_all(repo, summary.files, commit_message(plan))
     tag = summary.release_tag
     data = {**plan.to_dict(), "release_tag": tag, "release_commit": commit}
     git.create_tag(repo, tag, commit, format_tag_message(commit_message(plan), data))

@@ -239,10 +239,8 @@ def write_atomically(root: Path, changes: list[FileChange]) -> list[str]:
     return [c.path for c in todo]
 
 
-def run_update(root: Path, config: Config, core: CoreVersion,
-               bindings: Mapping[str, BindingVersion], *, dry_run: bool) -> list[FileChange]:
-    """Compute every change; write them unless ``dry_run``. Logs one line per file."""
-    changes = plan_changes(root, config, core, bindings)
+def apply_changes(root: Path, changes: list[FileChange], *, dry_run: bool) -> list[FileChange]:
+    """Log one line per file, then write the changed ones unless ``dry_run``."""
     for change in changes:
         if not change.changed:
             log.info("  %s: already current", change.path)
@@ -253,3 +251,9 @@ def run_update(root: Path, config: Config, core: CoreVersion,
     if not dry_run:
         write_atomically(root, changes)
     return changes
+
+
+def run_update(root: Path, config: Config, core: CoreVersion,
+               bindings: Mapping[str, BindingVersion], *, dry_run: bool) -> list[FileChange]:
+    """Compute every change; write them unless ``dry_run``. Logs one line per file."""
+    return apply_changes(root, plan_changes(root, config, core, bindings), dry_run=dry_run)
