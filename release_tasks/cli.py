@@ -113,8 +113,15 @@ def _run_versions(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     config = load_config(args)
     if args.check:
         from release_tasks import consistency
+        from release_tasks.errors import VersionError
 
-        consistency.check(args.repo, config)
+        try:
+            planned = versions.compute_plan(args.repo, config, args.from_ref)
+        except VersionError as exc:
+            log.get_logger().warning("warning: no release plan (%s); checking the files "
+                                     "against their current versions", exc)
+            planned = None
+        consistency.check(args.repo, config, planned)
         return 0
     plan = versions.compute_plan(args.repo, config, args.from_ref)
     fmt = resolve_format(args)

@@ -89,6 +89,8 @@ def run(
             result, tail = _stream(args, cwd, child_env, prefix, input_text, timeout)
     except FileNotFoundError as exc:
         raise ToolMissing(f"`{args[0]}` is not installed or not on PATH") from exc
+    except PermissionError as exc:
+        raise ToolMissing(f"`{args[0]}` cannot be run here (permission denied): {exc}") from exc
     except subprocess.TimeoutExpired as exc:
         raise CommandError([redact(a) for a in args], -1, f"timed out after {timeout} s") from exc
     if check and result.returncode != 0:

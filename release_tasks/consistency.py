@@ -1,7 +1,11 @@
-"""The drift check: every version file agrees with ``VERSION`` and with its binding.
+"""The drift check: would a release change what it should not?
 
-Reports every disagreement at once as ``file: key: found X, expected Y`` and raises
-:class:`~release_tasks.errors.DriftError`. ``release`` and every publish stage run it first.
+Drift is read from the same change set ``update`` writes (:mod:`release_tasks.changeset`):
+a version site whose old value is neither its component's current version nor its next
+one, a file that cannot be read or edited, a binding whose files disagree. What a release
+writes anyway (a missing pin where cargo needs one, a lockfile entry it refreshes) is part
+of the plan, not drift. Every problem is reported at once as ``file: key: found X,
+expected Y``, with the exact ``update`` command that brings the files in line.
 """
 
 from __future__ import annotations
@@ -9,113 +13,72 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from release_tasks import edit, formats, workspace
-from release_tasks.config import Binding, Config, VersionFile
+from release_tasks import formats, update, workspace
+from release_tasks.config import Config
 from release_tasks.errors import DriftError, UpdateError, VersionError
 from release_tasks.log import get_logger
-from release_tasks.version import BindingVersion, CoreVersion, clean_version_text
+from release_tasks.plan import ReleasePlan
+from release_tasks.sites import ChangeSet, read_exact
+from release_tasks.version import BindingVersion, CoreVersion
 
 log = get_logger("consistency")
 
 
-def _read(root: Path, rel: str, problems: list[str]) -> str | None:
+def targets_of(plan: ReleasePlan | None, current: CoreVersion) -> tuple[
+        CoreVersion, dict[str, BindingVersion]]:
+    """The versions a plan writes; without a plan, or with one made for other files than
+    these (uncommitted edits), the current core and no binding."""
+    if plan is None or plan.core.current != current:
+        return current, {}
+    return plan.core.next, {b.name: b.next for b in plan.bindings if b.next is not None}
+
+
+def check(root: Path, config: Config, plan: ReleasePlan | None = None, *,
+          ws: workspace.Workspace | None = None) -> CoreVersion:
+    """Raise :class:`DriftError` listing every drift; return the current core version.
+
+    With ``plan`` the sites are checked against the versions the plan writes (a file
+    already at its next version is no drift); without, against the current versions.
+    """
     try:
-        with (root / rel).open(encoding="utf-8", newline="") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        problems.append(f"{rel}: file not found")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(f"{rel}: cannot be read: {exc}")
-    return None
-
-
-def _expect(problems: list[str], where: str, key: str, found: str | None, expected: str) -> None:
-    if found != expected:
-        problems.append(f"{where}: {key}: found {found or 'nothing'}, expected {expected}")
-
-
-def check(root: Path, config: Config) -> CoreVersion:
-    """Raise :class:`DriftError` listing every drift; return the core version when clean."""
-    problems: list[str] = []
-    text = _read(root, config.core.version_file, problems)
-    if text is None:
-        raise DriftError(problems)
-    try:
-        core = CoreVersion.parse(clean_version_text(text), source=config.core.version_file)
-    except VersionError as exc:
-        raise DriftError([str(exc)]) from exc
-    core_text = str(core)
-    try:
-        ws = workspace.load(root, config.core.workspace)
-    except UpdateError as exc:
-        raise DriftError([str(exc)]) from exc
-    published = set(config.core.crates)
-    manifests: dict[str, str] = {}
-    for rel in ws.manifests:
-        content = _read(root, rel, problems)
-        if content is not None:
-            manifests[rel] = content
-    inherited = edit.workspace_package_version(manifests.get(ws.root_manifest, ""))
-    if inherited is not None:
-        _expect(problems, ws.root_manifest, "workspace.package.version", inherited, core_text)
-    for crate in ws.members:
-        content = manifests.get(crate.manifest)
-        if content is None:
-            continue
-        if crate.name in published or crate.manifest == ws.root_manifest:
-            own = edit.cargo_package_version(content, source=crate.manifest)
-            if own is not None:
-                _expect(problems, crate.manifest, "package.version", own, core_text)
-        for pin in edit.cargo_pins(content, published, source=crate.manifest):
-            _expect(problems, crate.manifest, f"{pin.table}.{pin.key}.version", pin.version,
-                    f"={core_text}")
-    if not ws.members or ws.root_manifest not in {c.manifest for c in ws.members}:
-        root_text = manifests.get(ws.root_manifest, "")
-        for pin in edit.cargo_pins(root_text, published, source=ws.root_manifest):
-            _expect(problems, ws.root_manifest, f"{pin.table}.{pin.key}.version", pin.version,
-                    f"={core_text}")
-    # Manifests that carry the core version: Cargo.lock must record it for their packages.
-    core_manifests = {ws.root_manifest, *(c.manifest for c in ws.members if c.name in published),
-                      *(spec.path for b in config.bindings for spec in b.version_files
-                        if spec.format == "cargo" and spec.value == "core")}
-    _check_cargo_lock(root, ws, manifests, inherited, core_manifests, core_text, problems)
+        current = update.current_core(root, config)
+        ws = ws or workspace.load(root, config.core.workspace)
+        core, bindings = targets_of(plan, current)
+        result = update.change_set(root, config, core, bindings, ws=ws, current=current)
+    except (UpdateError, VersionError) as exc:
+        raise DriftError([str(exc)], hint=_hint(root, config, None)) from exc
+    raise_on_drift(root, config, result, current)
     for binding in config.bindings:
-        _check_binding(root, binding, core, problems)
         if binding.registry == "pypi":
             _warn_runtime_version(root, binding.directory)
+    log.info("Version files agree: core %s", current)
+    return current
+
+
+def raise_on_drift(root: Path, config: Config, result: ChangeSet, current: CoreVersion) -> None:
+    """The :class:`DriftError` of a change set's problems and conflicts, if it has any."""
+    problems = [*result.problems, *result.conflicts]
     if problems:
-        raise DriftError(problems)
-    log.info("Version files agree: core %s", core_text)
-    return core
+        raise DriftError(problems, hint=_hint(root, config, current))
 
 
-def _check_cargo_lock(root: Path, ws: workspace.Workspace, manifests: dict[str, str],
-                      inherited: str | None, core_manifests: set[str], core_text: str,
-                      problems: list[str]) -> None:
-    lock = "Cargo.lock" if ws.root_manifest == "Cargo.toml" else (
-        ws.root_manifest.rsplit("/", 1)[0] + "/Cargo.lock")
-    if not (root / lock).is_file():
-        return
-    text = _read(root, lock, problems)
-    if text is None:
-        return
-    expected: dict[str, str] = {}
-    for crate in ws.members:
-        if crate.manifest in core_manifests:
-            # What update writes, not what a drifted manifest says (reported on its own).
-            expected[crate.name] = core_text
+def _hint(root: Path, config: Config, core: CoreVersion | None) -> str:
+    """The exact command that writes the current versions into every file."""
+    if core is None:
+        return (f"Fix {config.core.version_file} (it must hold the core version X.Y.Z), then "
+                "run `nox -s versions -- --check` again.")
+    args = [f"--core {core}"]
+    for binding in config.bindings:
+        spec = binding.primary_file
+        try:
+            text = formats.read(spec, read_exact(root / spec.path))
+            version = BindingVersion.from_rendering(text or "", binding.registry, spec.path)
+        except (OSError, UnicodeDecodeError, UpdateError, VersionError):
             continue
-        content = manifests.get(crate.manifest, "")
-        version = edit.cargo_package_version(content) or inherited
-        if version:
-            expected[crate.name] = version
-    try:
-        found = edit.cargo_lock_versions(text, expected, source=lock)
-    except UpdateError as exc:
-        problems.append(str(exc))
-        return
-    for name, version in expected.items():
-        _expect(problems, lock, f"package {name}", found.get(name), version)
+        if version.core <= core:
+            args.append(f"--{binding.name} {version}")
+    return (f"To write the current versions into every file: "
+            f"`nox -s update -- {' '.join(args)}` (check the binding versions first).")
 
 
 _VERSION_ASSIGNMENT = re.compile(r"^__version__\s*=\s*(.+)$", re.MULTILINE)
@@ -141,67 +104,3 @@ def _warn_runtime_version(root: Path, directory: str) -> None:
                         "(importlib.metadata.version) so it is the binding's X.Y.Z.P, not the "
                         "core version the crate was built with (see VERSIONING.md)",
                         path.relative_to(root), value)
-
-
-def _check_binding(root: Path, binding: Binding, core: CoreVersion, problems: list[str]) -> None:
-    entries: list[tuple[VersionFile, str, str | None]] = []
-    for spec in binding.version_files:
-        text = _read(root, spec.path, problems)
-        if text is None:
-            continue
-        key = spec.key or ("package.version" if spec.format == "cargo" else "version")
-        try:
-            value = formats.read(spec, text)
-        except UpdateError as exc:
-            problems.append(str(exc))
-            continue
-        if spec.value == "core":
-            _expect(problems, spec.path, key, value, str(core))
-        else:
-            entries.append((spec, key, value))
-    primary = next((value for spec, _, value in entries if spec.value == "binding"), None)
-    if primary is None:
-        return
-    # Each lockfile records exactly what the primary file says, two-tier or not.
-    for name, reader in (("package-lock.json", edit.package_lock_version),
-                         ("uv.lock", edit.uv_lock_version),
-                         ("bun.lock", edit.bun_lock_version)):
-        lock = root / binding.directory / name
-        if lock.is_file():
-            rel = f"{binding.directory}/{name}"
-            try:
-                found = reader(lock.read_text(encoding="utf-8"), binding.package, source=rel)
-            except (OSError, UnicodeDecodeError, UpdateError) as exc:
-                problems.append(str(exc) if isinstance(exc, UpdateError) else f"{rel}: {exc}")
-                continue
-            if found is not None:
-                _expect(problems, rel, binding.package, found, primary)
-    try:
-        version = BindingVersion.from_rendering(primary, binding.registry,
-                                                binding.primary_file.path)
-    except VersionError:
-        spec, key, _ = next(e for e in entries if e[0].value == "binding")
-        if binding.registry == "npm":
-            # npm rejects anything but X.Y.Z, a four-part version included.
-            problems.append(f"{spec.path}: {key}: found {primary}, expected an npm version "
-                            "X.Y.(Z*1000+P), the npm rendering of X.Y.Z.P")
-        elif not _is_core_version(primary):
-            problems.append(f"{spec.path}: {key}: found {primary}, expected a binding version "
-                            "X.Y.Z.P")
-        # Else never released under the two-tier scheme: X.Y.Z is all that can be checked.
-        return
-    if version.core > core:
-        problems.append(f"{binding.primary_file.path}: {binding.name} {version} is built on core "
-                        f"{version.core}, newer than VERSION {core}")
-    for spec, key, value in entries:
-        expected = (version.render(binding.registry) if spec.value == "binding"
-                    else str(version.core))
-        _expect(problems, spec.path, key, value, expected)
-
-
-def _is_core_version(text: str | None) -> bool:
-    try:
-        CoreVersion.parse(text or "")
-    except VersionError:
-        return False
-    return True

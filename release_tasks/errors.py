@@ -54,13 +54,12 @@ class DriftError(ReleaseError):
 
     exit_code = 6
 
-    def __init__(self, problems: Iterable[str]) -> None:
+    def __init__(self, problems: Iterable[str], hint: str | None = None) -> None:
         self.problems = tuple(problems)
+        self.hint = hint
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(
-            f"version drift: {len(self.problems)} problem(s):\n{lines}\n"
-            "Run `nox -s update -- --core X.Y.Z ...` to bring every file in line."
-        )
+        hint = hint or "Run `nox -s update -- --core X.Y.Z ...` to bring every file in line."
+        super().__init__(f"version drift: {len(self.problems)} problem(s):\n{lines}\n{hint}")
 
 
 class UpdateError(ReleaseError):

@@ -23,6 +23,7 @@ from release_tasks.detect import Changes
 from release_tasks.errors import ReleaseError, UsageError
 from release_tasks.log import get_logger
 from release_tasks.plan import ReleasePlan
+from release_tasks.sites import FileChange
 from release_tasks.tagplan import format_tag_message
 
 log = get_logger("release")
@@ -35,7 +36,7 @@ class Summary:
 
     plan: ReleasePlan
     phases: list[list[str]]
-    changes: list[update.FileChange]  # every version file, changed or already current
+    changes: list[FileChange]  # every version file, changed or already current
     release_tag: str
     credentials: list[str]
     missing_credentials: list[str]
@@ -111,8 +112,11 @@ def summarize(root: Path, config: Config, plan: ReleasePlan, env: Mapping[str, s
               repo: git.Repo, now: datetime) -> Summary:
     ws = workspace.load(root, config.core.workspace)
     phases = workspace.phases(ws, config.core.crates) if plan.core.changed else []
-    bindings = {b.name: b.next for b in plan.bindings if b.next is not None}
-    changes = update.plan_changes(root, config, plan.core.next, bindings)
+    core, bindings = consistency.targets_of(plan, plan.core.current)
+    result = update.change_set(root, config, core, bindings, ws=ws, current=plan.core.current)
+    # Drift is what this very change set would overwrite that it should not.
+    consistency.raise_on_drift(root, config, result, plan.core.current)
+    changes = list(result.changes)
     reqs = credentials.requirements(config, _components(plan))
     return Summary(plan=plan, phases=phases, changes=changes,
                    release_tag=release_tag_name(repo, config.release_tag_prefix, now),
@@ -150,7 +154,6 @@ def preflight(repo: git.Repo, config: Config, *, yes: bool, dry_run: bool,
                                  "pass --yes to release from here")
             if not confirm(question):
                 raise ReleaseError("release cancelled")
-    consistency.check(repo.root, config)
     return carried
 
 
@@ -175,6 +178,7 @@ def run_release(root: Path, config: Config, env: Mapping[str, str], *, dry_run: 
         return None, f"Nothing to release: {outcome}."
     plan = versions.compute_plan(repo.root, config, from_ref, changes=outcome, skip=skip)
     if not plan.anything:
+        consistency.check(repo.root, config)
         return None, "Nothing to release: no component changed since " + plan.base_ref + "."
     summary = summarize(repo.root, config, plan, env, repo, now)
     if dry_run:

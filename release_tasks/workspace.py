@@ -1,18 +1,51 @@
-"""The Cargo workspace as the manifests describe it: members, their internal dependencies,
-and the publish phases derived from that graph (never from a hard-coded list).
+"""The Cargo workspace as cargo itself sees it: members, versions, ``publish``, and every
+dependency with its kind, target and rename.
+
+One ``cargo metadata --no-deps --offline --format-version 1`` answers all of it, offline and in
+tens of milliseconds, with cargo's own rules: the root as a member, virtual roots, glob
+members and excludes, inherited versions, renamed and target-specific dependencies. Nothing
+here walks manifests by hand; editing still happens with tomlkit at the paths cargo reports.
+Publish phases come from this graph, never from a hard-coded list.
 """
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Collection, Iterator, Mapping
+import json
+import os
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
-from release_tasks.errors import ConfigError, UpdateError
+from release_tasks import cmd
+from release_tasks.errors import ConfigError, ToolMissing, UpdateError
 
-_DEP_TABLES = ("dependencies", "build-dependencies", "dev-dependencies")
+DepKind = Literal["normal", "build", "dev"]
+CARGO_HINT = "Install Rust (cargo) with rustup: https://rustup.rs"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dependency:
+    """One dependency entry of a member, as cargo resolved its spelling."""
+
+    name: str  # the package depended on (``package = ...`` of a renamed entry)
+    key: str  # the entry's key in its table: the rename, else the name
+    kind: DepKind
+    target: str | None  # ``cfg(unix)`` of ``[target.'cfg(unix)'.dependencies]``
+    req: str  # the requirement; cargo reports ``*`` when the entry has no version
+    path: str | None  # repository-relative directory of a path dependency
+    git: bool = False  # a git dependency
+
+    @property
+    def has_version(self) -> bool:
+        return self.req != "*"
+
+    @property
+    def table(self) -> str:
+        """The dependency table it is declared in, as a manifest spells it."""
+        table = {"normal": "dependencies", "build": "build-dependencies",
+                 "dev": "dev-dependencies"}[self.kind]
+        return f"target.{self.target}.{table}" if self.target else table
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,127 +53,145 @@ class Crate:
     """One workspace member."""
 
     name: str
+    version: str
     manifest: str  # repository-relative path of its Cargo.toml
-    version: str | None  # None when inherited from the workspace
-    publish: bool
-    deps: frozenset[str]  # workspace crates it depends on (as published)
-    path_deps_without_version: frozenset[str]
+    publish: bool  # False for ``publish = false`` (cargo reports ``[]``)
+    registries: tuple[str, ...] | None  # ``publish = ["name"]``; None: any registry
+    dependencies: tuple[Dependency, ...]
+    description: str | None = None
+    license: str | None = None
+    license_file: str | None = None
+
+    @property
+    def directory(self) -> str:
+        parent = str(Path(self.manifest).parent)
+        return "." if parent in ("", ".") else parent
+
+    @property
+    def deps(self) -> frozenset[str]:
+        """Packages this crate needs on the registry when published: normal and build
+        dependencies, and dev-dependencies that carry a version (cargo strips version-less
+        path and git dev-dependencies when packaging)."""
+        return frozenset(d.name for d in self.dependencies
+                         if (d.kind != "dev" or d.has_version or not (d.path or d.git))
+                         and d.name != self.name)
 
 
 @dataclass(frozen=True, kw_only=True)
 class Workspace:
     """Every member of the workspace rooted at ``root_manifest``."""
 
-    root_manifest: str
+    root_manifest: str  # repository-relative
     members: tuple[Crate, ...]
+    target_directory: Path
 
     def crate(self, name: str) -> Crate:
         for crate in self.members:
             if crate.name == name:
                 return crate
         raise ConfigError([f"crate {name!r} is not a member of the workspace "
-                           f"{self.root_manifest}"], "release.toml")
+                           f"{self.root_manifest} (members: {', '.join(self.names)})"],
+                          "release.toml")
+
+    def get(self, name: str) -> Crate | None:
+        return next((c for c in self.members if c.name == name), None)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.members)
+
+    @property
+    def root_package(self) -> Crate | None:
+        """The member whose manifest is the root manifest (a non-virtual root)."""
+        return next((c for c in self.members if c.manifest == self.root_manifest), None)
 
     @property
     def manifests(self) -> tuple[str, ...]:
         """Root manifest first, then every member manifest (no duplicates)."""
-        seen = dict.fromkeys([self.root_manifest, *(c.manifest for c in self.members)])
-        return tuple(seen)
+        return tuple(dict.fromkeys([self.root_manifest, *(c.manifest for c in self.members)]))
+
+    @property
+    def lockfile(self) -> str:
+        """The lockfile cargo uses for this workspace (next to the root manifest)."""
+        parent = Path(self.root_manifest).parent
+        return str(parent / "Cargo.lock") if str(parent) not in ("", ".") else "Cargo.lock"
 
 
-def _load_toml(root: Path, rel: str) -> dict[str, Any]:
-    path = root / rel
+def load(root: Path, workspace_dir: str = ".", env: Mapping[str, str] | None = None) -> Workspace:
+    """Ask cargo for the workspace in ``root / workspace_dir`` (``root``: the repository)."""
+    directory = root / workspace_dir
+    if not (directory / "Cargo.toml").is_file():
+        where = "Cargo.toml" if workspace_dir in (".", "") else f"{workspace_dir}/Cargo.toml"
+        raise UpdateError(f"{where}: file not found (the workspace root of the core crates; "
+                          "set [core] workspace in release.toml if it lives elsewhere)")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise UpdateError(f"{rel}: file not found") from exc
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UpdateError(f"{rel}: cannot be parsed as TOML: {exc}") from exc
+        result = cmd.run(["cargo", "metadata", "--no-deps", "--offline", "--format-version", "1"],
+                         cwd=directory, env=_quiet(env), capture=True, check=False, echo=False)
+    except ToolMissing as exc:
+        raise ToolMissing(f"`cargo` is needed to read the workspace. {CARGO_HINT}") from exc
+    if result.returncode != 0:
+        raise UpdateError(_cargo_error(result.stderr, root))
+    try:
+        data = json.loads(result.stdout)
+        return parse_metadata(data, root)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UpdateError(f"cannot read `cargo metadata` output: {exc}") from exc
 
 
-def _dep_entries(manifest: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
-    """``(table, key, entry)`` for every dependency, target-specific ones included."""
-    for table in _DEP_TABLES:
-        for key, entry in manifest.get(table, {}).items():
-            yield table, key, entry
-    for target, spec in manifest.get("target", {}).items():
-        for table in _DEP_TABLES:
-            for key, entry in spec.get(table, {}).items():
-                yield f"target.{target}.{table}", key, entry
+def _quiet(env: Mapping[str, str] | None) -> dict[str, str]:
+    child = dict(os.environ if env is None else env)
+    child.setdefault("CARGO_TERM_COLOR", "never")
+    return child
 
 
-def load(root: Path, workspace_dir: str = ".") -> Workspace:
-    """Read the workspace manifests under ``root`` (a checkout of the repository)."""
-    base = PurePosixPath(workspace_dir)
-    root_rel = str(base / "Cargo.toml") if workspace_dir != "." else "Cargo.toml"
-    top = _load_toml(root, root_rel)
-    ws = top.get("workspace", {})
-    ws_deps: Mapping[str, Any] = ws.get("dependencies", {})
-    excluded = {str(base / e) for e in ws.get("exclude", [])}
-    dirs: list[str] = []
-    if "package" in top:
-        dirs.append(str(base))
-    for pattern in ws.get("members", []):
-        literal = base / pattern
-        if not any(c in pattern for c in "*?[") and not (root / literal / "Cargo.toml").is_file():
-            # Cargo refuses a listed member without a manifest; so do we, naming the file.
-            raise UpdateError(f"{literal}/Cargo.toml: file not found (a member of the "
-                              f"workspace in {root_rel})")
-        matches = sorted(p for p in (root / base).glob(pattern) if (p / "Cargo.toml").is_file())
-        for match in matches:
-            rel = match.relative_to(root).as_posix()
-            if rel not in excluded and rel not in dirs:
-                dirs.append(rel)
-    raw: list[tuple[str, dict[str, Any]]] = []
-    for directory in dirs:
-        rel = "Cargo.toml" if directory == "." else f"{directory}/Cargo.toml"
-        raw.append((rel, top if rel == root_rel else _load_toml(root, rel)))
-    names = {m["package"]["name"] for _, m in raw if "package" in m}
-    members = []
-    for rel, manifest in raw:
-        package = manifest["package"]
-        deps: set[str] = set()
-        unpinned: set[str] = set()
-        for table, key, entry in _dep_entries(manifest):
-            target, has_version, has_path = _resolve(key, entry, ws_deps)
-            if target not in names:
-                continue
-            if has_path and not has_version and not table.endswith("dev-dependencies"):
-                unpinned.add(target)
-            # Cargo strips dev-dependencies without a version when publishing.
-            if has_version or not table.endswith("dev-dependencies"):
-                deps.add(target)
-        version = package.get("version")
-        publish = package.get("publish", True)
-        members.append(Crate(
-            name=package["name"], manifest=rel,
-            version=version if isinstance(version, str) else None,
-            publish=publish is not False and publish != [],
-            deps=frozenset(deps - {package["name"]}),
-            path_deps_without_version=frozenset(unpinned)))
-    return Workspace(root_manifest=root_rel, members=tuple(members))
+def _cargo_error(stderr: str, root: Path) -> str:
+    """Cargo's own message, with absolute paths made repository-relative."""
+    text = stderr.strip().replace(f"{root.resolve()}/", "").replace(f"{root}/", "")
+    lines = [line for line in text.splitlines() if line.strip()]
+    return "cargo cannot read the workspace:\n" + "\n".join(f"    {line}" for line in lines)
 
 
-def _resolve(key: str, entry: Any, ws_deps: Mapping[str, Any]) -> tuple[str, bool, bool]:
-    """``(crate name, carries a version, has a path)`` for one dependency entry."""
-    if isinstance(entry, str):
-        return key, True, False
-    if not isinstance(entry, dict):
-        return key, False, False
-    if entry.get("workspace") is True:
-        inherited = ws_deps.get(key, {})
-        if isinstance(inherited, str):
-            return key, True, False
-        name = inherited.get("package", entry.get("package", key))
-        return name, "version" in inherited, "path" in inherited
-    return entry.get("package", key), "version" in entry, "path" in entry
+def _relative(path: str, root: Path) -> str:
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(root.resolve()).as_posix()
+    except ValueError as exc:
+        raise UpdateError(f"{path}: a workspace member outside the repository {root}") from exc
+
+
+def parse_metadata(data: Mapping[str, Any], root: Path) -> Workspace:
+    """Build the model from parsed ``cargo metadata`` JSON (``root``: the repository)."""
+    members = set(data["workspace_members"])
+    crates = []
+    for package in data["packages"]:
+        if package["id"] not in members:
+            continue
+        publish = package.get("publish")
+        deps = tuple(
+            Dependency(name=d["name"], key=d.get("rename") or d["name"],
+                       kind=d.get("kind") or "normal", target=d.get("target"),
+                       req=d.get("req", "*"),
+                       path=_relative(d["path"], root) if d.get("path") else None,
+                       git=str(d.get("source") or "").startswith("git+"))
+            for d in package.get("dependencies", []))
+        crates.append(Crate(
+            name=package["name"], version=package["version"],
+            manifest=_relative(package["manifest_path"], root),
+            publish=publish != [],
+            registries=None if publish is None else tuple(publish),
+            dependencies=deps, description=package.get("description"),
+            license=package.get("license"), license_file=package.get("license_file")))
+    root_manifest = _relative(str(Path(data["workspace_root"]) / "Cargo.toml"), root)
+    return Workspace(root_manifest=root_manifest, members=tuple(crates),
+                     target_directory=Path(data["target_directory"]))
 
 
 def phases(workspace: Workspace, crates: Collection[str]) -> list[list[str]]:
     """Publish phases: each crate one phase after the latest of its dependencies.
 
-    Crates within a phase keep the order of ``crates``; a cycle is a :class:`ConfigError`
-    naming the crates in it.
+    Crates within a phase keep the order of ``crates``; a cycle among published
+    dependencies is a :class:`ConfigError` naming the crates in it (dev-dependencies without
+    a version never count: cargo strips them).
     """
     order = list(crates)
     graph = {name: set(workspace.crate(name).deps) & set(order) for name in order}
@@ -165,3 +216,19 @@ def phases(workspace: Workspace, crates: Collection[str]) -> list[list[str]]:
     for name in order:
         result[depth[name] - 1].append(name)
     return result
+
+
+def group_problems(workspace: Workspace, groups: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
+    """Every configured core crate that cargo does not know as a publishable member."""
+    problems = []
+    for group, crates in groups:
+        for name in crates:
+            crate = workspace.get(name)
+            if crate is None:
+                problems.append(f"core.groups.{group}.crates: {name!r} is not a member of the "
+                                f"workspace {workspace.root_manifest} (members: "
+                                f"{', '.join(workspace.names)})")
+            elif not crate.publish:
+                problems.append(f"core.groups.{group}.crates: {name!r} has publish = false in "
+                                f"{crate.manifest}; a core crate is published")
+    return problems

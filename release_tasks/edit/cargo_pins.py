@@ -7,14 +7,15 @@ published crates in lock-step. Every dependency table counts: ``[workspace.depen
 dotted keys, and renamed ones (``x = { package = "tasker-shared", ... }``).
 
 * ``workspace = true`` entries are left alone: ``[workspace.dependencies]`` carries the pin.
-* A path dependency without a version gets one, except a dev-dependency: cargo drops
-  version-less path dev-dependencies when publishing, which is what test helpers want.
-* A dev-dependency that has a version is pinned like the others.
+* :func:`edit_cargo_pins` lets the caller decide, entry by entry, what each requirement
+  becomes (or that a version-less path entry gets one); :func:`set_cargo_pins` is the simple
+  policy: every entry ``=X.Y.Z``, version-less path entries pinned except dev-dependencies
+  (cargo drops those when publishing, which is what test helpers want).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, MutableMapping
+from collections.abc import Callable, Collection, Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -40,7 +41,9 @@ class Pin:
     table: str  # the dependency table, e.g. ``target.'cfg(unix)'.dependencies``
     key: str  # the dependency's key in that table (its local name when renamed)
     crate: str  # the package it depends on
-    version: str | None  # the requirement as written, e.g. ``=0.1.8``; None: would be added
+    version: str | None  # the requirement as written, e.g. ``=0.1.8``; None: has none
+    kind: Kind = "normal"
+    has_path: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +55,29 @@ class _Entry:
     path: DocPath  # where the version sits in the parsed document
 
 
-def cargo_pins(text: str, crates: Collection[str], *, source: str | None = None) -> list[Pin]:
-    """Every dependency on one of ``crates`` that carries, or should carry, a version."""
-    return [entry.pin for entry in _entries(TomlEdit(text, source), crates)]
+def cargo_pins(text: str, crates: Collection[str], *, source: str | None = None,
+               every: bool = False) -> list[Pin]:
+    """Every dependency on one of ``crates`` that carries, or should carry, a version
+    (``every``: also version-less path dev-dependencies)."""
+    return [entry.pin for entry in _entries(TomlEdit(text, source), crates)
+            if every or entry.pin.version is not None or entry.pin.kind != "dev"]
+
+
+def edit_cargo_pins(text: str, crates: Collection[str], decide: Callable[[Pin], str | None], *,
+                    source: str | None = None) -> str:
+    """Set each dependency on one of ``crates`` to ``decide(pin)`` (``None``: leave it); a
+    version-less path entry gets a ``version`` key right after its ``path``."""
+    edit = TomlEdit(text, source)
+    for entry in list(_entries(edit, crates)):
+        wanted = decide(entry.pin)
+        if wanted is None or wanted == entry.pin.version:
+            continue
+        check_semver(wanted.lstrip("=^~"), source)
+        if entry.mode == "add":
+            edit.add_after_path(entry.table, wanted, entry.path)
+        else:
+            edit.replace(entry.table, entry.key, wanted, entry.path)
+    return edit.result()
 
 
 def set_cargo_pins(
@@ -67,14 +90,13 @@ def set_cargo_pins(
 ) -> str:
     """Pin every dependency on one of ``crates`` to ``=version`` (``version`` is ``X.Y.Z``)."""
     requirement = "=" + check_semver(version, source)
-    edit = TomlEdit(text, source)
-    for entry in list(_entries(edit, crates)):
-        if entry.mode == "add":
-            if add_missing:
-                edit.add_after_path(entry.table, requirement, entry.path)
-        else:
-            edit.replace(entry.table, entry.key, requirement, entry.path)
-    return edit.result()
+
+    def decide(pin: Pin) -> str | None:
+        if pin.version is None:
+            return requirement if add_missing and pin.kind != "dev" else None
+        return requirement
+
+    return edit_cargo_pins(text, crates, decide, source=source)
 
 
 def _dependency_tables(
@@ -103,7 +125,7 @@ def _entries(edit: TomlEdit, crates: Collection[str]) -> Iterator[_Entry]:
         for key, value in deps.items():
             if isinstance(value, str):
                 if key in wanted:
-                    pin = Pin(table, key, key, str(value))
+                    pin = Pin(table, key, key, str(value), kind)
                     yield _Entry(pin, deps, key, "string", (*keys, key))
                 continue
             if not is_table(value):
@@ -112,8 +134,10 @@ def _entries(edit: TomlEdit, crates: Collection[str]) -> Iterator[_Entry]:
             if crate not in wanted or value.get("workspace") is True:
                 continue
             path = (*keys, key, "version")
+            has_path = "path" in value
             if "version" in value:
-                pin = Pin(table, key, str(crate), str(value["version"]))
+                pin = Pin(table, key, str(crate), str(value["version"]), kind, has_path)
                 yield _Entry(pin, value, "version", "version", path)
-            elif "path" in value and kind != "dev":
-                yield _Entry(Pin(table, key, str(crate), None), value, "version", "add", path)
+            elif has_path:
+                pin = Pin(table, key, str(crate), None, kind, has_path)
+                yield _Entry(pin, value, "version", "add", path)

@@ -6,6 +6,7 @@ Each drift is planted in a real file; the check must name every one of them at o
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -70,7 +71,7 @@ def test_every_drift_is_reported_at_once(example_repo: Repo, run_cli: RunCli) ->
     replace_text(root, "Cargo.toml", 'tasker-worker", version = "=0.1.0"',
                  'tasker-worker", version = "=0.1.1"')
     replace_text(root, "tasker-orchestration/Cargo.toml", '"../tasker-pgmq", version = "=0.1.0"',
-                 '"../tasker-pgmq", version = "0.1"')
+                 '"../tasker-pgmq", version = "0.0.7"')
     replace_text(root, "Cargo.lock", 'name = "tasker-pgmq"\nversion = "0.1.0"',
                  'name = "tasker-pgmq"\nversion = "0.1.2"')
     replace_text(root, PYTHON_CARGO, 'version = "0.1.0"', 'version = "0.1.1"')
@@ -87,8 +88,8 @@ def test_every_drift_is_reported_at_once(example_repo: Repo, run_cli: RunCli) ->
         "expected =0.1.0",
         "Cargo.toml: workspace.dependencies.tasker-worker.version: found =0.1.1, "
         "expected =0.1.0",
-        "tasker-orchestration/Cargo.toml: dev-dependencies.tasker-pgmq.version: found 0.1, "
-        "expected =0.1.0",
+        "tasker-orchestration/Cargo.toml: dev-dependencies.tasker-pgmq.version: found 0.0.7, "
+        "expected 0.1.0",
         "Cargo.lock: package tasker-pgmq: found 0.1.2, expected 0.1.0",
         "workers/python/Cargo.toml: package.version: found 0.1.1, expected 0.1.0",
         "workers/ruby/lib/tasker_core/version.rb: RUST_CORE_VERSION: found 0.0.9, "
@@ -119,9 +120,10 @@ def _worker_manifest_edit(old: str, new: str) -> Plant:
                  "workers/python/pyproject.toml: version: found 0.1.0.x, expected a binding "
                  "version X.Y.Z.P", id="pyproject version not a version"),
     pytest.param(_worker_manifest_edit("[dependencies]\n", "[build-dependencies]\ntasker-pgmq = "
-                                       '{ path = "../tasker-pgmq" }\n\n[dependencies]\n'),
+                                       '{ path = "../tasker-pgmq", version = "0.2" }\n\n'
+                                       "[dependencies]\n"),
                  "tasker-worker/Cargo.toml: build-dependencies.tasker-pgmq.version: found "
-                 "nothing, expected =0.1.0", id="path dependency without a version"),
+                 "0.2, which does not allow 0.1.0", id="a requirement the version does not meet"),
     pytest.param(_worker_manifest_edit("[dependencies]\n", "[target.'cfg(unix)'.dependencies]\n"
                                        'tasker-pgmq = { path = "../tasker-pgmq", version = '
                                        '"=0.1.1" }\n\n[dependencies]\n'),
@@ -146,6 +148,22 @@ def test_each_kind_of_drift_is_named(example_repo: Repo, run_cli: RunCli, plant:
 
     assert result.code == DRIFT_EXIT, result.err
     assert problems(result) == {expected}
+
+
+def test_a_pin_the_release_adds_is_not_drift(example_repo: Repo, run_cli: RunCli) -> None:
+    """A path dependency of a published crate without a version: cargo needs a pin there,
+    so the release writes one; the check passes and the dry run lists the manifest."""
+    root = example_repo.root
+    _worker_manifest_edit("[dependencies]\n", "[build-dependencies]\ntasker-pgmq = "
+                          '{ path = "../tasker-pgmq" }\n\n[dependencies]\n')(root)
+    commit_all(root, "A build dependency without a version")
+
+    result = check(run_cli, root)
+    dry = run_cli("release", "--repo", str(root), "--dry-run", "--format", "json")
+
+    assert result.code == 0, result.err
+    assert dry.code == 0, dry.err
+    assert "tasker-worker/Cargo.toml" in json.loads(dry.out)["summary"]["files"]
 
 
 _NPM_LOCK = """\

@@ -319,7 +319,7 @@ def test_dry_run_refuses_what_the_registry_would_refuse(
     assert result.code == 13
     assert expected in result.err
     assert "nothing was packaged or published" in result.err
-    assert cargo_calls(start) == []
+    assert [c for c in cargo_calls(start) if c[1] != "metadata"] == []
 
 
 def test_every_problem_is_reported_at_once(
@@ -338,6 +338,5 @@ def test_every_problem_is_reported_at_once(
     for expected in ("tasker-pgmq (tasker-pgmq/Cargo.toml): no `description`",
                      "tasker-client (tasker-client/Cargo.toml): no `license`",
                      "tasker-worker (tasker-worker/Cargo.toml): [dependencies] rand: wildcard",
-                     "tasker-shared: path dependency without a version",
-                     "Cargo.toml: workspace.dependencies.tasker-shared.version: found nothing"):
+                     "tasker-shared: path dependency without a version"):
         assert expected in result.err

@@ -27,6 +27,7 @@ import pytest
 import release_tasks.update  # noqa: F401  # loaded before a test forks and drops privileges
 from release_tasks import cli, sandbox
 from release_tasks.git import Repo
+from tests.registries.tools import require_tool
 from tests.support import IN_CI, RunCli
 
 pytestmark = pytest.mark.integration
@@ -607,6 +608,17 @@ def _nobody() -> tuple[int, int]:
     return entry.pw_uid, entry.pw_gid
 
 
+def _real_cargo() -> str:
+    """The cargo binary itself, not rustup's proxy for it."""
+    rustup = shutil.which("rustup")
+    if rustup is not None:
+        found = subprocess.run([rustup, "which", "cargo"], capture_output=True, text=True,
+                               check=False)
+        if found.returncode == 0:
+            return found.stdout.strip()
+    return os.path.realpath(require_tool("cargo"))
+
+
 @pytest.fixture
 def unprivileged_repo() -> Iterator[Path]:
     """The example in a directory of its own, owned by an unprivileged user when we are root.
@@ -618,6 +630,11 @@ def unprivileged_repo() -> Iterator[Path]:
     base = Path(tempfile.mkdtemp(prefix="release-tasks-perm-"))
     try:
         root = sandbox.create(base / "repo").root
+        # The unprivileged user cannot run root's rustup proxy: it gets a copy of the real
+        # cargo binary (which `cargo metadata` needs) and a cargo home of its own.
+        (base / "bin").mkdir()
+        shutil.copy(_real_cargo(), base / "bin" / "cargo")
+        (base / "cargo-home").mkdir()
         if os.geteuid() == 0:
             uid, gid = _nobody()
             for path in [base, *base.rglob("*")]:
@@ -640,6 +657,9 @@ def run_unprivileged(args: list[str], log: Path) -> tuple[int, str]:
             os.dup2(fd, 1)
             os.dup2(fd, 2)
             sys.stdout = sys.stderr = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+            base = Path(args[args.index("--repo") + 1]).parent
+            os.environ["PATH"] = f"{base / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+            os.environ["CARGO_HOME"] = str(base / "cargo-home")
             if os.geteuid() == 0:
                 uid, gid = _nobody()
                 os.setgroups([])

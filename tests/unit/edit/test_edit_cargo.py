@@ -74,10 +74,13 @@ def test_cargo_takes_semantic_versions_only(version: str) -> None:
 
 def test_pins_lists_what_set_would_touch() -> None:
     assert edit.cargo_pins(MANIFEST, CRATES) == [
-        Pin("dependencies", "tasker-shared", "tasker-shared", None),
-        Pin("dependencies", "pgmq", "tasker-pgmq", "=0.1.7"),
-        Pin("target.'cfg(unix)'.build-dependencies", "tasker-shared", "tasker-shared", "0.1.6"),
+        Pin("dependencies", "tasker-shared", "tasker-shared", None, "normal", True),
+        Pin("dependencies", "pgmq", "tasker-pgmq", "=0.1.7", "normal", False),
+        Pin("target.'cfg(unix)'.build-dependencies", "tasker-shared", "tasker-shared", "0.1.6",
+            "build", True),
     ]
+    assert Pin("dev-dependencies", "tasker-pgmq", "tasker-pgmq", None, "dev", True) in (
+        edit.cargo_pins(MANIFEST, CRATES, every=True))
 
 
 def test_pins_after_set_are_all_exact() -> None:
