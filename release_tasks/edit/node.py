@@ -64,16 +64,18 @@ def set_package_lock_version(
 
 
 def bun_lock_version(text: str, name: str, *, source: str | None = None) -> str | None:
-    """The version ``bun.lock`` records for root workspace ``name``, if it records one."""
+    """The version ``bun.lock`` records for its root workspace, if it records one.
+
+    ``workspaces[""]`` is the package next to the lockfile by definition; its ``name`` is
+    not checked against ``name``, because bun keeps the old name after a rename (even
+    ``bun install`` does not rewrite it)."""
     doc = _parse(text, [_BUN_ROOT], True, source)
-    _check_name(doc, ("workspaces", "", "name"), name, source)
     return _string(doc, _BUN_ROOT, source)
 
 
 def set_bun_lock_version(text: str, name: str, version: str, *, source: str | None = None) -> str:
     """Set ``workspaces[""].version`` of ``bun.lock`` when bun recorded one (else unchanged)."""
     doc = _parse(text, [_BUN_ROOT], True, source)
-    _check_name(doc, ("workspaces", "", "name"), name, source)
     return _splice(text, doc, [_BUN_ROOT], version, True, source)
 
 

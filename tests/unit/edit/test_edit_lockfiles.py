@@ -193,11 +193,18 @@ def test_bun_lock_with_a_version() -> None:
     assert edit.bun_lock_version(result, "tasker") == "0.1.8000"
 
 
+def test_bun_lock_keeps_the_old_name_after_a_rename() -> None:
+    """bun never rewrites the root workspace's name: the root entry is the package's own."""
+    text = '{"workspaces": {"": {"name": "old-name", "version": "0.1.7000"}}}'
+    result = edit.set_bun_lock_version(text, "tasker", "0.1.8000")
+    assert result == text.replace("0.1.7000", "0.1.8000")
+    assert edit.bun_lock_version(result, "tasker") == "0.1.8000"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('{"workspaces": {"": {"name": "x"}}}', "workspaces\\[''\\].name is 'x', not 'tasker'"),
-        ('{"workspaces": {}}', "has no workspaces\\[''\\].name"),
+        ('["workspaces"]', "is not a JSON object"),
         ('{"workspaces": {"": {"name": "tasker",,}}}', "not valid JSON: expected a key at line 1"),
     ],
 )
