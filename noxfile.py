@@ -2,8 +2,10 @@
 
 Every stage session is a thin wrapper over ``python -m release_tasks STAGE ARGS``: it
 installs the tool (and the toolchain the stage needs) into its own environment and passes
-the arguments through. ``--repo`` defaults to the directory nox was invoked from, so
-``nox -f path/to/noxfile.py -s release -- --dry-run`` works from a monorepo's root.
+the arguments through. The stage runs in the directory nox was invoked from (nox itself
+moves to the noxfile's directory), so ``--repo`` defaults to it and relative paths in the
+arguments mean what they mean in the invoking shell: ``nox -f path/to/noxfile.py -s release
+-- --dry-run`` works from anywhere inside a monorepo.
 """
 
 from __future__ import annotations
@@ -29,11 +31,15 @@ def _stage(session: nox.Session, stage: str, *tools: str,
            env: dict[str, str] | None = None) -> None:
     """Install the tool (and ``tools``) and run one stage with the session's arguments."""
     _install(session, "", *tools)
-    args = list(session.posargs)
-    if not any(a == "--repo" or a.startswith("--repo=") for a in args):
-        args += ["--repo", session.invoked_from]
-    # stderr apart: stdout must carry only the requested data (for $GITHUB_OUTPUT).
-    session.run("python", "-m", "release_tasks", stage, *args, stderr=None, env=env)
+    _run_cli(session, stage, env=env)
+
+
+def _run_cli(session: nox.Session, stage: str, env: dict[str, str] | None = None) -> None:
+    """``python -m release_tasks STAGE ARGS`` in the directory nox was invoked from."""
+    with session.chdir(session.invoked_from):
+        # stderr apart: stdout must carry only the requested data (for $GITHUB_OUTPUT).
+        session.run("python", "-m", "release_tasks", stage, *session.posargs, stderr=None,
+                    env=env)
 
 
 @nox.session(default=False)
@@ -120,7 +126,7 @@ def edge(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """Build a sandbox of the example monorepo with history and run release --dry-run on it."""
     _install(session)
-    session.run("python", "-m", "release_tasks", "demo", *session.posargs, stderr=None)
+    _run_cli(session, "demo")
 
 
 @nox.session

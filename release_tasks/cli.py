@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from release_tasks import config as config_mod
-from release_tasks import log
+from release_tasks import log, repository
 from release_tasks.errors import ReleaseError, UsageError
 
 Handler = Callable[[argparse.Namespace, Mapping[str, str]], int]
@@ -41,8 +41,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def add_repo(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--repo", type=Path, default=Path.cwd(),
-                        help="root of the managed repository (default: current directory)")
+    parser.add_argument("--repo", type=Path, metavar="PATH",
+                        help="a directory of the managed git repository, whose top level (and "
+                             "its release.toml) the stage uses (default: the current directory)")
 
 
 def add_format(parser: argparse.ArgumentParser) -> None:
@@ -57,11 +58,25 @@ def resolve_format(args: argparse.Namespace) -> str:
     return "text" if sys.stdout.isatty() else "env"
 
 
+def resolve_paths(args: argparse.Namespace, invoked_from: Path) -> None:
+    """Make every path option absolute against ``invoked_from`` (``--repo``, ``--artifacts``,
+    ``--keep``...); ``--repo`` defaults to ``invoked_from`` itself.
+
+    Done once, before any stage runs, so that no stage can read a path against another
+    directory than the one its user typed it in.
+    """
+    if "repo" in vars(args) and args.repo is None:
+        args.repo = invoked_from
+    for name, value in vars(args).items():
+        if isinstance(value, Path):
+            setattr(args, name, repository.absolute(value, invoked_from))
+
+
 def load_config(args: argparse.Namespace) -> config_mod.Config:
-    repo: Path = args.repo
-    if not repo.is_dir():
-        raise UsageError(f"--repo {repo}: not a directory")
-    return config_mod.load(repo)
+    """The config of the repository containing ``--repo``; ``args.repo`` becomes that
+    repository's top level, the directory every stage works in."""
+    args.repo = repository.top_level(args.repo)
+    return config_mod.load(args.repo)
 
 
 def emit(text: str) -> None:
@@ -223,12 +238,12 @@ def _run_publish_crates(args: argparse.Namespace, env: Mapping[str, str]) -> int
     from release_tasks import publish_crates
     from release_tasks.registries.duplicates import parse_on_duplicate
 
-    config = load_config(args)
     timeout = args.index_timeout
     options = publish_crates.CrateOptions(
         dry_run=args.dry_run, on_duplicate=parse_on_duplicate(args.on_duplicate),
         registry=args.registry, push_tags=args.push_tags, jobs=args.jobs, offline=args.offline,
         index_timeout=publish_crates.DEFAULT_INDEX_TIMEOUT if timeout is None else timeout)
+    config = load_config(args)  # bad options are refused before the repository is read
     emit(publish_crates.run(args.repo, config, env, options))
     return 0
 
@@ -262,7 +277,8 @@ def _add_history(p: argparse.ArgumentParser) -> None:
 def _run_history(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from release_tasks import history
 
-    result = history.build(args.repo, load_config(args))
+    config = load_config(args)
+    result = history.build(args.repo, config)
     emit(result.to_json() if args.format == "json" else result.text())
     return 0
 
@@ -280,7 +296,8 @@ def _add_edge(p: argparse.ArgumentParser) -> None:
 def _run_edge(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from release_tasks import edge
 
-    result = edge.guide(args.repo, load_config(args), args.ref)
+    config = load_config(args)
+    result = edge.guide(args.repo, config, args.ref)
     emit(result.to_json() if args.format == "json" else result.text())
     return 0
 
@@ -321,8 +338,8 @@ def _publish(args: argparse.Namespace, env: Mapping[str, str], registry: Registr
     from release_tasks import publish_common
     from release_tasks.registries.duplicates import parse_on_duplicate
 
-    config = load_config(args)
     mode = parse_on_duplicate(args.on_duplicate)
+    config = load_config(args)
     name = publish_common.binding_for(config, registry, args.binding)
     ctx = publish_common.make_context(
         args.repo, config, name, args.version, env, dry_run=args.dry_run, on_duplicate=mode,
@@ -381,7 +398,8 @@ def _run_yank(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     request = yank.YankRequest(component=args.component, version=args.version, undo=args.undo,
                                dry_run=args.dry_run, registry=args.registry,
                                message=args.message)
-    emit(yank.run(args.repo, load_config(args), env, request))
+    config = load_config(args)
+    emit(yank.run(args.repo, config, env, request))
     return 0
 
 
@@ -397,7 +415,8 @@ def _add_preflight(p: argparse.ArgumentParser) -> None:
 def _run_preflight(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from release_tasks import preflight
 
-    emit(preflight.run_preflight(args.repo, load_config(args), dry_run=args.dry_run))
+    config = load_config(args)
+    emit(preflight.run_preflight(args.repo, config, dry_run=args.dry_run))
     return 0
 
 
@@ -429,6 +448,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
                              + " ".join(extras))
         args.extras = extras
         log.setup(verbose=args.verbose)
+        resolve_paths(args, Path.cwd())
         _, _, run = _STAGES[args.stage]
         return run(args, env)
     except ReleaseError as exc:

@@ -1,9 +1,11 @@
-"""The ecosystem config: ``release.toml`` at the managed repository's root.
+"""The ecosystem config: ``release.toml`` at the top level of the managed repository.
 
 The config says which components exist, which paths belong to each, where a change
 propagates, which files carry each version, and where each component is published.
-Without a ``release.toml`` the built-in Tasker layout (:data:`DEFAULT_CONFIG`) applies.
-The reader validates everything at once and reports every problem with its key and value.
+Without a ``release.toml`` the built-in Tasker layout (:data:`DEFAULT_CONFIG`) applies, but
+only to a tree that has it. The reader validates everything at once and reports every
+problem with its key and value: the types and shapes in :func:`parse` (pure), then, in
+:func:`load`, that every path pattern and binding directory names something git tracks.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
+from release_tasks import repository, tasker_layout
+from release_tasks.config_reader import Reader
 from release_tasks.errors import ConfigError
-from release_tasks.paths import PathSet, pattern_problem
+from release_tasks.paths import PathSet
+from release_tasks.repository import Tree
+from release_tasks.tasker_layout import DEFAULT_CONFIG
 from release_tasks.version import REGISTRIES, Registry
 
 CONFIG_FILE = "release.toml"
@@ -28,7 +34,10 @@ VALUE_KINDS: tuple[ValueKind, ...] = get_args(ValueKind)
 
 _ENV_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
-_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_README_HINT = 'see README.md, "Using it in a real monorepo"'
+
+__all__ = ["CONFIG_FILE", "DEFAULT_CONFIG", "Binding", "Config", "Core", "CoreGroup",
+           "VersionFile", "builtin", "load", "parse", "tree_problems"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,170 +132,83 @@ class Config:
         return (*self.release_tag_patterns, f"{self.core.tag_prefix}*")
 
 
-def _tasker_default() -> dict[str, Any]:
-    ffi = ["tasker-pgmq", "tasker-shared", "tasker-worker"]
-    server = ["tasker-client", "tasker-orchestration", "tasker-cli"]
-    bindings = ["ruby", "python", "typescript"]
-    return {
-        "project": {
-            "name": "tasker-core",
-            "repository": "https://github.com/tasker-systems/tasker-core",
-            "main-branch": "main",
-            "preflight": [
-                ["cargo", "fmt", "--all", "--check"],
-                ["cargo", "clippy", "--workspace", "--all-targets", "--locked", "--",
-                 "-D", "warnings"],
-                ["cargo", "test", "--workspace", "--locked"],
-            ],
-        },
-        "core": {
-            "version-file": "VERSION",
-            "registry": "crates-io",
-            "tag-prefix": "core-v",
-            "credential": ["CARGO_REGISTRY_TOKEN"],
-            "groups": {
-                "ffi": {
-                    "env-key": "FFI_CORE",
-                    "label": "FFI-facing core",
-                    "crates": ffi,
-                    # The root manifest and lockfile change what every binding is built from.
-                    "paths": [*ffi, "Cargo.toml", "Cargo.lock"],
-                    "propagates-to": bindings,
-                },
-                "server": {
-                    "env-key": "SERVER_CORE",
-                    "label": "server/client core",
-                    "crates": server,
-                    "paths": server,
-                },
-            },
-        },
-        "bindings": {
-            "ruby": {
-                "directory": "workers/ruby",
-                "registry": "rubygems",
-                "package": "tasker-worker-rb",
-                "crate": "tasker-worker-rb",
-                "credential": ["GEM_HOST_API_KEY"],
-                "version-files": [
-                    {"path": "workers/ruby/lib/tasker_core/version.rb", "format": "ruby",
-                     "key": "VERSION", "value": "binding"},
-                    {"path": "workers/ruby/lib/tasker_core/version.rb", "format": "ruby",
-                     "key": "RUST_CORE_VERSION", "value": "binding-core"},
-                    {"path": "workers/ruby/ext/tasker_core/Cargo.toml", "format": "cargo",
-                     "value": "core"},
-                ],
-            },
-            "python": {
-                "directory": "workers/python",
-                "registry": "pypi",
-                "package": "tasker-worker-py",
-                "crate": "tasker-worker-py",
-                "credential": ["MATURIN_PYPI_TOKEN", "PYPI_TOKEN"],
-                "version-files": [
-                    {"path": "workers/python/pyproject.toml", "format": "pyproject",
-                     "value": "binding"},
-                    {"path": "workers/python/Cargo.toml", "format": "cargo", "value": "core"},
-                ],
-            },
-            "typescript": {
-                "directory": "workers/typescript",
-                "registry": "npm",
-                "package": "@tasker-systems/worker",
-                "crate": "tasker-worker-ts",
-                "credential": ["NPM_TOKEN"],
-                "version-files": [
-                    {"path": "workers/typescript/package.json", "format": "package-json",
-                     "value": "binding"},
-                    {"path": "workers/typescript/Cargo.toml", "format": "cargo",
-                     "value": "core"},
-                ],
-            },
-        },
-    }
+def builtin() -> Config:
+    """The built-in Tasker layout, as a config (not checked against any tree)."""
+    return parse(DEFAULT_CONFIG, source=tasker_layout.SOURCE)
 
 
-#: The Tasker layout of the design document, used when a repository has no release.toml.
-DEFAULT_CONFIG: Mapping[str, Any] = _tasker_default()
+def load(root: Path) -> Config:
+    """The config of the repository whose git top level is ``root``.
 
-
-def load(repo: Path) -> Config:
-    """Read ``repo/release.toml``, or the built-in Tasker layout when there is none."""
-    path = repo / CONFIG_FILE
+    ``root/release.toml`` when there is one, checked against the files git tracks; else the
+    built-in Tasker layout when the tree has it; else a :class:`ConfigError` saying to write
+    a ``release.toml``.
+    """
+    path = root / CONFIG_FILE
+    tree = repository.tracked(root)
     if not path.is_file():
-        return parse(DEFAULT_CONFIG, source="built-in Tasker layout")
+        missing = tasker_layout.missing(tree)
+        if missing:
+            raise ConfigError([
+                f"not found at the top level of {root}, and the tree does not have the "
+                f"built-in Tasker layout (no {', '.join(d + '/' for d in missing)}): write a "
+                f"{CONFIG_FILE} there that describes the repository's crates and bindings "
+                f"({_README_HINT})"], CONFIG_FILE)
+        return builtin()
+    config, problems = _read(_load_toml(path), str(path))
+    problems += tree_problems(config, tree)
+    if problems:
+        raise ConfigError(problems, str(path))
+    return config
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        data = path.read_bytes()
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError([repository.not_utf8(exc)], str(path)) from exc
+    except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError([f"cannot be read as TOML: {exc}"], str(path)) from exc
-    return parse(data, source=str(path))
 
 
-class _Reader:
-    """Walks the raw TOML data, collecting every problem instead of stopping at the first."""
+def tree_problems(config: Config, tree: Tree) -> list[str]:
+    """Every path pattern and binding directory of ``config`` that names nothing in ``tree``.
 
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-
-    def table(self, data: Any, where: str, allowed: set[str], required: set[str]) -> dict[str, Any]:
-        if not isinstance(data, dict):
-            self.problems.append(f"{where}: expected a table, found {data!r}")
-            return {}
-        for key in sorted(set(data) - allowed):
-            self.problems.append(f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
-        for key in sorted(required - set(data)):
-            self.problems.append(f"{where}: missing required key {key!r}")
-        return cast(dict[str, Any], data)
-
-    def string(self, data: Mapping[str, Any], key: str, where: str, default: str = "") -> str:
-        value = data.get(key, default)
-        if not isinstance(value, str):
-            self.problems.append(f"{where}.{key}: expected a string, found {value!r}")
-            return default
-        return value
-
-    def boolean(self, data: Mapping[str, Any], key: str, where: str) -> bool:
-        value = data.get(key, False)
-        if not isinstance(value, bool):
-            self.problems.append(f"{where}.{key}: expected true or false, found {value!r}")
-            return False
-        return value
-
-    def strings(self, data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
-        value = data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.problems.append(f"{where}.{key}: expected a list of strings, found {value!r}")
-            return ()
-        return tuple(value)
-
-    def choice(self, data: Mapping[str, Any], key: str, where: str, options: tuple[str, ...]) -> str:
-        value = data.get(key)
-        if value not in options:
-            self.problems.append(
-                f"{where}.{key}: {value!r} is not one of {', '.join(options)}"
-            )
-            return options[0]
-        return cast(str, value)
-
-    def patterns(self, data: Mapping[str, Any], key: str, where: str) -> PathSet:
-        patterns = self.strings(data, key, where)
-        for pattern in patterns:
-            problem = pattern_problem(pattern)
-            if problem:
-                self.problems.append(f"{where}.{key}: pattern {pattern!r} {problem}")
-        return PathSet(tuple(p for p in patterns if pattern_problem(p) is None))
-
-    def credential(self, data: Mapping[str, Any], where: str) -> tuple[str, ...]:
-        names = self.strings(data, "credential", where)
-        for name in names:
-            if not _ENV_VAR.fullmatch(name):
-                self.problems.append(f"{where}.credential: {name!r} is not an environment variable name")
-        return names
+    A typo there would not fail anywhere else: the component's changes would silently
+    stop counting, and ``detect`` would call it unchanged.
+    """
+    problems = []
+    hint = "matches no file tracked by git; a typo here hides the component's changes"
+    for group in config.core.groups:
+        for pattern in group.paths.patterns:
+            if not tree.matches(pattern):
+                problems.append(f"core.groups.{group.name}.paths: {pattern!r} {hint}")
+    for binding in config.bindings:
+        if binding.directory and not tree.is_directory(binding.directory):
+            problems.append(f"bindings.{binding.name}.directory: {binding.directory!r} is not "
+                            "a directory holding files tracked by git")
+        for pattern in binding.paths.patterns:
+            if pattern != binding.directory and not tree.matches(pattern):
+                problems.append(f"bindings.{binding.name}.paths: {pattern!r} {hint}")
+    return problems
 
 
 def parse(data: Mapping[str, Any], source: str = CONFIG_FILE) -> Config:
     """Validate raw config data into a :class:`Config`; every problem at once."""
-    r = _Reader()
+    config, problems = _read(data, source)
+    if problems:
+        raise ConfigError(problems, source)
+    return config
+
+
+def _read(data: Mapping[str, Any], source: str) -> tuple[Config, list[str]]:
+    """The config ``data`` describes, and every problem with it.
+
+    The config is built even when there are problems (bad values replaced by defaults), so
+    that :func:`load` can add the tree's problems to the same report.
+    """
+    r = Reader()
     top = r.table(data, "(top level)", {"project", "core", "bindings", "registries"}, {"core"})
     project = r.table(top.get("project", {}), "project",
                       {"name", "repository", "main-branch", "release-tag-prefix",
@@ -296,10 +218,10 @@ def parse(data: Mapping[str, Any], source: str = CONFIG_FILE) -> Config:
     registries = r.table(top.get("registries", {}), "registries",
                          {"crates-io", "rubygems", "pypi-index", "pypi-upload", "npm"}, set())
     for key, value in registries.items():
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not value.strip():
             r.problems.append(f"registries.{key}: expected a URL string, found {value!r}")
-    release_prefix = r.string(project, "release-tag-prefix", "project", "release-")
-    patterns = r.strings(project, "release-tag-patterns", "project") or (
+    release_prefix = r.word(project, "release-tag-prefix", "project", "release-")
+    patterns = r.names(project, "release-tag-patterns", "project", "tag pattern") or (
         f"{release_prefix}*", "v*")
     preflight = project.get("preflight", [])
     if not (isinstance(preflight, list) and all(
@@ -307,47 +229,49 @@ def parse(data: Mapping[str, Any], source: str = CONFIG_FILE) -> Config:
         r.problems.append(f"project.preflight: expected a list of commands (lists of strings), "
                           f"found {preflight!r}")
         preflight = []
-    _cross_check(r, core, bindings)
-    if r.problems:
-        raise ConfigError(r.problems, source)
-    return Config(
+    config = Config(
         source=source,
-        project_name=r.string(project, "name", "project", "project"),
-        repository=project.get("repository") if isinstance(project.get("repository"), str) else None,
-        main_branch=r.string(project, "main-branch", "project", "main"),
+        project_name=r.word(project, "name", "project", "project"),
+        repository=r.word(project, "repository", "project") or None,
+        main_branch=r.word(project, "main-branch", "project", "main"),
         release_tag_prefix=release_prefix,
         release_tag_patterns=patterns,
         core=core,
         bindings=bindings,
-        registries=dict(registries),
+        registries={k: v for k, v in registries.items() if isinstance(v, str)},
         preflight=tuple(tuple(c) for c in preflight),
     )
+    _cross_check(r, core, bindings)
+    return config, r.problems
 
 
-def _parse_core(r: _Reader, raw: Any) -> Core:
+def _env_key(r: Reader, data: Mapping[str, Any], where: str, name: str) -> str:
+    env_key = r.string(data, "env-key", where, name.upper().replace("-", "_"))
+    if not _ENV_KEY.fullmatch(env_key):
+        r.problems.append(f"{where}.env-key: {env_key!r} must be UPPER_SNAKE_CASE")
+    return env_key
+
+
+def _parse_core(r: Reader, raw: Any) -> Core:
     data = r.table(raw, "core", {"version-file", "workspace", "registry", "tag-prefix",
                                  "credential", "trusted-publishing", "groups"}, {"groups"})
-    groups_raw = r.table(data.get("groups", {}), "core.groups", set(data.get("groups", {})), set())
     groups = []
-    for name, raw_group in groups_raw.items():
+    for name, raw_group in r.tables(data.get("groups", {}), "core.groups").items():
         where = f"core.groups.{name}"
         g = r.table(raw_group, where, {"env-key", "label", "crates", "paths", "propagates-to"},
                     {"crates", "paths"})
-        env_key = r.string(g, "env-key", where, name.upper().replace("-", "_"))
-        if not _ENV_KEY.fullmatch(env_key):
-            r.problems.append(f"{where}.env-key: {env_key!r} must be UPPER_SNAKE_CASE")
         groups.append(CoreGroup(
-            name=name, env_key=env_key, label=r.string(g, "label", where, name),
-            crates=r.strings(g, "crates", where), paths=r.patterns(g, "paths", where),
+            name=name, env_key=_env_key(r, g, where, name), label=r.string(g, "label", where, name),
+            crates=r.names(g, "crates", where, "crate name"), paths=r.patterns(g, "paths", where),
             propagates_to=r.strings(g, "propagates-to", where)))
-    if not groups:
+    if isinstance(data.get("groups"), dict) and not groups:
         r.problems.append("core.groups: at least one group of crates is required")
     return Core(
-        version_file=r.string(data, "version-file", "core", "VERSION"),
+        version_file=r.path(data, "version-file", "core", "VERSION"),
         workspace=r.string(data, "workspace", "core", "."),
         registry=cast(Registry, r.choice({"registry": data.get("registry", "crates-io")},
                                          "registry", "core", ("crates-io",))),
-        tag_prefix=r.string(data, "tag-prefix", "core", "core-v"),
+        tag_prefix=r.word(data, "tag-prefix", "core", "core-v"),
         credential=r.credential(data, "core") if "credential" in data else ("CARGO_REGISTRY_TOKEN",),
         trusted_publishing=r.boolean(data, "trusted-publishing", "core"),
         groups=tuple(groups),
@@ -358,30 +282,25 @@ _BINDING_KEYS = {"env-key", "label", "directory", "paths", "registry", "package"
                  "tag-prefix", "credential", "trusted-publishing", "version-files"}
 
 
-def _parse_bindings(r: _Reader, raw: Any) -> tuple[Binding, ...]:
-    table = r.table(raw, "bindings", set(raw) if isinstance(raw, dict) else set(), set())
+def _parse_bindings(r: Reader, raw: Any) -> tuple[Binding, ...]:
     bindings = []
-    for name, raw_binding in table.items():
+    for name, raw_binding in r.tables(raw, "bindings").items():
         where = f"bindings.{name}"
         if not _NAME.fullmatch(name):
             r.problems.append(f"{where}: binding name {name!r} must be lower-case (a-z, 0-9, -, _)")
         b = r.table(raw_binding, where, _BINDING_KEYS,
                     {"directory", "registry", "package", "version-files"})
-        directory = r.string(b, "directory", where)
-        paths = r.patterns(b, "paths", where) if "paths" in b else PathSet((directory,))
-        if directory and pattern_problem(directory):
-            r.problems.append(f"{where}.directory: {directory!r} {pattern_problem(directory)}")
+        directory = r.path(b, "directory", where)
+        paths = r.patterns(b, "paths", where) if "paths" in b else PathSet(
+            (directory,) if directory else ())
         registry = cast(Registry, r.choice(b, "registry", where,
                                            tuple(x for x in REGISTRIES if x != "crates-io")))
-        env_key = r.string(b, "env-key", where, name.upper().replace("-", "_"))
-        if not _ENV_KEY.fullmatch(env_key):
-            r.problems.append(f"{where}.env-key: {env_key!r} must be UPPER_SNAKE_CASE")
         bindings.append(Binding(
-            name=name, env_key=env_key, label=r.string(b, "label", where, name),
+            name=name, env_key=_env_key(r, b, where, name), label=r.string(b, "label", where, name),
             directory=directory, paths=paths, registry=registry,
-            package=r.string(b, "package", where),
-            crate=r.string(b, "crate", where) or None,
-            tag_prefix=r.string(b, "tag-prefix", where, f"{name}-v"),
+            package=r.word(b, "package", where),
+            crate=r.word(b, "crate", where) or None,
+            tag_prefix=r.word(b, "tag-prefix", where, f"{name}-v"),
             credential=r.credential(b, where),
             trusted_publishing=r.boolean(b, "trusted-publishing", where),
             version_files=_parse_version_files(r, b.get("version-files", []), where),
@@ -389,7 +308,7 @@ def _parse_bindings(r: _Reader, raw: Any) -> tuple[Binding, ...]:
     return tuple(bindings)
 
 
-def _parse_version_files(r: _Reader, raw: Any, where: str) -> tuple[VersionFile, ...]:
+def _parse_version_files(r: Reader, raw: Any, where: str) -> tuple[VersionFile, ...]:
     if not isinstance(raw, list):
         r.problems.append(f"{where}.version-files: expected a list of tables, found {raw!r}")
         return ()
@@ -401,7 +320,10 @@ def _parse_version_files(r: _Reader, raw: Any, where: str) -> tuple[VersionFile,
         key = e.get("key")
         if fmt == "ruby" and not (isinstance(key, str) and re.fullmatch(r"[A-Z][A-Z0-9_]*", key)):
             r.problems.append(f"{at}.key: a Ruby constant name is required, found {key!r}")
-        files.append(VersionFile(path=r.string(e, "path", at), format=fmt,
+        elif fmt != "ruby" and "key" in e:
+            r.problems.append(f'{at}.key: only format = "ruby" takes a key, found {key!r} '
+                              f"with format = {fmt!r}")
+        files.append(VersionFile(path=r.path(e, "path", at), format=fmt,
                                  value=cast(ValueKind, r.choice(e, "value", at, VALUE_KINDS)),
                                  key=key if isinstance(key, str) else None))
     if files and not any(f.value == "binding" for f in files):
@@ -409,7 +331,12 @@ def _parse_version_files(r: _Reader, raw: Any, where: str) -> tuple[VersionFile,
     return tuple(files)
 
 
-def _cross_check(r: _Reader, core: Core, bindings: tuple[Binding, ...]) -> None:
+def _package_key(registry: Registry, package: str) -> str:
+    """``package`` as its registry compares names (PyPI normalizes them, PEP 503)."""
+    return re.sub(r"[-_.]+", "-", package).lower() if registry == "pypi" else package
+
+
+def _cross_check(r: Reader, core: Core, bindings: tuple[Binding, ...]) -> None:
     names = [b.name for b in bindings]
     keys = [g.env_key for g in core.groups] + [b.env_key for b in bindings] + ["CORE"]
     for key in sorted({k for k in keys if keys.count(k) > 1}):
@@ -420,6 +347,16 @@ def _cross_check(r: _Reader, core: Core, bindings: tuple[Binding, ...]) -> None:
     crates = core.crates
     for crate in sorted({c for c in crates if crates.count(c) > 1}):
         r.problems.append(f"core.groups: crate {crate!r} is listed in more than one group")
+    published: dict[tuple[Registry, str], list[str]] = {}
+    for binding in bindings:
+        if binding.package:
+            owner = (binding.registry, _package_key(binding.registry, binding.package))
+            published.setdefault(owner, []).append(binding.name)
+    for (registry, package), owners in published.items():
+        if len(owners) > 1:
+            r.problems.append(
+                f"bindings {' and '.join(owners)} all publish {package!r} to {registry}: "
+                "a package belongs to one binding")
     for group in core.groups:
         for target in group.propagates_to:
             if target not in names:

@@ -1,14 +1,31 @@
 """Read and write one version field of one file, by the file's format.
 
 The editing itself lives in :mod:`release_tasks.edit` (format-preserving, pure text in,
-text out); this module maps a :class:`~release_tasks.config.VersionFile` to its editor.
+text out); this module maps a :class:`~release_tasks.config.VersionFile` to its editor. Files are read
+as UTF-8, strictly: a byte that is not is an error naming the file and the byte's offset,
+never a traceback and never a silently replaced character.
 """
 
 from __future__ import annotations
 
-from release_tasks import edit
+from pathlib import Path
+
+from release_tasks import edit, repository
 from release_tasks.config import VersionFile
 from release_tasks.version import clean_version_text
+
+
+def read_text(root: Path, spec: VersionFile) -> str | None:
+    """The text of ``spec``'s file under ``root`` (``None`` when there is no such file)."""
+    path = root / spec.path
+    return repository.decode(path.read_bytes(), spec.path) if path.is_file() else None
+
+
+def read_at(root: Path, spec: VersionFile) -> str | None:
+    """The version ``spec``'s field holds in its file under ``root`` (``None`` when the file
+    or the field is absent)."""
+    text = read_text(root, spec)
+    return None if text is None else read(spec, text)
 
 
 def read(spec: VersionFile, text: str) -> str | None:

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from release_tasks import cmd
-from release_tasks.errors import CommandError, GitError, TagError
+from release_tasks import cmd, repository
+from release_tasks.errors import CommandError, GitError, TagError, UpdateError
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
@@ -115,12 +115,19 @@ def changed_paths(repo: Repo, base: str, head: str) -> list[str]:
 
 
 def read_file(repo: Repo, commit: str | None, path: str) -> str | None:
-    """Text of ``path`` at ``commit`` (the work tree when ``None``); ``None`` if absent."""
+    """Text of ``path`` at ``commit`` (the work tree when ``None``); ``None`` if absent.
+
+    A file that is not UTF-8 is an :class:`UpdateError` naming it and the first bad byte.
+    """
     if commit is None:
         file = repo.root / path
-        return file.read_text(encoding="utf-8") if file.is_file() else None
-    result = cmd.run(["git", "-C", str(repo.root), "cat-file", "blob", f"{commit}:{path}"],
-                     capture=True, check=False, echo=False)
+        return repository.decode(file.read_bytes(), path) if file.is_file() else None
+    try:
+        result = cmd.run(["git", "-C", str(repo.root), "cat-file", "blob", f"{commit}:{path}"],
+                         capture=True, check=False, echo=False)
+    except UnicodeDecodeError as exc:
+        # The captured output is decoded as text; the error still holds the blob's bytes.
+        raise UpdateError(f"{path} (at commit {commit[:12]}): {repository.not_utf8(exc)}") from exc
     return result.stdout if result.returncode == 0 else None
 
 

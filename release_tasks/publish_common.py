@@ -145,7 +145,7 @@ def make_context(root: Path, config: config_mod.Config, binding_name: str, versi
     path = root / spec.path
     if not path.is_file():
         raise UsageError(f"{spec.path}: not found in {root}")
-    in_files = formats.read(spec, path.read_text(encoding="utf-8"))
+    in_files = formats.read_at(root, spec)
     if in_files != rendering:
         raise UsageError(
             f"{binding.name} {version} does not match {spec.path}, which says {in_files}: "

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import tomlkit
 
-from release_tasks import cli, config
+from release_tasks import cli, cmd, config
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -28,6 +28,18 @@ class CliResult:
 
 class RunCli(Protocol):
     def __call__(self, *args: str, env: dict[str, str] | None = None) -> CliResult: ...
+
+
+def programs_started() -> list[list[str]]:
+    """Every argv in ``cmd.ARGV_LOG`` but the read-only queries with which every stage finds
+    its repository, lists its files and reads its workspace (``git rev-parse --show-toplevel``,
+    ``git ls-files``, ``cargo metadata``)."""
+    def locating(argv: list[str]) -> bool:
+        if Path(argv[0]).name == "cargo":
+            return argv[1:2] == ["metadata"]
+        return (Path(argv[0]).name == "git" and len(argv) > 3
+                and argv[3:5] in (["rev-parse", "--show-toplevel"], ["ls-files", "-z"]))
+    return [argv for argv in cmd.ARGV_LOG if not locating(argv)]
 
 
 def nox_sessions() -> set[str]:
@@ -47,7 +59,7 @@ def assert_parses(session: str, args: list[str]) -> None:
     assert parsed.stage == session
     if session == "update":
         parsed.extras = extras
-        cli._binding_versions(parsed, config.load(Path("/nonexistent")))
+        cli._binding_versions(parsed, config.builtin())
         return
     assert extras == [], f"{session}: unrecognized arguments {extras}"
 

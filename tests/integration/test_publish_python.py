@@ -37,7 +37,7 @@ from tests.integration.publish_helpers import (
 )
 from tests.registries.pypi_server import PypiServer
 from tests.registries.tools import in_ci, require_tool
-from tests.support import RunCli
+from tests.support import RunCli, programs_started
 
 pytestmark = pytest.mark.integration
 
@@ -190,7 +190,7 @@ def test_version_not_in_files_is_refused(run_cli: RunCli, tmp_path: Path, server
                      index_env(server, target_dir, server.password))
     assert result.code == USAGE
     require_words(result.err, ["0.1.1.0", "pyproject.toml", VERSION, "nox -s update"])
-    assert cmd.ARGV_LOG == [] and tags(root) == []
+    assert programs_started() == [] and tags(root) == []
 
 
 def test_missing_token_stops_before_the_build(run_cli: RunCli, tmp_path: Path,

@@ -3,8 +3,8 @@
 Each test publishes with the tool itself (``cargo publish``, ``gem push``, ``npm publish``),
 then withdraws with ``python -m release_tasks yank`` and reads the registry's own state back:
 the cargo index's ``yanked`` flag and event log, the RubyGems versions API, ``npm view``.
-Dry runs and refusals must start no command at all (``cmd.ARGV_LOG``), and no token may
-reach an argv or any output.
+Dry runs and refusals must start no command at all but the git queries that find the
+repository (``programs_started``), and no token may reach an argv or any output.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from tests.registries.fixtures import unique_name
 from tests.registries.rubygems_registry import RubyGemsRegistry
 from tests.registries.tools import require_tool
 from tests.registries.verdaccio_server import Verdaccio
-from tests.support import CliResult, RunCli
+from tests.support import CliResult, RunCli, programs_started
 
 pytestmark = pytest.mark.integration
 
@@ -74,6 +74,11 @@ def write_repo(root: Path, npm_package: str = "yank-worker-ts") -> Path:
         + binding("typescript", "npm", npm_package, "NPM_TOKEN", "package-json", "package.json")
         + binding("python", "pypi", "Yank_Worker.Py", "PYPI_TOKEN", "pyproject",
                   "pyproject.toml"))
+    for directory in ("ruby", "typescript", "python"):
+        (root / directory).mkdir()
+        (root / directory / "README.md").write_text(f"the {directory} binding\n")
+    for args in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "-m", "import"]):
+        subprocess.run(["git", "-C", str(root), *args], check=True)
     return root
 
 
@@ -81,11 +86,6 @@ def yank(run_cli: RunCli, root: Path, env: Mapping[str, str], *args: str) -> Cli
     """``python -m release_tasks yank ARGS --repo ROOT``, no machine credential, fresh ARGV_LOG."""
     cmd.ARGV_LOG.clear()
     return run_cli("yank", *args, "--repo", str(root), env={**NO_CREDENTIALS, **env})
-
-
-def changing_commands() -> list[list[str]]:
-    """Every command started, but the read-only ``cargo metadata`` that reads the workspace."""
-    return [a for a in cmd.ARGV_LOG if a[:2] != ["cargo", "metadata"]]
 
 
 def ran(program: str, subcommand: str) -> list[list[str]]:
@@ -150,7 +150,7 @@ def test_crates_dry_run_yank_and_undo(run_cli: RunCli, tmp_path: Path,
     require_words(dry.out, [f"Left out: {PRIVATE} (publish = false)",
                             "CARGO_REGISTRY_TOKEN, given to cargo as CARGO_REGISTRIES_LOCAL_TOKEN",
                             "A real run would stop here: CARGO_REGISTRY_TOKEN"])
-    assert changing_commands() == [] and cargo_registry.log.events("yank") == []
+    assert programs_started() == [] and cargo_registry.log.events("yank") == []
 
     with capture_package_logs(caplog):
         done = yank(run_cli, root, {**env, "CARGO_REGISTRY_TOKEN": token}, "core", CORE,
@@ -215,7 +215,7 @@ def test_gem_push_then_yank_every_platform(run_cli: RunCli, tmp_path: Path,
         assert (f"  gem yank {GEM} -v {BINDING} --platform {platform} --host "
                 f"{rubygems_registry.url}\n") in dry.out
     require_words(dry.out, ["A real run would stop here: GEM_HOST_API_KEY", "no un-yank"])
-    assert changing_commands() == [] and rubygems_registry.log.events("yank") == []
+    assert programs_started() == [] and rubygems_registry.log.events("yank") == []
 
     with capture_package_logs(caplog):
         done = yank(run_cli, root, {**env, "GEM_HOST_API_KEY": key}, "ruby", BINDING)
@@ -231,7 +231,7 @@ def test_gem_push_then_yank_every_platform(run_cli: RunCli, tmp_path: Path,
     again = yank(run_cli, root, {**env, "GEM_HOST_API_KEY": key}, "ruby", BINDING)
     assert again.code == USAGE
     require_words(again.err, [f"{GEM} {BINDING} is not on RubyGems", "already yanked"])
-    assert changing_commands() == []
+    assert programs_started() == []
 
 
 # --- npm ----------------------------------------------------------------------------------
@@ -261,7 +261,7 @@ def test_npm_deprecate_then_undo(run_cli: RunCli, tmp_path: Path, verdaccio: Ver
                             f"{verdaccio.url}\n",
                             f"{verdaccio.auth_key}:_authToken=${{NPM_TOKEN}}",
                             "A real run would stop here: NPM_TOKEN"])
-    assert changing_commands() == [] and deprecated() == ""
+    assert programs_started() == [] and deprecated() == ""
 
     scratch = tmp_path / "tmp"
     scratch.mkdir()
@@ -270,8 +270,9 @@ def test_npm_deprecate_then_undo(run_cli: RunCli, tmp_path: Path, verdaccio: Ver
     real_run = cmd.run
 
     def spy(argv: Sequence[str | os.PathLike[str]], **kwargs: Any) -> cmd.Result:
-        userconfig = Path(kwargs["env"]["npm_config_userconfig"])
-        seen.append((stat.S_IMODE(userconfig.stat().st_mode), userconfig.read_text()))
+        if Path(argv[0]).name != "git":  # git only finds the repository
+            userconfig = Path(kwargs["env"]["npm_config_userconfig"])
+            seen.append((stat.S_IMODE(userconfig.stat().st_mode), userconfig.read_text()))
         return real_run(argv, **kwargs)
 
     monkeypatch.setattr(cmd, "run", spy)
@@ -298,7 +299,7 @@ def test_npm_deprecate_then_undo(run_cli: RunCli, tmp_path: Path, verdaccio: Ver
     absent = yank(run_cli, root, {**env, "NPM_TOKEN": verdaccio.token}, "typescript", "0.1.0.9")
     assert absent.code == USAGE
     require_words(absent.err, [f"{package}@0.1.9 is not on npm", "nothing to deprecate"])
-    assert changing_commands() == []
+    assert programs_started() == []
 
 
 # --- PyPI, usage and credentials (no tool needed) ---------------------------------------------
@@ -319,7 +320,7 @@ def test_pypi_prints_the_steps(run_cli: RunCli, tmp_path: Path, index: str | Non
     result = yank(run_cli, root, env, "python", BINDING, "--message", "use 0.1.0.3")
     assert result.code == 0, result.err
     require_words(result.out, expected)
-    assert changing_commands() == []
+    assert programs_started() == []
 
 
 def test_pypi_undo_prints_the_un_yank_steps(run_cli: RunCli, tmp_path: Path) -> None:
@@ -347,7 +348,7 @@ def test_usage_errors_come_first(run_cli: RunCli, tmp_path: Path, args: list[str
     result = yank(run_cli, write_repo(tmp_path / "repo"), {}, *args)
     assert result.code == USAGE, result.err
     require_words(result.err, words)
-    assert changing_commands() == [] and result.out == ""
+    assert programs_started() == [] and result.out == ""
 
 
 @pytest.mark.parametrize(("component", "command"), [
@@ -362,7 +363,7 @@ def test_dry_run_with_the_registry_down_still_shows_the_commands(
     assert result.code == 0, result.err
     require_words(result.out, [f"  {command}", "Could not ask the registry",
                                "a real run asks first", "A real run would stop here"])
-    assert changing_commands() == []
+    assert programs_started() == []
 
 
 @pytest.mark.parametrize(("component", "version", "variable"), [
@@ -382,4 +383,4 @@ def test_missing_credential_stops_before_any_command(run_cli: RunCli, tmp_path: 
     result = yank(run_cli, write_repo(tmp_path / "repo"), env, component, version)
     assert result.code == CREDENTIALS_MISSING, result.err
     require_words(result.err, ["missing credentials", f"{variable} (for {component}"])
-    assert changing_commands() == [] and result.out == ""
+    assert programs_started() == [] and result.out == ""

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import copy
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from release_tasks import config
+from release_tasks import config, tasker_layout
 from release_tasks.errors import ConfigError
+from release_tasks.repository import Tree
 
 
-def test_default_is_the_tasker_layout(tmp_path: Path) -> None:
-    cfg = config.load(tmp_path)
+def test_default_is_the_tasker_layout() -> None:
+    cfg = config.builtin()
     assert cfg.source == "built-in Tasker layout"
     groups = {g.name: g for g in cfg.core.groups}
     assert groups["ffi"].crates == ("tasker-pgmq", "tasker-shared", "tasker-worker")
@@ -83,6 +85,12 @@ def test_duplicates_are_errors() -> None:
 
 
 def test_release_toml_is_read(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "--quiet", str(tmp_path)], check=True)
+    (tmp_path / "x").mkdir()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "x" / "package.json").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "a" / "Cargo.toml").write_text("", encoding="utf-8")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "x", "a"], check=True)
     (tmp_path / "release.toml").write_text(
         '[core]\n[core.groups.all]\ncrates = ["a"]\npaths = ["a"]\n'
         '[bindings.x]\ndirectory = "x"\nregistry = "npm"\npackage = "x"\n'
@@ -100,3 +108,181 @@ def test_binding_needs_a_binding_version_file() -> None:
     data["bindings"]["ruby"]["version-files"] = [data["bindings"]["ruby"]["version-files"][2]]
     with pytest.raises(ConfigError, match='value = "binding"'):
         config.parse(data)
+
+
+def _problems(data: dict[str, Any]) -> tuple[str, ...]:
+    with pytest.raises(ConfigError) as info:
+        config.parse(data)
+    return info.value.problems
+
+
+def test_project_keys_are_type_checked() -> None:
+    data = _default()
+    data["project"].update({"name": 7, "main-branch": ["main"], "repository": False})
+    assert sorted(_problems(data)) == [
+        "project.main-branch: expected a string, found ['main']",
+        "project.name: expected a string, found 7",
+        "project.repository: expected a string, found False",
+    ]
+
+
+def test_empty_names_and_prefixes_are_errors() -> None:
+    data = _default()
+    data["project"]["main-branch"] = ""
+    data["core"]["tag-prefix"] = ""
+    data["bindings"]["ruby"]["package"] = " "
+    assert sorted(_problems(data)) == [
+        "bindings.ruby.package: must not be empty",
+        "core.tag-prefix: must not be empty",
+        "project.main-branch: must not be empty",
+    ]
+
+
+def test_the_same_package_twice_on_one_registry_is_an_error() -> None:
+    data = _default()
+    data["bindings"]["python2"] = copy.deepcopy(data["bindings"]["python"])
+    data["bindings"]["python2"].update({"package": "Tasker_Worker.py", "tag-prefix": "py2-v"})
+    (problem,) = _problems(data)
+    # PyPI compares names normalized (PEP 503): these are one project.
+    assert problem == ("bindings python and python2 all publish 'tasker-worker-py' to pypi: "
+                       "a package belongs to one binding")
+    data["bindings"]["python2"]["registry"] = "rubygems"
+    assert config.parse(data).binding("python2").package == "Tasker_Worker.py"
+
+
+def test_an_empty_crates_list_is_an_error() -> None:
+    data = _default()
+    data["core"]["groups"]["server"]["crates"] = []
+    assert _problems(data) == (
+        "core.groups.server.crates: at least one crate name is required, found []",)
+
+
+def test_an_empty_paths_list_is_an_error() -> None:
+    data = _default()
+    data["core"]["groups"]["ffi"]["paths"] = []
+    data["bindings"]["ruby"]["paths"] = []
+    assert _problems(data) == (
+        "core.groups.ffi.paths: at least one path pattern is required, found []",
+        "bindings.ruby.paths: at least one path pattern is required, found []",
+    )
+
+
+def test_tables_of_the_wrong_type_are_problems_not_crashes() -> None:
+    data = _default()
+    data["core"]["groups"] = 5
+    data["bindings"] = ["ruby"]
+    assert _problems(data) == (
+        "core.groups: expected a table, found 5",
+        "bindings: expected a table, found ['ruby']",
+    )
+
+
+def test_paths_must_be_plain_relative_paths() -> None:
+    data = _default()
+    data["bindings"]["ruby"]["directory"] = "workers/*"
+    data["bindings"]["python"]["directory"] = "../python"
+    data["bindings"]["typescript"]["version-files"][0]["path"] = "/abs/package.json"
+    data["core"]["version-file"] = 3
+    problems = _problems(data)
+    assert problems == (
+        "core.version-file: expected a string, found 3",
+        "bindings.ruby.directory: 'workers/*' must be a path, not a pattern",
+        "bindings.python.directory: '../python' must not contain empty, '.' or '..' components",
+        "bindings.typescript.version-files[0].path: '/abs/package.json' must be a relative "
+        "POSIX path (no leading '/', no backslash)",
+    )
+
+
+def test_a_key_is_only_for_ruby_files() -> None:
+    data = _default()
+    data["bindings"]["python"]["version-files"][0]["key"] = "version"
+    assert _problems(data) == (
+        "bindings.python.version-files[0].key: only format = \"ruby\" takes a key, found "
+        "'version' with format = 'pyproject'",)
+
+
+def test_registry_urls_are_strings() -> None:
+    data = _default()
+    data["registries"] = {"npm": 4873, "pypi-index": "http://127.0.0.1:8080/simple/"}
+    assert _problems(data) == ("registries.npm: expected a URL string, found 4873",)
+
+
+# --- the tree ---------------------------------------------------------------------------
+
+TASKER_TREE = Tree.of([
+    "Cargo.toml", "Cargo.lock", "VERSION",
+    *(f"{crate}/src/lib.rs" for crate in ("tasker-pgmq", "tasker-shared", "tasker-worker",
+                                          "tasker-client", "tasker-orchestration", "tasker-cli")),
+    "workers/ruby/lib/tasker_core/version.rb", "workers/python/pyproject.toml",
+    "workers/typescript/package.json", "docs/guide/intro.md",
+])
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    ("tasker-pgmq", True), ("tasker-pgmq/", True), ("Cargo.lock", True),
+    ("workers", True), ("workers/ruby/lib", True), ("tasker-pgmqq", False),
+    ("src", False), ("workers/rub", False), ("tasker-*", True), ("tasker-x*", False),
+    ("**/*.md", True), ("**/*.rst", False), ("docs/*/intro.md", True), ("docs/*.md", False),
+])
+def test_tree_matches_patterns_as_detection_does(pattern: str, expected: bool) -> None:
+    assert TASKER_TREE.matches(pattern) is expected
+
+
+def test_the_built_in_layout_fits_a_tasker_tree_only() -> None:
+    assert tasker_layout.missing(TASKER_TREE) == []
+    assert config.tree_problems(config.builtin(), TASKER_TREE) == []
+    # The real project's current tree keeps its crates under crates/: not this layout.
+    moved = Tree.of(f.replace("tasker-", "crates/tasker-", 1) if f.startswith("tasker-") else f
+                    for f in TASKER_TREE.files)
+    assert tasker_layout.missing(moved) == ["tasker-pgmq", "tasker-shared", "tasker-worker",
+                                            "tasker-client", "tasker-orchestration",
+                                            "tasker-cli"]
+    no_ts = Tree.of(f for f in TASKER_TREE.files if not f.startswith("workers/typescript"))
+    assert tasker_layout.missing(no_ts) == ["workers/typescript"]
+
+
+def test_patterns_and_directories_that_match_nothing_are_problems() -> None:
+    data = _default()
+    data["core"]["groups"]["ffi"]["paths"] = ["tasker-pgmq", "tasker-sharde", "Cargo.toml"]
+    data["core"]["groups"]["server"]["paths"] = ["tasker-c*", "server-*"]
+    data["bindings"]["ruby"]["directory"] = "workers/rubby"
+    data["bindings"]["python"]["paths"] = ["workers/python", "workers/python-extra/**"]
+    hint = "matches no file tracked by git; a typo here hides the component's changes"
+    assert config.tree_problems(config.parse(data), TASKER_TREE) == [
+        f"core.groups.ffi.paths: 'tasker-sharde' {hint}",
+        f"core.groups.server.paths: 'server-*' {hint}",
+        "bindings.ruby.directory: 'workers/rubby' is not a directory holding files tracked "
+        "by git",
+        f"bindings.python.paths: 'workers/python-extra/**' {hint}",
+    ]
+
+
+def test_a_binding_directory_must_be_a_directory() -> None:
+    data = _default()
+    data["bindings"]["python"]["directory"] = "workers/python/pyproject.toml"
+    data["bindings"]["python"]["paths"] = ["workers/python"]
+    assert config.tree_problems(config.parse(data), TASKER_TREE) == [
+        "bindings.python.directory: 'workers/python/pyproject.toml' is not a directory holding "
+        "files tracked by git"]
+
+
+def test_many_problems_in_one_config_are_reported_together() -> None:
+    data = _default()
+    data["project"]["name"] = 1
+    data["core"]["groups"]["server"]["crates"] = []
+    data["bindings"]["typescript"]["package"] = "tasker-worker-rb"
+    data["bindings"]["typescript"]["registry"] = "rubygems"
+    data["bindings"]["typescript"]["version-files"][1]["key"] = 3
+    data["bindings"]["ruby"]["credential"] = "GEM_HOST_API_KEY"
+    data["bindings"]["python"]["trusted-publishing"] = "yes"
+    problems = _problems(data)
+    assert problems == (
+        "core.groups.server.crates: at least one crate name is required, found []",
+        "bindings.ruby.credential: expected a list of strings, found 'GEM_HOST_API_KEY'",
+        "bindings.python.trusted-publishing: expected true or false, found 'yes'",
+        "bindings.typescript.version-files[1].key: only format = \"ruby\" takes a key, found 3 "
+        "with format = 'cargo'",
+        "project.name: expected a string, found 1",
+        "bindings ruby and typescript all publish 'tasker-worker-rb' to rubygems: a package "
+        "belongs to one binding",
+    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from release_tasks import config, credentials
@@ -13,7 +11,7 @@ OIDC = {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://oidc.example", "ACTIONS_ID_TOKE
 
 
 def _config() -> config.Config:
-    return config.load(Path("/nonexistent"))
+    return config.builtin()
 
 
 def test_only_components_in_the_plan_are_checked() -> None:

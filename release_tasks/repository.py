@@ -1,0 +1,125 @@
+"""The managed repository: where it is, which files it tracks, how its text is read.
+
+A stage may be started anywhere inside a monorepo (or given ``--repo`` below its root):
+the repository is always the top level of the git work tree that contains that path, so
+``release.toml`` is read from one place only. Relative paths on the command line mean what
+they mean in the shell that typed them: they resolve against the invocation directory,
+never against wherever the tool happens to run (nox, for one, runs sessions from the
+noxfile's own directory).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from release_tasks import cmd
+from release_tasks.errors import GitError, UpdateError, UsageError
+from release_tasks.log import get_logger
+from release_tasks.paths import PathSet
+
+log = get_logger("repository")
+
+_GLOB = set("*?")
+
+
+def absolute(path: Path, base: Path) -> Path:
+    """``path`` made absolute against ``base`` (``..`` folded, symlinks kept as typed)."""
+    return path if path.is_absolute() else Path(os.path.normpath(base / path))
+
+
+def top_level(path: Path) -> Path:
+    """The top level of the git work tree containing ``path`` (one ``git rev-parse``).
+
+    Logs one line when ``path`` is below it, so that a run from a subdirectory says which
+    repository (and which ``release.toml``) it uses. A repository without commits has
+    nothing to release, and its tree nothing to check a config against: a :class:`GitError`.
+    """
+    if not path.is_dir():
+        raise UsageError(f"--repo {path}: not a directory")
+    result = cmd.run(["git", "-C", str(path), "rev-parse", "--show-toplevel",
+                      "--verify", "--quiet", "HEAD^{commit}"], capture=True, check=False, echo=False)
+    lines = result.stdout.splitlines()
+    if not lines:
+        raise GitError(f"{path} is not inside a git repository: run the stage from the "
+                       "monorepo, or give --repo PATH inside it")
+    root = Path(lines[0])
+    if result.returncode != 0:
+        raise GitError(f"{root} has no commits yet: commit something before releasing")
+    if root.resolve() == path.resolve():
+        return path  # as the user spelt it (git answers with symlinks resolved)
+    log.info("%s is below the top level of its git repository: using %s", path, root)
+    return root
+
+
+@dataclass(frozen=True)
+class Tree:
+    """The files git tracks in a repository, and every directory that holds one."""
+
+    files: tuple[str, ...]
+    directories: frozenset[str]
+    entries: frozenset[str]  # files and directories
+
+    @classmethod
+    def of(cls, files: Iterable[str]) -> Tree:
+        files = tuple(files)
+        directories: set[str] = set()
+        for file in files:
+            parts = file.split("/")[:-1]
+            for end in range(len(parts), 0, -1):
+                parent = "/".join(parts[:end])
+                if parent in directories:
+                    break  # its own parents were added with it
+                directories.add(parent)
+        return cls(files, frozenset(directories), frozenset(directories.union(files)))
+
+    def matches(self, pattern: str) -> bool:
+        """True when ``pattern`` (a component pattern, :mod:`release_tasks.paths`) matches
+        at least one tracked file."""
+        literal = pattern.rstrip("/")
+        if not _GLOB & set(literal):
+            # The common case, a plain path: one set lookup instead of a scan.
+            return literal in self.entries
+        selector = PathSet((pattern,))
+        return any(selector.matches(file) for file in self.files)
+
+    def is_directory(self, path: str) -> bool:
+        """True when ``path`` is a directory holding at least one tracked file."""
+        return path.rstrip("/") in self.directories
+
+
+def tracked(root: Path) -> Tree:
+    """Every file git tracks under ``root`` (one ``git ls-files -z``)."""
+    argv = ["git", "-C", str(root), "ls-files", "-z", "--full-name"]
+    try:
+        result = cmd.run(argv, capture=True, check=False, echo=False)
+        returncode, listing, errors = result.returncode, result.stdout, result.stderr
+    except UnicodeDecodeError as exc:
+        # A file name that is not UTF-8 (git stores names as bytes): keep its bytes as
+        # surrogates; no pattern of a config (UTF-8 text) can match them anyway.
+        returncode, listing, errors = 0, bytes(exc.object).decode("utf-8", "surrogateescape"), ""
+    if returncode != 0:
+        raise GitError(f"cannot list the files of {root}: {errors.strip()}")
+    return Tree.of(f for f in listing.split("\0") if f)
+
+
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """What is wrong with a file that ``exc`` failed to decode, to follow its name."""
+    data = bytes(exc.object)
+    line = data.count(b"\n", 0, exc.start) + 1
+    return (f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}, "
+            f"line {line}): save it as UTF-8")
+
+
+def decode(data: bytes, source: str) -> str:
+    """``data`` as UTF-8 text with newlines made ``\\n`` (as text-mode reading does).
+
+    A byte that is not UTF-8 is an :class:`UpdateError` naming ``source`` and its offset.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UpdateError(f"{source}: {not_utf8(exc)}") from exc
+    return text.replace("\r\n", "\n").replace("\r", "\n")
