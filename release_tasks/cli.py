@@ -128,11 +128,11 @@ def _run_versions(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     config = load_config(args)
     if args.check:
         from release_tasks import consistency
-        from release_tasks.errors import VersionError
+        from release_tasks.errors import UpdateError, VersionError
 
         try:
             planned = versions.compute_plan(args.repo, config, args.from_ref)
-        except VersionError as exc:
+        except (VersionError, UpdateError) as exc:
             log.get_logger().warning("warning: no release plan (%s); checking the files "
                                      "against their current versions", exc)
             planned = None
