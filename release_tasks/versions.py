@@ -2,7 +2,7 @@
 
 The rules (VERSIONING.md says the same in prose):
 
-* First release (no release, ``v*`` or core tag reachable, tags on the analysed commit
+* First release (no release tag or component tag reachable, tags on the analysed commit
   itself not counted): the current ``VERSION`` is released as it is, every binding at
   ``VERSION.0``.
 * Any core group changed: the core version is the patch bump of ``VERSION``.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from release_tasks import carry, formats, git
 from release_tasks.config import Binding, Config
-from release_tasks.detect import Changes, detect
+from release_tasks.detect import Changes, detect, marker_patterns
 from release_tasks.errors import UsageError, VersionError
 from release_tasks.plan import BindingPlan, CorePlan, ReleasePlan
 from release_tasks.version import BindingVersion, CoreVersion, clean_version_text
@@ -79,7 +79,7 @@ def compute_plan(repo_path: Path, config: Config, from_ref: str | None = None,
     head = changes.head_commit
     # A base that is itself a release (a carry-forward release on top of one) is never
     # the first release.
-    first = not git.any_tag_reachable(repo, head, config.all_tag_patterns) and (
+    first = git.nearest_tag(repo, head, marker_patterns(config)) is None and (
         changes.base_commit == git.EMPTY_TREE
         or not git.tags_at(repo, changes.base_commit, config.release_tag_patterns))
     # At a release commit, component tags on it are this release's own (CI creates them

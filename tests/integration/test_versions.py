@@ -265,10 +265,13 @@ def test_npm_version_from_before_the_two_tier_scheme(run_cli: RunCli, example_re
         "0.1.8", "0.1.8", ts="0.1.8.0", npm="0.1.8000")
 
 
-def test_a_core_tag_alone_means_released_before(run_cli: RunCli, example_repo: Repo) -> None:
+def test_a_core_tag_alone_marks_a_release(run_cli: RunCli, example_repo: Repo) -> None:
     sandbox.tag(example_repo, "core-v0.1.0")
     sandbox.touch(example_repo, "docs", "README.md")
-    # Not the first release; with no release tag everything since the beginning changed.
+    # Not the first release, and the tagged commit is the base: a docs change releases nothing.
+    assert versions_env(run_cli, example_repo) == expect("0.1.0", "0.1.0")
+    assert detect_base(run_cli, example_repo) == "core-v0.1.0"
+    sandbox.touch(example_repo, "fix", FFI)
     assert versions_env(run_cli, example_repo) == expect(
         "0.1.0", "0.1.1", "0.1.1.0", "0.1.1.0", "0.1.1.0", npm="0.1.1000")
 
