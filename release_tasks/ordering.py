@@ -177,3 +177,18 @@ def refusal(listing: Listing, registry: Registry, label: str, package: str, ours
         return (f"{package} {ours}: {label} already has {top}, which is greater; versions only "
                 "go up")
     return None
+
+
+def check_listed(registry: Registry, label: str, package: str, ours: str,
+                 listed: Iterable[str], hint: str) -> bool:
+    """Whether ``ours`` is on the registry, spelled exactly so (the ``--on-duplicate`` case).
+
+    Raises :class:`VersionError` (``hint`` appended: what to do) when the registry lists
+    the same version spelled differently or a greater one: such a version is neither ours
+    to call published nor one to upload.
+    """
+    listing = classify(registry, ours, listed)
+    reason = refusal(listing, registry, label, package, ours)
+    if reason is not None:
+        raise VersionError(f"{reason}. {hint}")
+    return listing.exact
