@@ -234,5 +234,6 @@ def way_out(problems: Sequence[str], current: CoreVersion, core_known: Known,
             outcome = ", ".join([f"core {core}"] + [
                 f"{name} {releases[name].version_on(core)}" for name in blocked
                 if name in releases and releases[name].kind != "carried"])
-        lines.append(f"  - nox -s release -- {option:<{width}}  ({outcome})")
+        # A shell comment: each line can be pasted as it is.
+        lines.append(f"  nox -s release -- {option:<{width}}  # {outcome}")
     return "\n".join(lines)

@@ -250,7 +250,7 @@ def test_v_tag_is_a_previous_release_with_three_part_bindings(
     err = versions_error(run_cli, example_repo)
     assert ("ruby 0.1.0.0 equals 0.1.0 on RubyGems (workers/ruby/lib/tasker_core/version.rb): "
             "RubyGems would refuse it as already published") in err
-    assert "  - nox -s release -- --core 0.1.1  (core 0.1.1, ruby 0.1.1.0)" in err
+    assert "  nox -s release -- --core 0.1.1  # core 0.1.1, ruby 0.1.1.0" in err
     assert versions_env(run_cli, example_repo, "--core", "0.1.1") == expect(
         "0.1.0", "0.1.1", ruby="0.1.1.0", ts="0.1.1.0", npm="0.1.1000")
     # Without the Ruby change, the TypeScript one alone goes through.
@@ -335,7 +335,7 @@ def test_a_core_version_is_never_reused(run_cli: RunCli, example_repo: Repo) -> 
     sandbox.touch(example_repo, "feat", SERVER)
     err = versions_error(run_cli, example_repo)
     assert "  - core 0.1.1 was already released (tag core-v0.1.1)\n" in err
-    assert "  - nox -s release -- --core 0.1.2  (core 0.1.2)\n" in err
+    assert "  nox -s release -- --core 0.1.2  # core 0.1.2\n" in err
 
 
 def test_a_binding_version_never_goes_backwards(run_cli: RunCli, example_repo: Repo) -> None:
@@ -539,10 +539,14 @@ def test_adopted_history_a_ruby_fix_cannot_go_below_the_published_gem(
         "error: versions only go up, in each registry's own order, and this plan would not:",
         "  - ruby 0.1.8.0 would go backwards: RubyGems orders it below 0.1.10 (tag ruby-v0.1.10)",
         "Ways out (`versions` takes --core and --bump too, to show the plan first):",
-        "  - nox -s release -- --core 0.1.11  (core 0.1.11, ruby 0.1.11.0)",
-        "  - nox -s release -- --bump minor   (core 0.2.0, ruby 0.2.0.0)",
-        "  - nox -s release -- --skip ruby    (ruby stays out of this release; it is carried "
-        "forward)"]
+        "  nox -s release -- --core 0.1.11  # core 0.1.11, ruby 0.1.11.0",
+        "  nox -s release -- --bump minor   # core 0.2.0, ruby 0.2.0.0",
+        "  nox -s release -- --skip ruby    # ruby stays out of this release; it is carried "
+        "forward"]
+    # VERSIONING.md shows this very output in its worked example.
+    doc = (Path(__file__).resolve().parents[2] / "VERSIONING.md").read_text(encoding="utf-8")
+    shown = doc[doc.index("\nerror: versions only go up") + 1:].split("\n```")[0]
+    assert shown.splitlines() == err.splitlines()[1:]
     assert versions_env(run_cli, adopted, "--core", "0.1.11") == expect(
         "0.1.8", "0.1.11", ruby="0.1.11.0")
     assert versions_env(run_cli, adopted, "--bump", "minor") == expect(
@@ -558,7 +562,7 @@ def test_adopted_history_python_and_typescript(run_cli: RunCli, adopted: Repo) -
     err = versions_error(run_cli, adopted)
     assert ("  - python 0.1.8.0 equals 0.1.8 on PyPI (tag python-v0.1.8): PyPI would refuse it "
             "as already published") in err
-    assert "  - nox -s release -- --core 0.1.9   (core 0.1.9, python 0.1.9.0)" in err
+    assert "  nox -s release -- --core 0.1.9   # core 0.1.9, python 0.1.9.0" in err
     adopted.out("checkout", "--quiet", "v0.1.8", "--", PYTHON)
     sandbox.touch(adopted, "fix", TS)
     # npm compares renderings as semver: 0.1.8000 is above the published 0.1.10.
@@ -569,12 +573,12 @@ def test_adopted_history_released_with_core_and_reproduced_at_the_tag(
         run_cli: RunCli, adopted: Repo) -> None:
     sandbox.touch(adopted, "fix", FFI)
     err = versions_error(run_cli, adopted)
-    assert [line for line in err.splitlines() if line.startswith("  - ")] == [
+    assert [line for line in err.splitlines() if line.startswith("  ")] == [
         "  - ruby 0.1.9.0 would go backwards: RubyGems orders it below 0.1.10 (tag ruby-v0.1.10)",
-        "  - nox -s release -- --core 0.1.11  (core 0.1.11, ruby 0.1.11.0)",
-        "  - nox -s release -- --bump minor   (core 0.2.0, ruby 0.2.0.0)",
-        "  - nox -s release -- --skip ruby    (ruby stays out of this release; it is carried "
-        "forward)"]
+        "  nox -s release -- --core 0.1.11  # core 0.1.11, ruby 0.1.11.0",
+        "  nox -s release -- --bump minor   # core 0.2.0, ruby 0.2.0.0",
+        "  nox -s release -- --skip ruby    # ruby stays out of this release; it is carried "
+        "forward"]
     planned = versions_env(run_cli, adopted, "--core", "0.1.11")
     assert planned == expect("0.1.8", "0.1.11", "0.1.11.0", "0.1.11.0", "0.1.11.0",
                              npm="0.1.11000")
@@ -610,7 +614,7 @@ def test_a_four_part_tag_above_the_version_file(run_cli: RunCli, example_repo: R
     assert ("  - ruby 0.1.0.1 would go backwards: RubyGems orders it below 0.1.3.0 "
             "(tag ruby-v0.1.3.0)") in err
     # The gem 0.1.3.0 was built on core 0.1.3: releasing that core gives the gem P = 1.
-    assert "  - nox -s release -- --core 0.1.3  (core 0.1.3, ruby 0.1.3.1)" in err
+    assert "  nox -s release -- --core 0.1.3  # core 0.1.3, ruby 0.1.3.1" in err
     assert versions_env(run_cli, example_repo, "--core", "0.1.3") == expect(
         "0.1.0", "0.1.3", ruby="0.1.3.1")
 
@@ -620,10 +624,10 @@ def test_a_core_tag_above_the_version_file(run_cli: RunCli, example_repo: Repo) 
     example_repo.out("tag", "core-v0.2.0")
     sandbox.touch(example_repo, "feat", SERVER)
     err = versions_error(run_cli, example_repo)
-    assert [line for line in err.splitlines() if line.startswith("  - ")] == [
+    assert [line for line in err.splitlines() if line.startswith("  ")] == [
         "  - core 0.1.1 would go backwards: crates.io orders it below 0.2.0 (tag core-v0.2.0)",
-        "  - nox -s release -- --core 0.2.1  (core 0.2.1)",
-        "  - nox -s release -- --bump major  (core 1.0.0)"]
+        "  nox -s release -- --core 0.2.1  # core 0.2.1",
+        "  nox -s release -- --bump major  # core 1.0.0"]
     assert "  - core 0.2.0 was already released (tag core-v0.2.0)" in versions_error(
         run_cli, example_repo, "--bump", "minor")
     # The greatest version in the way is the one named.

@@ -124,19 +124,19 @@ def test_the_way_out_names_a_concrete_core_and_what_it_gives() -> None:
         "versions only go up, in each registry's own order, and this plan would not:\n"
         "  - ruby 0.1.9.0 would go backwards: RubyGems orders it below 0.1.10 (tag ruby-v0.1.10)\n"
         "Ways out (`versions` takes --core and --bump too, to show the plan first):\n"
-        "  - nox -s release -- --core 0.1.11  (core 0.1.11, ruby 0.1.11.0)\n"
-        "  - nox -s release -- --bump minor   (core 0.2.0, ruby 0.2.0.0)\n"
-        "  - nox -s release -- --skip ruby    (ruby stays out of this release; it is carried "
-        "forward)")
+        "  nox -s release -- --core 0.1.11  # core 0.1.11, ruby 0.1.11.0\n"
+        "  nox -s release -- --bump minor   # core 0.2.0, ruby 0.2.0.0\n"
+        "  nox -s release -- --skip ruby    # ruby stays out of this release; it is carried "
+        "forward")
 
 
 def test_a_core_blocked_from_above_gets_the_bump_that_clears_it() -> None:
     core = core_known("0.1.0", ["0.2.0"])
     text = upward.way_out([upward.core_problem(core, V("0.1.1"), moved=True) or ""], V("0.1.0"),
                           core, {}, [])
-    assert "  - nox -s release -- --core 0.2.1" in text
+    assert "  nox -s release -- --core 0.2.1" in text
     assert "--bump minor" not in text  # 0.2.0 is taken
-    assert "  - nox -s release -- --bump major  (core 1.0.0)" in text
+    assert "  nox -s release -- --bump major  # core 1.0.0" in text
     assert "--skip" not in text
 
 
