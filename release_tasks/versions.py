@@ -69,9 +69,14 @@ def core_choice(current: CoreVersion, core: str | None, bump: str | None,
             raise UsageError(f"--bump {bump}: expected one of {', '.join(BUMPS)}")
         chosen = CoreOverride(current.bump("minor" if bump == "minor" else "major"),
                               f"--bump {bump}")
-    if recorded is not None and chosen is not None and chosen.version != recorded.version:
-        raise UsageError(f"HEAD is a release made with {recorded.option} (core "
-                         f"{recorded.version}); {chosen.option} disagrees with it")
+    if released is not None and chosen is not None:
+        # CI publishes what the release planned; an option cannot change it afterwards.
+        if recorded is None:
+            raise UsageError(f"HEAD is a release made without --core or --bump; {chosen.option} "
+                             "cannot change what it planned (drop the option)")
+        if chosen.version != recorded.version:
+            raise UsageError(f"HEAD is a release made with {recorded.option} (core "
+                             f"{recorded.version}); {chosen.option} disagrees with it")
     return recorded or chosen
 
 

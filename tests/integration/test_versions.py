@@ -696,3 +696,5 @@ def test_a_release_tag_without_a_core_record_is_still_read(run_cli: RunCli,
     sandbox.tag(example_repo, tag, message=format_tag_message(message.split("\n\n")[0], old))
     assert "core_override" not in (read_tag_plan(git.tag_message(example_repo, tag)) or {})
     assert versions_json(run_cli, example_repo) == planned
+    err = versions_error(run_cli, example_repo, "--core", "0.1.5", code=2)
+    assert "HEAD is a release made without --core or --bump; --core 0.1.5 cannot change" in err
