@@ -32,22 +32,25 @@ class Pending:
         return f"planned as {self.version} in {self.release_tag}, never published"
 
 
-def pending(repo: git.Repo, config: Config, base_commit: str,
-            own_commit: str | None = None) -> Mapping[str, Pending]:
+def pending(repo: git.Repo, config: Config, base_commit: str, own_commit: str | None = None,
+            tags: Mapping[str, str] | None = None) -> Mapping[str, Pending]:
     """Components planned by the release at ``base_commit`` and still unpublished.
 
     A component tag on ``own_commit`` (the release commit CI is publishing) belongs to the
-    release being published, so a re-run at that tag answers the same plan.
+    release being published, so a re-run at that tag answers the same plan. ``tags`` (name
+    -> commit, from :func:`git.list_tags`) saves reading them again.
     """
-    def published(tag: str) -> bool:
-        commit = git.tag_commit(repo, tag)
-        return commit is not None and commit != own_commit
-
     if base_commit == git.EMPTY_TREE:
         return {}
     found = release_plan_at(repo, config.release_tag_patterns, base_commit)
     if found is None:
-        return {}
+        return {}  # a base marked by component tags only carries no plan
+    known = git.list_tags(repo) if tags is None else tags
+
+    def published(tag: str) -> bool:
+        commit = known.get(tag)
+        return commit is not None and commit != own_commit
+
     tag, plan = found
     result: dict[str, Pending] = {}
     core = plan.get("core", {})

@@ -79,6 +79,15 @@ def load_config(args: argparse.Namespace) -> config_mod.Config:
     return config_mod.load(args.repo)
 
 
+def add_core_choice(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--core", metavar="X.Y.Z",
+                       help="release the core at X.Y.Z, even if no crate changed (it must be "
+                            "greater than VERSION and every core tag)")
+    group.add_argument("--bump", choices=("minor", "major"),
+                       help="release the core at the next minor (0.1.8 -> 0.2.0) or major version")
+
+
 def emit(text: str) -> None:
     """Write requested data to stdout (and only data goes there)."""
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -118,6 +127,7 @@ def _add_versions(p: argparse.ArgumentParser) -> None:
                    help="compare with REF instead of the last release tag")
     p.add_argument("--check", action="store_true",
                    help="verify that every version file agrees, and exit")
+    add_core_choice(p)
     add_format(p)
 
 
@@ -138,7 +148,7 @@ def _run_versions(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             planned = None
         consistency.check(args.repo, config, planned)
         return 0
-    plan = versions.compute_plan(args.repo, config, args.from_ref)
+    plan = versions.compute_plan(args.repo, config, args.from_ref, core=args.core, bump=args.bump)
     fmt = resolve_format(args)
     if fmt == "env":
         emit("\n".join(plan.env_lines()))
@@ -194,6 +204,7 @@ def _add_release(p: argparse.ArgumentParser) -> None:
     p.add_argument("--push", action="store_true", help="push the commit and the tag")
     p.add_argument("--skip", action="append", default=[], metavar="BINDING",
                    help="leave BINDING out of this release on purpose (carried forward)")
+    add_core_choice(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -205,7 +216,7 @@ def _run_release(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     confirm = release.ask if sys.stdin.isatty() else None
     summary, message = release.run_release(
         args.repo, config, env, dry_run=args.dry_run, from_ref=args.from_ref, yes=args.yes,
-        push=args.push, confirm=confirm, skip=tuple(args.skip))
+        push=args.push, confirm=confirm, skip=tuple(args.skip), core=args.core, bump=args.bump)
     emit(release.render(summary, message, args.format))
     return 0
 

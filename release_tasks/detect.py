@@ -1,7 +1,11 @@
 """``detect``: which components changed since the last release, and which files say so.
 
-The base is ``--from REF``, else the nearest release tag (``release-*``, then ``v*``) that is
-reachable from the analysed commit and not on it, else the empty tree (first release).
+The base is ``--from REF``, else the nearest commit reachable from the analysed commit (and
+not the analysed commit itself) that marks a release: it carries a release tag (``release-*``,
+``v*``) or a component tag (``core-v*``, ``ruby-v*``, ...), which CI makes on the release commit
+after each publish. So a release whose ``v*`` tag was never made (a CI run that failed after
+publishing) still marks its point, and does not drag the base back a whole release. Without
+any such commit the base is the empty tree (first release).
 
 At a commit made by ``release`` (it carries a release tag whose plan names its source
 commit) the analysed commit is that source commit: the release commit's own version edits
@@ -10,6 +14,7 @@ are not changes, so CI running at the tag sees exactly the plan that was tagged.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -75,15 +80,34 @@ def analysis_point(repo: git.Repo, config: Config, head: str = "HEAD") -> Analys
     return Analysis(git.resolve(repo, source), tag, base)
 
 
+def marker_patterns(config: Config) -> tuple[str, ...]:
+    """The tags that mark a release: release tags and every component's tags."""
+    return (*config.release_tag_patterns, f"{config.core.tag_prefix}*",
+            *(f"{b.tag_prefix}*" for b in config.bindings))
+
+
 def find_base(repo: git.Repo, config: Config, commit: str, from_ref: str | None) -> tuple[str, str]:
-    """``(base_ref, base_commit)`` for the analysed ``commit``."""
+    """``(base_ref, base_commit)`` for the analysed ``commit``.
+
+    The ref shown is a release tag on the base commit when it has one (its plan is what
+    carry-forward reads), else the tag that marked it.
+    """
     if from_ref:
         return from_ref, git.resolve(repo, from_ref)
-    for pattern in config.release_tag_patterns:
-        tag = git.nearest_tag(repo, commit, pattern)
-        if tag:
-            return tag, git.resolve(repo, tag)
-    return git.EMPTY_TREE, git.EMPTY_TREE
+    tag = git.nearest_tag(repo, commit, marker_patterns(config))
+    if tag is None:
+        return git.EMPTY_TREE, git.EMPTY_TREE
+    base_commit = git.resolve(repo, tag)
+    if not _matches(tag, config.release_tag_patterns):
+        for pattern in config.release_tag_patterns:
+            releases = git.tags_at(repo, base_commit, [pattern])
+            if releases:
+                return releases[-1], base_commit
+    return tag, base_commit
+
+
+def _matches(tag: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(tag, p) for p in patterns)
 
 
 def detect(repo_path: Path, config: Config, from_ref: str | None = None) -> Changes:

@@ -68,29 +68,42 @@ def tags_at(repo: Repo, commit: str, patterns: Sequence[str]) -> list[str]:
     return sorted(t for t in out.splitlines() if t)
 
 
-def nearest_tag(repo: Repo, commit: str, pattern: str) -> str | None:
-    """The nearest tag matching ``pattern`` reachable from ``commit``, not on ``commit`` itself.
+def nearest_tag(repo: Repo, commit: str, patterns: Sequence[str]) -> str | None:
+    """The nearest tag matching any of ``patterns`` reachable from ``commit``, not on it.
 
-    ``git describe`` picks the tag with the fewest commits in between (ties: newest); tags on
-    ``commit`` are excluded so that CI running at a release tag compares with the previous one.
-    """
-    exclude = [arg for tag in tags_at(repo, commit, [pattern]) for arg in ("--exclude", tag)]
-    result = repo.git("describe", "--tags", "--abbrev=0", "--match", pattern, *exclude, commit,
-                      check=False)
-    return (result.stdout.strip() or None) if result.returncode == 0 else None
-
-
-def any_tag_reachable(repo: Repo, commit: str, patterns: Sequence[str]) -> bool:
-    """True when a tag matching ``patterns`` is reachable from ``commit``, not on it.
-
-    Tags on ``commit`` itself do not count, as in :func:`nearest_tag`: a first release
-    tagged by hand on HEAD is still the first release. ``git describe`` walks the history;
-    ``for-each-ref --merged`` can miss tags when commit dates are skewed.
+    One ``git describe`` over every pattern: it picks the tag with the fewest commits in
+    between, walking the history (``for-each-ref --merged`` can miss tags when commit dates
+    are skewed). Tags on ``commit`` itself are excluded, so that CI running at a release tag
+    compares with the previous release and a first release tagged by hand on HEAD is still
+    the first release.
     """
     matches = [arg for pattern in patterns for arg in ("--match", pattern)]
     exclude = [arg for tag in tags_at(repo, commit, patterns) for arg in ("--exclude", tag)]
     result = repo.git("describe", "--tags", "--abbrev=0", *matches, *exclude, commit, check=False)
-    return result.returncode == 0
+    return (result.stdout.strip() or None) if result.returncode == 0 else None
+
+
+def list_tags(repo: Repo) -> dict[str, str]:
+    """Every tag of the repository and the commit it points at, read with one git call.
+
+    Tags that point at something other than a commit (a tree, a blob) are left out.
+    """
+    out = repo.out("for-each-ref", "refs/tags",
+                   "--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)"
+                   "%00%(*objecttype)%00%(*objectname)")
+    tags: dict[str, str] = {}
+    for line in out.splitlines():
+        name, kind, obj, peeled_kind, peeled = line.split("\0")
+        if kind == "commit":
+            tags[name] = obj
+        elif kind == "tag" and peeled_kind == "commit":
+            tags[name] = peeled
+        elif kind == "tag" and peeled_kind == "tag":
+            # A tag of a tag: rare enough to peel with a call of its own.
+            target = tag_commit(repo, name)
+            if target is not None:
+                tags[name] = target
+    return tags
 
 
 def changed_paths(repo: Repo, base: str, head: str) -> list[str]:

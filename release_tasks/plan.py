@@ -26,6 +26,30 @@ class CorePlan:
     tag: str | None
 
 
+@dataclass(frozen=True)
+class CoreOverride:
+    """The core version chosen with ``--core X.Y.Z`` or ``--bump minor|major``."""
+
+    version: CoreVersion
+    option: str  # as given: "--core 0.1.11", "--bump minor"
+
+    @property
+    def reason(self) -> str:
+        return self.option if self.option.startswith("--core") else f"{self.option}: {self.version}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"version": str(self.version), "option": self.option}
+
+    @classmethod
+    def from_dict(cls, data: object) -> CoreOverride | None:
+        """The record in a release tag's plan; ``None`` for tags made without one."""
+        if not isinstance(data, dict) or not isinstance(data.get("version"), str):
+            return None
+        option = data.get("option")
+        version = CoreVersion.parse(data["version"], source="release tag")
+        return cls(version, option if isinstance(option, str) else f"--core {version}")
+
+
 @dataclass(frozen=True, kw_only=True)
 class BindingPlan:
     """One binding: its next version (``None`` when unchanged) and why."""
@@ -57,6 +81,7 @@ class ReleasePlan:
     first_release: bool
     core: CorePlan
     bindings: tuple[BindingPlan, ...]
+    core_override: CoreOverride | None = None  # recorded so that CI at the tag plans the same
 
     @property
     def anything(self) -> bool:
@@ -92,6 +117,7 @@ class ReleasePlan:
             "base_commit": self.base_commit,
             "source_commit": self.source_commit,
             "first_release": self.first_release,
+            "core_override": self.core_override.to_dict() if self.core_override else None,
             "core": {
                 "current": str(self.core.current),
                 "next": str(self.core.next),
@@ -155,6 +181,7 @@ class ReleasePlan:
                 )
                 for b in data["bindings"]
             ),
+            core_override=CoreOverride.from_dict(data.get("core_override")),
         )
 
     def text(self) -> str:

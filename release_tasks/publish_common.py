@@ -3,8 +3,10 @@
 Order (it matters): the version argument and the version files agree; no drift; the
 credential is there (unless ``--dry-run``); the tools are there; the registry is asked
 whether the version is already out, *before* any build, so a re-run never spends minutes
-rebuilding what is published; then build, check the artifacts in the registry's own terms,
-upload, tag. Credentials reach only the upload command: builds run without them.
+rebuilding what is published (a registry that lists the same version spelled differently, or
+a greater one, stops it: versions only go up); then build, check the artifacts in the
+registry's own terms, upload, tag. Credentials reach only the upload command: builds run
+without them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from release_tasks import cmd, consistency, credentials, formats, git
+from release_tasks import cmd, consistency, credentials, formats, git, ordering
 from release_tasks import config as config_mod
 from release_tasks.errors import (
     CommandError,
@@ -181,11 +183,22 @@ def fresh_dir(path: Path) -> Path:
 
 
 def already_published(ctx: PublishContext, sleep: Sleep = time.sleep) -> bool:
-    """Ask the registry; a definite answer only (no answer raises RegistryUnavailable)."""
+    """Whether the registry lists our rendering exactly; a definite answer only (no answer
+    raises RegistryUnavailable).
+
+    The registry's whole version list is read and judged by its own rules: the same version
+    spelled differently (``0.1.8`` for our ``0.1.8.0``), or a greater one, is a VersionError.
+    Either would make "already published" a lie, and the component tag with it.
+    """
     client = REGISTRY_CLIENTS[ctx.binding.registry]
     with make_client() as http:
-        return client.exists(http, ctx.endpoints, ctx.binding.package, ctx.rendering,
-                             sleep=sleep)
+        listed = client.versions(http, ctx.endpoints, ctx.binding.package, sleep=sleep)
+    hint = (f"Nothing was built, published or tagged. Release {ctx.binding.name} above it: "
+            f"`nox -s versions` plans above every version tagged {ctx.binding.tag_prefix}*, so "
+            f"tag the commit it was published from (git tag {ctx.binding.tag_prefix}VERSION "
+            "COMMIT) and make a new release (`nox -s release`, with --core X.Y.Z if it says so)")
+    return ordering.check_listed(ctx.binding.registry, ctx.registry_label, ctx.binding.package,
+                                 ctx.rendering, listed, hint)
 
 
 def publish_binding(target: Target, ctx: PublishContext) -> str:

@@ -25,7 +25,7 @@ from typing import Final
 
 import httpx
 
-from release_tasks import cmd, consistency, crate_checks, credentials, git, workspace
+from release_tasks import cmd, consistency, crate_checks, credentials, git, ordering, workspace
 from release_tasks.config import Config
 from release_tasks.crate_phases import (
     ON_REGISTRY,
@@ -238,7 +238,14 @@ class CratePublisher:
                               version=self.version, jobs=self.options.jobs)
 
     def exists(self, crate: str) -> bool:
-        return REGISTRY_CLIENTS[CRATES_IO].exists(self.http, self.endpoints, crate, self.version)
+        # The whole list, judged by semver: the same version with other build metadata, or
+        # a greater one, is an error rather than "already published".
+        listed = REGISTRY_CLIENTS[CRATES_IO].versions(self.http, self.endpoints, crate)
+        return ordering.check_listed(
+            CRATES_IO, registry_label(self.registry), crate, self.version, listed,
+            "Nothing more was published. Release the core above it: tag the commit it was "
+            "published from with its core tag, so that `nox -s versions` plans above it, then "
+            "`nox -s release`")
 
     def duplicate(self, crate: str) -> None:
         handle_duplicate(self.options.on_duplicate, crate, self.version,

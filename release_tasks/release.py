@@ -167,6 +167,7 @@ def ask(question: str) -> bool:
 def run_release(root: Path, config: Config, env: Mapping[str, str], *, dry_run: bool,
                 from_ref: str | None, yes: bool, push: bool, skip: tuple[str, ...] = (),
                 confirm: Callable[[str], bool] | None, now: datetime | None = None,
+                core: str | None = None, bump: str | None = None,
                 ) -> tuple[Summary | None, str]:
     """Do the release (or its dry run). Returns the summary (``None`` if nothing to do)
     and the text to tell the maintainer."""
@@ -176,7 +177,8 @@ def run_release(root: Path, config: Config, env: Mapping[str, str], *, dry_run: 
     outcome = preflight(repo, config, yes=yes, dry_run=dry_run, confirm=confirm)
     if isinstance(outcome, str):
         return None, f"Nothing to release: {outcome}."
-    plan = versions.compute_plan(repo.root, config, from_ref, changes=outcome, skip=skip)
+    plan = versions.compute_plan(repo.root, config, from_ref, changes=outcome, skip=skip,
+                                 core=core, bump=bump)
     if not plan.anything:
         consistency.check(repo.root, config)
         return None, "Nothing to release: no component changed since " + plan.base_ref + "."

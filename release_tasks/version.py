@@ -19,6 +19,8 @@ from release_tasks.errors import VersionError
 
 Registry = Literal["crates-io", "rubygems", "pypi", "npm"]
 REGISTRIES: tuple[Registry, ...] = get_args(Registry)
+Bump = Literal["minor", "major"]
+BUMPS: tuple[Bump, ...] = get_args(Bump)
 
 # No leading zeros, no sign, no pre-release: what cargo, npm, PyPI and RubyGems all accept.
 _NUM = r"(?:0|[1-9][0-9]*)"
@@ -63,6 +65,12 @@ class CoreVersion:
     def bump_patch(self) -> CoreVersion:
         """``0.1.8`` -> ``0.1.9``."""
         return CoreVersion(self.major, self.minor, self.patch + 1)
+
+    def bump(self, part: Bump) -> CoreVersion:
+        """``--bump minor``: ``0.1.8`` -> ``0.2.0`` (leaving alpha); ``major``: -> ``1.0.0``."""
+        if part == "minor":
+            return CoreVersion(self.major, self.minor + 1, 0)
+        return CoreVersion(self.major + 1, 0, 0)
 
     def binding(self, patch_level: int = 0) -> BindingVersion:
         """The binding version ``X.Y.Z.P`` on top of this core version."""
@@ -171,20 +179,19 @@ def validate_for_registry(text: str, registry: Registry) -> None:
 
 
 def rubygems_equal(a: str, b: str) -> bool:
-    """RubyGems' equality: trailing zero segments do not count (``0.1.8.0 == 0.1.8``)."""
-    return _gem_segments(a) == _gem_segments(b)
-
-
-def _gem_segments(text: str) -> tuple[int | str, ...]:
-    parts: list[int | str] = [int(p) if p.isdigit() else p for p in text.strip().split(".")]
-    while parts and parts[-1] == 0:
-        parts.pop()
-    return tuple(parts)
+    """RubyGems' equality (``0.1.8.0 == 0.1.8``); an unparsable string equals nothing."""
+    return _registry_equal("rubygems", a, b)
 
 
 def pep440_equal(a: str, b: str) -> bool:
     """PEP 440 equality (``0.1.8.0 == 0.1.8``); an unparsable string equals nothing."""
+    return _registry_equal("pypi", a, b)
+
+
+def _registry_equal(registry: Registry, a: str, b: str) -> bool:
+    from release_tasks import ordering  # ordering builds on this module's Registry
+
     try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
+        return ordering.equal(registry, a, b)
+    except VersionError:
         return False

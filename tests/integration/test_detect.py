@@ -192,21 +192,66 @@ def test_release_tag_on_an_unmerged_branch_is_not_a_base(run_cli: RunCli, releas
     assert detect_env(run_cli, released) == expected_env(BASE_TAG, {"ruby": ["x"]})
 
 
-def test_release_tags_come_before_v_tags(run_cli: RunCli, released: Repo) -> None:
+def test_the_nearest_release_tag_is_the_base_whatever_its_pattern(
+    run_cli: RunCli, released: Repo
+) -> None:
     apply(released, ("write", "tasker-pgmq/src/lib.rs"))
     sandbox.tag(released, "v0.1.1")
     apply(released, ("write", "workers/ruby/Gemfile"))
-    assert detect_env(run_cli, released) == expected_env(BASE_TAG, {"ffi": ["x"], "ruby": ["x"]})
+    assert detect_env(run_cli, released) == expected_env("v0.1.1", {"ruby": ["x"]})
 
 
-def test_v_tag_is_the_base_without_release_tags(run_cli: RunCli, example_repo: Repo) -> None:
+def test_component_tags_mark_a_release_without_a_release_tag(
+    run_cli: RunCli, example_repo: Repo
+) -> None:
     sandbox.tag(example_repo, "v0.1.0", message="v0.1.0")
-    sandbox.tag(example_repo, "core-v0.1.0")  # component tags are never a base
-    apply(example_repo, ("write", "tasker-pgmq/src/lib.rs"))
+    sandbox.tag(example_repo, "core-v0.1.0")
+    marked = apply(example_repo, ("write", "tasker-pgmq/src/lib.rs"))
     sandbox.tag(example_repo, "core-v0.1.1")
     apply(example_repo, ("write", "workers/typescript/src/index.ts"))
     assert detect_env(run_cli, example_repo) == expected_env(
-        "v0.1.0", {"ffi": ["x"], "typescript": ["x"]})
+        "core-v0.1.1", {"typescript": ["x"]})
+    assert detect_json(run_cli, example_repo)["base_commit"] == marked
+
+
+@pytest.mark.parametrize("tag", ["core-v0.1.0", "ruby-v0.1.10", "python-v0.1.8.0",
+                                 "typescript-v0.1.10"])
+def test_any_component_tag_marks_a_release(run_cli: RunCli, example_repo: Repo,
+                                           tag: str) -> None:
+    sandbox.tag(example_repo, tag)
+    apply(example_repo, ("write", "workers/ruby/Gemfile"))
+    assert detect_env(run_cli, example_repo) == expected_env(tag, {"ruby": ["x"]})
+
+
+def test_a_release_tag_on_the_marked_commit_is_the_ref_shown(
+    run_cli: RunCli, example_repo: Repo
+) -> None:
+    # Component tags made after the release tag (CI's publishes): the release tag is shown,
+    # since its plan is what carry-forward reads.
+    sandbox.tag(example_repo, BASE_TAG, message="release")
+    for tag in ("core-v0.1.0", "ruby-v0.1.0.0", "typescript-v0.1.0.0"):
+        sandbox.tag(example_repo, tag, message=f"{tag} published")
+    apply(example_repo, ("write", "workers/ruby/Gemfile"))
+    assert detect_env(run_cli, example_repo)["CHANGES_BASE_REF"] == BASE_TAG
+
+
+def test_a_release_whose_v_tag_is_missing_still_marks_the_base(
+    run_cli: RunCli, example_repo: Repo
+) -> None:
+    """CI published 0.1.7 (its component tags exist) and failed before tagging v0.1.7."""
+    for tag in ("v0.1.6", "core-v0.1.6", "ruby-v0.1.6.0"):
+        sandbox.tag(example_repo, tag, message=tag)
+    apply(example_repo, ("write", "tasker-shared/src/lib.rs"), message="feat")
+    published = apply(example_repo, ("write", "VERSION"), message="Release 0.1.7")
+    for tag in ("core-v0.1.7", "ruby-v0.1.7.0", "python-v0.1.7.0", "typescript-v0.1.7.0"):
+        sandbox.tag(example_repo, tag, message=f"{tag} published")
+    apply(example_repo, ("write", "workers/python/src/lib.rs"))
+    data = detect_json(run_cli, example_repo)
+    assert data["base_commit"] == published
+    assert data["CHANGES_BASE_REF"] in {"core-v0.1.7", "ruby-v0.1.7.0", "python-v0.1.7.0",
+                                        "typescript-v0.1.7.0"}
+    # Only the Python change since: the 0.1.7 core change is not counted a second time.
+    assert files_by_component(data) == {"python": ["workers/python/src/lib.rs"]}
 
 
 @pytest.mark.parametrize("annotated", [False, True], ids=["lightweight", "annotated"])
@@ -231,8 +276,10 @@ def test_first_release_compares_with_the_empty_tree(run_cli: RunCli, example_rep
         "Cargo.lock", "Cargo.toml", "tasker-pgmq/Cargo.toml", "tasker-pgmq/src/lib.rs",
         "tasker-shared/Cargo.toml", "tasker-shared/src/lib.rs", "tasker-worker/Cargo.toml",
         "tasker-worker/src/lib.rs"]
-    # A release tag by hand on the only commit: still nothing before it.
+    # A release tag by hand on the only commit: still nothing before it; nor with component
+    # tags on it.
     sandbox.tag(example_repo, BASE_TAG)
+    sandbox.tag(example_repo, "ruby-v0.1.0.0")
     assert detect_env(run_cli, example_repo) == expected_env(git.EMPTY_TREE, everything)
 
 

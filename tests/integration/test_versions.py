@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 
 from release_tasks import config as config_mod
-from release_tasks import git, release, sandbox
+from release_tasks import git, release, sandbox, update
 from release_tasks.git import Repo
-from release_tasks.tagplan import read_tag_plan
+from release_tasks.tagplan import format_tag_message, read_tag_plan
+from release_tasks.version import CoreVersion
 from tests.support import RunCli, client_rb_config, parse_env, stage_env, stage_json
 
 pytestmark = pytest.mark.integration
@@ -79,7 +80,8 @@ def detect_base(run_cli: RunCli, repo: Repo) -> str:
     return parse_env(result.out)["CHANGES_BASE_REF"]
 
 
-def do_release(repo: Repo, *, published: bool = True) -> str:
+def do_release(repo: Repo, *, published: bool = True, core: str | None = None,
+               bump: str | None = None) -> str:
     """A real release (commit + annotated tag carrying the plan); returns the tag.
 
     ``published`` also creates the component tags, as CI does after each publish.
@@ -88,7 +90,7 @@ def do_release(repo: Repo, *, published: bool = True) -> str:
     now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC) + timedelta(days=7 * done)
     summary, message = release.run_release(
         repo.root, config_mod.load(repo.root), {}, dry_run=False, from_ref=None, yes=True,
-        push=False, confirm=None, now=now)
+        push=False, confirm=None, now=now, core=core, bump=bump)
     assert summary is not None, message
     if published:
         sandbox.mark_published(repo, summary.release_tag)
@@ -242,10 +244,20 @@ def test_v_tag_is_a_previous_release_with_three_part_bindings(
 ) -> None:
     sandbox.tag(example_repo, "v0.1.0")
     sandbox.touch(example_repo, "fix", RUBY, TS)
-    # Ruby's '0.1.0' is three-part: never released as X.Y.Z.P, so CORE.0. npm holds
-    # renderings, and '0.1.0' is the rendering of 0.1.0.0: the next one is 0.1.0.1.
+    # Ruby's '0.1.0' is three-part: no P is known on core 0.1.0, so 0.1.0.0, which RubyGems
+    # holds equal to the 0.1.0 released at v0.1.0. npm holds renderings, and '0.1.0' is the
+    # rendering of 0.1.0.0: its next is 0.1.0.1, npm 0.1.1.
+    err = versions_error(run_cli, example_repo)
+    assert ("ruby 0.1.0.0 equals 0.1.0 on RubyGems (workers/ruby/lib/tasker_core/version.rb): "
+            "RubyGems would refuse it as already published") in err
+    assert "  nox -s release -- --core 0.1.1  # core 0.1.1, ruby 0.1.1.0" in err
+    assert versions_env(run_cli, example_repo, "--core", "0.1.1") == expect(
+        "0.1.0", "0.1.1", ruby="0.1.1.0", ts="0.1.1.0", npm="0.1.1000")
+    # Without the Ruby change, the TypeScript one alone goes through.
+    example_repo.out("checkout", "--quiet", "v0.1.0", "--", RUBY)
+    example_repo.out("commit", "--quiet", "-m", "revert the ruby fix")
     assert versions_env(run_cli, example_repo) == expect(
-        "0.1.0", "0.1.0", ruby="0.1.0.0", ts="0.1.0.1", npm="0.1.1")
+        "0.1.0", "0.1.0", ts="0.1.0.1", npm="0.1.1")
 
 
 def test_missing_binding_version_file_means_core_dot_zero(run_cli: RunCli, example_repo: Repo) -> None:
@@ -265,12 +277,21 @@ def test_npm_version_from_before_the_two_tier_scheme(run_cli: RunCli, example_re
         "0.1.8", "0.1.8", ts="0.1.8.0", npm="0.1.8000")
 
 
-def test_a_core_tag_alone_means_released_before(run_cli: RunCli, example_repo: Repo) -> None:
+def test_a_core_tag_alone_marks_a_release(run_cli: RunCli, example_repo: Repo) -> None:
     sandbox.tag(example_repo, "core-v0.1.0")
     sandbox.touch(example_repo, "docs", "README.md")
-    # Not the first release; with no release tag everything since the beginning changed.
+    # Not the first release, and the tagged commit is the base: a docs change releases nothing.
+    assert versions_env(run_cli, example_repo) == expect("0.1.0", "0.1.0")
+    assert detect_base(run_cli, example_repo) == "core-v0.1.0"
+    sandbox.touch(example_repo, "fix", FFI)
     assert versions_env(run_cli, example_repo) == expect(
         "0.1.0", "0.1.1", "0.1.1.0", "0.1.1.0", "0.1.1.0", npm="0.1.1000")
+
+
+def test_a_binding_tag_alone_marks_a_release(run_cli: RunCli, example_repo: Repo) -> None:
+    sandbox.tag(example_repo, "typescript-v0.1.0.0")
+    sandbox.touch(example_repo, "docs", "README.md")
+    assert versions_env(run_cli, example_repo) == expect("0.1.0", "0.1.0")
 
 
 def test_commit_dates_older_than_the_release_do_not_matter(
@@ -288,18 +309,24 @@ def test_commit_dates_older_than_the_release_do_not_matter(
 # --- never backwards, never reused, always valid on the registry -----------------------------
 
 
-def test_a_binding_version_is_never_reused(run_cli: RunCli, example_repo: Repo) -> None:
+def test_a_tagged_patch_level_is_never_reused(run_cli: RunCli, example_repo: Repo) -> None:
     build(example_repo, [R])
-    example_repo.out("tag", "ruby-v0.1.0.1", "HEAD~1")
+    example_repo.out("tag", "ruby-v0.1.0.1", "HEAD~1")  # published from somewhere else
     sandbox.touch(example_repo, "fix", RUBY)
-    err = versions_error(run_cli, example_repo)
-    assert "ruby: 0.1.0.1 was already released (tag ruby-v0.1.0.1 exists)" in err
-    # At a release commit, only component tags on that commit are its own.
+    # P is one more than the highest known on the core: the file's 0 and the tag's 1.
+    assert versions_env(run_cli, example_repo) == expect("0.1.0", "0.1.0", ruby="0.1.0.2")
+    # At a release commit, the tagged plan is what CI publishes: a tag made since that
+    # changes it is an error, not a silent other version.
     example_repo.out("tag", "-d", "ruby-v0.1.0.1")
-    do_release(example_repo, published=False)
+    tag = do_release(example_repo, published=False)
     example_repo.out("tag", "ruby-v0.1.0.1", "HEAD~1")
     err = versions_error(run_cli, example_repo)
-    assert "ruby: 0.1.0.1 was already released (tag ruby-v0.1.0.1 exists)" in err
+    assert (f"HEAD is release {tag}, but the repository no longer gives the versions it planned "
+            "(ruby 0.1.0.1 -> 0.1.0.2)") in err
+    # Its own component tags are the release's own: a re-run after publishing is fine.
+    example_repo.out("tag", "-d", "ruby-v0.1.0.1")
+    example_repo.out("tag", "ruby-v0.1.0.1", "HEAD")
+    assert versions_env(run_cli, example_repo) == expect("0.1.0", "0.1.0", ruby="0.1.0.1")
 
 
 def test_a_core_version_is_never_reused(run_cli: RunCli, example_repo: Repo) -> None:
@@ -307,7 +334,8 @@ def test_a_core_version_is_never_reused(run_cli: RunCli, example_repo: Repo) -> 
     example_repo.out("tag", "core-v0.1.1", "HEAD~1")
     sandbox.touch(example_repo, "feat", SERVER)
     err = versions_error(run_cli, example_repo)
-    assert "core 0.1.1 was already released (tag core-v0.1.1 exists)" in err
+    assert "  - core 0.1.1 was already released (tag core-v0.1.1)\n" in err
+    assert "  nox -s release -- --core 0.1.2  # core 0.1.2\n" in err
 
 
 def test_a_binding_version_never_goes_backwards(run_cli: RunCli, example_repo: Repo) -> None:
@@ -316,7 +344,8 @@ def test_a_binding_version_never_goes_backwards(run_cli: RunCli, example_repo: R
     text = (example_repo.root / version_rb).read_text(encoding="utf-8")
     commit_files(example_repo, {version_rb: text.replace("'0.1.0.0'", "'0.1.5.3'").encode()})
     err = versions_error(run_cli, example_repo)
-    assert "ruby: next version 0.1.0.0 would not be greater than the current 0.1.5.3" in err
+    assert ("ruby 0.1.0.1 would go backwards: RubyGems orders it below 0.1.5.3 "
+            f"({version_rb})") in err
 
 
 @pytest.mark.parametrize(
@@ -465,3 +494,207 @@ def test_shallow_clone_is_refused(run_cli: RunCli, example_repo: Repo, tmp_path:
                     str(clone)], check=True)
     err = versions_error(run_cli, Repo(clone), code=5)
     assert "is a shallow clone" in err
+
+
+# --- histories from before the tool: versions only go up, in each registry's order ---------
+
+VERSION_RB = "workers/ruby/lib/tasker_core/version.rb"
+
+
+def set_versions(repo: Repo, core: str, files: dict[str, str], message: str) -> None:
+    """VERSION and the core crates at ``core`` (through ``update``), the bindings' own files
+    at the given texts (three-part versions included, as a tree from before the tool has)."""
+    config = config_mod.load(repo.root)
+    update.run_update(repo.root, config, CoreVersion.parse(core), {}, dry_run=False)
+    for binding, text in files.items():
+        if binding == "ruby":
+            (repo.root / VERSION_RB).write_text(
+                f"# frozen_string_literal: true\n\nmodule TaskerCore\n  VERSION = '{text}'\n"
+                f"  RUST_CORE_VERSION = '{core}'\nend\n", encoding="utf-8")
+        else:
+            path = repo.root / config.binding(binding).primary_file.path
+            old = path.read_text(encoding="utf-8")
+            key = '"version": "' if path.name == "package.json" else 'version = "'
+            start = old.index(key) + len(key)
+            path.write_text(old[:start] + text + old[old.index('"', start):], encoding="utf-8")
+    sandbox.change(repo, message, {})
+
+
+@pytest.fixture
+def adopted(example_repo: Repo) -> Repo:
+    """Published before adopting the tool: core 0.1.8 (v0.1.8, core-v0.1.8) with three-part
+    binding versions, the gem and the npm package ahead of the core."""
+    set_versions(example_repo, "0.1.8", {"ruby": "0.1.10", "python": "0.1.8",
+                                         "typescript": "0.1.10"}, "Release 0.1.8 by hand")
+    for name in ("v0.1.8", "core-v0.1.8", "ruby-v0.1.10", "python-v0.1.8", "typescript-v0.1.10"):
+        sandbox.tag(example_repo, name)
+    return example_repo
+
+
+def test_adopted_history_a_ruby_fix_cannot_go_below_the_published_gem(
+        run_cli: RunCli, adopted: Repo) -> None:
+    sandbox.touch(adopted, "fix", RUBY)
+    err = versions_error(run_cli, adopted)
+    assert err.splitlines()[1:] == [
+        "error: versions only go up, in each registry's own order, and this plan would not:",
+        "  - ruby 0.1.8.0 would go backwards: RubyGems orders it below 0.1.10 (tag ruby-v0.1.10)",
+        "Ways out (`versions` takes --core and --bump too, to show the plan first):",
+        "  nox -s release -- --core 0.1.11  # core 0.1.11, ruby 0.1.11.0",
+        "  nox -s release -- --bump minor   # core 0.2.0, ruby 0.2.0.0",
+        "  nox -s release -- --skip ruby    # ruby stays out of this release; it is carried "
+        "forward"]
+    # VERSIONING.md shows this very output in its worked example.
+    doc = (Path(__file__).resolve().parents[2] / "VERSIONING.md").read_text(encoding="utf-8")
+    shown = doc[doc.index("\nerror: versions only go up") + 1:].split("\n```")[0]
+    assert shown.splitlines() == err.splitlines()[1:]
+    assert versions_env(run_cli, adopted, "--core", "0.1.11") == expect(
+        "0.1.8", "0.1.11", ruby="0.1.11.0")
+    assert versions_env(run_cli, adopted, "--bump", "minor") == expect(
+        "0.1.8", "0.2.0", ruby="0.2.0.0")
+    # Core 0.1.10 would give the gem 0.1.10.0, which RubyGems holds equal to 0.1.10.
+    err = versions_error(run_cli, adopted, "--core", "0.1.10")
+    assert ("ruby 0.1.10.0 equals 0.1.10 on RubyGems (tag ruby-v0.1.10): RubyGems would refuse "
+            "it as already published") in err
+
+
+def test_adopted_history_python_and_typescript(run_cli: RunCli, adopted: Repo) -> None:
+    sandbox.touch(adopted, "fix", PYTHON)
+    err = versions_error(run_cli, adopted)
+    assert ("  - python 0.1.8.0 equals 0.1.8 on PyPI (tag python-v0.1.8): PyPI would refuse it "
+            "as already published") in err
+    assert "  nox -s release -- --core 0.1.9   # core 0.1.9, python 0.1.9.0" in err
+    adopted.out("checkout", "--quiet", "v0.1.8", "--", PYTHON)
+    sandbox.touch(adopted, "fix", TS)
+    # npm compares renderings as semver: 0.1.8000 is above the published 0.1.10.
+    assert versions_env(run_cli, adopted) == expect("0.1.8", "0.1.8", ts="0.1.8.0", npm="0.1.8000")
+
+
+def test_adopted_history_released_with_core_and_reproduced_at_the_tag(
+        run_cli: RunCli, adopted: Repo) -> None:
+    sandbox.touch(adopted, "fix", FFI)
+    err = versions_error(run_cli, adopted)
+    assert [line for line in err.splitlines() if line.startswith("  ")] == [
+        "  - ruby 0.1.9.0 would go backwards: RubyGems orders it below 0.1.10 (tag ruby-v0.1.10)",
+        "  nox -s release -- --core 0.1.11  # core 0.1.11, ruby 0.1.11.0",
+        "  nox -s release -- --bump minor   # core 0.2.0, ruby 0.2.0.0",
+        "  nox -s release -- --skip ruby    # ruby stays out of this release; it is carried "
+        "forward"]
+    planned = versions_env(run_cli, adopted, "--core", "0.1.11")
+    assert planned == expect("0.1.8", "0.1.11", "0.1.11.0", "0.1.11.0", "0.1.11.0",
+                             npm="0.1.11000")
+    plan = versions_json(run_cli, adopted, "--core", "0.1.11")
+    assert plan["core_override"] == {"version": "0.1.11", "option": "--core 0.1.11"}
+    assert plan["core"]["reasons"] == ["FFI-facing core changed (1 file(s))", "--core 0.1.11"]
+
+    dry = run_cli("release", "--repo", str(adopted.root), "--dry-run", "--yes", "--core", "0.1.11",
+                  "--format", "json")
+    assert dry.code == 0, dry.err
+    assert json.loads(dry.out)["summary"]["plan"] == plan
+    assert "--core 0.1.11" in versions_error(run_cli, adopted)  # the error without the option
+    tag = do_release(adopted, published=False, core="0.1.11")
+    tagged = read_tag_plan(git.tag_message(adopted, tag))
+    assert tagged is not None and tagged["core_override"] == plan["core_override"]
+    # CI at the tag, without the option: the recorded choice, the same plan.
+    assert versions_env(run_cli, adopted) == planned
+    assert versions_json(run_cli, adopted) == plan
+    assert versions_env(run_cli, adopted, "--core", "0.1.11") == planned
+    err = versions_error(run_cli, adopted, "--bump", "minor", code=2)
+    assert "HEAD is a release made with --core 0.1.11 (core 0.1.11); --bump minor disagrees" in err
+    sandbox.mark_published(adopted, tag)
+    assert versions_env(run_cli, adopted) == planned
+    sandbox.touch(adopted, "fix", RUBY)
+    assert versions_env(run_cli, adopted) == expect("0.1.11", "0.1.11", ruby="0.1.11.1")
+
+
+def test_a_four_part_tag_above_the_version_file(run_cli: RunCli, example_repo: Repo) -> None:
+    build(example_repo, [R])
+    example_repo.out("tag", "ruby-v0.1.3.0")
+    sandbox.touch(example_repo, "fix", RUBY)
+    err = versions_error(run_cli, example_repo)
+    assert ("  - ruby 0.1.0.1 would go backwards: RubyGems orders it below 0.1.3.0 "
+            "(tag ruby-v0.1.3.0)") in err
+    # The gem 0.1.3.0 was built on core 0.1.3: releasing that core gives the gem P = 1.
+    assert "  nox -s release -- --core 0.1.3  # core 0.1.3, ruby 0.1.3.1" in err
+    assert versions_env(run_cli, example_repo, "--core", "0.1.3") == expect(
+        "0.1.0", "0.1.3", ruby="0.1.3.1")
+
+
+def test_a_core_tag_above_the_version_file(run_cli: RunCli, example_repo: Repo) -> None:
+    build(example_repo, [R])
+    example_repo.out("tag", "core-v0.2.0")
+    sandbox.touch(example_repo, "feat", SERVER)
+    err = versions_error(run_cli, example_repo)
+    assert [line for line in err.splitlines() if line.startswith("  ")] == [
+        "  - core 0.1.1 would go backwards: crates.io orders it below 0.2.0 (tag core-v0.2.0)",
+        "  nox -s release -- --core 0.2.1  # core 0.2.1",
+        "  nox -s release -- --bump major  # core 1.0.0"]
+    assert "  - core 0.2.0 was already released (tag core-v0.2.0)" in versions_error(
+        run_cli, example_repo, "--bump", "minor")
+    # The greatest version in the way is the one named.
+    assert "  - core 0.1.5 would go backwards: crates.io orders it below 0.2.0" in versions_error(
+        run_cli, example_repo, "--core", "0.1.5")
+    assert versions_env(run_cli, example_repo, "--core", "0.2.1") == expect("0.1.0", "0.2.1")
+
+
+def test_a_release_that_ci_published_without_its_v_tag_is_the_base(
+        run_cli: RunCli, example_repo: Repo) -> None:
+    repo = example_repo
+    everything = {"ruby": "0.1.6.0", "python": "0.1.6.0", "typescript": "0.1.6000"}
+    set_versions(repo, "0.1.6", everything, "Release 0.1.6")
+    for name in ("v0.1.6", "core-v0.1.6", "ruby-v0.1.6.0", "python-v0.1.6.0",
+                 "typescript-v0.1.6.0"):
+        sandbox.tag(repo, name)
+    sandbox.touch(repo, "feat", FFI)
+    set_versions(repo, "0.1.7", {"ruby": "0.1.7.0", "python": "0.1.7.0",
+                                 "typescript": "0.1.7000"}, "Release 0.1.7")
+    # CI published 0.1.7 and tagged each component, then failed before `v0.1.7`.
+    published = repo.out("rev-parse", "HEAD")
+    for name in ("core-v0.1.7", "ruby-v0.1.7.0", "python-v0.1.7.0", "typescript-v0.1.7.0"):
+        sandbox.tag(repo, name, message=f"{name} published")
+    sandbox.touch(repo, "fix", PYTHON)
+    assert versions_env(run_cli, repo) == expect("0.1.7", "0.1.7", python="0.1.7.1")
+    plan = versions_json(run_cli, repo)
+    assert plan["base_commit"] == published
+    assert plan["base_ref"] in {"core-v0.1.7", "ruby-v0.1.7.0", "python-v0.1.7.0",
+                                "typescript-v0.1.7.0"}
+
+
+def test_core_and_bump_options(run_cli: RunCli, example_repo: Repo) -> None:
+    build(example_repo, [R, "README.md"])
+    # Nothing changed, yet the core is released at the version asked for.
+    assert versions_env(run_cli, example_repo, "--core", "0.1.4") == expect("0.1.0", "0.1.4")
+    text = run_cli("versions", "--repo", str(example_repo.root), "--format", "text",
+                   "--bump", "major").out
+    assert "  core 0.1.0 -> 1.0.0  (--bump major: 1.0.0)" in text.splitlines()
+    for args, message in [(("--core", "0.1"), "--core: '0.1' is not a core version X.Y.Z"),
+                          (("--core", "0.1.4", "--bump", "minor"), "not allowed with argument"),
+                          (("--bump", "patch"), "invalid choice: 'patch'")]:
+        assert message in versions_error(run_cli, example_repo, *args, code=2)
+
+    sandbox.touch(example_repo, "fix", RUBY)
+    planned = versions_env(run_cli, example_repo, "--bump", "minor")
+    assert planned == expect("0.1.0", "0.2.0", ruby="0.2.0.0")
+    tag = do_release(example_repo, published=False, bump="minor")
+    assert (example_repo.root / "VERSION").read_text(encoding="utf-8") == "0.2.0\n"
+    assert (read_tag_plan(git.tag_message(example_repo, tag)) or {})["core_override"] == {
+        "version": "0.2.0", "option": "--bump minor"}
+    assert versions_env(run_cli, example_repo) == planned
+    assert versions_env(run_cli, example_repo, "--bump", "minor") == planned
+    assert "--core 0.3.0 disagrees" in versions_error(run_cli, example_repo, "--core", "0.3.0",
+                                                       code=2)
+
+
+def test_a_release_tag_without_a_core_record_is_still_read(run_cli: RunCli,
+                                                           example_repo: Repo) -> None:
+    build(example_repo, [R, RUBY])
+    planned = versions_json(run_cli, example_repo)
+    tag = do_release(example_repo, published=False)
+    message = git.tag_message(example_repo, tag)
+    old = read_tag_plan(message)
+    assert old is not None and old.pop("core_override") is None
+    example_repo.out("tag", "-d", tag)
+    sandbox.tag(example_repo, tag, message=format_tag_message(message.split("\n\n")[0], old))
+    assert "core_override" not in (read_tag_plan(git.tag_message(example_repo, tag)) or {})
+    assert versions_json(run_cli, example_repo) == planned
+    err = versions_error(run_cli, example_repo, "--core", "0.1.5", code=2)
+    assert "HEAD is a release made without --core or --bump; --core 0.1.5 cannot change" in err

@@ -24,6 +24,7 @@ DEFAULT_TOKEN = "cargo-registry-test-token"
 
 _VERSION_API = re.compile(r"^/api/v1/crates/([^/]+)/([^/]+)(/download|/yank|/unyank)?$")
 _CRATE_API = re.compile(r"^/api/v1/crates/([^/]+)$")
+_VERSIONS_API = re.compile(r"^/api/v1/crates/([^/]+)/versions$")
 
 
 @dataclass
@@ -160,6 +161,8 @@ class CargoRegistry(RegistryApp):
             return self._search(request.form().get("q", ""))
         if match := _CRATE_API.match(path):
             return self._crate_info(match.group(1))
+        if match := _VERSIONS_API.match(path):
+            return self._version_list(match.group(1))
         if match := _VERSION_API.match(path):
             name, vers, action = match.group(1), match.group(2), match.group(3)
             if action is None:
@@ -270,6 +273,14 @@ class CargoRegistry(RegistryApp):
             "newest_version": versions[-1].vers,
         }
         return Response.json(200, {"crate": crate, "versions": [v.api_view() for v in versions]})
+
+    def _version_list(self, name: str) -> Response:
+        """crates.io's ``/api/v1/crates/NAME/versions``: every version on one page."""
+        versions = self.versions(name)
+        if not versions:
+            return _errors(404, f"crate `{name}` does not exist")
+        return Response.json(200, {"versions": [v.api_view() for v in versions],
+                                   "meta": {"total": len(versions), "next_page": None}})
 
     def _search(self, query: str) -> Response:
         with self._lock:
