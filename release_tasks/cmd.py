@@ -80,6 +80,9 @@ def run(
                 input=input_text,
                 capture_output=True,
                 text=True,
+                # A byte that is not UTF-8 (a file name, a tool's message) never crashes a run;
+                # file names keep their bytes (os.fsdecode's convention).
+                errors="surrogateescape",
                 timeout=timeout,
                 check=False,
             )
@@ -96,6 +99,22 @@ def run(
     if check and result.returncode != 0:
         raise CommandError([redact(a) for a in args], result.returncode, redact(tail))
     return result
+
+
+def run_bytes(argv: Sequence[str | os.PathLike[str]], *, cwd: Path | None = None,
+              env: Mapping[str, str] | None = None, input_bytes: bytes | None = None,
+              ) -> tuple[int, bytes, str]:
+    """Run ``argv`` quietly and return ``(exit code, stdout bytes, stderr text)``: for output
+    that is data (a file's bytes), which must not be decoded on the way."""
+    args = [os.fspath(a) for a in argv]
+    ARGV_LOG.append(list(args))
+    log.debug("+ %s", redact(" ".join(args)))
+    try:
+        proc = subprocess.run(args, cwd=cwd, env=dict(os.environ if env is None else env),
+                              input=input_bytes, capture_output=True, check=False)
+    except FileNotFoundError as exc:
+        raise ToolMissing(f"`{args[0]}` is not installed or not on PATH") from exc
+    return proc.returncode, proc.stdout, proc.stderr.decode("utf-8", errors="replace")
 
 
 def _stream(

@@ -126,11 +126,6 @@ class Config:
         known = ", ".join(b.name for b in self.bindings)
         raise ConfigError([f"no binding named {name!r} (known: {known})"], self.source)
 
-    @property
-    def all_tag_patterns(self) -> tuple[str, ...]:
-        """Release tag patterns plus the core tag pattern: any of them means 'released before'."""
-        return (*self.release_tag_patterns, f"{self.core.tag_prefix}*")
-
 
 def builtin() -> Config:
     """The built-in Tasker layout, as a config (not checked against any tree)."""

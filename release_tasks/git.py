@@ -135,13 +135,14 @@ def read_file(repo: Repo, commit: str | None, path: str) -> str | None:
     if commit is None:
         file = repo.root / path
         return repository.decode(file.read_bytes(), path) if file.is_file() else None
+    code, data, _ = cmd.run_bytes(["git", "-C", str(repo.root), "cat-file", "blob",
+                                   f"{commit}:{path}"])
+    if code != 0:
+        return None
     try:
-        result = cmd.run(["git", "-C", str(repo.root), "cat-file", "blob", f"{commit}:{path}"],
-                         capture=True, check=False, echo=False)
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # The captured output is decoded as text; the error still holds the blob's bytes.
         raise UpdateError(f"{path} (at commit {commit[:12]}): {repository.not_utf8(exc)}") from exc
-    return result.stdout if result.returncode == 0 else None
 
 
 def tag_message(repo: Repo, tag: str) -> str:

@@ -93,16 +93,12 @@ class Tree:
 def tracked(root: Path) -> Tree:
     """Every file git tracks under ``root`` (one ``git ls-files -z``)."""
     argv = ["git", "-C", str(root), "ls-files", "-z", "--full-name"]
-    try:
-        result = cmd.run(argv, capture=True, check=False, echo=False)
-        returncode, listing, errors = result.returncode, result.stdout, result.stderr
-    except UnicodeDecodeError as exc:
-        # A file name that is not UTF-8 (git stores names as bytes): keep its bytes as
-        # surrogates; no pattern of a config (UTF-8 text) can match them anyway.
-        returncode, listing, errors = 0, bytes(exc.object).decode("utf-8", "surrogateescape"), ""
-    if returncode != 0:
-        raise GitError(f"cannot list the files of {root}: {errors.strip()}")
-    return Tree.of(f for f in listing.split("\0") if f)
+    # A file name that is not UTF-8 (git stores names as bytes) keeps its bytes as
+    # surrogates (cmd.run decodes so); no pattern of a config (UTF-8 text) matches them.
+    result = cmd.run(argv, capture=True, check=False, echo=False)
+    if result.returncode != 0:
+        raise GitError(f"cannot list the files of {root}: {result.stderr.strip()}")
+    return Tree.of(f for f in result.stdout.split("\0") if f)
 
 
 def not_utf8(exc: UnicodeDecodeError) -> str:

@@ -260,6 +260,20 @@ def test_a_release_toml_that_is_not_utf8(run_cli: RunCli, tmp_path: Path) -> Non
     assert state(repo) == before
 
 
+def test_a_changed_file_name_that_is_not_utf8_is_detected(example_repo: Repo,
+                                                          run_cli: RunCli) -> None:
+    example_repo.out("tag", "v0.1.0")
+    name = os.fsdecode(b"workers/ruby/notes-caf\xe9.txt")
+    (example_repo.root / name).write_text("old\n")
+    example_repo.out("add", "--all")
+    example_repo.out("commit", "--quiet", "-m", "An old file name")
+
+    result = run_cli("detect", "--repo", str(example_repo.root), "--format", "env")
+
+    assert result.code == 0, result.err
+    assert "RUBY_CHANGED=true" in result.out.splitlines()
+
+
 def test_a_file_name_that_is_not_utf8_does_not_stop_the_tree_check(example_repo: Repo) -> None:
     # git stores names as bytes; a tree from another era may hold a Latin-1 one.
     name = os.fsdecode(b"docs/notes-caf\xe9.txt")
