@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import tomlkit
 
 from release_tasks import cli, cmd, config
+from release_tasks.stages import update as update_stage
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -59,7 +60,7 @@ def assert_parses(session: str, args: list[str]) -> None:
     assert parsed.stage == session
     if session == "update":
         parsed.extras = extras
-        cli._binding_versions(parsed, config.builtin())
+        update_stage.binding_versions(parsed, config.builtin())
         return
     assert extras == [], f"{session}: unrecognized arguments {extras}"
 

@@ -1,0 +1,39 @@
+"""The stages of ``python -m release_tasks``: one module each, with its options next to it.
+
+A stage module has ``add_arguments(parser)`` and ``run(args, env) -> int`` (and ``HELP``);
+:data:`STAGES` lists them in the order ``--help`` shows them. A module is imported only when
+its stage runs (or the parser is built), and a stage imports what it works with only inside
+``run``, so that starting one stage does not pay for all of them.
+"""
+
+from __future__ import annotations
+
+from typing import Final, NamedTuple
+
+
+class Stage(NamedTuple):
+    """Where a stage lives: its module, and the functions in it (when not the defaults)."""
+
+    module: str
+    add: str = "add_arguments"
+    run: str = "run"
+    help: str = "HELP"
+
+
+STAGES: Final[dict[str, Stage]] = {
+    "detect": Stage("detect"),
+    "versions": Stage("versions"),
+    "update": Stage("update"),
+    "release": Stage("release"),
+    "publish_crates": Stage("publish_crates"),
+    "demo": Stage("demo"),
+    "history": Stage("history"),
+    "edge": Stage("edge"),
+    "publish_ruby": Stage("publish_binding", run="run_ruby", help="HELP_RUBY"),
+    "publish_python": Stage("publish_binding", add="add_python_arguments", run="run_python",
+                            help="HELP_PYTHON"),
+    "publish_typescript": Stage("publish_binding", run="run_typescript",
+                                help="HELP_TYPESCRIPT"),
+    "yank": Stage("yank"),
+    "preflight": Stage("preflight"),
+}

@@ -1,0 +1,43 @@
+"""``publish_crates``: the core crates phase by phase, then the core tag."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+
+from release_tasks.stages._args import add_on_duplicate, add_repo, emit, load_config
+
+HELP = "publish the core crates phase by phase, then tag core-vX.Y.Z"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_repo(p)
+    p.add_argument("--dry-run", action="store_true",
+                   help="package and verify every crate (cargo package -p ...); upload nothing")
+    add_on_duplicate(p, "a crate's version")
+    p.add_argument("--registry", metavar="NAME",
+                   help="an alternative cargo registry, as cargo names it (default: "
+                        "$RELEASE_TASKS_CARGO_REGISTRY, else crates.io); CARGO_REGISTRY_TOKEN "
+                        "is handed to cargo as CARGO_REGISTRIES_<NAME>_TOKEN")
+    p.add_argument("--push-tags", action="store_true", help="push the core-vX.Y.Z tag")
+    p.add_argument("--index-timeout", type=float, metavar="SECONDS",
+                   help="how long to wait for each version to show on the registry "
+                        "(default: 600)")
+    p.add_argument("--jobs", type=int, metavar="N",
+                   help="crates published at once (default: all crates of a phase)")
+    p.add_argument("--offline", action=argparse.BooleanOptionalAction, default=True,
+                   help="run the dry run's cargo package offline (default: --offline)")
+
+
+def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from release_tasks import publish_crates
+    from release_tasks.registries.duplicates import parse_on_duplicate
+
+    timeout = args.index_timeout
+    options = publish_crates.CrateOptions(
+        dry_run=args.dry_run, on_duplicate=parse_on_duplicate(args.on_duplicate),
+        registry=args.registry, push_tags=args.push_tags, jobs=args.jobs, offline=args.offline,
+        index_timeout=publish_crates.DEFAULT_INDEX_TIMEOUT if timeout is None else timeout)
+    config = load_config(args)  # bad options are refused before the repository is read
+    emit(publish_crates.run(args.repo, config, env, options))
+    return 0
