@@ -21,6 +21,7 @@ class Stage(NamedTuple):
 
 
 STAGES: Final[dict[str, Stage]] = {
+    "init": Stage("init"),
     "detect": Stage("detect"),
     "versions": Stage("versions"),
     "update": Stage("update"),
