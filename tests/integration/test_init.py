@@ -1,0 +1,177 @@
+"""``init`` on every real-tree shape (tests/trees), with real git and cargo.
+
+Each shape's own ``release.toml`` is removed (committed, as a maintainer adopting the tool
+would start), then ``init`` writes one from the tree, and ``release --dry-run`` uses it as it
+stands: on every shape that releases, the plan is the one the fixture expects (versions,
+renderings, files, tags, phases), and a real release writes exactly the fixture's edits; a
+shape that must refuse refuses as with its own config. ``init`` never overwrites a
+``release.toml``, and ``--print`` writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests import trees
+from tests.integration.test_real_trees import NO_CREDENTIALS
+from tests.registries.tools import require_tool
+from tests.support import CliResult, RunCli
+from tests.trees import Fixture
+from tests.trees.checks import git, repo_state
+from tests.trees.oracle import differences, snapshot
+
+pytestmark = pytest.mark.integration
+
+USAGE = 2
+
+
+def cli(run_cli: RunCli, root: Path, stage: str, *args: str) -> CliResult:
+    env = {**NO_CREDENTIALS, "CARGO_TARGET_DIR": str(root.parent / "target"),
+           "RELEASE_TASKS_CARGO_REGISTRY": ""}
+    result = run_cli(stage, "--repo", str(root), *args, env=env)
+    assert "Traceback (most recent call last)" not in result.out + result.err, result.err
+    return result
+
+
+def adopting(name: str, tmp_path: Path) -> Fixture:
+    """Shape ``name`` as it was before its release.toml: that file removed and committed."""
+    require_tool("cargo")
+    fx = trees.build(name, tmp_path / "repo")
+    if (fx.root / "release.toml").exists():
+        git(fx.root, "rm", "--quiet", "release.toml")
+        git(fx.root, "commit", "--quiet", "-m", "Start over without release.toml")
+    return fx
+
+
+def init_ok(run_cli: RunCli, fx: Fixture, *args: str) -> CliResult:
+    result = cli(run_cli, fx.root, "init", *args)
+    assert result.code == 0, result.err
+    return result
+
+
+@pytest.mark.parametrize("name", trees.FIVE_STAGE_SHAPES)
+def test_init_then_release_dry_run_plans_what_the_fixture_expects(
+        run_cli: RunCli, tmp_path: Path, name: str) -> None:
+    fx = adopting(name, tmp_path)
+
+    written = init_ok(run_cli, fx)
+    before = repo_state(fx.root)
+    versions = cli(run_cli, fx.root, "versions", "--format", "json", *fx.plan_args)
+    dry = cli(run_cli, fx.root, "release", "--dry-run", "--format", "json", *fx.plan_args)
+
+    assert "init: wrote" in written.err and written.out == ""
+    assert (versions.code, dry.code) == (0, 0), versions.err + dry.err
+    assert repo_state(fx.root) == before
+    plan, summary = json.loads(versions.out), json.loads(dry.out)["summary"]
+    core = plan["core"]
+    assert (core["current"], core["next"], core["changed"]) == (
+        fx.current_core, fx.next_core, fx.core_released)
+    assert {b["name"]: b["next"] for b in plan["bindings"]} == dict(fx.bindings)
+    assert {b["name"]: b["rendering"] for b in plan["bindings"] if b["next"]} == dict(fx.renderings)
+    assert set(summary["files"]) == fx.must_change
+    assert summary["tags"][1:] == list(fx.release_tags)
+    if fx.core_released:
+        assert [set(p) for p in summary["phases"]] == [set(p) for p in fx.phases]
+
+
+@pytest.mark.parametrize("name", ["rooted", "virtual", "starting-state"])
+def test_init_committed_then_release_writes_exactly_the_fixture_edits(
+        run_cli: RunCli, tmp_path: Path, name: str) -> None:
+    fx = adopting(name, tmp_path)
+    init_ok(run_cli, fx)
+    git(fx.root, "add", "release.toml")
+    git(fx.root, "commit", "--quiet", "-m", "Release with release-tasks")
+    before = snapshot(fx.root)
+
+    result = cli(run_cli, fx.root, "release", "--yes", *fx.plan_args)
+
+    assert result.code == 0, result.err
+    assert differences(before, snapshot(fx.root), fx.edits) == []
+    assert git(fx.root, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("name", ["adopted-ruby", "adopted-python", "adopted-ffi",
+                                  "renamed-stale-lockfiles"])
+def test_a_plan_that_must_stop_stops_as_with_the_fixtures_own_config(
+        run_cli: RunCli, tmp_path: Path, name: str) -> None:
+    fx = adopting(name, tmp_path)
+    assert fx.blocked is not None, f"{name} is expected to refuse without arguments"
+
+    written = init_ok(run_cli, fx)
+    result = cli(run_cli, fx.root, "release", "--dry-run", *fx.blocked.args)
+
+    assert result.code == fx.blocked.code, result.err
+    assert all(word in result.err for word in fx.blocked.names), result.err
+    assert not fx.blocked.any_of or any(w in result.err for w in fx.blocked.any_of), result.err
+    if name == "renamed-stale-lockfiles":  # init said so first
+        assert "note: bindings/typescript/package-lock.json: name is '@orbit/worker'" in written.err
+
+
+def test_a_dynamic_python_version_is_left_commented_out_and_the_rest_releases(
+        run_cli: RunCli, tmp_path: Path) -> None:
+    fx = adopting("virtual-dynamic-python", tmp_path)
+
+    written = init_ok(run_cli, fx)
+    dry = cli(run_cli, fx.root, "release", "--dry-run")
+
+    text = (fx.root / "release.toml").read_text(encoding="utf-8")
+    assert "# [bindings.python]" in text
+    assert [*tomllib.loads(text)["bindings"]] == ["ruby", "typescript"]
+    assert 'not active: bindings/python/pyproject.toml has dynamic = ["version"]' in written.err
+    # Only the Python binding changed, and it is not configured yet: nothing to release.
+    assert dry.code == 0, dry.err
+    assert "Nothing to release: no component changed since v0.1.8." in dry.out
+
+
+def test_init_refuses_to_overwrite_and_writes_nothing(run_cli: RunCli, tmp_path: Path) -> None:
+    require_tool("cargo")
+    fx = trees.build("rooted", tmp_path / "repo")
+    before = repo_state(fx.root)
+
+    result = cli(run_cli, fx.root, "init")
+
+    assert result.code == USAGE
+    assert f"{fx.root / 'release.toml'} already exists; init never overwrites it" in result.err
+    assert "release-tasks init --print" in result.err
+    assert repo_state(fx.root) == before
+
+
+def test_print_writes_nothing_and_shows_what_init_writes(run_cli: RunCli, tmp_path: Path) -> None:
+    fx = adopting("virtual", tmp_path)
+    before = repo_state(fx.root)
+
+    shown = init_ok(run_cli, fx, "--print")
+    assert repo_state(fx.root) == before
+    also = init_ok(run_cli, fx, "--dry-run")
+    assert repo_state(fx.root) == before
+    init_ok(run_cli, fx)
+
+    assert shown.out == also.out == (fx.root / "release.toml").read_text(encoding="utf-8")
+    assert "init: core group ffi: nimbus-proto, nimbus-core, nimbus-runtime" in shown.err
+    assert "init: left out of the core: nimbus-macros: at its own version 0.1.6" in shown.err
+
+
+def test_from_a_subdirectory_it_writes_at_the_top_level(run_cli: RunCli, tmp_path: Path) -> None:
+    fx = adopting("rooted", tmp_path)
+
+    result = cli(run_cli, fx.root / "bindings" / "ruby", "init")
+
+    assert result.code == 0, result.err
+    assert (fx.root / "release.toml").is_file()
+    assert not (fx.root / "bindings" / "ruby" / "release.toml").exists()
+
+
+def test_a_missing_version_file_is_written_from_the_crates(run_cli: RunCli, tmp_path: Path) -> None:
+    fx = adopting("rooted", tmp_path)
+    git(fx.root, "rm", "--quiet", "VERSION")
+    git(fx.root, "commit", "--quiet", "-m", "No VERSION yet")
+
+    result = init_ok(run_cli, fx)
+
+    assert (fx.root / "VERSION").read_text(encoding="utf-8") == "0.1.8\n"
+    assert "does not exist: init writes it" in result.err
+    assert f"init: wrote {fx.root / 'VERSION'}" in result.err
