@@ -1,0 +1,227 @@
+"""The release stages as nox sessions, for a monorepo's own ``noxfile.py``.
+
+A monorepo gets every session with one line in its noxfile::
+
+    from release_tasks.sessions import *  # noqa: F403
+
+and then ``nox -l``, ``nox -s release -- --dry-run`` or ``nox -s publish_ruby -- 0.1.9.0``
+work from its root. Each session is a thin wrapper over ``python -m release_tasks STAGE
+ARGS``: it installs the tool (and the toolchain the stage needs) into its own environment
+and passes the arguments through. The stage runs in the directory nox was invoked from
+(nox itself moves to the noxfile's directory), so ``--repo`` defaults to it and relative
+paths in the arguments mean what they mean in the invoking shell.
+
+The tool a session installs is the one this module belongs to (see :func:`requirement`),
+so a session never runs another version than the one that defined it. This module imports
+nothing but nox and the standard library: importing it costs nothing, even where only nox
+and this package are installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from importlib import metadata
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import nox
+
+from release_tasks.stages import STAGES
+
+DISTRIBUTION = "release-tasks"
+#: An explicit requirement for the tool (a wheel, a path, a URL, ``release-tasks==X.Y.Z``).
+SPEC_VARIABLE = "RELEASE_TASKS_SPEC"
+_PACKAGE = Path(__file__).resolve().parent
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.error_on_missing_interpreters = False
+
+__all__ = ["demo", "detect", "edge", "history", "init", "preflight", "publish_crates",
+           "publish_python", "publish_ruby", "publish_typescript", "release", "update",
+           "versions", "yank"]
+
+
+def _checkout() -> Path | None:
+    """The source checkout this module was imported from, if it was (not an installed copy)."""
+    pyproject = _PACKAGE.parent / "pyproject.toml"
+    if pyproject.is_file() and f'name = "{DISTRIBUTION}"' in pyproject.read_text("utf-8"):
+        return _PACKAGE.parent
+    return None
+
+
+def _installed_from() -> tuple[list[str] | None, str]:
+    """How to install the installed distribution again (from its PEP 610
+    ``direct_url.json``): ``pip install`` arguments with ``{extra}`` where extras go, or
+    ``None`` when it came from a package index; and its version."""
+    dist = metadata.distribution(DISTRIBUTION)
+    raw = dist.read_text("direct_url.json")
+    if not raw:
+        return None, dist.version
+    data = json.loads(raw)
+    url = str(data.get("url", ""))
+    path = unquote(urlparse(url).path) if url.startswith("file:") else None
+    if "vcs_info" in data:
+        vcs = data["vcs_info"]
+        url = f"{vcs.get('vcs', 'git')}+{url}@{vcs.get('commit_id', '')}".rstrip("@")
+    elif path is not None and not Path(path).exists():
+        return None, dist.version  # the wheel it was installed from is gone: use the index
+    elif path is not None and data.get("dir_info", {}).get("editable"):
+        return ["-e", path + "{extra}"], dist.version
+    return [f"{DISTRIBUTION}{{extra}} @ {url}"], dist.version
+
+
+def requirement(extras: str = "") -> list[str]:
+    """The ``pip install`` arguments that install this very tool (with ``extras``).
+
+    In order: ``$RELEASE_TASKS_SPEC`` when set (used as given); the source checkout this
+    module was imported from (editable); the wheel, directory or URL the installed
+    distribution was installed from; else ``release-tasks==VERSION`` from the package index.
+    A :class:`LookupError` when none of them applies.
+    """
+    extra = f"[{extras}]" if extras else ""
+    explicit = os.environ.get(SPEC_VARIABLE, "").strip()
+    if explicit:
+        return explicit.split()
+    checkout = _checkout()
+    if checkout is not None:
+        return ["-e", f"{checkout}{extra}"]
+    try:
+        args, version = _installed_from()
+    except metadata.PackageNotFoundError:
+        raise LookupError(f"{DISTRIBUTION} is not installed and {_PACKAGE} is not a source "
+                          f"checkout: set {SPEC_VARIABLE} to the requirement to install") from None
+    if args is None:
+        return [f"{DISTRIBUTION}{extra}=={version}"]
+    return [a.replace("{extra}", extra) for a in args]
+
+
+def install(session: nox.Session, extras: str = "", *tools: str) -> None:
+    """Install the tool (with ``extras``) and any extra ``tools`` into the session."""
+    try:
+        spec = requirement(extras)
+    except LookupError as exc:
+        session.error(str(exc))
+    session.log(f"installing the release tool: {' '.join(spec)}")
+    session.install(*spec, *tools)
+
+
+def run_stage(session: nox.Session, stage: str, env: dict[str, str] | None = None) -> None:
+    """``python -m release_tasks STAGE ARGS`` in the directory nox was invoked from."""
+    with session.chdir(session.invoked_from):
+        # stderr apart: stdout must carry only the requested data (for $GITHUB_OUTPUT).
+        session.run("python", "-m", "release_tasks", stage, *session.posargs, stderr=None,
+                    env=env)
+
+
+def _stage(session: nox.Session, stage: str, *tools: str,
+           env: dict[str, str] | None = None) -> None:
+    install(session, "", *tools)
+    run_stage(session, stage, env=env)
+
+
+@nox.session(default=False)
+def init(session: nox.Session) -> None:
+    """Write a release.toml inferred from the workspace and the tree (--print shows it)."""
+    _stage(session, "init")
+
+
+@nox.session(default=False)
+def detect(session: nox.Session) -> None:
+    """Report which components changed since the last release (env, json or text)."""
+    _stage(session, "detect")
+
+
+@nox.session(default=False)
+def versions(session: nox.Session) -> None:
+    """Compute the next version of every component; --check verifies version files agree."""
+    _stage(session, "versions")
+
+
+@nox.session(default=False)
+def release(session: nox.Session) -> None:
+    """Plan the release, then commit the version bump and tag it (--dry-run changes nothing)."""
+    _stage(session, "release")
+
+
+@nox.session(default=False)
+def update(session: nox.Session) -> None:
+    """Write every version file: --core X.Y.Z [--ruby X.Y.Z.P ...] [--dry-run prints a diff]."""
+    _stage(session, "update")
+
+
+@nox.session(default=False)
+def preflight(session: nox.Session) -> None:
+    """Run the repository's own checks from release.toml (cargo fmt, clippy, test)."""
+    _stage(session, "preflight")
+
+
+@nox.session(default=False)
+def publish_crates(session: nox.Session) -> None:
+    """Publish the core crates phase by phase (cargo from PATH); tag core-vX.Y.Z."""
+    _stage(session, "publish_crates")
+
+
+@nox.session(default=False)
+def publish_ruby(session: nox.Session) -> None:
+    """Build and push the Ruby gem (ruby, bundler and rake from the system); tag ruby-v..."""
+    _stage(session, "publish_ruby")
+
+
+@nox.session(default=False)
+def publish_python(session: nox.Session) -> None:
+    """Build the wheels and sdist with maturin and upload them; tag python-v..."""
+    _stage(session, "publish_python", "maturin>=1.9,<2", "cffi", "ziglang")
+
+
+@nox.session(default=False)
+def publish_typescript(session: nox.Session) -> None:
+    """Build the cdylib and the package with bun, then npm publish; tag typescript-v..."""
+    env = {}
+    if shutil.which("bun") is None:
+        # bun is served by the npm registry: install it into this session's environment.
+        prefix = Path(session.virtualenv.location) / "node"
+        session.run("npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix),
+                    "bun", external=True)
+        env["PATH"] = os.pathsep.join([str(prefix / "node_modules" / ".bin"),
+                                       os.environ.get("PATH", "")])
+    _stage(session, "publish_typescript", env=env)
+
+
+@nox.session(default=False)
+def yank(session: nox.Session) -> None:
+    """Withdraw a published version: cargo yank, gem yank, npm deprecate (--undo reverts)."""
+    _stage(session, "yank")
+
+
+@nox.session(default=False)
+def history(session: nox.Session) -> None:
+    """Every release and every published version, from the annotated tags (text or json)."""
+    _stage(session, "history")
+
+
+@nox.session(default=False)
+def edge(session: nox.Session) -> None:
+    """How to depend on a branch (--ref) of the repository instead of a release."""
+    _stage(session, "edge")
+
+
+@nox.session(default=False)
+def demo(session: nox.Session) -> None:
+    """Build a sandbox of the example monorepo with history and run release --dry-run on it."""
+    _stage(session, "demo")
+
+
+def _generic(stage: str) -> None:
+    """A session for a stage that has no function of its own above."""
+    def run(session: nox.Session) -> None:
+        _stage(session, stage)
+    run.__doc__ = f"The {stage} stage (`release-tasks {stage} --help` lists its options)."
+    run.__name__ = run.__qualname__ = stage
+    nox.session(name=stage, default=False)(run)
+
+
+for _name in STAGES:
+    if _name not in __all__:
+        _generic(_name)
