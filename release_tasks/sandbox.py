@@ -10,9 +10,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from release_tasks import cmd, git
+from release_tasks.errors import UsageError
 from release_tasks.tagplan import tag_plan
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "tasker-core"
+# The example of a source checkout; an installed wheel carries a copy as package data.
+_CHECKOUT_EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "tasker-core"
+_PACKAGED_EXAMPLE = Path(__file__).resolve().parent / "_example" / "tasker-core"
+EXAMPLE = _CHECKOUT_EXAMPLE if _CHECKOUT_EXAMPLE.is_dir() else _PACKAGED_EXAMPLE
 _IGNORE = shutil.ignore_patterns("target", "node_modules", "dist", "*.gem", "*.so", "*.dylib",
                                  "__pycache__", "*.whl", ".venv")
 
@@ -34,7 +38,8 @@ def _git(root: Path, *args: str, input_text: str | None = None) -> str:
 def create(dest: Path, example: Path = EXAMPLE, message: str = "Import tasker-core") -> git.Repo:
     """Copy ``example`` to ``dest`` (which must not exist), ``git init`` and commit it."""
     if not example.is_dir():
-        raise FileNotFoundError(f"example monorepo not found at {example}")
+        raise UsageError(f"the example monorepo is not at {example}: reinstall release-tasks "
+                         "from a wheel or sdist (they ship it), or run from a checkout")
     shutil.copytree(example, dest, ignore=_IGNORE)
     _git(dest, "init", "--quiet", "--initial-branch=main")
     _git(dest, "config", "user.name", GIT_IDENTITY["GIT_AUTHOR_NAME"])
