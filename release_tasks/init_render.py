@@ -63,8 +63,8 @@ def _project(p: Proposal, preflight: Sequence[Sequence[str]]) -> list[str]:
 
 
 def _core(p: Proposal, credential: Sequence[str]) -> list[str]:
-    lines = [*_comment(f"The core version X.Y.Z of every core crate below: {p.core_version}, "
-                       f"as {p.core_why}."),
+    lines = [*_comment(f"The core version X.Y.Z, shared by every core crate below, is "
+                       f"{p.core_version}: {p.core_why}."),
              "[core]", f"version-file = {_s(p.version_file)}"]
     if p.workspace_dir != ".":
         lines.append(f"workspace = {_s(p.workspace_dir)}")
