@@ -77,9 +77,16 @@ def nearest_tag(repo: Repo, commit: str, patterns: Sequence[str]) -> str | None:
     compares with the previous release and a first release tagged by hand on HEAD is still
     the first release.
     """
+    return describe(repo, commit, patterns, tags_at(repo, commit, patterns))
+
+
+def describe(repo: Repo, commit: str, patterns: Sequence[str],
+             exclude: Sequence[str]) -> str | None:
+    """``git describe``: the nearest tag matching ``patterns`` reachable from ``commit``,
+    leaving out the tags named in ``exclude``."""
     matches = [arg for pattern in patterns for arg in ("--match", pattern)]
-    exclude = [arg for tag in tags_at(repo, commit, patterns) for arg in ("--exclude", tag)]
-    result = repo.git("describe", "--tags", "--abbrev=0", *matches, *exclude, commit, check=False)
+    excluded = [arg for tag in exclude for arg in ("--exclude", tag)]
+    result = repo.git("describe", "--tags", "--abbrev=0", *matches, *excluded, commit, check=False)
     return (result.stdout.strip() or None) if result.returncode == 0 else None
 
 
@@ -135,14 +142,20 @@ def read_file(repo: Repo, commit: str | None, path: str) -> str | None:
     if commit is None:
         file = repo.root / path
         return repository.decode(file.read_bytes(), path) if file.is_file() else None
-    code, data, _ = cmd.run_bytes(["git", "-C", str(repo.root), "cat-file", "blob",
-                                   f"{commit}:{path}"])
-    if code != 0:
+    data = read_blob(repo, commit, path)
+    if data is None:
         return None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UpdateError(f"{path} (at commit {commit[:12]}): {repository.not_utf8(exc)}") from exc
+
+
+def read_blob(repo: Repo, commit: str, path: str) -> bytes | None:
+    """The bytes of ``path`` at ``commit`` (``None`` when it is not a file there)."""
+    code, data, _ = cmd.run_bytes(["git", "-C", str(repo.root), "cat-file", "blob",
+                                   f"{commit}:{path}"])
+    return data if code == 0 else None
 
 
 def tag_message(repo: Repo, tag: str) -> str:

@@ -25,6 +25,7 @@ from release_tasks import config as config_mod
 from release_tasks import release as release_mod
 from release_tasks import sandbox
 from release_tasks.git import Repo
+from release_tasks.project import open_project
 from release_tasks.tagplan import read_tag_plan
 from tests.integration.test_update import (
     CORE_LOCKED,
@@ -532,7 +533,7 @@ def test_a_taken_tag_name_gets_a_suffix(example_repo: Repo) -> None:
     config = config_mod.load(root)
 
     summary, message = release_mod.run_release(
-        root, config, NO_CREDENTIALS, dry_run=False, from_ref=None, yes=False, push=False,
+        open_project(root, config), NO_CREDENTIALS, dry_run=False, from_ref=None, yes=False, push=False,
         confirm=None, now=now)
 
     assert summary is not None
