@@ -108,8 +108,14 @@ class Snapshot:
         return {p: self._files[(commit, p)] for p in wanted}
 
     def nearest_tag(self, commit: str, patterns: Sequence[str]) -> str | None:
-        """The nearest tag matching ``patterns`` reachable from ``commit``, not on it (one
-        ``git describe``; see :func:`git.nearest_tag`)."""
+        """The nearest tag matching ``patterns`` reachable from ``commit``, not on it.
+
+        One ``git describe`` over every pattern: it picks the tag with the fewest commits in
+        between, walking the history (``for-each-ref --merged`` can miss tags when commit
+        dates are skewed). Tags on ``commit`` itself are excluded, so that CI running at a
+        release tag compares with the previous release and a first release tagged by hand
+        on HEAD is still the first release.
+        """
         key = (commit, tuple(patterns))
         if key not in self._nearest:
             exclude = self.tags.at(commit, patterns)
