@@ -198,7 +198,7 @@ def _read(data: Mapping[str, Any], source: str) -> tuple[Config, list[str]]:
         registries={k: v for k, v in registries.items() if isinstance(v, str)},
         preflight=r.commands(project, "preflight", "project"),
     )
-    _cross_check(r, core, bindings)
+    _across_components(r, core, bindings)
     return config, r.problems
 
 
@@ -270,7 +270,8 @@ def _package_key(registry: Registry, package: str) -> str:
     return re.sub(r"[-_.]+", "-", package).lower() if registry == "pypi" else package
 
 
-def _cross_check(r: Reader, core: Core, bindings: tuple[Binding, ...]) -> None:
+def _across_components(r: Reader, core: Core, bindings: tuple[Binding, ...]) -> None:
+    """What no two components may share: env keys, tag prefixes, crates, packages."""
     names = [b.name for b in bindings]
     keys = [g.env_key for g in core.groups] + [b.env_key for b in bindings] + ["CORE"]
     for key in sorted({k for k in keys if keys.count(k) > 1}):

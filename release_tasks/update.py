@@ -24,11 +24,11 @@ from release_tasks.version import BindingVersion, CoreVersion, clean_version_tex
 
 log = get_logger("update")
 
-__all__ = ["FileChange", "apply_changes", "check_inputs", "plan_changes", "run_update",
+__all__ = ["FileChange", "apply_changes", "parse_inputs", "plan_changes", "run_update",
            "write_atomically"]
 
 
-def check_inputs(config: Config, core: str, bindings: Mapping[str, str]) -> tuple[
+def parse_inputs(config: Config, core: str, bindings: Mapping[str, str]) -> tuple[
         CoreVersion, dict[str, BindingVersion]]:
     """Parse the command-line versions; a usage error names the bad value."""
     try:

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
     project = open_project(args)
     config = project.config
-    core, bindings = update.check_inputs(config, args.core, binding_versions(args, config))
+    core, bindings = update.parse_inputs(config, args.core, binding_versions(args, config))
     changes = update.run_update(project.root, config, core, bindings, dry_run=args.dry_run,
                                 tree=project.repo.tree.files)
     if args.dry_run:

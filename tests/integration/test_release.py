@@ -1,6 +1,6 @@
 """``release`` on real git repositories built from the example monorepo.
 
-Pre-flight, the summary, the dry run (compared byte for byte, ``.git`` included), and the
+The guards, the summary, the dry run (compared byte for byte, ``.git`` included), and the
 real thing: one commit carrying exactly the files of the version table, one annotated tag
 carrying the plan, a push only when asked for.
 """
@@ -261,7 +261,7 @@ def test_a_dependency_cycle_is_an_error_naming_it(example_repo: Repo, run_cli: R
     assert state(root) == before
 
 
-# --- pre-flight -------------------------------------------------------------------------------
+# --- guards -----------------------------------------------------------------------------------
 
 Dirty = Callable[[Path], tuple[set[str], set[str]]]  # paths that must be listed, may be listed
 
