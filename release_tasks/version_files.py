@@ -18,8 +18,6 @@ FILE_FORMATS: tuple[FileFormat, ...] = get_args(FileFormat)
 ValueKind = Literal["core", "binding", "binding-core"]
 VALUE_KINDS: tuple[ValueKind, ...] = get_args(ValueKind)
 
-_CONSTANT = re.compile(r"[A-Z][A-Z0-9_]*")
-
 
 @dataclass(frozen=True, kw_only=True)
 class VersionFile:
@@ -42,7 +40,7 @@ def parse_version_files(r: Reader, raw: Any, where: str) -> tuple[VersionFile, .
         e = r.table(entry, at, {"path", "format", "key", "value"}, {"path", "format", "value"})
         fmt = cast(FileFormat, r.choice(e, "format", at, FILE_FORMATS))
         key = e.get("key")
-        if fmt == "ruby" and not (isinstance(key, str) and _CONSTANT.fullmatch(key)):
+        if fmt == "ruby" and not (isinstance(key, str) and re.fullmatch(r"[A-Z][A-Z0-9_]*", key)):
             r.problems.append(f"{at}.key: a Ruby constant name is required, found {key!r}")
         elif fmt != "ruby" and "key" in e:
             r.problems.append(f'{at}.key: only format = "ruby" takes a key, found {key!r} '
