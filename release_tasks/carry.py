@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from release_tasks import git
 from release_tasks.config import Config
-from release_tasks.tagplan import release_plan_at, tag_plan
+from release_tasks.tagplan import Tagged, release_at
+from release_tasks.tags import Tags
+from release_tasks.version import BindingVersion, CoreVersion
 
 CORE = "core"
 
@@ -23,7 +25,7 @@ class Pending:
     """A component version planned in an earlier release and not published."""
 
     release_tag: str
-    version: str
+    version: CoreVersion | BindingVersion
     skipped: bool
 
     def reason(self) -> str:
@@ -32,45 +34,45 @@ class Pending:
         return f"planned as {self.version} in {self.release_tag}, never published"
 
 
-def pending(repo: git.Repo, config: Config, base_commit: str, own_commit: str | None = None,
-            tags: Mapping[str, str] | None = None) -> Mapping[str, Pending]:
-    """Components planned by the release at ``base_commit`` and still unpublished.
+def pending_of(release: Tagged | None, config: Config, tags: Mapping[str, str],
+               own_commit: str | None = None) -> dict[str, Pending]:
+    """Components the plan of ``release`` (the base of this release) released and that are
+    still unpublished, or that it skipped.
 
-    A component tag on ``own_commit`` (the release commit CI is publishing) belongs to the
-    release being published, so a re-run at that tag answers the same plan. ``tags`` (name
-    -> commit, from :func:`git.list_tags`) saves reading them again.
+    ``tags`` maps every tag to its commit. A component tag on ``own_commit`` (the release
+    commit CI is publishing) belongs to the release being published, so a re-run at that tag
+    answers the same plan.
     """
-    if base_commit == git.EMPTY_TREE:
-        return {}
-    found = release_plan_at(repo, config.release_tag_patterns, base_commit)
-    if found is None:
+    if release is None:
         return {}  # a base marked by component tags only carries no plan
-    known = git.list_tags(repo) if tags is None else tags
 
     def published(tag: str) -> bool:
-        commit = known.get(tag)
+        commit = tags.get(tag)
         return commit is not None and commit != own_commit
 
-    tag, plan = found
+    plan = release.plan
     result: dict[str, Pending] = {}
-    core = plan.get("core", {})
-    if core.get("changed") and core.get("tag") and not published(core["tag"]):
-        result[CORE] = Pending(release_tag=tag, version=str(core["next"]), skipped=False)
+    core_tag = plan.core.tag
+    if core_tag is not None and not published(core_tag):
+        result[CORE] = Pending(release_tag=release.tag, version=plan.core.next, skipped=False)
     prefixes = {b.name: b.tag_prefix for b in config.bindings}
-    for entry in plan.get("bindings", []):
-        name = entry.get("name")
-        if name not in prefixes:
+    for entry in plan.bindings:
+        if entry.name not in prefixes:
             continue
-        if entry.get("skipped"):
-            result[name] = Pending(release_tag=tag, version=str(entry["skipped"]), skipped=True)
-        elif entry.get("next") and not published(f"{prefixes[name]}{entry['next']}"):
-            result[name] = Pending(release_tag=tag, version=str(entry["next"]), skipped=False)
+        if entry.skipped is not None:
+            result[entry.name] = Pending(release_tag=release.tag, version=entry.skipped,
+                                         skipped=True)
+        elif entry.next is not None and not published(f"{prefixes[entry.name]}{entry.next}"):
+            result[entry.name] = Pending(release_tag=release.tag, version=entry.next,
+                                         skipped=False)
     return result
 
 
-def skipped_at_release(repo: git.Repo, config: Config, release_tag: str | None) -> frozenset[str]:
-    """The bindings a release left out with ``--skip`` (so CI at its tag leaves them out too)."""
-    if release_tag is None:
-        return frozenset()
-    plan = tag_plan(repo, release_tag) or {}
-    return frozenset(b["name"] for b in plan.get("bindings", []) if b.get("skipped"))
+def pending(tags: Tags, config: Config, base_commit: str,
+            own_commit: str | None = None) -> dict[str, Pending]:
+    """Components planned by the release at ``base_commit`` and still unpublished (see
+    :func:`pending_of`)."""
+    if base_commit == git.EMPTY_TREE:
+        return {}
+    release = release_at(tags, config.release_tag_patterns, base_commit)
+    return pending_of(release, config, tags.commits, own_commit)

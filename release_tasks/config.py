@@ -11,43 +11,27 @@ problem with its key and value: the types and shapes in :func:`parse` (pure), th
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast, get_args
+from typing import Any, cast
 
 from release_tasks import repository, tasker_layout
-from release_tasks.config_reader import Reader
+from release_tasks.config_reader import Reader, read_toml
 from release_tasks.errors import ConfigError
 from release_tasks.paths import PathSet
 from release_tasks.repository import Tree
 from release_tasks.tasker_layout import DEFAULT_CONFIG
 from release_tasks.version import REGISTRIES, Registry
+from release_tasks.version_files import VersionFile, parse_version_files
 
 CONFIG_FILE = "release.toml"
 
-FileFormat = Literal["version", "cargo", "ruby", "pyproject", "package-json"]
-FILE_FORMATS: tuple[FileFormat, ...] = get_args(FileFormat)
-ValueKind = Literal["core", "binding", "binding-core"]
-VALUE_KINDS: tuple[ValueKind, ...] = get_args(ValueKind)
-
 _ENV_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
-_README_HINT = 'see README.md, "Using it in a real monorepo"'
 
 __all__ = ["CONFIG_FILE", "DEFAULT_CONFIG", "Binding", "Config", "Core", "CoreGroup",
            "VersionFile", "builtin", "load", "parse", "tree_problems"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class VersionFile:
-    """One version field in one file: which file, how to edit it, which version it holds."""
-
-    path: str
-    format: FileFormat
-    value: ValueKind
-    key: str | None = None  # the Ruby constant name for ``format = "ruby"``
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,39 +116,23 @@ def builtin() -> Config:
     return parse(DEFAULT_CONFIG, source=tasker_layout.SOURCE)
 
 
-def load(root: Path) -> Config:
+def load(root: Path, tree: Tree | None = None) -> Config:
     """The config of the repository whose git top level is ``root``.
 
-    ``root/release.toml`` when there is one, checked against the files git tracks; else the
-    built-in Tasker layout when the tree has it; else a :class:`ConfigError` saying to write
-    a ``release.toml``.
+    ``root/release.toml`` when there is one, checked against the files git tracks (``tree``,
+    when the run has read them already); else the built-in Tasker layout when the tree has
+    it; else a :class:`ConfigError` saying to write a ``release.toml``.
     """
     path = root / CONFIG_FILE
-    tree = repository.tracked(root)
+    tree = repository.tracked(root) if tree is None else tree
     if not path.is_file():
-        missing = tasker_layout.missing(tree)
-        if missing:
-            raise ConfigError([
-                f"not found at the top level of {root}, and the tree does not have the "
-                f"built-in Tasker layout (no {', '.join(d + '/' for d in missing)}): write a "
-                f"{CONFIG_FILE} there that describes the repository's crates and bindings "
-                f"({_README_HINT})"], CONFIG_FILE)
+        tasker_layout.require(root, tree)
         return builtin()
-    config, problems = _read(_load_toml(path), str(path))
+    config, problems = _read(read_toml(path), str(path))
     problems += tree_problems(config, tree)
     if problems:
         raise ConfigError(problems, str(path))
     return config
-
-
-def _load_toml(path: Path) -> dict[str, Any]:
-    try:
-        data = path.read_bytes()
-        return tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError([repository.not_utf8(exc)], str(path)) from exc
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError([f"cannot be read as TOML: {exc}"], str(path)) from exc
 
 
 def tree_problems(config: Config, tree: Tree) -> list[str]:
@@ -218,12 +186,6 @@ def _read(data: Mapping[str, Any], source: str) -> tuple[Config, list[str]]:
     release_prefix = r.word(project, "release-tag-prefix", "project", "release-")
     patterns = r.names(project, "release-tag-patterns", "project", "tag pattern") or (
         f"{release_prefix}*", "v*")
-    preflight = project.get("preflight", [])
-    if not (isinstance(preflight, list) and all(
-            isinstance(c, list) and c and all(isinstance(a, str) for a in c) for c in preflight)):
-        r.problems.append(f"project.preflight: expected a list of commands (lists of strings), "
-                          f"found {preflight!r}")
-        preflight = []
     config = Config(
         source=source,
         project_name=r.word(project, "name", "project", "project"),
@@ -234,9 +196,9 @@ def _read(data: Mapping[str, Any], source: str) -> tuple[Config, list[str]]:
         core=core,
         bindings=bindings,
         registries={k: v for k, v in registries.items() if isinstance(v, str)},
-        preflight=tuple(tuple(c) for c in preflight),
+        preflight=r.commands(project, "preflight", "project"),
     )
-    _cross_check(r, core, bindings)
+    _across_components(r, core, bindings)
     return config, r.problems
 
 
@@ -298,32 +260,9 @@ def _parse_bindings(r: Reader, raw: Any) -> tuple[Binding, ...]:
             tag_prefix=r.word(b, "tag-prefix", where, f"{name}-v"),
             credential=r.credential(b, where),
             trusted_publishing=r.boolean(b, "trusted-publishing", where),
-            version_files=_parse_version_files(r, b.get("version-files", []), where),
+            version_files=parse_version_files(r, b.get("version-files", []), where),
         ))
     return tuple(bindings)
-
-
-def _parse_version_files(r: Reader, raw: Any, where: str) -> tuple[VersionFile, ...]:
-    if not isinstance(raw, list):
-        r.problems.append(f"{where}.version-files: expected a list of tables, found {raw!r}")
-        return ()
-    files = []
-    for index, entry in enumerate(raw):
-        at = f"{where}.version-files[{index}]"
-        e = r.table(entry, at, {"path", "format", "key", "value"}, {"path", "format", "value"})
-        fmt = cast(FileFormat, r.choice(e, "format", at, FILE_FORMATS))
-        key = e.get("key")
-        if fmt == "ruby" and not (isinstance(key, str) and re.fullmatch(r"[A-Z][A-Z0-9_]*", key)):
-            r.problems.append(f"{at}.key: a Ruby constant name is required, found {key!r}")
-        elif fmt != "ruby" and "key" in e:
-            r.problems.append(f'{at}.key: only format = "ruby" takes a key, found {key!r} '
-                              f"with format = {fmt!r}")
-        files.append(VersionFile(path=r.path(e, "path", at), format=fmt,
-                                 value=cast(ValueKind, r.choice(e, "value", at, VALUE_KINDS)),
-                                 key=key if isinstance(key, str) else None))
-    if files and not any(f.value == "binding" for f in files):
-        r.problems.append(f"{where}.version-files: one entry must hold value = \"binding\"")
-    return tuple(files)
 
 
 def _package_key(registry: Registry, package: str) -> str:
@@ -331,7 +270,8 @@ def _package_key(registry: Registry, package: str) -> str:
     return re.sub(r"[-_.]+", "-", package).lower() if registry == "pypi" else package
 
 
-def _cross_check(r: Reader, core: Core, bindings: tuple[Binding, ...]) -> None:
+def _across_components(r: Reader, core: Core, bindings: tuple[Binding, ...]) -> None:
+    """What no two components may share: env keys, tag prefixes, crates, packages."""
     names = [b.name for b in bindings]
     keys = [g.env_key for g in core.groups] + [b.env_key for b in bindings] + ["CORE"]
     for key in sorted({k for k in keys if keys.count(k) > 1}):

@@ -8,12 +8,27 @@ everything that is wrong with a ``release.toml`` at once.
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, cast
 
+from release_tasks import repository
+from release_tasks.errors import ConfigError
 from release_tasks.paths import PathSet, pattern_problem
 
 _ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The raw data of a TOML file; a :class:`ConfigError` naming it when it is not UTF-8 or
+    not TOML."""
+    try:
+        return tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError([repository.not_utf8(exc)], str(path)) from exc
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError([f"cannot be read as TOML: {exc}"], str(path)) from exc
 
 
 class Reader:
@@ -101,6 +116,16 @@ class Reader:
             self.problems.append(f"{where}.{key}: {value!r} {problem}")
             return ""
         return value.rstrip("/")
+
+    def commands(self, data: Mapping[str, Any], key: str, where: str) -> tuple[tuple[str, ...], ...]:
+        """A list of commands, each a non-empty list of strings (``[project] preflight``)."""
+        value = data.get(key, [])
+        if not (isinstance(value, list) and all(
+                isinstance(c, list) and c and all(isinstance(a, str) for a in c) for c in value)):
+            self.problems.append(f"{where}.{key}: expected a list of commands (lists of strings), "
+                                 f"found {value!r}")
+            return ()
+        return tuple(tuple(c) for c in value)
 
     def credential(self, data: Mapping[str, Any], where: str) -> tuple[str, ...]:
         names = self.strings(data, "credential", where)

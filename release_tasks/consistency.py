@@ -11,6 +11,7 @@ expected Y``, with the exact ``update`` command that brings the files in line.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from release_tasks import formats, update, workspace
@@ -34,17 +35,20 @@ def targets_of(plan: ReleasePlan | None, current: CoreVersion) -> tuple[
 
 
 def check(root: Path, config: Config, plan: ReleasePlan | None = None, *,
-          ws: workspace.Workspace | None = None) -> CoreVersion:
+          ws: workspace.Workspace | None = None, tree: Sequence[str] | None = None,
+          ) -> CoreVersion:
     """Raise :class:`DriftError` listing every drift; return the current core version.
 
     With ``plan`` the sites are checked against the versions the plan writes (a file
     already at its next version is no drift); without, against the current versions.
+    ``ws`` and ``tree`` are the workspace and the tracked files, when the run has them.
     """
     try:
         current = update.current_core(root, config)
         ws = ws or workspace.load(root, config.core.workspace)
         core, bindings = targets_of(plan, current)
-        result = update.change_set(root, config, core, bindings, ws=ws, current=current)
+        result = update.change_set(root, config, core, bindings, ws=ws, current=current,
+                                   tree=tree)
     except (UpdateError, VersionError) as exc:
         raise DriftError([str(exc)], hint=_hint(root, config, None)) from exc
     raise_on_drift(root, config, result, current)

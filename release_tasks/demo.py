@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from release_tasks import config as config_mod
 from release_tasks import git, release, sandbox
 from release_tasks.log import get_logger
+from release_tasks.project import open_project
 from release_tasks.release import Summary
 
 log = get_logger("demo")
@@ -36,10 +36,10 @@ _STEPS: tuple[tuple[str, tuple[str, ...], datetime | None], ...] = (
 def build_history(root: Path, env: Mapping[str, str]) -> git.Repo:
     """Create the sandbox at ``root`` with three releases and unreleased work on top."""
     repo = sandbox.create(root)
-    config = config_mod.load(root)
 
     def do_release(now: datetime) -> None:
-        summary, _ = release.run_release(root, config, env, dry_run=False, from_ref=None,
+        # Each release is a run of its own, on the repository as the last one left it.
+        summary, _ = release.run_release(open_project(root), env, dry_run=False, from_ref=None,
                                          yes=True, push=False, confirm=None, now=now)
         assert summary is not None
         sandbox.mark_published(repo, summary.release_tag)  # what CI does after publishing
@@ -65,9 +65,8 @@ def run_demo(env: Mapping[str, str], keep: Path | None = None) -> tuple[str, Sum
         finally:
             quiet.setLevel(level)
         history = repo.out("log", "--oneline", "--decorate", "--no-color")
-        config = config_mod.load(root)
         summary, message = release.run_release(
-            root, config, env, dry_run=True, from_ref=None, yes=True, push=False,
+            open_project(root), env, dry_run=True, from_ref=None, yes=True, push=False,
             confirm=None, now=datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
         text = (f"Sandbox: {root}{'' if keep else ' (removed on exit; keep it with --keep DIR)'}"
                 f"\n\nHistory:\n{history}\n\n$ release --dry-run\n"

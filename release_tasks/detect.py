@@ -14,16 +14,16 @@ are not changes, so CI running at the tag sees exactly the plan that was tagged.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from release_tasks import git
 from release_tasks.config import Config
 from release_tasks.log import get_logger
-from release_tasks.tagplan import release_plan_at
+from release_tasks.snapshot import Snapshot
+from release_tasks.tagplan import Tagged, release_at
+from release_tasks.tags import matches
 
 log = get_logger("detect")
 
@@ -35,10 +35,14 @@ class Changes:
     base_ref: str
     base_commit: str
     head_commit: str
-    release_tag: str | None
+    release: Tagged | None  # at a release commit: the release made there (CI publishing it)
     paths_changed: int
     groups: Mapping[str, tuple[str, ...]]
     bindings: Mapping[str, tuple[str, ...]]
+
+    @property
+    def release_tag(self) -> str | None:
+        return self.release.tag if self.release is not None else None
 
     @property
     def core_changed(self) -> bool:
@@ -54,30 +58,24 @@ class Changes:
 
 @dataclass(frozen=True)
 class Analysis:
-    """Where detection looks: the commit analysed and, at a release commit, its tag."""
+    """Where detection looks: the commit analysed and, at a release commit, its release."""
 
     head_commit: str
-    release_tag: str | None
+    release: Tagged | None
     base: tuple[str, str] | None = None  # (ref, commit) the release compared with
 
 
-def analysis_point(repo: git.Repo, config: Config, head: str = "HEAD") -> Analysis:
+def analysis_point(repo: Snapshot, config: Config) -> Analysis:
     """The commit whose changes are analysed (see the module docstring)."""
-    head_commit = git.resolve(repo, head)
-    found = release_plan_at(repo, config.release_tag_patterns, head_commit)
-    if found is None:
-        return Analysis(head_commit, None)
-    tag, plan = found
-    source = plan.get("source_commit")
-    if not isinstance(source, str) or source == head_commit:
-        return Analysis(head_commit, None)
-    log.info("HEAD is release %s; analysing its source commit %s", tag, source[:12])
-    base_ref, base_commit = plan.get("base_ref"), plan.get("base_commit")
-    base = None
-    if isinstance(base_ref, str) and isinstance(base_commit, str):
-        resolved = base_commit if base_commit == git.EMPTY_TREE else git.resolve(repo, base_commit)
-        base = (base_ref, resolved)
-    return Analysis(git.resolve(repo, source), tag, base)
+    found = release_at(repo.tags, config.release_tag_patterns, repo.head)
+    if found is None or found.plan.source_commit == repo.head:
+        return Analysis(repo.head, None)
+    plan = found.plan
+    log.info("HEAD is release %s; analysing its source commit %s", found.tag,
+             plan.source_commit[:12])
+    base_commit = plan.base_commit
+    resolved = base_commit if base_commit == git.EMPTY_TREE else repo.resolve(base_commit)
+    return Analysis(repo.resolve(plan.source_commit), found, (plan.base_ref, resolved))
 
 
 def marker_patterns(config: Config) -> tuple[str, ...]:
@@ -86,34 +84,29 @@ def marker_patterns(config: Config) -> tuple[str, ...]:
             *(f"{b.tag_prefix}*" for b in config.bindings))
 
 
-def find_base(repo: git.Repo, config: Config, commit: str, from_ref: str | None) -> tuple[str, str]:
+def find_base(repo: Snapshot, config: Config, commit: str, from_ref: str | None) -> tuple[str, str]:
     """``(base_ref, base_commit)`` for the analysed ``commit``.
 
     The ref shown is a release tag on the base commit when it has one (its plan is what
     carry-forward reads), else the tag that marked it.
     """
     if from_ref:
-        return from_ref, git.resolve(repo, from_ref)
-    tag = git.nearest_tag(repo, commit, marker_patterns(config))
+        return from_ref, repo.resolve(from_ref)
+    tag = repo.nearest_tag(commit, marker_patterns(config))
     if tag is None:
         return git.EMPTY_TREE, git.EMPTY_TREE
-    base_commit = git.resolve(repo, tag)
-    if not _matches(tag, config.release_tag_patterns):
+    base_commit = repo.resolve(tag)
+    if not matches(tag, config.release_tag_patterns):
         for pattern in config.release_tag_patterns:
-            releases = git.tags_at(repo, base_commit, [pattern])
+            releases = repo.tags.at(base_commit, [pattern])
             if releases:
                 return releases[-1], base_commit
     return tag, base_commit
 
 
-def _matches(tag: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(tag, p) for p in patterns)
-
-
-def detect(repo_path: Path, config: Config, from_ref: str | None = None) -> Changes:
+def detect(repo: Snapshot, config: Config, from_ref: str | None = None) -> Changes:
     """Compare the analysed commit with its base and sort the changed paths by component."""
-    repo = git.open_repo(repo_path)
-    git.ensure_not_shallow(repo)
+    repo.ensure_not_shallow()
     point = analysis_point(repo, config)
     if point.base is not None and from_ref is None:
         base_ref, base_commit = point.base  # exactly what the release compared with
@@ -121,11 +114,11 @@ def detect(repo_path: Path, config: Config, from_ref: str | None = None) -> Chan
         base_ref, base_commit = find_base(repo, config, point.head_commit, from_ref)
     shown = "the empty tree (first release)" if base_commit == git.EMPTY_TREE else base_ref
     log.info("Comparing %s to %s", point.head_commit[:12], shown)
-    paths = git.changed_paths(repo, base_commit, point.head_commit)
+    paths = repo.changed_paths(base_commit, point.head_commit)
     groups = {g.name: g.paths.select(paths) for g in config.core.groups}
     bindings = {b.name: b.paths.select(paths) for b in config.bindings}
     return Changes(base_ref=base_ref, base_commit=base_commit, head_commit=point.head_commit,
-                   release_tag=point.release_tag, paths_changed=len(paths),
+                   release=point.release, paths_changed=len(paths),
                    groups=groups, bindings=bindings)
 
 
@@ -133,7 +126,7 @@ def nothing_since(release_tag: str, commit: str, config: Config) -> Changes:
     """No change since ``release_tag`` on ``commit``: a release made only of carried-forward
     components compares the released commit with itself."""
     return Changes(base_ref=release_tag, base_commit=commit, head_commit=commit,
-                   release_tag=None, paths_changed=0,
+                   release=None, paths_changed=0,
                    groups={g.name: () for g in config.core.groups},
                    bindings={b.name: () for b in config.bindings})
 

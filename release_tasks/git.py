@@ -44,16 +44,6 @@ def open_repo(path: Path) -> Repo:
     return repo
 
 
-def ensure_not_shallow(repo: Repo) -> None:
-    """Refuse a shallow clone: its missing history and tags would make detection wrong."""
-    if repo.out("rev-parse", "--is-shallow-repository") == "true":
-        raise GitError(
-            f"{repo.root} is a shallow clone: history and tags are missing, so change detection "
-            "would be wrong. In GitHub Actions use `actions/checkout` with `fetch-depth: 0`; "
-            "locally run `git fetch --unshallow --tags`."
-        )
-
-
 def resolve(repo: Repo, ref: str) -> str:
     """The commit id ``ref`` names; an unknown ref is a :class:`GitError`."""
     result = repo.git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
@@ -68,18 +58,13 @@ def tags_at(repo: Repo, commit: str, patterns: Sequence[str]) -> list[str]:
     return sorted(t for t in out.splitlines() if t)
 
 
-def nearest_tag(repo: Repo, commit: str, patterns: Sequence[str]) -> str | None:
-    """The nearest tag matching any of ``patterns`` reachable from ``commit``, not on it.
-
-    One ``git describe`` over every pattern: it picks the tag with the fewest commits in
-    between, walking the history (``for-each-ref --merged`` can miss tags when commit dates
-    are skewed). Tags on ``commit`` itself are excluded, so that CI running at a release tag
-    compares with the previous release and a first release tagged by hand on HEAD is still
-    the first release.
-    """
+def describe(repo: Repo, commit: str, patterns: Sequence[str],
+             exclude: Sequence[str]) -> str | None:
+    """``git describe``: the nearest tag matching ``patterns`` reachable from ``commit``,
+    leaving out the tags named in ``exclude``."""
     matches = [arg for pattern in patterns for arg in ("--match", pattern)]
-    exclude = [arg for tag in tags_at(repo, commit, patterns) for arg in ("--exclude", tag)]
-    result = repo.git("describe", "--tags", "--abbrev=0", *matches, *exclude, commit, check=False)
+    excluded = [arg for tag in exclude for arg in ("--exclude", tag)]
+    result = repo.git("describe", "--tags", "--abbrev=0", *matches, *excluded, commit, check=False)
     return (result.stdout.strip() or None) if result.returncode == 0 else None
 
 
@@ -135,14 +120,20 @@ def read_file(repo: Repo, commit: str | None, path: str) -> str | None:
     if commit is None:
         file = repo.root / path
         return repository.decode(file.read_bytes(), path) if file.is_file() else None
-    code, data, _ = cmd.run_bytes(["git", "-C", str(repo.root), "cat-file", "blob",
-                                   f"{commit}:{path}"])
-    if code != 0:
+    data = read_blob(repo, commit, path)
+    if data is None:
         return None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UpdateError(f"{path} (at commit {commit[:12]}): {repository.not_utf8(exc)}") from exc
+
+
+def read_blob(repo: Repo, commit: str, path: str) -> bytes | None:
+    """The bytes of ``path`` at ``commit`` (``None`` when it is not a file there)."""
+    code, data, _ = cmd.run_bytes(["git", "-C", str(repo.root), "cat-file", "blob",
+                                   f"{commit}:{path}"])
+    return data if code == 0 else None
 
 
 def tag_message(repo: Repo, tag: str) -> str:
@@ -177,25 +168,6 @@ def create_tag(repo: Repo, tag: str, commit: str, message: str) -> bool:
     return True
 
 
-def dirty_files(repo: Repo) -> list[str]:
-    """Tracked files that are modified or staged (untracked files are not listed)."""
-    # Not stripped: the status column of the first entry may be a space.
-    fields = repo.git("status", "--porcelain", "-z", "--untracked-files=no").stdout.split("\0")
-    paths: list[str] = []
-    i = 0
-    while i < len(fields) and len(fields[i]) > 3:
-        paths.append(fields[i][3:])
-        # A rename or copy is followed by a field holding its original path.
-        i += 2 if fields[i][0] in "RC" or fields[i][1] in "RC" else 1
-    return paths
-
-
-def current_branch(repo: Repo) -> str | None:
-    """The checked-out branch, or ``None`` on a detached HEAD."""
-    result = repo.git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
-    return (result.stdout.strip() or None) if result.returncode == 0 else None
-
-
 def commit_all(repo: Repo, paths: Iterable[str], message: str) -> str:
     """Commit ``paths`` with ``message`` (an empty commit when there are none); return the
     new commit id."""
@@ -211,15 +183,9 @@ def commit_all(repo: Repo, paths: Iterable[str], message: str) -> str:
     return resolve(repo, "HEAD")
 
 
-def is_ancestor(repo: Repo, ancestor: str, commit: str) -> bool:
-    """True when ``ancestor`` is reachable from ``commit``."""
-    return repo.git("merge-base", "--is-ancestor", ancestor, commit, check=False).returncode == 0
-
-
 def push(repo: Repo, remote: str, refs: Sequence[str]) -> None:
     """Push ``refs`` to ``remote`` (output streamed)."""
     try:
         cmd.run(["git", "-C", str(repo.root), "push", remote, *refs])
     except CommandError as exc:
         raise TagError(f"git push {remote} {' '.join(refs)} failed: {exc.tail.strip()}") from exc
-

@@ -84,7 +84,8 @@ def _main_branch(repo: git.Repo) -> str:
     for name in ("main", "master"):
         if name in branches:
             return name
-    return git.current_branch(repo) or "main"
+    current = repo.git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    return current.stdout.strip() if current.returncode == 0 and current.stdout.strip() else "main"
 
 
 def _repository_url(repo: git.Repo, root: Path, ws: workspace.Workspace) -> str | None:

@@ -1,7 +1,10 @@
 """The frozen release plan: what is released, at which versions, and why.
 
 Printing a plan is the dry-run; applying it (``release``) writes files, commits and tags.
-The plan round-trips through JSON, which is how it travels inside the release tag.
+Versions in it are version objects; what follows from them (a registry's rendering, a
+component's tag) is computed, not stored. The plan round-trips through JSON, which is how it
+travels inside the release tag: :data:`SCHEMA` numbers that JSON, and a plan written before
+it was numbered (schema 1) still reads.
 """
 
 from __future__ import annotations
@@ -10,7 +13,46 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from release_tasks import ordering
+from release_tasks.errors import VersionError
 from release_tasks.version import BindingVersion, CoreVersion, Registry
+
+#: The layout of a plan's JSON. 2 numbers it; a plan without ``schema`` is 1, the same keys.
+SCHEMA = 2
+
+
+@dataclass(frozen=True)
+class RegistryVersion:
+    """A version as one registry spells it: a binding's version file says ``0.1.8.2``, npm's
+    ``0.1.8002``, or, from before the two-tier scheme, ``0.1.10``.
+
+    Valid in the registry's own grammar; a :class:`VersionError` quotes the text otherwise.
+    """
+
+    text: str
+    registry: Registry
+
+    def __post_init__(self) -> None:
+        if not ordering.is_version(self.registry, self.text):
+            raise VersionError(f"{self.text!r} is not a {self.registry} version")
+
+    @property
+    def two_tier(self) -> BindingVersion | None:
+        """The ``X.Y.Z.P`` it spells, or ``None`` for a version outside that scheme."""
+        try:
+            return BindingVersion.from_rendering(self.text, self.registry)
+        except VersionError:
+            return None
+
+    def canonical(self) -> str:
+        """``X.Y.Z.P``, with the registry's own spelling in brackets where it differs."""
+        version = self.two_tier
+        if version is None or str(version) == self.text:
+            return self.text
+        return f"{version} [{self.registry}: {self.text}]"
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -19,11 +61,16 @@ class CorePlan:
 
     current: CoreVersion
     next: CoreVersion
-    changed: bool
+    changed: bool  # also for a carried-forward version, where next == current
     reasons: tuple[str, ...]
     crates: tuple[str, ...]
     registry: Registry
-    tag: str | None
+    tag_prefix: str
+
+    @property
+    def tag(self) -> str | None:
+        """The tag the crates' publish creates (``None`` when they are not released)."""
+        return f"{self.tag_prefix}{self.next}" if self.changed else None
 
 
 @dataclass(frozen=True)
@@ -58,17 +105,26 @@ class BindingPlan:
     env_key: str
     registry: Registry
     package: str
-    current: str | None
+    tag_prefix: str
+    current: RegistryVersion | None  # what its version file says (``None``: no such file)
     next: BindingVersion | None
-    rendering: str | None
     reasons: tuple[str, ...]
     files: tuple[str, ...]
-    tag: str | None
-    skipped: str | None = None  # the version it would have had, when left out with --skip
+    skipped: BindingVersion | None = None  # the version it would have had, left out with --skip
 
     @property
     def changed(self) -> bool:
         return self.next is not None
+
+    @property
+    def rendering(self) -> str | None:
+        """The next version as its registry spells it."""
+        return self.next.render(self.registry) if self.next is not None else None
+
+    @property
+    def tag(self) -> str | None:
+        """The tag its publish creates (``None`` when it is not released)."""
+        return f"{self.tag_prefix}{self.next}" if self.next is not None else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,6 +169,7 @@ class ReleasePlan:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "schema": SCHEMA,
             "base_ref": self.base_ref,
             "base_commit": self.base_commit,
             "source_commit": self.source_commit,
@@ -133,13 +190,13 @@ class ReleasePlan:
                     "env_key": b.env_key,
                     "registry": b.registry,
                     "package": b.package,
-                    "current": b.current,
+                    "current": str(b.current) if b.current is not None else None,
                     "next": str(b.next) if b.next else None,
                     "rendering": b.rendering,
                     "reasons": list(b.reasons),
                     "files": list(b.files),
                     "tag": b.tag,
-                    "skipped": b.skipped,
+                    "skipped": str(b.skipped) if b.skipped else None,
                 }
                 for b in self.bindings
             ],
@@ -150,6 +207,12 @@ class ReleasePlan:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReleasePlan:
+        """The plan a release tag carries; a KeyError, TypeError or ValueError when the JSON
+        is not a plan this version can read (a newer schema, a missing key)."""
+        schema = data.get("schema", 1)
+        if schema not in (1, SCHEMA):
+            raise ValueError(f"plan schema {schema!r} (this version reads 1 and {SCHEMA}): "
+                             "a newer release_tasks made it")
         core = data["core"]
         return cls(
             base_ref=data["base_ref"],
@@ -163,7 +226,7 @@ class ReleasePlan:
                 reasons=tuple(core["reasons"]),
                 crates=tuple(core["crates"]),
                 registry=core["registry"],
-                tag=core["tag"],
+                tag_prefix=_tag_prefix(core, "core-v"),
             ),
             bindings=tuple(
                 BindingPlan(
@@ -171,13 +234,12 @@ class ReleasePlan:
                     env_key=b["env_key"],
                     registry=b["registry"],
                     package=b["package"],
-                    current=b["current"],
+                    tag_prefix=_tag_prefix(b, f"{b['name']}-v"),
+                    current=RegistryVersion(b["current"], b["registry"]) if b["current"] else None,
                     next=BindingVersion.parse(b["next"]) if b["next"] else None,
-                    rendering=b["rendering"],
                     reasons=tuple(b["reasons"]),
                     files=tuple(b["files"]),
-                    tag=b["tag"],
-                    skipped=b.get("skipped"),
+                    skipped=BindingVersion.parse(b["skipped"]) if b.get("skipped") else None,
                 )
                 for b in data["bindings"]
             ),
@@ -195,7 +257,7 @@ class ReleasePlan:
         else:
             lines.append(f"  core {core.current} (unchanged)")
         for b in self.bindings:
-            current = _canonical(b.current, b.registry)
+            current = b.current.canonical() if b.current is not None else "-"
             if b.skipped:
                 lines.append(f"  {b.name:<12} {b.package} {current} (skipped: would be "
                              f"{b.skipped}; carried forward to the next release)")
@@ -213,12 +275,11 @@ class ReleasePlan:
         return "\n".join(lines)
 
 
-def _canonical(current: str | None, registry: Registry) -> str:
-    """A binding's current version as ``X.Y.Z.P`` (a registry rendering in brackets)."""
-    if current is None:
-        return "-"
-    try:
-        version = BindingVersion.from_rendering(current, registry)
-    except ValueError:
-        return current
-    return str(version) if str(version) == current else f"{version} [{registry}: {current}]"
+def _tag_prefix(entry: dict[str, Any], default: str) -> str:
+    """A component's tag prefix, read back from its tag. A component the plan does not
+    release has no tag, and no tag of it is ever made from the plan: the default prefix
+    stands in."""
+    tag, version = entry.get("tag"), entry.get("next")
+    if isinstance(tag, str) and isinstance(version, str) and tag.endswith(version):
+        return tag[:-len(version)]
+    return default

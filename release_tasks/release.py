@@ -1,10 +1,13 @@
 """``release``: one command from "main has changes" to one commit and one annotated tag.
 
-Pre-flight (nothing written yet): clean tracked files, the main branch (or confirmation),
-the drift check, and HEAD not already released. Then the plan: ``--dry-run`` prints it
-and stops; otherwise ``update`` writes the files, the bump is committed, and the commit
-gets an annotated ``release-YYYYMMDD-HHMM`` tag whose message carries the plan as JSON.
-CI publishes from that tag.
+Guards first (nothing written yet): clean tracked files, the main branch (or confirmation),
+HEAD not already released, and, once the plan is known, no drift. Then ``--dry-run`` prints
+the plan and stops; otherwise ``update`` writes the files, the bump is committed, and the
+commit gets an annotated ``release-YYYYMMDD-HHMM`` tag whose message carries the plan as
+JSON. CI publishes from that tag.
+
+The run opens the project once (:mod:`release_tasks.project`): the repository, its tags and
+files, the config and the cargo workspace are read once and passed down.
 """
 
 from __future__ import annotations
@@ -14,17 +17,18 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from release_tasks import carry, consistency, credentials, detect, git, update, versions, workspace
-from release_tasks.config import Config
 from release_tasks.detect import Changes
 from release_tasks.errors import ReleaseError, UsageError
 from release_tasks.log import get_logger
 from release_tasks.plan import ReleasePlan
+from release_tasks.project import Project
 from release_tasks.sites import FileChange
+from release_tasks.snapshot import Snapshot
 from release_tasks.tagplan import format_tag_message
+from release_tasks.tags import Tags
 
 log = get_logger("release")
 _SHOWN = 5  # changed files named per binding in the text summary (JSON has them all)
@@ -77,11 +81,11 @@ class Summary:
         return "\n".join(lines)
 
 
-def release_tag_name(repo: git.Repo, prefix: str, now: datetime) -> str:
+def release_tag_name(tags: Tags, prefix: str, now: datetime) -> str:
     """``release-YYYYMMDD-HHMM`` in UTC; ``-2``, ``-3``, ... when that name is taken."""
     base = f"{prefix}{now.astimezone(UTC):%Y%m%d-%H%M}"
     name, counter = base, 1
-    while git.tag_commit(repo, name) is not None:
+    while name in tags:
         counter += 1
         name = f"{base}-{counter}"
     return name
@@ -91,8 +95,8 @@ def commit_message(plan: ReleasePlan) -> str:
     parts = [f"core {plan.core.next}"] if plan.core.changed else []
     parts += [f"{b.name} {b.next}" for b in plan.bindings if b.next]
     body = [f"- {b.name} ({b.package}): "
-            + (f"{b.next}, carried forward" if b.current == b.rendering
-               else f"{b.current or '-'} -> {b.next}")
+            + (f"{b.next}, carried forward" if b.current is not None
+               and str(b.current) == b.rendering else f"{b.current or '-'} -> {b.next}")
             + (f" [{b.registry}: {b.rendering}]" if b.rendering != str(b.next) else "")
             for b in plan.bindings if b.next]
     if plan.core.changed:
@@ -108,42 +112,43 @@ def _components(plan: ReleasePlan) -> list[str]:
     return (["core"] if plan.core.changed else []) + [b.name for b in plan.bindings if b.next]
 
 
-def summarize(root: Path, config: Config, plan: ReleasePlan, env: Mapping[str, str],
-              repo: git.Repo, now: datetime) -> Summary:
-    ws = workspace.load(root, config.core.workspace)
+def summarize(project: Project, plan: ReleasePlan, env: Mapping[str, str],
+              now: datetime) -> Summary:
+    config, ws = project.config, project.workspace
     phases = workspace.phases(ws, config.core.crates) if plan.core.changed else []
     core, bindings = consistency.targets_of(plan, plan.core.current)
-    result = update.change_set(root, config, core, bindings, ws=ws, current=plan.core.current)
+    result = update.change_set(project.root, config, core, bindings, ws=ws,
+                               current=plan.core.current, tree=project.repo.tree.files)
     # Drift is what this very change set would overwrite that it should not.
-    consistency.raise_on_drift(root, config, result, plan.core.current)
+    consistency.raise_on_drift(project.root, config, result, plan.core.current)
     changes = list(result.changes)
     reqs = credentials.requirements(config, _components(plan))
     return Summary(plan=plan, phases=phases, changes=changes,
-                   release_tag=release_tag_name(repo, config.release_tag_prefix, now),
+                   release_tag=release_tag_name(project.repo.tags, config.release_tag_prefix, now),
                    credentials=[r.describe() for r in reqs],
                    missing_credentials=credentials.missing(reqs, env))
 
 
-def preflight(repo: git.Repo, config: Config, *, yes: bool, dry_run: bool,
-              confirm: Callable[[str], bool] | None) -> str | Changes | None:
+def guard(project: Project, *, yes: bool, dry_run: bool,
+          confirm: Callable[[str], bool] | None) -> str | Changes | None:
     """Refuse to release from a state that would produce a wrong release.
 
     Returns a reason to stop with "nothing to release"; or, when HEAD is already released
     but some of its components were never published, the (empty) changes of a release that
     carries them forward; or ``None`` to go on as usual.
     """
-    dirty = git.dirty_files(repo)
+    repo, config = project.repo, project.config
+    dirty = repo.status.dirty
     if dirty:
         raise ReleaseError("tracked files are modified or staged; commit or stash them first:\n"
                            + "\n".join(f"  - {p}" for p in dirty))
-    head = git.resolve(repo, "HEAD")
-    tags = git.tags_at(repo, head, config.release_tag_patterns)
+    tags = repo.tags.at(repo.head, config.release_tag_patterns)
     carried: Changes | None = None
     if tags:
-        if not carry.pending(repo, config, head):
+        if not carry.pending(repo.tags, config, repo.head):
             return f"HEAD is already released ({', '.join(tags)})"
-        carried = detect.nothing_since(tags[-1], head, config)
-    branch = git.current_branch(repo)
+        carried = detect.nothing_since(tags[-1], repo.head, config)
+    branch = repo.status.branch
     if branch != config.main_branch:
         where = f"branch {branch!r}" if branch else "a detached HEAD"
         log.warning("warning: releasing from %s, not %r", where, config.main_branch)
@@ -164,7 +169,7 @@ def ask(question: str) -> bool:
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
 
-def run_release(root: Path, config: Config, env: Mapping[str, str], *, dry_run: bool,
+def run_release(project: Project, env: Mapping[str, str], *, dry_run: bool,
                 from_ref: str | None, yes: bool, push: bool, skip: tuple[str, ...] = (),
                 confirm: Callable[[str], bool] | None, now: datetime | None = None,
                 core: str | None = None, bump: str | None = None,
@@ -172,35 +177,38 @@ def run_release(root: Path, config: Config, env: Mapping[str, str], *, dry_run: 
     """Do the release (or its dry run). Returns the summary (``None`` if nothing to do)
     and the text to tell the maintainer."""
     now = now or datetime.now(UTC)
-    repo = git.open_repo(root)
-    git.ensure_not_shallow(repo)
-    outcome = preflight(repo, config, yes=yes, dry_run=dry_run, confirm=confirm)
+    project.repo.ensure_not_shallow()
+    outcome = guard(project, yes=yes, dry_run=dry_run, confirm=confirm)
     if isinstance(outcome, str):
         return None, f"Nothing to release: {outcome}."
-    plan = versions.compute_plan(repo.root, config, from_ref, changes=outcome, skip=skip,
-                                 core=core, bump=bump)
+    plan = versions.compute_plan(project, from_ref, changes=outcome, skip=skip, core=core,
+                                 bump=bump)
     if not plan.anything:
-        consistency.check(repo.root, config)
+        consistency.check(project.root, project.config, tree=project.repo.tree.files)
         return None, "Nothing to release: no component changed since " + plan.base_ref + "."
-    summary = summarize(repo.root, config, plan, env, repo, now)
+    summary = summarize(project, plan, env, now)
     if dry_run:
         return summary, "Dry run: nothing was written, committed or tagged."
-    # The tree is clean (pre-flight), so the summary's computed contents are still current.
+    return summary, _apply(project.repo, summary, push=push)
+
+
+def _apply(repo: Snapshot, summary: Summary, *, push: bool) -> str:
+    """Write, commit and tag the release; what to tell the maintainer next."""
+    # The tree is clean (guarded), so the summary's computed contents are still current.
+    plan = summary.plan
     update.apply_changes(repo.root, summary.changes, dry_run=False)
-    commit = git.commit_all(repo, summary.files, commit_message(plan))
+    commit = git.commit_all(repo.git, summary.files, commit_message(plan))
     tag = summary.release_tag
     data = {**plan.to_dict(), "release_tag": tag, "release_commit": commit}
-    git.create_tag(repo, tag, commit, format_tag_message(commit_message(plan), data))
+    git.create_tag(repo.git, tag, commit, format_tag_message(commit_message(plan), data))
     log.info("Committed %s and tagged it %s", commit[:12], tag)
-    branch = git.current_branch(repo) or "HEAD"
+    branch = repo.status.branch or "HEAD"  # committing does not move to another branch
     if push:
-        git.push(repo, "origin", [branch, tag])
-        after = f"Pushed {branch} and {tag}: CI publishes from the tag."
-    else:
-        after = (f"Created {tag} on {commit[:12]}. To publish, push it:\n"
-                 f"  git push origin {branch} {tag}\n"
-                 f"To abort instead:\n  git tag -d {tag} && git reset --hard HEAD~1")
-    return summary, after
+        git.push(repo.git, "origin", [branch, tag])
+        return f"Pushed {branch} and {tag}: CI publishes from the tag."
+    return (f"Created {tag} on {commit[:12]}. To publish, push it:\n"
+            f"  git push origin {branch} {tag}\n"
+            f"To abort instead:\n  git tag -d {tag} && git reset --hard HEAD~1")
 
 
 def render(summary: Summary | None, message: str, fmt: str) -> str:

@@ -33,25 +33,41 @@ def absolute(path: Path, base: Path) -> Path:
 def top_level(path: Path) -> Path:
     """The top level of the git work tree containing ``path`` (one ``git rev-parse``).
 
-    Logs one line when ``path`` is below it, so that a run from a subdirectory says which
-    repository (and which ``release.toml``) it uses. A repository without commits has
-    nothing to release, and its tree nothing to check a config against: a :class:`GitError`.
+    A repository without commits has nothing to release, and its tree nothing to check a
+    config against: a :class:`GitError`.
+    """
+    root, _, head = locate(path)
+    if head is None:
+        raise GitError(f"{root} has no commits yet: commit something before releasing")
+    return root
+
+
+def locate(path: Path, *flags: str) -> tuple[Path, list[str], str | None]:
+    """One ``git rev-parse`` in ``path``: the top level of its work tree, the answer to each
+    of ``flags`` (one line each, e.g. ``--is-shallow-repository``), and the commit at HEAD
+    (``None`` when there is no commit yet).
+
+    The top level is ``path`` as the user spelt it when it is the top level itself (git
+    answers with symlinks resolved). When ``path`` is below it, one line of log says so, so
+    that a run from a subdirectory says which repository (and which ``release.toml``) it uses.
     """
     if not path.is_dir():
         raise UsageError(f"--repo {path}: not a directory")
-    result = cmd.run(["git", "-C", str(path), "rev-parse", "--show-toplevel",
-                      "--verify", "--quiet", "HEAD^{commit}"], capture=True, check=False, echo=False)
+    result = cmd.run(["git", "-C", str(path), "rev-parse", "--show-toplevel", *flags,
+                      "--verify", "--quiet", "HEAD^{commit}"], capture=True, check=False,
+                     echo=False)
     lines = result.stdout.splitlines()
     if not lines:
         raise GitError(f"{path} is not inside a git repository: run the stage from the "
                        "monorepo, or give --repo PATH inside it")
     root = Path(lines[0])
-    if result.returncode != 0:
-        raise GitError(f"{root} has no commits yet: commit something before releasing")
+    answers = lines[1:1 + len(flags)]
+    head = lines[1 + len(flags)] if result.returncode == 0 else None
     if root.resolve() == path.resolve():
-        return path  # as the user spelt it (git answers with symlinks resolved)
-    log.info("%s is below the top level of its git repository: using %s", path, root)
-    return root
+        return path, answers, head
+    if head is not None:  # without a commit, the caller's error says more than this line
+        log.info("%s is below the top level of its git repository: using %s", path, root)
+    return root, answers, head
 
 
 @dataclass(frozen=True)

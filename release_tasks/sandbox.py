@@ -9,9 +9,8 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from release_tasks import cmd, git
+from release_tasks import cmd, git, tagplan
 from release_tasks.errors import UsageError
-from release_tasks.tagplan import tag_plan
 
 # The example of a source checkout; an installed wheel carries a copy as package data.
 _CHECKOUT_EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "tasker-core"
@@ -90,13 +89,15 @@ def mark_published(repo: git.Repo, release_tag: str, only: tuple[str, ...] | Non
     ``only`` limits it to some components (``core`` or binding names), as after a partial
     failure. Returns the tags created.
     """
-    plan = tag_plan(repo, release_tag) or {}
-    wanted: list[tuple[str, str | None]] = [("core", plan.get("core", {}).get("tag"))]
-    wanted += [(b["name"], b.get("tag")) for b in plan.get("bindings", [])]
+    commit = git.resolve(repo, release_tag)
+    found = tagplan.parse(release_tag, commit, git.tag_message(repo, release_tag))
+    if found is None:
+        return []
+    plan = found.plan
+    wanted = [("core", plan.core.tag), *((b.name, b.tag) for b in plan.bindings)]
     created = []
     for component, tag in wanted:
         if tag and (only is None or component in only):
-            commit = git.resolve(repo, release_tag)
             git.create_tag(repo, tag, commit, f"{component} published\n")
             created.append(tag)
     return created

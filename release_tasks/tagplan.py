@@ -1,27 +1,50 @@
 """The release plan as carried in an annotated release tag's message.
 
 The message is a human summary, a marker line, then the plan as JSON. Only this module
-knows the layout, so readers (``detect``, ``history``, carry-forward) and the writer agree.
+knows the layout, so readers (``detect``, ``history``, carry-forward, the sandbox) and the
+writer agree. Readers get a typed :class:`Tagged` release; :func:`read_tag_plan` gives the
+raw JSON, as stored.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from release_tasks import git
+from release_tasks.errors import ReleaseError
+from release_tasks.log import get_logger
+from release_tasks.plan import ReleasePlan
+from release_tasks.tags import Tags
+
+log = get_logger("tagplan")
 
 MARKER = "--- release plan (json) ---"
 
 
-def format_tag_message(summary: str, plan: dict[str, Any]) -> str:
+@dataclass(frozen=True)
+class Tagged:
+    """A release tag and the plan it carries."""
+
+    tag: str
+    commit: str  # the commit the tag is on
+    plan: ReleasePlan
+    release_commit: str | None  # the commit the plan says it made (``None`` in older tags)
+
+
+class UnreadablePlan(ValueError):
+    """A tag message has the marker, but what follows is not a plan this version reads."""
+
+
+def format_tag_message(summary: str, plan: Mapping[str, Any]) -> str:
     """Summary, marker, pretty JSON, final newline."""
     return f"{summary.rstrip()}\n\n{MARKER}\n{json.dumps(plan, indent=2, sort_keys=True)}\n"
 
 
 def read_tag_plan(message: str) -> dict[str, Any] | None:
-    """The plan in a tag message, or ``None`` when the tag carries none (or a broken one)."""
+    """The plan's JSON in a tag message, as stored; ``None`` when the tag carries none (or
+    a broken one)."""
     _, found, rest = message.partition(MARKER)
     if not found:
         return None
@@ -32,17 +55,38 @@ def read_tag_plan(message: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def tag_plan(repo: git.Repo, tag: str) -> dict[str, Any] | None:
-    """The plan carried by ``tag`` (``None`` for a tag without one)."""
-    return read_tag_plan(git.tag_message(repo, tag))
+def parse(tag: str, commit: str, message: str) -> Tagged | None:
+    """The typed plan of a tag message (``None`` when it carries none); an
+    :class:`UnreadablePlan` when the JSON is there but is not a plan."""
+    data = read_tag_plan(message)
+    if data is None:
+        return None
+    try:
+        plan = ReleasePlan.from_dict(data)
+    except (KeyError, TypeError, ValueError, ReleaseError) as exc:
+        raise UnreadablePlan(f"the plan in its message cannot be read ({exc!r})") from exc
+    recorded = data.get("release_commit")
+    return Tagged(tag, commit, plan, recorded if isinstance(recorded, str) else None)
 
 
-def release_plan_at(repo: git.Repo, patterns: Sequence[str],
-                    commit: str) -> tuple[str, dict[str, Any]] | None:
-    """``(tag, plan)`` of a release tag (matching ``patterns``) on ``commit`` that carries a
+def tagged(tags: Tags, name: str) -> Tagged | None:
+    """The plan carried by tag ``name``; ``None`` for a tag without one, or one this version
+    cannot read (logged: the tag then marks a release without saying what it planned)."""
+    tag = tags.get(name)
+    if tag is None:
+        return None
+    try:
+        return parse(tag.name, tag.commit, tag.message)
+    except UnreadablePlan as exc:
+        log.warning("warning: tag %s: %s; read as a tag without a plan", name, exc)
+        return None
+
+
+def release_at(tags: Tags, patterns: Sequence[str], commit: str) -> Tagged | None:
+    """The first release tag (matching ``patterns``, by name) on ``commit`` that carries a
     plan, if any."""
-    for tag in git.tags_at(repo, commit, patterns):
-        plan = tag_plan(repo, tag)
-        if plan is not None:
-            return tag, plan
+    for name in tags.at(commit, patterns):
+        found = tagged(tags, name)
+        if found is not None:
+            return found
     return None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from release_tasks import changeset, workspace
@@ -24,11 +24,11 @@ from release_tasks.version import BindingVersion, CoreVersion, clean_version_tex
 
 log = get_logger("update")
 
-__all__ = ["FileChange", "apply_changes", "check_inputs", "plan_changes", "run_update",
+__all__ = ["FileChange", "apply_changes", "parse_inputs", "plan_changes", "run_update",
            "write_atomically"]
 
 
-def check_inputs(config: Config, core: str, bindings: Mapping[str, str]) -> tuple[
+def parse_inputs(config: Config, core: str, bindings: Mapping[str, str]) -> tuple[
         CoreVersion, dict[str, BindingVersion]]:
     """Parse the command-line versions; a usage error names the bad value."""
     try:
@@ -69,23 +69,29 @@ def current_core(root: Path, config: Config) -> CoreVersion:
 def change_set(root: Path, config: Config, core: CoreVersion,
                bindings: Mapping[str, BindingVersion], *,
                ws: workspace.Workspace | None = None, current: CoreVersion | None = None,
-               ) -> ChangeSet:
-    """Every site of the tree for the versions given (nothing is written)."""
+               tree: Sequence[str] | None = None) -> ChangeSet:
+    """Every site of the tree for the versions given (nothing is written).
+
+    ``ws`` (the cargo workspace) and ``tree`` (the tracked files) are read here unless the
+    run has read them already.
+    """
     ws = ws or workspace.load(root, config.core.workspace)
     problems = workspace.group_problems(ws, [(g.name, g.crates) for g in config.core.groups])
     if problems:
         raise ConfigError(problems, config.source)
     targets = Targets(core_current=current or current_core(root, config), core_next=core,
                       bindings=bindings)
-    return changeset.plan(root, config, ws, targets, changeset.tree_files(root))
+    return changeset.plan(root, config, ws, targets,
+                          changeset.tree_files(root) if tree is None else tree)
 
 
 def plan_changes(root: Path, config: Config, core: CoreVersion,
                  bindings: Mapping[str, BindingVersion], *,
-                 ws: workspace.Workspace | None = None) -> list[FileChange]:
+                 ws: workspace.Workspace | None = None,
+                 tree: Sequence[str] | None = None) -> list[FileChange]:
     """Every file the update touches, with old and new content (nothing is written).
     Any file that cannot be read or edited is an UpdateError naming every such file."""
-    result = change_set(root, config, core, bindings, ws=ws)
+    result = change_set(root, config, core, bindings, ws=ws, tree=tree)
     if result.problems:
         raise UpdateError("no file was changed:\n" + "\n".join(f"  - {p}" for p in result.problems))
     return list(result.changes)
@@ -141,6 +147,9 @@ def apply_changes(root: Path, changes: list[FileChange], *, dry_run: bool) -> li
 
 
 def run_update(root: Path, config: Config, core: CoreVersion,
-               bindings: Mapping[str, BindingVersion], *, dry_run: bool) -> list[FileChange]:
-    """Compute every change; write them unless ``dry_run``. Logs one line per file."""
-    return apply_changes(root, plan_changes(root, config, core, bindings), dry_run=dry_run)
+               bindings: Mapping[str, BindingVersion], *, dry_run: bool,
+               tree: Sequence[str] | None = None) -> list[FileChange]:
+    """Compute every change; write them unless ``dry_run``. Logs one line per file.
+    ``tree`` lists the tracked files, when the run has read them already."""
+    changes = plan_changes(root, config, core, bindings, tree=tree)
+    return apply_changes(root, changes, dry_run=dry_run)

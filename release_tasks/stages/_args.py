@@ -6,10 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from release_tasks import config as config_mod
 from release_tasks import repository
 from release_tasks.errors import UsageError
+
+if TYPE_CHECKING:
+    from release_tasks.project import Project
 
 
 class Parser(argparse.ArgumentParser):
@@ -71,9 +75,19 @@ def resolve_paths(args: argparse.Namespace, invoked_from: Path) -> None:
             setattr(args, name, repository.absolute(value, invoked_from))
 
 
+def open_project(args: argparse.Namespace) -> Project:
+    """The project of the repository containing ``--repo``, opened once for the whole run;
+    ``args.repo`` becomes that repository's top level, the directory every stage works in."""
+    from release_tasks.project import open_project as open_at
+
+    project = open_at(args.repo)
+    args.repo = project.root
+    return project
+
+
 def load_config(args: argparse.Namespace) -> config_mod.Config:
     """The config of the repository containing ``--repo``; ``args.repo`` becomes that
-    repository's top level, the directory every stage works in."""
+    repository's top level (as :func:`open_project`)."""
     args.repo = repository.top_level(args.repo)
     return config_mod.load(args.repo)
 

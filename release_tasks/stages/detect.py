@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 
-from release_tasks.stages._args import add_format, add_from, add_repo, emit, load_config, resolve_format
+from release_tasks.stages._args import add_format, add_from, add_repo, emit, open_project, resolve_format
 
 HELP = "what changed since the last release, per component"
 
@@ -19,8 +19,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from release_tasks import detect
 
-    config = load_config(args)
-    changes = detect.detect(args.repo, config, args.from_ref)
+    project = open_project(args)
+    config = project.config
+    changes = detect.detect(project.repo, config, args.from_ref)
     fmt = resolve_format(args)
     if fmt == "env":
         emit("\n".join(detect.env_lines(changes, config)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 
-from release_tasks.stages._args import add_repo, emit, load_config
+from release_tasks.stages._args import add_repo, emit, open_project
 
 HELP = "every release and every published version, from the annotated tags"
 
@@ -16,9 +16,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from release_tasks import history
+    from release_tasks import history, history_render
 
-    config = load_config(args)
-    result = history.build(args.repo, config)
-    emit(result.to_json() if args.format == "json" else result.text())
+    result = history.build(open_project(args))
+    emit(history_render.to_json(result) if args.format == "json"
+         else history_render.to_text(result))
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 
-from release_tasks.stages._args import add_repo, emit, load_config
+from release_tasks.stages._args import add_repo, emit, open_project
 
 HELP = "the repository's own checks from release.toml (fmt, lints, tests)"
 
@@ -18,6 +18,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from release_tasks import preflight
 
-    config = load_config(args)
-    emit(preflight.run_preflight(args.repo, config, dry_run=args.dry_run))
+    project = open_project(args)
+    emit(preflight.run_preflight(project.root, project.config, dry_run=args.dry_run))
     return 0

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Mapping
 
-from release_tasks.stages._args import add_core_choice, add_from, add_repo, emit, load_config
+from release_tasks.stages._args import add_core_choice, add_from, add_repo, emit, open_project
 
 HELP = "plan the release, then commit the version bump and tag it"
 
@@ -28,10 +28,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from release_tasks import release
 
-    config = load_config(args)
+    project = open_project(args)
     confirm = release.ask if sys.stdin.isatty() else None
     summary, message = release.run_release(
-        args.repo, config, env, dry_run=args.dry_run, from_ref=args.from_ref, yes=args.yes,
+        project, env, dry_run=args.dry_run, from_ref=args.from_ref, yes=args.yes,
         push=args.push, confirm=confirm, skip=tuple(args.skip), core=args.core, bump=args.bump)
     emit(release.render(summary, message, args.format))
     return 0

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Mapping
 
 from release_tasks import config as config_mod
-from release_tasks.stages._args import Parser, add_repo, emit, load_config
+from release_tasks.stages._args import Parser, add_repo, emit, open_project
 
 HELP = "write every version file (VERSION, manifests, pins, lockfiles)"
 #: Its options depend on the config (one --<binding> option per binding): the rest of the
@@ -33,9 +33,11 @@ def binding_versions(args: argparse.Namespace, config: config_mod.Config) -> dic
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from release_tasks import update
 
-    config = load_config(args)
-    core, bindings = update.check_inputs(config, args.core, binding_versions(args, config))
-    changes = update.run_update(args.repo, config, core, bindings, dry_run=args.dry_run)
+    project = open_project(args)
+    config = project.config
+    core, bindings = update.parse_inputs(config, args.core, binding_versions(args, config))
+    changes = update.run_update(project.root, config, core, bindings, dry_run=args.dry_run,
+                                tree=project.repo.tree.files)
     if args.dry_run:
         emit("".join(c.diff() for c in changes if c.changed) or "# no file would change")
     return 0

@@ -12,7 +12,7 @@ from release_tasks.stages._args import (
     add_from,
     add_repo,
     emit,
-    load_config,
+    open_project,
     resolve_format,
 )
 
@@ -32,20 +32,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from release_tasks import versions
 
-    config = load_config(args)
+    project = open_project(args)
     if args.check:
         from release_tasks import consistency
         from release_tasks.errors import UpdateError, VersionError
 
         try:
-            planned = versions.compute_plan(args.repo, config, args.from_ref)
+            planned = versions.compute_plan(project, args.from_ref)
         except (VersionError, UpdateError) as exc:
             log.get_logger().warning("warning: no release plan (%s); checking the files "
                                      "against their current versions", exc)
             planned = None
-        consistency.check(args.repo, config, planned)
+        consistency.check(project.root, project.config, planned, tree=project.repo.tree.files)
         return 0
-    plan = versions.compute_plan(args.repo, config, args.from_ref, core=args.core, bump=args.bump)
+    plan = versions.compute_plan(project, args.from_ref, core=args.core, bump=args.bump)
     fmt = resolve_format(args)
     if fmt == "env":
         emit("\n".join(plan.env_lines()))

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from release_tasks import config as config_mod
 from release_tasks import git, release, sandbox
 from release_tasks.git import Repo
+from release_tasks.project import open_project
 from release_tasks.tagplan import read_tag_plan
 from tests.support import RunCli
 
@@ -24,7 +24,7 @@ def do_release(repo: Repo, *, publish: tuple[str, ...] | None = None,
     """Release, then tag the components in ``publish`` (all when ``None``) as CI would."""
     count = len(repo.out("tag", "--list", "release-*").split())
     summary, message = release.run_release(
-        repo.root, config_mod.load(repo.root), {}, dry_run=False, from_ref=None, yes=True,
+        open_project(repo.root), {}, dry_run=False, from_ref=None, yes=True,
         push=False, confirm=None, skip=skip,
         now=datetime(2026, 11, 2, 9, 0, tzinfo=UTC) + timedelta(days=7 * count))
     assert summary is not None, message

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from release_tasks import config as config_mod
 from release_tasks import history, release, sandbox
 from release_tasks.git import Repo
+from release_tasks.project import open_project
 from tests.support import RunCli
 
 pytestmark = pytest.mark.integration
@@ -26,8 +26,7 @@ FIRST = ("core-v0.1.0", "ruby-v0.1.0.0", "python-v0.1.0.0", "typescript-v0.1.0.0
 
 def do_release(repo: Repo, now: datetime) -> str:
     """Run the real ``release`` stage; return the release tag it created."""
-    config = config_mod.load(repo.root)
-    summary, _ = release.run_release(repo.root, config, dict(os.environ), dry_run=False,
+    summary, _ = release.run_release(open_project(repo.root), dict(os.environ), dry_run=False,
                                      from_ref=None, yes=True, push=False, confirm=None, now=now)
     assert summary is not None
     return summary.release_tag
@@ -223,15 +222,14 @@ def test_a_signed_release_tag_still_yields_its_plan(example_repo: Repo) -> None:
     sandbox.tag(repo, r1, message + "\n" + signature, ref="HEAD")
     tags = {t.name: t for t in history.read_tags(repo)}
     assert signature.strip() not in tags[r1].message
-    built = history.build(repo.root, config_mod.load(repo.root))
+    built = history.build(open_project(repo.root))
     assert built.releases[0].plan is not None
     assert built.releases[0].plan.core.next.patch == 0
 
 
 def test_a_release_left_out_with_skip_shows_it(example_repo: Repo, run_cli: RunCli) -> None:
     repo = example_repo
-    config = config_mod.load(repo.root)
-    summary, _ = release.run_release(repo.root, config, dict(os.environ), dry_run=False,
+    summary, _ = release.run_release(open_project(repo.root), dict(os.environ), dry_run=False,
                                      from_ref=None, yes=True, push=False, confirm=None,
                                      now=NOV_02, skip=("python",))
     assert summary is not None

@@ -1,6 +1,6 @@
 """``release`` on real git repositories built from the example monorepo.
 
-Pre-flight, the summary, the dry run (compared byte for byte, ``.git`` included), and the
+The guards, the summary, the dry run (compared byte for byte, ``.git`` included), and the
 real thing: one commit carrying exactly the files of the version table, one annotated tag
 carrying the plan, a push only when asked for.
 """
@@ -25,6 +25,7 @@ from release_tasks import config as config_mod
 from release_tasks import release as release_mod
 from release_tasks import sandbox
 from release_tasks.git import Repo
+from release_tasks.project import open_project
 from release_tasks.tagplan import read_tag_plan
 from tests.integration.test_update import (
     CORE_LOCKED,
@@ -260,7 +261,7 @@ def test_a_dependency_cycle_is_an_error_naming_it(example_repo: Repo, run_cli: R
     assert state(root) == before
 
 
-# --- pre-flight -------------------------------------------------------------------------------
+# --- guards -----------------------------------------------------------------------------------
 
 Dirty = Callable[[Path], tuple[set[str], set[str]]]  # paths that must be listed, may be listed
 
@@ -532,7 +533,7 @@ def test_a_taken_tag_name_gets_a_suffix(example_repo: Repo) -> None:
     config = config_mod.load(root)
 
     summary, message = release_mod.run_release(
-        root, config, NO_CREDENTIALS, dry_run=False, from_ref=None, yes=False, push=False,
+        open_project(root, config), NO_CREDENTIALS, dry_run=False, from_ref=None, yes=False, push=False,
         confirm=None, now=now)
 
     assert summary is not None

@@ -19,6 +19,7 @@ import pytest
 
 from release_tasks import cli, repository, sandbox
 from release_tasks import config as config_mod
+from release_tasks.errors import ConfigError
 from release_tasks.git import Repo
 from tests.integration.publish_helpers import NO_CREDENTIALS, require_words, sandbox_at
 from tests.registries import sample_projects
@@ -182,6 +183,25 @@ def test_no_release_toml_and_not_the_tasker_layout(run_cli: RunCli, tmp_path: Pa
 
 
 # --- a release.toml with mistakes -------------------------------------------------------
+
+def test_release_toml_is_read(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "--quiet", str(tmp_path)], check=True)
+    (tmp_path / "x").mkdir()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "x" / "package.json").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "a" / "Cargo.toml").write_text("", encoding="utf-8")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "x", "a"], check=True)
+    (tmp_path / "release.toml").write_text(
+        '[core]\n[core.groups.all]\ncrates = ["a"]\npaths = ["a"]\n'
+        '[bindings.x]\ndirectory = "x"\nregistry = "npm"\npackage = "x"\n'
+        'version-files = [{ path = "x/package.json", format = "package-json", value = "binding" }]\n'
+        '[surprise]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown key 'surprise'"):
+        config_mod.load(tmp_path)
+    (tmp_path / "release.toml").write_text("[core\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="cannot be read as TOML"):
+        config_mod.load(tmp_path)
+
 
 def test_every_config_mistake_is_reported_at_once(run_cli: RunCli, tmp_path: Path) -> None:
     repo = with_release_toml(tmp_path)

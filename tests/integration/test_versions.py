@@ -20,6 +20,7 @@ import pytest
 from release_tasks import config as config_mod
 from release_tasks import git, release, sandbox, update
 from release_tasks.git import Repo
+from release_tasks.project import open_project
 from release_tasks.tagplan import format_tag_message, read_tag_plan
 from release_tasks.version import CoreVersion
 from tests.support import RunCli, client_rb_config, parse_env, stage_env, stage_json
@@ -89,7 +90,7 @@ def do_release(repo: Repo, *, published: bool = True, core: str | None = None,
     done = len(repo.out("tag", "--list", "release-*").split())
     now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC) + timedelta(days=7 * done)
     summary, message = release.run_release(
-        repo.root, config_mod.load(repo.root), {}, dry_run=False, from_ref=None, yes=True,
+        open_project(repo.root), {}, dry_run=False, from_ref=None, yes=True,
         push=False, confirm=None, now=now, core=core, bump=bump)
     assert summary is not None, message
     if published:
@@ -163,8 +164,7 @@ def test_versions_then_release_at_the_tag(
     assert base_before == (previous[-1] if previous else git.EMPTY_TREE)
     current = expected["CURRENT_CORE_VERSION"]
     if expected == expect(current, current):
-        config = config_mod.load(repo.root)
-        summary, message = release.run_release(repo.root, config, {}, dry_run=False,
+        summary, message = release.run_release(open_project(repo.root), {}, dry_run=False,
                                                from_ref=None, yes=True, push=False, confirm=None)
         assert summary is None
         assert message == f"Nothing to release: no component changed since {base_before}."

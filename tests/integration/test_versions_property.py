@@ -22,6 +22,7 @@ from release_tasks import config as config_mod
 from release_tasks import git, ordering, release, sandbox, versions
 from release_tasks.errors import VersionError
 from release_tasks.plan import ReleasePlan
+from release_tasks.project import open_project
 from release_tasks.version import BindingVersion, Registry
 
 pytestmark = pytest.mark.integration
@@ -39,7 +40,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[git.Repo
         repo = sandbox.create(tmp_path_factory.mktemp("property") / "tasker-core")
         commits = [repo.out("rev-parse", "HEAD")]
         summary, _ = release.run_release(
-            repo.root, config_mod.load(repo.root), {}, dry_run=False, from_ref=None, yes=True,
+            open_project(repo.root), {}, dry_run=False, from_ref=None, yes=True,
             push=False, confirm=None, now=datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
         assert summary is not None
         sandbox.mark_published(repo, summary.release_tag)
@@ -96,11 +97,11 @@ def test_no_planned_version_is_at_or_below_a_tagged_one(
     try:
         config = config_mod.load(repo.root)
         try:
-            plan = versions.compute_plan(repo.root, config)
+            plan = versions.compute_plan(open_project(repo.root, config))
         except VersionError as exc:
             suggested = re.search(r"--core (\d+\.\d+\.\d+)", str(exc))
             assert suggested is not None, str(exc)
-            plan = versions.compute_plan(repo.root, config, core=suggested[1])
+            plan = versions.compute_plan(open_project(repo.root, config), core=suggested[1])
         check_above_every_tag(repo, plan)
     finally:
         repo.git("update-ref", "--stdin", input_text="".join(
@@ -109,5 +110,5 @@ def test_no_planned_version_is_at_or_below_a_tagged_one(
 
 def test_the_fixed_history_plans_what_the_rules_say(history: tuple[git.Repo, list[str]]) -> None:
     repo, _ = history
-    plan = versions.compute_plan(Path(repo.root), config_mod.load(repo.root))
+    plan = versions.compute_plan(open_project(Path(repo.root)))
     assert planned(plan) == {"core": "0.1.1", "ruby": "0.1.1.0", "python": "0.1.1.0"}

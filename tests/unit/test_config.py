@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -82,25 +80,6 @@ def test_duplicates_are_errors() -> None:
     assert "tag-prefix 'ruby-v'" in text
     assert "env-key 'RUBY'" in text
     assert "crate 'tasker-pgmq'" in text
-
-
-def test_release_toml_is_read(tmp_path: Path) -> None:
-    subprocess.run(["git", "init", "--quiet", str(tmp_path)], check=True)
-    (tmp_path / "x").mkdir()
-    (tmp_path / "a").mkdir()
-    (tmp_path / "x" / "package.json").write_text("{}\n", encoding="utf-8")
-    (tmp_path / "a" / "Cargo.toml").write_text("", encoding="utf-8")
-    subprocess.run(["git", "-C", str(tmp_path), "add", "x", "a"], check=True)
-    (tmp_path / "release.toml").write_text(
-        '[core]\n[core.groups.all]\ncrates = ["a"]\npaths = ["a"]\n'
-        '[bindings.x]\ndirectory = "x"\nregistry = "npm"\npackage = "x"\n'
-        'version-files = [{ path = "x/package.json", format = "package-json", value = "binding" }]\n'
-        '[surprise]\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="unknown key 'surprise'"):
-        config.load(tmp_path)
-    (tmp_path / "release.toml").write_text("[core\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="cannot be read as TOML"):
-        config.load(tmp_path)
 
 
 def test_binding_needs_a_binding_version_file() -> None:

@@ -29,6 +29,7 @@ import yaml
 from release_tasks import cmd, release, sandbox
 from release_tasks import config as config_mod
 from release_tasks.git import Repo
+from release_tasks.project import open_project
 from tests.support import IN_CI, assert_parses
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,8 +228,8 @@ def at_release_tag(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[R
         config = config_mod.load(repo.root)
 
         def do_release(now: datetime) -> str:
-            summary, _ = release.run_release(repo.root, config, dict(os.environ), dry_run=False,
-                                             from_ref=None, yes=True, push=False, confirm=None,
+            summary, _ = release.run_release(open_project(repo.root, config), dict(os.environ),
+                                             dry_run=False, from_ref=None, yes=True, push=False, confirm=None,
                                              now=now)
             assert summary is not None
             return summary.release_tag
