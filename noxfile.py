@@ -79,6 +79,12 @@ def publish_crates(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def publish(session: nox.Session) -> None:
+    """Publish one binding by its name: NAME VERSION (its registry's tools as below)."""
+    _stage(session, "publish", *_PYTHON_TOOLS, env=_bun_env(session))
+
+
+@nox.session(default=False)
 def publish_ruby(session: nox.Session) -> None:
     """Build and push the Ruby gem (ruby, bundler and rake from the system); tag ruby-v..."""
     _stage(session, "publish_ruby")
@@ -86,22 +92,29 @@ def publish_ruby(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def publish_python(session: nox.Session) -> None:
-    """Build the wheels and sdist with maturin and upload them; tag python-v..."""
-    _stage(session, "publish_python", "maturin>=1.9,<2", "cffi", "ziglang")
+    """Build the wheels and sdist with maturin and upload them with uv; tag python-v..."""
+    _stage(session, "publish_python", *_PYTHON_TOOLS)
 
 
 @nox.session(default=False)
 def publish_typescript(session: nox.Session) -> None:
     """Build the cdylib and the package with bun, then npm publish; tag typescript-v..."""
-    env = {}
-    if shutil.which("bun") is None:
-        # bun is served by the npm registry: install it into this session's environment.
-        prefix = Path(session.virtualenv.location) / "node"
-        session.run("npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix),
-                    "bun", external=True)
-        env["PATH"] = os.pathsep.join([str(prefix / "node_modules" / ".bin"),
-                                       os.environ.get("PATH", "")])
-    _stage(session, "publish_typescript", env=env)
+    _stage(session, "publish_typescript", env=_bun_env(session))
+
+
+_PYTHON_TOOLS = ("maturin>=1.9,<2", "cffi", "ziglang", "uv")
+
+
+def _bun_env(session: nox.Session) -> dict[str, str]:
+    """bun on PATH: the system's, else one installed into this session's environment."""
+    if shutil.which("bun") is not None:
+        return {}
+    # bun is served by the npm registry.
+    prefix = Path(session.virtualenv.location) / "node"
+    session.run("npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix), "bun",
+                external=True)
+    return {"PATH": os.pathsep.join([str(prefix / "node_modules" / ".bin"),
+                                     os.environ.get("PATH", "")])}
 
 
 @nox.session(default=False)

@@ -172,14 +172,13 @@ def lowest_working_core(current: CoreVersion, core_known: Known,
     """The lowest core above ``current`` that blocks nothing, among the versions worth trying.
 
     Versions only go up past something seen, so the answer is next to a seen version: its
-    own core part (a higher ``P`` on it), the patch, minor or major after it. npm renderings
-    are read back to their core part first (``0.1.8002`` is core ``0.1.8``).
+    own core part (a higher ``P`` on it), the patch, minor or major after it. Registry
+    renderings are read back to their core part first (npm's ``0.1.8002`` is core ``0.1.8``).
     """
     texts = [s.text for s in core_known.seen]
     for release in releases:
         texts += [s.text for s in release.known.seen]
-        if release.known.registry == "npm":
-            texts += [str(v.core) for v in _npm_cores(release.known.seen)]
+        texts += [str(v.core) for v in _rendered_cores(release.known.seen, release.known.registry)]
     found = {current.bump_patch(), *(current.bump(b) for b in BUMPS)}
     for text in texts:
         match = _LEADING.match(text)
@@ -193,11 +192,11 @@ def lowest_working_core(current: CoreVersion, core_known: Known,
     return None
 
 
-def _npm_cores(seen: Iterable[Seen]) -> list[BindingVersion]:
+def _rendered_cores(seen: Iterable[Seen], registry: Registry) -> list[BindingVersion]:
     found = []
     for item in seen:
         try:
-            found.append(BindingVersion.from_rendering(item.text, "npm"))
+            found.append(BindingVersion.from_rendering(item.text, registry))
         except VersionError:
             continue
     return found
