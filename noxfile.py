@@ -136,6 +136,12 @@ def edge(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def workflow(session: nox.Session) -> None:
+    """Write .github/workflows/release.yml from release.toml (--check: is it current?)."""
+    _stage(session, "workflow")
+
+
+@nox.session(default=False)
 def demo(session: nox.Session) -> None:
     """Build a sandbox of the example monorepo with history and run release --dry-run on it."""
     _install(session)

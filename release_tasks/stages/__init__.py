@@ -38,4 +38,5 @@ STAGES: Final[dict[str, Stage]] = {
                                 run="run_typescript", help="HELP_TYPESCRIPT"),
     "yank": Stage("yank"),
     "preflight": Stage("preflight"),
+    "workflow": Stage("workflow"),
 }
