@@ -139,12 +139,3 @@ class BindingVersion:
 
     def __str__(self) -> str:
         return f"{self.core}.{self.patch_level}"
-
-
-def __getattr__(name: str) -> tuple[str, ...]:
-    # ``REGISTRIES``: the names of the registry kinds, read when asked (a kind may be added).
-    if name == "REGISTRIES":
-        from release_tasks.registries import REGISTRIES
-
-        return tuple(REGISTRIES)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,5 @@
-"""What every registry kind provides (:class:`RegistryKind`), and the values it works with.
+"""What every registry kind provides: :class:`RegistryKind`, with its index client and its
+target (the values they take and give are in :mod:`release_tasks.registries.values`).
 
 A registry kind is everything the tool knows about one kind of registry: how a version is
 spelled and ordered there, where it lives and how to ask it what it has, how a credential
@@ -73,15 +74,15 @@ class RegistryKind(Protocol):
 
     @property
     def ships_crate_source(self) -> bool:
-        """Whether its packages carry the binding crate's source (a gem's ``ext/`` crate, a maturin sdist), so
-        that the crate's core pins must be resolvable from crates.io."""
+        """Whether its packages carry the binding crate's source (a gem's ``ext/`` crate, a
+        maturin sdist), so that the crate's core pins must be resolvable from crates.io."""
         ...
 
     @property
     def rendering_form(self) -> str | None:
-        """What its rendering of ``X.Y.Z.P`` is when it is not ``X.Y.Z.P`` itself ("an npm version
-        X.Y.(Z*1000+P), ..."): a version file holding ``X.Y.Z`` is then no older scheme's version but a
-        rendering."""
+        """What its rendering of ``X.Y.Z.P`` is when it is not ``X.Y.Z.P`` itself ("an npm
+        version X.Y.(Z*1000+P), ..."): a version file holding ``X.Y.Z`` is then no older
+        scheme's version but a rendering."""
         ...
 
     @property
@@ -96,8 +97,8 @@ class RegistryKind(Protocol):
 
     @property
     def secret_variables(self) -> tuple[str, ...]:
-        """The variables its tools read secrets from, or patterns of them (``*``): no other child's
-        environment has them."""
+        """The variables its tools read secrets from, or patterns of them (``*``): no other
+        child's environment has them."""
         ...
 
     @property
@@ -161,8 +162,8 @@ class RegistryKind(Protocol):
 
     def credential_env(self, env: Mapping[str, str], source: str | None,
                        endpoints: Endpoints) -> AbstractContextManager[values.ToolEnv]:
-        """The environment of its upload and withdrawal tools, with the credential read
-        from the variable ``source`` where the tool looks for it (never in argv)."""
+        """The environment of its upload and withdrawal tools, with the credential read from
+        the variable ``source`` where the tool looks for it (never in argv)."""
         ...
 
     def source_warnings(self, root: Path, binding: Binding) -> list[str]:

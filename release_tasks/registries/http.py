@@ -15,13 +15,16 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import httpx
 
 from release_tasks import __version__
 from release_tasks.errors import RegistryError, RegistryUnavailable, UsageError
 from release_tasks.log import get_logger
+
+if TYPE_CHECKING:
+    from release_tasks.registries.base import RegistryKind
 
 log = get_logger("registries")
 
@@ -31,15 +34,13 @@ class _Labels(Mapping[str, str]):
     """How each registry kind is named in messages (crates.io, RubyGems, PyPI, npm): a live
     view of :data:`release_tasks.registries.REGISTRIES`, read when asked."""
 
-    def _kinds(self) -> Mapping[str, object]:
+    def _kinds(self) -> Mapping[str, RegistryKind]:
         from release_tasks.registries import REGISTRIES  # the kinds import this module
 
         return REGISTRIES
 
     def __getitem__(self, name: str) -> str:
-        from release_tasks.registries import kind_of
-
-        return kind_of(name).label
+        return self._kinds()[name].label
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._kinds())

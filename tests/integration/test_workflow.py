@@ -31,7 +31,7 @@ from release_tasks import cmd, release, sandbox
 from release_tasks import config as config_mod
 from release_tasks import workflow as workflow_mod
 from release_tasks.git import Repo
-from tests.support import IN_CI, assert_parses
+from tests.support import IN_CI, RunCli, assert_parses
 from tests.unit.test_workflow_render import CONFIGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -534,3 +534,22 @@ def test_summary_job_runs_always_after_everything(workflow: dict[str, Any]) -> N
     job = workflow["jobs"]["summary"]
     assert job["if"] == "always()"
     assert set(job["needs"]) == {"plan", "preflight", *PUBLISH_JOBS}
+
+
+@pytest.mark.integration
+def test_the_stage_writes_the_workflow_and_check_says_when_it_is_stale(
+        tmp_path: Path, run_cli: RunCli) -> None:
+    repo = sandbox.create(tmp_path / "tasker-core")
+    check = ("workflow", "--check", "--repo", str(repo.root))
+    result = run_cli(*check)
+    assert result.code == 1 and "does not exist" in result.err
+    result = run_cli("workflow", "--repo", str(repo.root / "workers"))
+    assert result.code == 0 and "wrote .github/workflows/release.yml" in result.out
+    written = repo.root / ".github" / "workflows" / "release.yml"
+    assert written.read_text(encoding="utf-8") == WORKFLOW.read_text(encoding="utf-8")
+    assert run_cli(*check).code == 0
+    written.write_text(written.read_text(encoding="utf-8").replace("timeout-minutes: 60",
+                                                                   "timeout-minutes: 5"))
+    result = run_cli(*check)
+    assert result.code == 1
+    assert "-    timeout-minutes: 5" in result.err and "nox -s workflow" in result.err

@@ -237,6 +237,34 @@ def test_builds_never_see_the_credential(tmp_path: Path) -> None:
     assert ctx.credential() == "MATURIN_PYPI_TOKEN"
 
 
+EVERY_SECRET = {"GEM_HOST_API_KEY": "gem-key", "PYPI_TOKEN": "pypi-x", "MATURIN_PYPI_TOKEN": "m",
+                "UV_PUBLISH_TOKEN": "uv-x", "NPM_TOKEN": "npm-x", "NODE_AUTH_TOKEN": "node-x",
+                "CARGO_REGISTRY_TOKEN": "cargo-x", "CARGO_REGISTRIES_LOCAL_TOKEN": "local-x",
+                "PATH": "/bin"}
+
+
+@pytest.mark.parametrize(("binding", "secrets"), [
+    ("ruby", {"GEM_HOST_API_KEY": "gem-key"}),
+    ("python", {"MATURIN_PYPI_TOKEN": "m", "PYPI_TOKEN": "pypi-x", "UV_PUBLISH_TOKEN": "m"}),
+    ("typescript", {"NPM_TOKEN": "npm-x"}),
+])
+def test_each_child_gets_only_its_own_secret(tmp_path: Path, binding: str,
+                                             secrets: dict[str, str]) -> None:
+    ctx = context(tmp_path, binding, env=EVERY_SECRET)
+    assert ctx.build_env() == {"PATH": "/bin"}  # builds get no registry credential at all
+    with ctx.kind.credential_env(ctx.upload_env(), ctx.credential(), ctx.endpoints) as tool:
+        given = {k: v for k, v in tool.env.items() if k in EVERY_SECRET and k != "PATH"}
+    assert given == secrets
+
+
+def test_cargo_gets_cargo_tokens_and_no_bindings(tmp_path: Path) -> None:
+    from release_tasks.publish_crates import cargo_env
+
+    child = cargo_env(EVERY_SECRET, make_config(), "local")
+    assert child["CARGO_REGISTRIES_LOCAL_TOKEN"] == "cargo-x"  # the configured credential
+    assert not {"GEM_HOST_API_KEY", "PYPI_TOKEN", "NPM_TOKEN", "UV_PUBLISH_TOKEN"} & set(child)
+
+
 def test_require_tools_lists_every_missing_tool(tmp_path: Path) -> None:
     ctx = context(tmp_path, env={"PATH": str(tmp_path)})
     with pytest.raises(ToolMissing) as caught:

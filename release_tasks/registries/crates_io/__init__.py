@@ -88,10 +88,11 @@ class CratesIo(KindDefaults):
     trusted_publishing = ("crates.io trusted publishing works only for crates that already exist: "
                           "the first publish of a new crate needs a token")
     ci = values.CiSetup(environment="crates", secret="CARGO_REGISTRY_TOKEN",
-                 secret_help="crates.io API token", artifact="crates",
-                 steps=("- uses: dtolnay/rust-toolchain@stable",),
-                 notes=("Trusted publishing works only for crates that already exist on "
-                        "crates.io: a new crate's", "first publish needs CARGO_REGISTRY_TOKEN."))
+                        secret_help="crates.io API token", artifact="crates",
+                        steps=("- uses: dtolnay/rust-toolchain@stable",),
+                        notes=("Trusted publishing works only for crates that already exist "
+                               "on crates.io: a new crate's",
+                               "first publish needs CARGO_REGISTRY_TOKEN."))
 
     def check_grammar(self, text: str) -> None:
         semver_grammar(text, self.name)

@@ -61,8 +61,8 @@ class Npm(KindDefaults):
                           "NODE_AUTH_TOKEN gets in its way")
     secret_variables = ("NPM_TOKEN", "NODE_AUTH_TOKEN")
     ci = values.CiSetup(environment="npm", secret="NPM_TOKEN", secret_help="npm automation token",
-                 steps=_STEPS, env={"NODE_VERSION": "22"},
-                 id_token="trusted publishing (OIDC) and npm provenance")
+                        steps=_STEPS, env={"NODE_VERSION": "22"},
+                        id_token="trusted publishing (OIDC) and npm provenance")
 
     def render(self, version: BindingVersion) -> str:
         core = version.core

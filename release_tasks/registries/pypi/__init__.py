@@ -57,8 +57,9 @@ class PyPI(KindDefaults):
                       default="https://upload.pypi.org/legacy/", trailing_slash=True),
     )
     trusted_publishing = "PyPI trusted publishing needs the project's publisher configured on PyPI"
-    ci = values.CiSetup(environment="pypi", secret="PYPI_TOKEN", secret_help="PyPI API token", steps=(
-        "- uses: dtolnay/rust-toolchain@stable  # maturin builds the extension with cargo",))
+    ci = values.CiSetup(environment="pypi", secret="PYPI_TOKEN", secret_help="PyPI API token",
+                        steps=("- uses: dtolnay/rust-toolchain@stable  # maturin builds the "
+                               "extension with cargo",))
 
     def check_grammar(self, text: str) -> None:
         try:

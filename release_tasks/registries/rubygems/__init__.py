@@ -47,8 +47,8 @@ class RubyGems(KindDefaults):
                                      default="https://rubygems.org", trailing_slash=False),)
     trusted_publishing = "RubyGems trusted publishing needs the gem's publisher configured on RubyGems"
     ci = values.CiSetup(environment="rubygems", secret="RUBYGEMS_API_KEY",
-                 secret_help="RubyGems API key", steps=_STEPS,
-                 env={"RUBY_VERSION": "3.3"}, artifact="gem")
+                        secret_help="RubyGems API key", steps=_STEPS,
+                        env={"RUBY_VERSION": "3.3"}, artifact="gem")
 
     def check_grammar(self, text: str) -> None:
         order.check_grammar(text)
