@@ -49,7 +49,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         kind.add_arguments(p.add_argument_group(f"{kind.label} bindings"))
 
 
-def publish(args: argparse.Namespace, env: Mapping[str, str], kind_name: str | None) -> int:
+def run_publish(args: argparse.Namespace, env: Mapping[str, str], kind_name: str | None) -> int:
     """The flow for ``args.binding`` (or, with ``kind_name``, the binding on that registry)."""
     from release_tasks import publish
     from release_tasks.duplicates import parse_on_duplicate
@@ -86,4 +86,4 @@ def _refuse_other_options(args: argparse.Namespace, name: str, kind: RegistryKin
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    return publish(args, env, None)
+    return run_publish(args, env, None)

@@ -8,7 +8,7 @@ import argparse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from release_tasks.stages.publish import add_common, publish
+from release_tasks.stages.publish import add_common, run_publish
 
 if TYPE_CHECKING:
     from release_tasks.registries.base import RegistryKind
@@ -47,12 +47,12 @@ def add_typescript_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_ruby(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    return publish(args, env, _kind("publish_ruby").name)
+    return run_publish(args, env, _kind("publish_ruby").name)
 
 
 def run_python(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    return publish(args, env, _kind("publish_python").name)
+    return run_publish(args, env, _kind("publish_python").name)
 
 
 def run_typescript(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    return publish(args, env, _kind("publish_typescript").name)
+    return run_publish(args, env, _kind("publish_typescript").name)
