@@ -1,4 +1,4 @@
-"""What the registry kinds share: the defaults of a binding registry, and small helpers for
+"""What the registry kinds share: the defaults of a registry kind, and small pieces for
 tools, artifacts, credentials and the semver grammar that cargo and npm both speak."""
 
 from __future__ import annotations
