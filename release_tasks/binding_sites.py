@@ -14,6 +14,7 @@ from collections.abc import Callable
 from release_tasks import edit, formats
 from release_tasks.config import Binding, Config, VersionFile
 from release_tasks.errors import UpdateError, VersionError
+from release_tasks.registries import kind_of
 from release_tasks.sites import Editor, Planner, Site, Targets, expected
 from release_tasks.version import BindingVersion, CoreVersion
 
@@ -52,8 +53,9 @@ def _current(p: Planner, binding: Binding, text: str) -> BindingVersion | None:
         return BindingVersion.from_rendering(text, binding.registry, spec.path)
     except VersionError:
         pass
-    if binding.registry == "npm":
-        why = "expected an npm version X.Y.(Z*1000+P), the npm rendering of X.Y.Z.P"
+    form = kind_of(binding.registry).rendering_form
+    if form is not None:
+        why = f"expected {form}"
     else:
         try:
             CoreVersion.parse(text)

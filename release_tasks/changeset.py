@@ -26,6 +26,7 @@ from release_tasks.binding_sites import binding_sites
 from release_tasks.cargo_req import parse_pin, satisfies
 from release_tasks.config import Config
 from release_tasks.errors import UpdateError
+from release_tasks.registries import kind_of
 from release_tasks.sites import ChangeSet, Editor, Planner, Site, Targets, expected
 
 
@@ -98,10 +99,10 @@ def plan(root: Path, config: Config, ws: workspace.Workspace, targets: Targets,
             p.add(ws.root_manifest, lambda t: edit.set_workspace_package_version(
                 t, nxt, source=ws.root_manifest),
                 Site(ws.root_manifest, "workspace.package.version", old, nxt, conflict))
-    shipping = {s.path for b in config.bindings if b.registry in SHIPS_CRATE_SOURCE
+    shipping = {s.path for b in config.bindings if kind_of(b.registry).ships_crate_source
                 for s in b.version_files if s.format == "cargo"}
     shipping |= {ws.crate(b.crate).manifest for b in config.bindings
-                 if b.registry in SHIPS_CRATE_SOURCE and b.crate and ws.get(b.crate)}
+                 if kind_of(b.registry).ships_crate_source and b.crate and ws.get(b.crate)}
     members = {c.manifest: c for c in ws.members}
     manifests = list(ws.manifests) + [
         f for f in [*sorted(core_files), *(f for f in tree if Path(f).name == "Cargo.toml")]
@@ -113,11 +114,6 @@ def plan(root: Path, config: Config, ws: workspace.Workspace, targets: Targets,
     binding_sites(p, config, targets)
     _lockfiles(p, ws, moves.names, cur, nxt, tree)
     return p.result()
-
-
-#: Registries whose packages carry the binding crate's source (a gem's ``ext/`` crate, a
-#: maturin sdist): its dependencies on the core must be resolvable from the registry.
-SHIPS_CRATE_SOURCE = frozenset({"rubygems", "pypi"})
 
 
 def _package_editor(path: str, version: str) -> Editor:

@@ -14,15 +14,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
+from release_tasks import registries as kinds
 from release_tasks import repository, tasker_layout
 from release_tasks.config_reader import Reader, read_toml
 from release_tasks.errors import ConfigError
 from release_tasks.paths import PathSet
 from release_tasks.repository import Tree
 from release_tasks.tasker_layout import DEFAULT_CONFIG
-from release_tasks.version import REGISTRIES, Registry
+from release_tasks.version import Registry
 from release_tasks.version_files import VersionFile, parse_version_files
 
 CONFIG_FILE = "release.toml"
@@ -80,6 +81,8 @@ class Binding:
     credential: tuple[str, ...]
     trusted_publishing: bool
     version_files: tuple[VersionFile, ...]
+    #: Its registry's URLs for this binding alone (by the kind's endpoint keys).
+    endpoints: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def primary_file(self) -> VersionFile:
@@ -178,8 +181,7 @@ def _read(data: Mapping[str, Any], source: str) -> tuple[Config, list[str]]:
                        "release-tag-patterns", "preflight"}, set())
     core = _parse_core(r, top.get("core", {}))
     bindings = _parse_bindings(r, top.get("bindings", {}))
-    registries = r.table(top.get("registries", {}), "registries",
-                         {"crates-io", "rubygems", "pypi-index", "pypi-upload", "npm"}, set())
+    registries = r.table(top.get("registries", {}), "registries", set(kinds.config_keys()), set())
     for key, value in registries.items():
         if not isinstance(value, str) or not value.strip():
             r.problems.append(f"registries.{key}: expected a URL string, found {value!r}")
@@ -226,8 +228,8 @@ def _parse_core(r: Reader, raw: Any) -> Core:
     return Core(
         version_file=r.path(data, "version-file", "core", "VERSION"),
         workspace=r.string(data, "workspace", "core", "."),
-        registry=cast(Registry, r.choice({"registry": data.get("registry", "crates-io")},
-                                         "registry", "core", ("crates-io",))),
+        registry=r.choice({"registry": data.get("registry", "crates-io")}, "registry", "core",
+                          kinds.core_kinds()),
         tag_prefix=r.word(data, "tag-prefix", "core", "core-v"),
         credential=r.credential(data, "core") if "credential" in data else ("CARGO_REGISTRY_TOKEN",),
         trusted_publishing=r.boolean(data, "trusted-publishing", "core"),
@@ -236,7 +238,7 @@ def _parse_core(r: Reader, raw: Any) -> Core:
 
 
 _BINDING_KEYS = {"env-key", "label", "directory", "paths", "registry", "package", "crate",
-                 "tag-prefix", "credential", "trusted-publishing", "version-files"}
+                 "tag-prefix", "credential", "trusted-publishing", "version-files", "endpoints"}
 
 
 def _parse_bindings(r: Reader, raw: Any) -> tuple[Binding, ...]:
@@ -250,8 +252,7 @@ def _parse_bindings(r: Reader, raw: Any) -> tuple[Binding, ...]:
         directory = r.path(b, "directory", where)
         paths = r.patterns(b, "paths", where) if "paths" in b else PathSet(
             (directory,) if directory else ())
-        registry = cast(Registry, r.choice(b, "registry", where,
-                                           tuple(x for x in REGISTRIES if x != "crates-io")))
+        registry = r.choice(b, "registry", where, kinds.binding_kinds())
         bindings.append(Binding(
             name=name, env_key=_env_key(r, b, where, name), label=r.string(b, "label", where, name),
             directory=directory, paths=paths, registry=registry,
@@ -261,13 +262,24 @@ def _parse_bindings(r: Reader, raw: Any) -> tuple[Binding, ...]:
             credential=r.credential(b, where),
             trusted_publishing=r.boolean(b, "trusted-publishing", where),
             version_files=parse_version_files(r, b.get("version-files", []), where),
+            endpoints=_parse_endpoints(r, b.get("endpoints", {}), where, registry),
         ))
     return tuple(bindings)
 
 
+def _parse_endpoints(r: Reader, raw: Any, where: str, registry: Registry) -> dict[str, str]:
+    """``endpoints = { registry = "https://..." }``: URLs by the registry kind's keys."""
+    known = [spec.key for spec in kinds.kind_of(registry).endpoint_fields]
+    table = r.table(raw, f"{where}.endpoints", set(known), set())
+    for key, value in table.items():
+        if not isinstance(value, str) or not value.strip():
+            r.problems.append(f"{where}.endpoints.{key}: expected a URL string, found {value!r}")
+    return {k: v for k, v in table.items() if isinstance(v, str) and k in known}
+
+
 def _package_key(registry: Registry, package: str) -> str:
     """``package`` as its registry compares names (PyPI normalizes them, PEP 503)."""
-    return re.sub(r"[-_.]+", "-", package).lower() if registry == "pypi" else package
+    return kinds.kind_of(registry).package_key(package)
 
 
 def _across_components(r: Reader, core: Core, bindings: tuple[Binding, ...]) -> None:

@@ -10,7 +10,6 @@ expected Y``, with the exact ``update`` command that brings the files in line.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from release_tasks.config import Config
 from release_tasks.errors import DriftError, UpdateError, VersionError
 from release_tasks.log import get_logger
 from release_tasks.plan import ReleasePlan
+from release_tasks.registries import kind_of
 from release_tasks.sites import ChangeSet, read_exact
 from release_tasks.version import BindingVersion, CoreVersion
 
@@ -53,8 +53,8 @@ def check(root: Path, config: Config, plan: ReleasePlan | None = None, *,
         raise DriftError([str(exc)], hint=_hint(root, config, None)) from exc
     raise_on_drift(root, config, result, current)
     for binding in config.bindings:
-        if binding.registry == "pypi":
-            _warn_runtime_version(root, binding.directory)
+        for warning in kind_of(binding.registry).source_warnings(root, binding):
+            log.warning("%s", warning)
     log.info("Version files agree: core %s", current)
     return current
 
@@ -83,28 +83,3 @@ def _hint(root: Path, config: Config, core: CoreVersion | None) -> str:
             args.append(f"--{binding.name} {version}")
     return (f"To write the current versions into every file: "
             f"`nox -s update -- {' '.join(args)}` (check the binding versions first).")
-
-
-_VERSION_ASSIGNMENT = re.compile(r"^__version__\s*=\s*(.+)$", re.MULTILINE)
-_SKIP_DIRS = {".venv", "venv", "target", "node_modules", "build", "dist", "__pycache__"}
-
-
-def _warn_runtime_version(root: Path, directory: str) -> None:
-    """Warn when a Python binding's ``__version__`` does not come from package metadata.
-
-    The crate's ``env!("CARGO_PKG_VERSION")`` is the *core* version (0.1.8) while the wheel
-    is 0.1.8.2: only ``importlib.metadata.version(...)`` reports the binding's own version.
-    """
-    for path in sorted((root / directory).rglob("*.py")):
-        if _SKIP_DIRS & set(path.relative_to(root / directory).parts):
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for match in _VERSION_ASSIGNMENT.finditer(text):
-            value = match.group(1).strip()
-            # metadata.version("name") (however imported) names the distribution.
-            if "metadata" in value or re.search(r"version\(\s*['\"]", value):
-                continue
-            log.warning("warning: %s sets __version__ = %s; read it from package metadata "
-                        "(importlib.metadata.version) so it is the binding's X.Y.Z.P, not the "
-                        "core version the crate was built with (see VERSIONING.md)",
-                        path.relative_to(root), value)

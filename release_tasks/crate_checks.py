@@ -17,6 +17,7 @@ from pathlib import Path
 from release_tasks import cmd
 from release_tasks.errors import CommandError, PublishError
 from release_tasks.log import get_logger
+from release_tasks.registries.crates_io import cargo
 from release_tasks.workspace import Crate, Dependency, Workspace
 
 log = get_logger("crate_checks")
@@ -53,7 +54,7 @@ def _dependency_problems(dep: Dependency, unpublished: Mapping[str, str]) -> lis
 
 
 def metadata_problems(root: Path, ws: Workspace, crates: Sequence[str],
-                      registry: str = "crates-io") -> list[str]:
+                      registry: str = cargo.NAME) -> list[str]:
     """Every reason the registry or cargo would refuse one of ``crates``, as messages
     ``crate (manifest): problem``; empty when all of them look publishable."""
     unpublished = {c.name: "publish = false" if not c.publish else "not in the release config"

@@ -8,7 +8,6 @@ for one crate, which makes the scheduling rules testable on their own.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,18 +16,13 @@ from typing import Literal
 
 from release_tasks import workspace
 from release_tasks.config import Config
-from release_tasks.errors import PublishError, RegistryError, RegistryUnavailable
 from release_tasks.version import CoreVersion
 
 Outcome = Literal["published", "already published", "failed", "not attempted"]
 #: Outcomes that leave the version on the registry.
 ON_REGISTRY: frozenset[Outcome] = frozenset({"published", "already published"})
 
-Clock = Callable[[], float]
 Sleep = Callable[[float], None]
-
-FIRST_POLL_DELAY = 0.5
-MAX_POLL_DELAY = 10.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,34 +98,6 @@ def run_phases(phases: Sequence[Sequence[str]], deps: Mapping[str, frozenset[str
 
 def _past(outcome: Outcome) -> str:
     return "failed" if outcome == "failed" else "was not attempted"
-
-
-def wait_until_visible(is_visible: Callable[[], bool], timeout: float, what: str, *,
-                       sleep: Sleep = time.sleep, clock: Clock = time.monotonic) -> float:
-    """Poll ``is_visible`` with exponential backoff until it says yes; return seconds waited.
-
-    The first poll is immediate (cargo usually waited already). A registry that gives no
-    answer counts as "not yet" until ``timeout``; then :class:`PublishError` says so.
-    """
-    start = clock()
-    delay = FIRST_POLL_DELAY
-    last_error = ""
-    while True:
-        try:
-            if is_visible():
-                return clock() - start
-        except RegistryUnavailable as exc:
-            last_error = f" (last answer: {exc})"
-        except RegistryError:
-            raise
-        remaining = timeout - (clock() - start)
-        if remaining <= 0:
-            raise PublishError(
-                f"{what} was uploaded but the registry did not show it within {timeout:g} s"
-                f"{last_error}. It may still appear: re-run with --on-duplicate=skip, or "
-                "raise --index-timeout.")
-        sleep(min(delay, remaining))
-        delay = min(delay * 2, MAX_POLL_DELAY)
 
 
 def summary_table(results: Sequence[CrateResult]) -> str:

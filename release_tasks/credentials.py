@@ -7,22 +7,21 @@ as a credential where the config enables it and the runner offers an ID token.
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from release_tasks.config import Config
 from release_tasks.errors import CredentialsMissing
+from release_tasks.log import get_logger, register_secrets_from_env
 from release_tasks.version import Registry
 
+if TYPE_CHECKING:
+    from release_tasks.config import Config
+
+log = get_logger("credentials")
+
 _OIDC = ("ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
-_LIMITS: Mapping[Registry, str] = {
-    "crates-io": "crates.io trusted publishing works only for crates that already exist: the "
-                 "first publish of a new crate needs a token",
-    "npm": "npm trusted publishing needs npm 11.5.1 or newer, and a leftover NODE_AUTH_TOKEN "
-           "gets in its way",
-    "pypi": "PyPI trusted publishing needs the project's publisher configured on PyPI",
-    "rubygems": "RubyGems trusted publishing needs the gem's publisher configured on RubyGems",
-}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,8 +77,11 @@ def missing(reqs: Iterable[Requirement], env: Mapping[str, str]) -> list[str]:
             continue
         message = f"{req.describe()} is not set"
         if req.trusted_publishing:
+            from release_tasks.registries import kind_of
+
             message += (f"; trusted publishing is enabled but {' and '.join(_OIDC)} are not set "
-                        f"(needs `permissions: id-token: write`). Note: {_LIMITS[req.registry]}")
+                        f"(needs `permissions: id-token: write`). Note: "
+                        f"{kind_of(req.registry).trusted_publishing}")
         messages.append(message)
     return messages
 
@@ -89,3 +91,44 @@ def check(reqs: Iterable[Requirement], env: Mapping[str, str]) -> None:
     problems = missing(list(reqs), env)
     if problems:
         raise CredentialsMissing(problems)
+
+
+def preflight(config: Config, component: str, env: Mapping[str, str], *, dry_run: bool,
+              trusted_publishing: bool = True) -> list[str]:
+    """The one credential check of every stage that uses a registry's credential (publish,
+    publish_crates, yank), before anything is built or run.
+
+    A real run raises :class:`CredentialsMissing`; a dry run warns and returns what a real
+    run would stop on. ``trusted_publishing=False``: OIDC does not count (it uploads only).
+    """
+    reqs = requirements(config, [component])
+    register_secrets_from_env(env, [n for r in reqs for n in r.names])
+    if not trusted_publishing:
+        reqs = [Requirement(component=r.component, registry=r.registry, names=r.names,
+                            trusted_publishing=False) for r in reqs]
+    if not dry_run:
+        check(reqs, env)
+        return []
+    problems = missing(reqs, env)
+    for problem in problems:
+        log.warning("  [dry-run] a real run would stop here: %s", problem)
+    return problems
+
+
+def secret_names(config: Config) -> list[str]:
+    """Every variable (or pattern of them) that holds a registry credential: what the config
+    names for each component, and what each registry kind's tools read."""
+    from release_tasks.registries import REGISTRIES
+
+    names = [*config.core.credential, *(n for b in config.bindings for n in b.credential)]
+    return names + [n for kind in REGISTRIES.values() for n in kind.secret_variables]
+
+
+def without_secrets(env: Mapping[str, str], config: Config,
+                    keep: Iterable[str] = ()) -> dict[str, str]:
+    """``env`` without any registry credential but those named in ``keep``: build steps
+    get none, and each upload only its own."""
+    kept = set(keep)
+    patterns = [n for n in secret_names(config) if n not in kept]
+    return {k: v for k, v in env.items()
+            if k in kept or not any(fnmatch.fnmatchcase(k, p) for p in patterns)}

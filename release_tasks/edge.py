@@ -1,6 +1,7 @@
 """``edge``: how to depend on a branch of the repository instead of a release.
 
-For every published component it prints what its package manager needs: a Cargo git
+For every published component it prints what its package manager needs, as its registry
+kind writes it (:meth:`~release_tasks.registries.base.RegistryKind.edge`): a Cargo git
 dependency per core crate, a Gemfile line with Bundler's ``glob:``, a pip requirement with
 ``#subdirectory=``, and for npm, which cannot follow a branch into a subdirectory, the
 build-and-pack route. The repository URL comes from ``project.repository`` in
@@ -12,35 +13,26 @@ from __future__ import annotations
 import json
 import re
 import textwrap
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from release_tasks import git
-from release_tasks.config import CONFIG_FILE, Binding, Config
+from release_tasks.config import CONFIG_FILE, Config
 from release_tasks.errors import ConfigError
 from release_tasks.log import get_logger
+from release_tasks.registries import kind_of
+from release_tasks.registries.values import EdgeSource, RefKind, Snippet
 
 log = get_logger("edge")
 
-RefKind = Literal["branch", "tag", "rev"]
+__all__ = ["Guide", "RefKind", "Snippet", "github_slug", "guide", "ref_kind", "repository_url",
+           "web_url"]
+
 _SCP = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>[^/].*)$")
 _HEX = re.compile(r"^[0-9a-f]{7,40}$")
 _WIDTH = 100
-_EXTENSIONS = re.compile(r"\.\s*extensions\s*(?:=|<<|\.(?:push|concat))")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Snippet:
-    """What to write (or run) to depend on one component at the ref, and what to know."""
-
-    component: str
-    tool: str
-    title: str
-    code: str
-    notes: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -159,14 +151,11 @@ def guide(root: Path, config: Config, ref: str | None = None) -> Guide:
     url, source = repository_url(repo, config)
     kind = ref_kind(repo, ref)
     reader = _Reader(repo, ref)
-    snippets = [_cargo(config, url, ref, kind)]
-    for binding in config.bindings:
-        if binding.registry == "rubygems":
-            snippets.append(_bundler(binding, reader, url, ref, kind))
-        elif binding.registry == "pypi":
-            snippets.append(_pip(binding, reader, url, ref))
-        elif binding.registry == "npm":
-            snippets.append(_npm(binding, reader, url, ref, kind))
+    snippets = [kind_of(config.core.registry).edge(
+        EdgeSource(config=config, binding=None, reader=reader, url=url, ref=ref, ref_kind=kind))]
+    snippets += [kind_of(b.registry).edge(EdgeSource(config=config, binding=b, reader=reader,
+                                                     url=url, ref=ref, ref_kind=kind))
+                 for b in config.bindings]
     return Guide(url=url, url_source=source, ref=ref, ref_kind=kind, snippets=tuple(snippets))
 
 
@@ -194,131 +183,3 @@ class _Reader:
         out = self.repo.git("ls-tree", "--name-only", self.commit, f"{directory}/",
                             check=False).stdout
         return sorted(PurePosixPath(line).name for line in out.splitlines() if line)
-
-
-def _package_dir(binding: Binding, fmt: str) -> str:
-    """The directory holding the binding's manifest (``pyproject``, ``package-json``)."""
-    for f in binding.version_files:
-        if f.format == fmt:
-            return str(PurePosixPath(f.path).parent)
-    return binding.directory
-
-
-def _cargo(config: Config, url: str, ref: str, kind: RefKind) -> Snippet:
-    key = {"branch": "branch", "tag": "tag", "rev": "rev"}[kind]
-    lines = ["[dependencies]"] + [f'{crate} = {{ git = "{url}", {key} = "{ref}" }}'
-                                  for crate in config.core.crates]
-    return Snippet(component="core", tool="cargo", title="Rust crates (Cargo.toml)",
-                   code="\n".join(lines), notes=(
-        "List only the crates you use. Cargo finds each one by name in the repository's "
-        "workspace.",
-        "Take every one of these crates from this same git source and ref: mixing them with "
-        "crates.io releases gives two copies of the shared types, which do not match.",
-        "Cargo.lock records the commit; `cargo update` moves to the newest commit of the "
-        f"{kind}.",
-    ))
-
-
-def _bundler(binding: Binding, reader: _Reader, url: str, ref: str, kind: RefKind) -> Snippet:
-    directory = binding.directory
-    glob = f"{directory}/*.gemspec"
-    slug = github_slug(url)
-    source = f'github: "{slug}"' if slug else f'git: "{url}"'
-    key = {"branch": "branch", "tag": "tag", "rev": "ref"}[kind]
-    code = f'gem "{binding.package}", {source}, {key}: "{ref}", glob: "{glob}"'
-    notes = [f"`glob:` tells Bundler where the gemspec is. Without it Bundler looks only at the "
-             f"repository root and one directory below ({{,*,*/*}}.gemspec) and does not find "
-             f"{directory}/."]
-    gemspecs = [n for n in reader.names(directory) if n.endswith(".gemspec")]
-    texts = [reader.text(f"{directory}/{name}") or "" for name in gemspecs]
-    if not gemspecs:
-        notes.append(f"No gemspec was found in {directory}/ here: check the path.")
-    elif any(_EXTENSIONS.search(text) for text in texts):
-        notes.append("Bundler compiles the gem's native extension (spec.extensions) at "
-                     "`bundle install`: that machine needs a Rust toolchain (cargo) and the "
-                     "Ruby headers.")
-    else:
-        crate = f" -p {binding.crate}" if binding.crate else ""
-        notes.append(
-            "The gemspec declares no spec.extensions, so Bundler installs the Ruby files but "
-            "does not build the native library. Build it in Bundler's checkout after "
-            f"`bundle install`: `cd \"$(bundle info {binding.package} --path)\" && rake compile` "
-            f"(needs a Rust toolchain: it runs cargo build --release{crate}). Declaring an "
-            "rb_sys extension (extconf.rb) in spec.extensions makes Bundler do it.")
-    return Snippet(component=binding.name, tool="bundler",
-                   title=f"{binding.label} binding: {binding.package} (Gemfile)", code=code,
-                   notes=tuple(notes))
-
-
-def _pip(binding: Binding, reader: _Reader, url: str, ref: str) -> Snippet:
-    directory = _package_dir(binding, "pyproject")
-    requirement = f"{binding.package} @ git+{url}@{ref}#subdirectory={directory}"
-    code = f'pip install "{requirement}"\nuv add "{requirement}"'
-    backend = _build_backend(reader.text(f"{directory}/pyproject.toml"))
-    if backend and backend.startswith("maturin"):
-        build = ("pip clones the repository and builds a wheel from "
-                 f"{directory} with maturin: the installing machine needs a Rust toolchain "
-                 "(cargo); no prebuilt wheel exists for a branch.")
-    else:
-        build = (f"pip clones the repository and builds a wheel from {directory} with its "
-                 f"build backend ({backend or 'unknown'}).")
-    return Snippet(component=binding.name, tool="pip",
-                   title=f"{binding.label} binding: {binding.package} (pip / uv)", code=code,
-                   notes=(build, "In requirements.txt or pyproject.toml dependencies, use the "
-                                 "quoted requirement alone."))
-
-
-def _build_backend(text: str | None) -> str | None:
-    if text is None:
-        return None
-    try:
-        backend = tomllib.loads(text).get("build-system", {}).get("build-backend")
-    except tomllib.TOMLDecodeError:
-        return None
-    return backend if isinstance(backend, str) else None
-
-
-def _npm(binding: Binding, reader: _Reader, url: str, ref: str, kind: RefKind) -> Snippet:
-    directory = _package_dir(binding, "package-json")
-    manifest = _json(reader.text(f"{directory}/package.json"))
-    name = str(manifest.get("name") or binding.package)
-    version = str(manifest.get("version") or "VERSION")
-    tarball = f"{name.lstrip('@').replace('/', '-')}-{version}.tgz"
-    checkout = f"{PurePosixPath(urlsplit(url).path).name.removesuffix('.git') or 'repo'}-edge"
-    clone = (f"git clone --branch {ref} {url} {checkout}" if kind != "rev" else
-             f"git clone {url} {checkout} && git -C {checkout} checkout {ref}")
-    steps = [clone, f"cd {checkout}"]
-    if binding.crate:
-        steps.append(f"cargo build --release -p {binding.crate}")
-    steps += [f"cd {directory}", "bun install && bun run build",
-              f"npm pack          # writes {tarball}",
-              "cd /path/to/your/app",
-              f"npm install /path/to/{checkout}/{directory}/{tarball}"]
-    native = f" and the native library of the {binding.crate} crate" if binding.crate else ""
-    if kind == "rev":
-        where = (f"npm can fetch {directory}/ at a full commit id "
-                 f"(`npm install \"git+{url}#<commit>::path:{directory}\"`, recent npm only)")
-    else:
-        where = (f"npm cannot install {name} from a {kind} of this repository: a git "
-                 "dependency's package.json must be at the repository root, and this one is in "
-                 f"{directory}/. (Recent npm reads `#<commit>::path:{directory}`, but only with "
-                 "a full commit id: with a branch or tag name it installs the repository root's "
-                 "package instead.)")
-    return Snippet(component=binding.name, tool="npm",
-                   title=f"{binding.label} binding: {name} (npm)", code="\n".join(steps), notes=(
-        where,
-        f"A git install would not build it either: dist/{native} are build outputs, not in "
-        "the repository. So build it from a checkout, as above, and install the tarball.",
-        f"Or `npm install /path/to/{checkout}/{directory}` links the built directory instead "
-        "of copying a tarball.",
-    ))
-
-
-def _json(text: str | None) -> dict[str, Any]:
-    if not text:
-        return {}
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}

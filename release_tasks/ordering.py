@@ -2,89 +2,20 @@
 
 A next version is compared with every version string seen for its component (its version
 file, its tags in any scheme, what the registry lists), each in the terms of the registry
-that will judge it:
-
-* RubyGems (``Gem::Version``): numbers and letters are separate segments; trailing zero
-  segments do not count, so ``0.1.8.0 == 0.1.8``; ``0.1.9.0 < 0.1.10``; a letter segment
-  sorts below any number, so ``1.0.a`` and ``1.0-rc1`` (prereleases) are below ``1.0``.
-* PyPI: PEP 440, through ``packaging`` (``0.1.8.0 == 0.1.8``).
-* npm and crates.io: semver 2.0 precedence (three parts, prereleases below their release,
-  build metadata ignored). npm holds renderings: ``0.1.9000 > 0.1.10``.
+that will judge it. Each registry kind owns its order (its ``sort_key``): RubyGems'
+``Gem::Version`` (``0.1.8.0 == 0.1.8``, ``0.1.9.0 < 0.1.10``), PEP 440 for PyPI, semver 2.0
+precedence for npm and crates.io (where npm holds renderings: ``0.1.9000 > 0.1.10``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache, total_ordering
+from functools import lru_cache
 from typing import Any
-
-import semver
-from packaging.version import InvalidVersion, Version
 
 from release_tasks.errors import VersionError
 from release_tasks.version import Registry
-
-# Gem::Version::ANCHORED_VERSION_PATTERN (an empty version, which RubyGems reads as "0",
-# is refused here: no version file or tag means that).
-_GEM_VERSION = re.compile(
-    r"\s*([0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)\s*")
-_GEM_SEGMENT = re.compile(r"[0-9]+|[a-z]+", re.IGNORECASE)
-
-
-@total_ordering
-@dataclass(frozen=True, slots=True)
-class GemKey:
-    """``Gem::Version#canonical_segments`` with ``Gem::Version#<=>`` as its order."""
-
-    segments: tuple[int | str, ...]
-
-    def _cmp(self, other: GemKey) -> int:
-        left, right = self.segments, other.segments
-        for index in range(max(len(left), len(right))):
-            lhs = left[index] if index < len(left) else 0
-            rhs = right[index] if index < len(right) else 0
-            if lhs == rhs:
-                continue
-            if isinstance(lhs, int) and isinstance(rhs, int):
-                return -1 if lhs < rhs else 1
-            if isinstance(lhs, str) and isinstance(rhs, str):
-                return -1 if lhs < rhs else 1
-            return -1 if isinstance(lhs, str) else 1  # a letter sorts below any number
-        return 0
-
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, GemKey):
-            return NotImplemented
-        return self._cmp(other) < 0
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, GemKey):
-            return NotImplemented
-        return self._cmp(other) == 0
-
-    def __hash__(self) -> int:
-        return hash(self.segments)
-
-
-def gem_key(text: str) -> GemKey:
-    """Parse a RubyGems version the way ``Gem::Version.new`` does."""
-    match = _GEM_VERSION.fullmatch(text)
-    if not match:
-        raise VersionError(f"{text!r} is not a RubyGems version")
-    # RubyGems reads "1.0-rc1" as the prerelease "1.0.pre.rc1".
-    found = _GEM_SEGMENT.findall(match[1].replace("-", ".pre."))
-    segments: list[int | str] = [int(s) if s.isdigit() else s for s in found]
-    first_letter = next((i for i, s in enumerate(segments) if isinstance(s, str)), len(segments))
-    # Trailing zeros are dropped from the release part and from the prerelease part apiece.
-    return GemKey((*_drop_zeros(segments[:first_letter]), *_drop_zeros(segments[first_letter:])))
-
-
-def _drop_zeros(part: list[int | str]) -> list[int | str]:
-    while part and part[-1] == 0:
-        part.pop()
-    return part
 
 
 @lru_cache(maxsize=8192)
@@ -94,18 +25,9 @@ def key(registry: Registry, text: str) -> Any:
     Raises :class:`VersionError` when the registry would not read ``text`` as a version.
     Keys of one registry compare with each other only.
     """
-    if registry == "rubygems":
-        return gem_key(text)
-    if registry == "pypi":
-        try:
-            return Version(text)
-        except InvalidVersion as exc:
-            raise VersionError(f"{text!r} is not a PEP 440 version") from exc
-    try:
-        # semver's own comparison already ignores build metadata, as npm and cargo do.
-        return semver.Version.parse(text)
-    except (ValueError, TypeError) as exc:
-        raise VersionError(f"{text!r} is not a semver version (X.Y.Z)") from exc
+    from release_tasks.registries import kind_of
+
+    return kind_of(registry).sort_key(text)
 
 
 def is_version(registry: Registry, text: str) -> bool:

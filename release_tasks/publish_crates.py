@@ -7,12 +7,14 @@ crate with one ``cargo package -p A -p B ...``, which verifies each crate agains
 overlay of the others: ``cargo publish --dry-run`` cannot, for dependencies not yet on
 the registry. A real run publishes phase by phase (see :mod:`release_tasks.crate_phases`),
 asks the registry before each crate, waits until each version is visible, and tags
-``core-vX.Y.Z`` once every crate is on the registry.
+``core-vX.Y.Z`` once every crate is on the registry: the credential check, the wait and the
+tag are the publish flow's own (:mod:`release_tasks.publish`).
 
 Token: cargo reads ``CARGO_REGISTRY_TOKEN`` for crates.io and
 ``CARGO_REGISTRIES_<NAME>_TOKEN`` for a registry named ``<NAME>``. The configured
 credential (``CARGO_REGISTRY_TOKEN`` by default) is copied to the variable cargo reads, in
-the child's environment only; it never appears on a command line.
+the child's environment only (which holds no other registry's); it never appears on a
+command line.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Final
 
 import httpx
 
-from release_tasks import cmd, consistency, crate_checks, credentials, git, ordering, workspace
+from release_tasks import cmd, consistency, crate_checks, credentials, ordering, workspace
 from release_tasks.config import Config
 from release_tasks.crate_phases import (
     ON_REGISTRY,
@@ -36,26 +38,27 @@ from release_tasks.crate_phases import (
     make_plan,
     run_phases,
     summary_table,
-    wait_until_visible,
 )
-from release_tasks.errors import (
-    DriftError,
-    PublishError,
-    ReleaseError,
-    TagError,
-    UpdateError,
-    UsageError,
+from release_tasks.duplicates import DEFAULT_ON_DUPLICATE, OnDuplicate, handle_duplicate
+from release_tasks.errors import DriftError, PublishError, ReleaseError, UpdateError, UsageError
+from release_tasks.log import get_logger
+from release_tasks.publish import tag_and_push, wait_until_visible
+from release_tasks.registries import Endpoints, given_endpoints, kind_of, make_client
+from release_tasks.registries.crates_io import cargo
+from release_tasks.registries.crates_io.cargo import (
+    CARGO_REGISTRY_VAR,
+    cargo_token_var,
+    registry_label,
 )
-from release_tasks.log import get_logger, register_secrets_from_env
-from release_tasks.registries import REGISTRY_CLIENTS, REGISTRY_LABELS, Endpoints, make_client
-from release_tasks.registries.duplicates import DEFAULT_ON_DUPLICATE, OnDuplicate, handle_duplicate
-from release_tasks.registries.endpoints import CARGO_REGISTRY_VAR, endpoints_from_env
-from release_tasks.version import CoreVersion, Registry
+from release_tasks.version import CoreVersion
 
 log = get_logger("publish_crates")
 
 DEFAULT_INDEX_TIMEOUT = 600.0
-CRATES_IO: Final[Registry] = "crates-io"
+CRATES_IO: Final = cargo.NAME
+
+__all__ = ["CrateOptions", "CratePublisher", "cargo_env", "cargo_token_var", "registry_label",
+           "resolve_registry", "run"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,35 +78,27 @@ class CrateOptions:
             raise UsageError(f"--index-timeout must be more than 0 seconds, not {self.index_timeout}")
         if self.jobs is not None and self.jobs < 1:
             raise UsageError(f"--jobs must be 1 or more, not {self.jobs}")
-        if self.registry == CRATES_IO:
-            object.__setattr__(self, "registry", None)
-
-
-def cargo_token_var(registry: str | None) -> str:
-    """The variable cargo reads the token of ``registry`` from (None: crates.io)."""
-    if registry is None:
-        return "CARGO_REGISTRY_TOKEN"
-    return f"CARGO_REGISTRIES_{registry.upper().replace('-', '_')}_TOKEN"
-
-
-def registry_label(registry: str | None) -> str:
-    """How messages name the registry: ``crates.io`` or ``cargo registry NAME``."""
-    return REGISTRY_LABELS[CRATES_IO] if registry is None else f"cargo registry {registry}"
+        object.__setattr__(self, "registry", cargo.alternative(self.registry))
 
 
 def cargo_env(env: Mapping[str, str], config: Config, registry: str | None) -> dict[str, str]:
-    """The environment of ``cargo publish``: ours, plus the token where cargo looks for it."""
-    child = dict(env)
-    names = [n for n in config.core.credential if env.get(n)]
-    if names:
-        child[cargo_token_var(registry)] = env[names[0]]
-    return child
+    """The environment of ``cargo publish``: ours without the bindings' registries'
+    credentials, plus the token where cargo looks for it."""
+    [req] = credentials.requirements(config, ["core"])
+    source = credentials.satisfied_by(req, env)
+    kind = kind_of(config.core.registry)
+    # cargo reads each registry's token by its own name (a source replacement reads another
+    # registry's): those are cargo's to see; no other registry's are.
+    own = credentials.without_secrets(env, config,
+                                      keep=[*config.core.credential, *kind.secret_variables])
+    with kind.credential_env(own, source, Endpoints({"registry": registry} if registry
+                                                   else {})) as tool:
+        return tool.env
 
 
 def resolve_registry(options: CrateOptions, env: Mapping[str, str]) -> str | None:
     """``--registry``, else ``RELEASE_TASKS_CARGO_REGISTRY``, else crates.io (None)."""
-    name = options.registry or env.get(CARGO_REGISTRY_VAR, "").strip() or None
-    return None if name == CRATES_IO else name
+    return cargo.resolve_registry(options.registry, env)
 
 
 def check_repository(root: Path, config: Config, registry: str | None) -> tuple[CoreVersion,
@@ -149,7 +144,8 @@ def run(root: Path, config: Config, env: Mapping[str, str], options: CrateOption
     if endpoints is None:
         chosen = {**env, CARGO_REGISTRY_VAR: registry} if registry else {
             k: v for k, v in env.items() if k != CARGO_REGISTRY_VAR}
-        endpoints = endpoints_from_env(chosen, config.registries)
+        given = given_endpoints(config.core.registry, config.registries)
+        endpoints = kind_of(config.core.registry).endpoints(chosen, given)
     return publish(root, config, plan, options, registry,
                    CratePublisher(plan=plan, options=options, registry=registry,
                                   endpoints=endpoints, env=cargo_env(env, config, registry)))
@@ -158,13 +154,7 @@ def run(root: Path, config: Config, env: Mapping[str, str], options: CrateOption
 def preflight(root: Path, config: Config, env: Mapping[str, str], options: CrateOptions,
               registry: str | None) -> CratePlan:
     """Credential (a warning in a dry run), drift and registry metadata; then the plan."""
-    register_secrets_from_env(env, config.core.credential)
-    reqs = credentials.requirements(config, ["core"])
-    if options.dry_run:
-        for missing in credentials.missing(reqs, env):
-            log.warning("  [dry-run] a real run would stop here: %s", missing)
-    else:
-        credentials.check(reqs, env)
+    credentials.preflight(config, "core", env, dry_run=options.dry_run)
     version, ws = check_repository(root, config, registry)
     return make_plan(root, config, version, ws)
 
@@ -185,7 +175,8 @@ def publish(root: Path, config: Config, plan: CratePlan, options: CrateOptions,
 def dry_run(plan: CratePlan, config: Config, options: CrateOptions, env: Mapping[str, str],
             registry: str | None) -> str:
     """Package and verify every crate of the plan; describe the phases and ``.crate`` files."""
-    files = crate_checks.package_all(plan.workspace_dir, plan.crates, str(plan.version), env,
+    files = crate_checks.package_all(plan.workspace_dir, plan.crates, str(plan.version),
+                                     credentials.without_secrets(env, config),
                                      registry=registry, offline=options.offline)
     return describe(plan, files, options, registry, f"{config.core.tag_prefix}{plan.version}")
 
@@ -240,7 +231,7 @@ class CratePublisher:
     def exists(self, crate: str) -> bool:
         # The whole list, judged by semver: the same version with other build metadata, or
         # a greater one, is an error rather than "already published".
-        listed = REGISTRY_CLIENTS[CRATES_IO].versions(self.http, self.endpoints, crate)
+        listed = kind_of(CRATES_IO).versions(self.http, self.endpoints, crate)
         return ordering.check_listed(
             CRATES_IO, registry_label(self.registry), crate, self.version, listed,
             "Nothing more was published. Release the core above it: tag the commit it was "
@@ -283,19 +274,7 @@ def tag_core(root: Path, config: Config, plan: CratePlan, registry: str | None, 
              push: bool) -> str:
     """Tag HEAD ``core-vX.Y.Z`` (idempotent) and push it when asked; one line to report."""
     version = plan.version
-    repo = git.open_repo(root)
-    commit = git.resolve(repo, "HEAD")
-    tag = f"{config.core.tag_prefix}{version}"
     message = (f"core {version} on {registry_label(registry)}\n\n"
                + "".join(f"{crate} {version}\n" for crate in plan.crates))
-    created = git.create_tag(repo, tag, commit, message)
-    line = (f"Tagged {tag} on {commit[:12]}" if created
-            else f"Tag {tag} was already on {commit[:12]}")
-    if push:
-        try:
-            git.push(repo, "origin", [f"refs/tags/{tag}"])
-        except TagError as exc:
-            raise TagError(f"every crate IS published, but pushing {tag} failed: {exc}. "
-                           f"Push it by hand: git push origin {tag}") from exc
-        line += "; pushed"
-    return line
+    return tag_and_push(root, f"{config.core.tag_prefix}{version}", message, push=push,
+                        published="every crate IS published")

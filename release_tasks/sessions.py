@@ -38,7 +38,7 @@ _PACKAGE = Path(__file__).resolve().parent
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.error_on_missing_interpreters = False
 
-__all__ = ["demo", "detect", "edge", "history", "init", "preflight", "publish_crates",
+__all__ = ["demo", "detect", "edge", "history", "init", "preflight", "publish", "publish_crates",
            "publish_python", "publish_ruby", "publish_typescript", "release", "update",
            "versions", "yank"]
 
@@ -169,24 +169,40 @@ def publish_ruby(session: nox.Session) -> None:
     _stage(session, "publish_ruby")
 
 
+#: What building and uploading a Python binding needs beside the tool: maturin (with cffi
+#: and zig for its builds) and uv, which uploads.
+PYTHON_TOOLS = ("maturin>=1.9,<2", "cffi", "ziglang", "uv>=0.4")
+
+
 @nox.session(default=False)
 def publish_python(session: nox.Session) -> None:
-    """Build the wheels and sdist with maturin and upload them; tag python-v..."""
-    _stage(session, "publish_python", "maturin>=1.9,<2", "cffi", "ziglang")
+    """Build the wheels and sdist with maturin and upload them with uv; tag python-v..."""
+    _stage(session, "publish_python", *PYTHON_TOOLS)
+
+
+def _bun_env(session: nox.Session) -> dict[str, str]:
+    """bun from the system, else installed from the npm registry into this session."""
+    if shutil.which("bun") is not None:
+        return {}
+    prefix = Path(session.virtualenv.location) / "node"
+    session.run("npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix),
+                "bun", external=True)
+    return {"PATH": os.pathsep.join([str(prefix / "node_modules" / ".bin"),
+                                     os.environ.get("PATH", "")])}
 
 
 @nox.session(default=False)
 def publish_typescript(session: nox.Session) -> None:
     """Build the cdylib and the package with bun, then npm publish; tag typescript-v..."""
-    env = {}
-    if shutil.which("bun") is None:
-        # bun is served by the npm registry: install it into this session's environment.
-        prefix = Path(session.virtualenv.location) / "node"
-        session.run("npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix),
-                    "bun", external=True)
-        env["PATH"] = os.pathsep.join([str(prefix / "node_modules" / ".bin"),
-                                       os.environ.get("PATH", "")])
+    env = _bun_env(session)
     _stage(session, "publish_typescript", env=env)
+
+
+@nox.session(default=False)
+def publish(session: nox.Session) -> None:
+    """Publish one binding by name: BINDING VERSION (any registry); tag it after the upload."""
+    env = _bun_env(session)
+    _stage(session, "publish", *PYTHON_TOOLS, env=env)
 
 
 @nox.session(default=False)

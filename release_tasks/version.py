@@ -1,7 +1,8 @@
 """Version value objects: the core version ``X.Y.Z`` and the binding version ``X.Y.Z.P``.
 
 Strings are parsed once, at the edge, into these immutable objects; each registry then gets
-a *rendering* valid in its own grammar (see VERSIONING.md). Constructors validate and raise
+a *rendering* valid in its own grammar (see VERSIONING.md), which its kind in
+:mod:`release_tasks.registries` owns. Constructors validate and raise
 :class:`~release_tasks.errors.VersionError` with the bad value quoted.
 """
 
@@ -12,13 +13,10 @@ from dataclasses import dataclass
 from functools import total_ordering
 from typing import Literal, get_args
 
-import semver
-from packaging.version import InvalidVersion, Version
-
 from release_tasks.errors import VersionError
 
-Registry = Literal["crates-io", "rubygems", "pypi", "npm"]
-REGISTRIES: tuple[Registry, ...] = get_args(Registry)
+#: The name of a registry kind: a key of :data:`release_tasks.registries.REGISTRIES`.
+Registry = str
 Bump = Literal["minor", "major"]
 BUMPS: tuple[Bump, ...] = get_args(Bump)
 
@@ -26,11 +24,8 @@ BUMPS: tuple[Bump, ...] = get_args(Bump)
 _NUM = r"(?:0|[1-9][0-9]*)"
 _CORE_RE = re.compile(rf"^({_NUM})\.({_NUM})\.({_NUM})$")
 _BINDING_RE = re.compile(rf"^({_NUM})\.({_NUM})\.({_NUM})\.({_NUM})$")
-# RubyGems' Gem::Version::ANCHORED_VERSION_PATTERN, for the release versions we make.
-_GEM_RE = re.compile(r"^[0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z.-]+)?$")
-
-NPM_PATCH_FACTOR = 1000
-MAX_PATCH_LEVEL = NPM_PATCH_FACTOR - 1
+# The patch level P stays below 1000 in every registry: npm spells X.Y.Z.P as X.Y.(Z*1000+P).
+MAX_PATCH_LEVEL = 999
 
 
 def clean_version_text(text: str) -> str:
@@ -120,26 +115,19 @@ class BindingVersion:
 
     def render(self, registry: Registry) -> str:
         """This version as ``registry`` spells it (validated in that registry's grammar)."""
-        if registry == "npm":
-            text = (
-                f"{self.core.major}.{self.core.minor}."
-                f"{self.core.patch * NPM_PATCH_FACTOR + self.patch_level}"
-            )
-        else:
-            text = str(self)
-        validate_for_registry(text, registry)
+        from release_tasks.registries import kind_of
+
+        kind = kind_of(registry)
+        text = kind.render(self)
+        kind.check_grammar(text)
         return text
 
     @classmethod
     def from_rendering(cls, text: str, registry: Registry, source: str = "version") -> BindingVersion:
         """Inverse of :meth:`render`: read a registry's spelling back into ``X.Y.Z.P``."""
-        if registry != "npm":
-            return cls.parse(text, source)
-        core = CoreVersion.parse(text, source)
-        return cls(
-            CoreVersion(core.major, core.minor, core.patch // NPM_PATCH_FACTOR),
-            core.patch % NPM_PATCH_FACTOR,
-        )
+        from release_tasks.registries import kind_of
+
+        return kind_of(registry).read_rendering(text, source)
 
     def _key(self) -> tuple[int, int, int, int]:
         return (*self.core._key(), self.patch_level)
@@ -151,47 +139,3 @@ class BindingVersion:
 
     def __str__(self) -> str:
         return f"{self.core}.{self.patch_level}"
-
-
-def validate_for_registry(text: str, registry: Registry) -> None:
-    """Raise :class:`VersionError` if ``registry`` would reject ``text`` as a version."""
-    if registry in ("npm", "crates-io"):
-        try:
-            semver.Version.parse(text)
-        except ValueError as exc:
-            raise VersionError(
-                f"{text!r} is not a valid {registry} version (semver X.Y.Z required)"
-            ) from exc
-    elif registry == "pypi":
-        try:
-            parsed = Version(text)
-        except InvalidVersion as exc:
-            raise VersionError(f"{text!r} is not a valid PEP 440 version for PyPI") from exc
-        if str(parsed) != text:
-            raise VersionError(
-                f"{text!r} is not in PEP 440 normal form (PyPI would show {parsed})"
-            )
-    elif registry == "rubygems":
-        if not _GEM_RE.fullmatch(text):
-            raise VersionError(f"{text!r} is not a valid RubyGems version")
-    else:  # pragma: no cover - Literal exhausts the cases
-        raise VersionError(f"unknown registry {registry!r}")
-
-
-def rubygems_equal(a: str, b: str) -> bool:
-    """RubyGems' equality (``0.1.8.0 == 0.1.8``); an unparsable string equals nothing."""
-    return _registry_equal("rubygems", a, b)
-
-
-def pep440_equal(a: str, b: str) -> bool:
-    """PEP 440 equality (``0.1.8.0 == 0.1.8``); an unparsable string equals nothing."""
-    return _registry_equal("pypi", a, b)
-
-
-def _registry_equal(registry: Registry, a: str, b: str) -> bool:
-    from release_tasks import ordering  # ordering builds on this module's Registry
-
-    try:
-        return ordering.equal(registry, a, b)
-    except VersionError:
-        return False

@@ -13,28 +13,44 @@ import email.utils
 import ipaddress
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import httpx
 
 from release_tasks import __version__
 from release_tasks.errors import RegistryError, RegistryUnavailable, UsageError
 from release_tasks.log import get_logger
-from release_tasks.version import Registry
+
+if TYPE_CHECKING:
+    from release_tasks.registries.base import RegistryKind
 
 log = get_logger("registries")
 
 Sleep = Callable[[float], None]
 
+class _Labels(Mapping[str, str]):
+    """How each registry kind is named in messages (crates.io, RubyGems, PyPI, npm): a live
+    view of :data:`release_tasks.registries.REGISTRIES`, read when asked."""
+
+    def _kinds(self) -> Mapping[str, RegistryKind]:
+        from release_tasks.registries import REGISTRIES  # the kinds import this module
+
+        return REGISTRIES
+
+    def __getitem__(self, name: str) -> str:
+        return self._kinds()[name].label
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kinds())
+
+    def __len__(self) -> int:
+        return len(self._kinds())
+
+
 #: How each registry is named in messages and in the ``--on-duplicate`` log lines.
-REGISTRY_LABELS: Final[dict[Registry, str]] = {
-    "crates-io": "crates.io",
-    "rubygems": "RubyGems",
-    "pypi": "PyPI",
-    "npm": "npm",
-}
+REGISTRY_LABELS: Final[Mapping[str, str]] = _Labels()
 
 #: Contact URL in the User-Agent (crates.io asks for one to reach the operator of a client).
 PROJECT_URL: Final = "https://github.com/tasker-systems/tasker-core"
@@ -103,7 +119,7 @@ def check_url(url: str, what: str) -> str:
 
 def get(
     client: httpx.Client,
-    registry: Registry,
+    registry: str,
     url: str,
     *,
     headers: Mapping[str, str] | None = None,
@@ -220,7 +236,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return min(max(seconds, 0.0), RETRY_AFTER_CAP)
 
 
-def json_body(response: httpx.Response, registry: Registry) -> object:
+def json_body(response: httpx.Response, registry: str) -> object:
     """The response's JSON, or RegistryError naming the registry and URL."""
     try:
         return response.json()
@@ -228,7 +244,7 @@ def json_body(response: httpx.Response, registry: Registry) -> object:
         raise malformed(registry, response.url, f"invalid JSON ({exc})") from exc
 
 
-def malformed(registry: Registry, url: str | httpx.URL, detail: str) -> RegistryError:
+def malformed(registry: str, url: str | httpx.URL, detail: str) -> RegistryError:
     """The error for a document that parsed but does not have the expected shape."""
     return RegistryError(
         f"{REGISTRY_LABELS[registry]} returned a malformed answer for {shown_url(url)}: {detail}. "

@@ -5,21 +5,20 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 
-from release_tasks.stages._args import add_on_duplicate, add_repo, emit, load_config
+from release_tasks.stages._args import emit, load_config
+from release_tasks.stages.publish import add_publish_options
 
 HELP = "publish the core crates phase by phase, then tag core-vX.Y.Z"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    add_repo(p)
-    p.add_argument("--dry-run", action="store_true",
-                   help="package and verify every crate (cargo package -p ...); upload nothing")
-    add_on_duplicate(p, "a crate's version")
+    add_publish_options(
+        p, dry_run="package and verify every crate (cargo package -p ...); upload nothing",
+        what="a crate's version", tag="core-vX.Y.Z")
     p.add_argument("--registry", metavar="NAME",
                    help="an alternative cargo registry, as cargo names it (default: "
                         "$RELEASE_TASKS_CARGO_REGISTRY, else crates.io); CARGO_REGISTRY_TOKEN "
                         "is handed to cargo as CARGO_REGISTRIES_<NAME>_TOKEN")
-    p.add_argument("--push-tags", action="store_true", help="push the core-vX.Y.Z tag")
     p.add_argument("--index-timeout", type=float, metavar="SECONDS",
                    help="how long to wait for each version to show on the registry "
                         "(default: 600)")
@@ -31,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from release_tasks import publish_crates
-    from release_tasks.registries.duplicates import parse_on_duplicate
+    from release_tasks.duplicates import parse_on_duplicate
 
     timeout = args.index_timeout
     options = publish_crates.CrateOptions(

@@ -19,7 +19,7 @@ from release_tasks import cmd, publish_crates, sandbox
 from release_tasks import config as config_mod
 from release_tasks import log as log_mod
 from release_tasks.git import Repo
-from release_tasks.registries import Endpoints
+from release_tasks.registries import crates_io
 from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.events import Kind
 from tests.registries.tools import require_tool
@@ -165,7 +165,7 @@ def test_rerun_on_crates_io_uses_its_name(
     env = {**os.environ, **cargo_env,
            "CARGO_REGISTRIES_LOCAL_TOKEN": cargo_env["CARGO_REGISTRY_TOKEN"]}
     config = config_mod.load(example_repo.root)
-    endpoints = Endpoints(crates_api=cargo_registry.url)
+    endpoints = crates_io.make_endpoints(api=cargo_registry.url)
     log_mod.setup()
     start = len(cmd.ARGV_LOG)
     publish_crates.run(example_repo.root, config, env, publish_crates.CrateOptions(),

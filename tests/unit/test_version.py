@@ -9,13 +9,15 @@ from hypothesis import strategies as st
 from packaging.version import Version
 
 from release_tasks.errors import VersionError
-from release_tasks.version import (
-    BindingVersion,
-    CoreVersion,
-    pep440_equal,
-    rubygems_equal,
-    validate_for_registry,
-)
+from release_tasks.registries import kind_of
+from release_tasks.registries.pypi import equal as pep440_equal
+from release_tasks.registries.rubygems import equal as rubygems_equal
+from release_tasks.version import BindingVersion, CoreVersion
+
+
+def validate_for_registry(text: str, registry: str) -> None:
+    kind_of(registry).check_grammar(text)
+
 
 parts = st.integers(min_value=0, max_value=10_000)
 levels = st.integers(min_value=0, max_value=999)

@@ -11,12 +11,11 @@ from hypothesis import strategies as st
 
 from release_tasks.errors import RegistryError, UsageError
 from release_tasks.registries import crates_io
-from release_tasks.registries.endpoints import Endpoints
 
 from .helpers import Recorder, client_for, json_response, routes
 
 INDEX = "https://crates.example/index/"
-SPARSE = Endpoints(cargo_registry="mine", cargo_index=INDEX)
+SPARSE = crates_io.make_endpoints(registry="mine", index=INDEX)
 CONFIG = {f"{INDEX}config.json": json_response({"dl": "https://crates.example/dl", "api": None})}
 
 
@@ -136,7 +135,7 @@ def test_api_versions_follow_next_page() -> None:
         )
     )
     with client_for(recorder) as client:
-        assert crates_io.versions(client, Endpoints(), "foo") == ["1.1.0", "1.0.0"]
+        assert crates_io.versions(client, crates_io.make_endpoints(), "foo") == ["1.1.0", "1.0.0"]
 
 
 @pytest.mark.parametrize(
@@ -147,19 +146,19 @@ def test_api_versions_of_the_wrong_shape_are_errors(document: object) -> None:
     url = "https://crates.io/api/v1/crates/foo/versions"
     recorder = Recorder(routes({url: json_response(document)}))
     with client_for(recorder) as client, pytest.raises(RegistryError, match="malformed"):
-        crates_io.versions(client, Endpoints(), "foo")
+        crates_io.versions(client, crates_io.make_endpoints(), "foo")
 
 
 def test_api_exists_needs_a_version_object() -> None:
     url = "https://crates.io/api/v1/crates/foo/1.0.0"
     recorder = Recorder(routes({url: json_response({"errors": []})}))
     with client_for(recorder) as client, pytest.raises(RegistryError, match='"version" object'):
-        crates_io.exists(client, Endpoints(), "foo", "1.0.0")
+        crates_io.exists(client, crates_io.make_endpoints(), "foo", "1.0.0")
 
 
 @pytest.mark.parametrize("name", ["", "1abc", "foo/bar", "../etc", "foo bar", "a" * 65])
 def test_invalid_crate_names_are_refused_before_any_request(name: str) -> None:
     recorder = Recorder(routes({}))
     with client_for(recorder) as client, pytest.raises(UsageError, match="crate name"):
-        crates_io.exists(client, Endpoints(), name, "1.0.0")
+        crates_io.exists(client, crates_io.make_endpoints(), name, "1.0.0")
     assert recorder.requests == []

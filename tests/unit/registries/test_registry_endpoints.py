@@ -1,28 +1,55 @@
-"""Registry endpoints: public defaults, environment overrides, config defaults, URL policy."""
+"""Registry endpoints: public defaults, environment overrides, config defaults, per-binding
+endpoints, URL policy."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
-from release_tasks.errors import UsageError
-from release_tasks.registries.endpoints import (
-    CONFIG_KEYS,
-    Endpoints,
-    cargo_index_var,
+from release_tasks import config as config_mod
+from release_tasks.errors import ConfigError, UsageError
+from release_tasks.registries import (
+    config_keys,
+    crates_io,
+    endpoints_for,
     endpoints_from_env,
+    given_endpoints,
+    kind_of,
 )
+from release_tasks.registries.crates_io import cargo_index_var
+from release_tasks.registries.endpoints import Endpoints
+
+
+def flat(endpoints: dict[str, Endpoints]) -> dict[str, str | None]:
+    """Every kind's URLs under the names they had as one object."""
+    return {
+        "crates_api": endpoints["crates-io"]["api"],
+        "cargo_registry": endpoints["crates-io"].get("registry"),
+        "cargo_index": endpoints["crates-io"].get("index"),
+        "rubygems_host": endpoints["rubygems"]["host"],
+        "pypi_index": endpoints["pypi"]["index"],
+        "pypi_upload": endpoints["pypi"]["upload"],
+        "npm_registry": endpoints["npm"]["registry"],
+    }
+
+
+DEFAULTS = {"crates_api": "https://crates.io", "cargo_registry": None, "cargo_index": None,
+            "rubygems_host": "https://rubygems.org", "pypi_index": "https://pypi.org/simple/",
+            "pypi_upload": "https://upload.pypi.org/legacy/",
+            "npm_registry": "https://registry.npmjs.org/"}
 
 
 def test_public_defaults() -> None:
-    endpoints = endpoints_from_env({})
-    assert endpoints == Endpoints()
-    assert endpoints.crates_api == "https://crates.io"
-    assert endpoints.cargo_registry is None
-    assert endpoints.cargo_index is None
-    assert endpoints.rubygems_host == "https://rubygems.org"
-    assert endpoints.pypi_index == "https://pypi.org/simple/"
-    assert endpoints.pypi_upload == "https://upload.pypi.org/legacy/"
-    assert endpoints.npm_registry == "https://registry.npmjs.org/"
+    endpoints = flat(endpoints_from_env({}))
+    assert endpoints == DEFAULTS
+    assert endpoints["crates_api"] == "https://crates.io"
+    assert endpoints["cargo_registry"] is None
+    assert endpoints["cargo_index"] is None
+    assert endpoints["rubygems_host"] == "https://rubygems.org"
+    assert endpoints["pypi_index"] == "https://pypi.org/simple/"
+    assert endpoints["pypi_upload"] == "https://upload.pypi.org/legacy/"
+    assert endpoints["npm_registry"] == "https://registry.npmjs.org/"
 
 
 def test_every_override_is_read_and_normalized() -> None:
@@ -36,14 +63,15 @@ def test_every_override_is_read_and_normalized() -> None:
             "RELEASE_TASKS_NPM_REGISTRY": "http://[::1]:4873",
         }
     )
-    assert endpoints == Endpoints(
-        cargo_registry="local-crates",
-        cargo_index="http://127.0.0.1:8000/index/",
-        rubygems_host="http://localhost:9292",
-        pypi_index="http://127.0.0.1:8080/simple/",
-        pypi_upload="http://127.0.0.1:8080/",
-        npm_registry="http://[::1]:4873/",
-    )
+    assert flat(endpoints) == {
+        **DEFAULTS,
+        "cargo_registry": "local-crates",
+        "cargo_index": "http://127.0.0.1:8000/index/",
+        "rubygems_host": "http://localhost:9292",
+        "pypi_index": "http://127.0.0.1:8080/simple/",
+        "pypi_upload": "http://127.0.0.1:8080/",
+        "npm_registry": "http://[::1]:4873/",
+    }
 
 
 def test_config_defaults_and_env_wins() -> None:
@@ -55,19 +83,20 @@ def test_config_defaults_and_env_wins() -> None:
         "npm": "https://npm.example/",
     }
     env = {"RELEASE_TASKS_NPM_REGISTRY": "https://other-npm.example/"}
-    assert endpoints_from_env(env, defaults) == Endpoints(
-        crates_api="https://staging.crates.io",
-        rubygems_host="https://gems.example",
-        pypi_index="https://test.pypi.org/simple/",
-        pypi_upload="https://test.pypi.org/legacy/",
-        npm_registry="https://other-npm.example/",
-    )
-    assert set(defaults) == set(CONFIG_KEYS)
+    assert flat(endpoints_from_env(env, defaults)) == {
+        **DEFAULTS,
+        "crates_api": "https://staging.crates.io",
+        "rubygems_host": "https://gems.example",
+        "pypi_index": "https://test.pypi.org/simple/",
+        "pypi_upload": "https://test.pypi.org/legacy/",
+        "npm_registry": "https://other-npm.example/",
+    }
+    assert set(defaults) == set(config_keys())
 
 
 def test_empty_values_count_as_unset() -> None:
     env = {"RELEASE_TASKS_RUBYGEMS_HOST": "", "RELEASE_TASKS_CARGO_REGISTRY": "  "}
-    assert endpoints_from_env(env, {"npm": " "}) == Endpoints()
+    assert flat(endpoints_from_env(env, {"npm": " "})) == DEFAULTS
 
 
 def test_unknown_config_key_is_refused() -> None:
@@ -128,7 +157,43 @@ def test_plain_http_to_a_remote_host_is_refused(variable: str, url: str) -> None
 
 
 def test_constructor_validates_too() -> None:
-    with pytest.raises(UsageError, match="npm_registry"):
-        Endpoints(npm_registry="http://npm.example/")
+    with pytest.raises(UsageError, match="registry"):
+        endpoints_for("npm", registry="http://npm.example/")
     with pytest.raises(UsageError, match="go together"):
-        Endpoints(cargo_registry="mine")
+        crates_io.make_endpoints(registry="mine")
+
+
+# --- per binding: env > the binding's endpoints > [registries] > default ---------------------
+
+def _config(**npm: object) -> config_mod.Config:
+    data = copy.deepcopy(dict(config_mod.DEFAULT_CONFIG))
+    data["bindings"]["typescript"].update(npm)
+    data["bindings"]["private-ts"] = {**copy.deepcopy(data["bindings"]["typescript"]),
+                                      "package": "@acme/private", "tag-prefix": "private-ts-v",
+                                      "env-key": "PRIVATE_TS",
+                                      "endpoints": {"registry": "https://npm.acme.example/"}}
+    data["registries"] = {"npm": "https://npm.staging.example/"}
+    return config_mod.parse(data)
+
+
+def _npm(config: config_mod.Config, name: str, env: dict[str, str]) -> str:
+    binding = config.binding(name)
+    given = given_endpoints(binding.registry, config.registries, binding.endpoints)
+    return kind_of(binding.registry).endpoints(env, given)["registry"]
+
+
+def test_each_binding_has_its_own_endpoints_in_one_release() -> None:
+    config = _config()
+    assert _npm(config, "private-ts", {}) == "https://npm.acme.example/"
+    assert _npm(config, "typescript", {}) == "https://npm.staging.example/"
+    assert _npm(config_mod.builtin(), "typescript", {}) == "https://registry.npmjs.org/"
+    env = {"RELEASE_TASKS_NPM_REGISTRY": "http://127.0.0.1:4873"}
+    assert _npm(config, "private-ts", env) == _npm(config, "typescript", env) == (
+        "http://127.0.0.1:4873/")
+
+
+def test_a_binding_endpoint_is_checked_and_its_keys_are_the_kinds() -> None:
+    with pytest.raises(UsageError, match="refused"):
+        _npm(_config(endpoints={"registry": "http://npm.example/"}), "typescript", {})
+    with pytest.raises(ConfigError, match=r"endpoints: unknown key 'index' \(allowed: registry\)"):
+        _config(endpoints={"index": "https://npm.example/"})

@@ -13,10 +13,8 @@ import httpx
 import pytest
 
 from release_tasks.errors import RegistryError, RegistryUnavailable
-from release_tasks.registries import REGISTRY_CLIENTS, RegistryClient
-from release_tasks.registries.endpoints import Endpoints
+from release_tasks.registries import REGISTRIES, Endpoints, RegistryKind, crates_io, endpoints_for
 from release_tasks.registries.http import BACKOFF_BASE, DEFAULT_RETRIES
-from release_tasks.version import REGISTRIES
 
 from .helpers import Failure, Recorder, Sleeps, client_for, json_response, routes
 
@@ -27,7 +25,7 @@ PYPI_JSON = "application/vnd.pypi.simple.v1+json"
 @dataclass(frozen=True)
 class Case:
     id: str
-    client: RegistryClient
+    client: RegistryKind
     endpoints: Endpoints
     name: str
     present: dict[str, httpx.Response]  # the registry, with NAME@VERSION published
@@ -41,8 +39,8 @@ CONFIG_JSON = {f"{SPARSE}config.json": json_response({"dl": f"{SPARSE}dl", "api"
 CASES = [
     Case(
         "crates-io-api",
-        REGISTRY_CLIENTS["crates-io"],
-        Endpoints(),
+        REGISTRIES["crates-io"],
+        crates_io.make_endpoints(),
         "foo-sys",
         {
             "https://crates.io/api/v1/crates/foo-sys/1.2.3": json_response(
@@ -60,8 +58,8 @@ CASES = [
     ),
     Case(
         "crates-io-sparse",
-        REGISTRY_CLIENTS["crates-io"],
-        Endpoints(cargo_registry="local", cargo_index=SPARSE),
+        REGISTRIES["crates-io"],
+        crates_io.make_endpoints(registry="local", index=SPARSE),
         "foo-sys",
         {
             **CONFIG_JSON,
@@ -74,8 +72,8 @@ CASES = [
     ),
     Case(
         "rubygems",
-        REGISTRY_CLIENTS["rubygems"],
-        Endpoints(),
+        REGISTRIES["rubygems"],
+        endpoints_for("rubygems"),
         "foo",
         {
             "https://rubygems.org/api/v1/versions/foo.json": json_response(
@@ -87,8 +85,8 @@ CASES = [
     ),
     Case(
         "pypi",
-        REGISTRY_CLIENTS["pypi"],
-        Endpoints(),
+        REGISTRIES["pypi"],
+        endpoints_for("pypi"),
         "foo",
         {
             "https://pypi.org/simple/foo/": json_response(
@@ -109,8 +107,8 @@ CASES = [
     ),
     Case(
         "npm",
-        REGISTRY_CLIENTS["npm"],
-        Endpoints(),
+        REGISTRIES["npm"],
+        endpoints_for("npm"),
         "foo",
         {
             "https://registry.npmjs.org/foo": json_response(
@@ -134,7 +132,7 @@ def _flaky(case: Case, failure: Failure, times: int) -> Recorder:
 
 
 def test_every_registry_has_a_client() -> None:
-    assert set(REGISTRY_CLIENTS) == set(REGISTRIES)
+    assert {case.client.name for case in CASES} == set(REGISTRIES)
 
 
 @BY_ID

@@ -6,8 +6,7 @@ import httpx
 import pytest
 
 from release_tasks.errors import RegistryError, UsageError
-from release_tasks.registries import npm
-from release_tasks.registries.endpoints import Endpoints
+from release_tasks.registries import endpoints_for, npm
 
 from .helpers import Recorder, client_for, json_response, routes
 
@@ -23,7 +22,7 @@ def _document(*versions: str) -> httpx.Response:
 def test_scoped_name_is_escaped_as_npm_sends_it() -> None:
     recorder = Recorder(routes({SCOPED_URL: _document("0.1.8002")}))
     with client_for(recorder) as client:
-        assert npm.versions(client, Endpoints(), "@tasker-systems/worker") == ["0.1.8002"]
+        assert npm.versions(client, endpoints_for("npm"), "@tasker-systems/worker") == ["0.1.8002"]
     request = recorder.requests[0]
     assert request.url.raw_path == b"/@tasker-systems%2fworker"
     assert request.headers["Accept"] == (
@@ -32,7 +31,7 @@ def test_scoped_name_is_escaped_as_npm_sends_it() -> None:
 
 
 def test_local_registry_path() -> None:
-    endpoints = Endpoints(npm_registry="http://127.0.0.1:4873")
+    endpoints = endpoints_for("npm", registry="http://127.0.0.1:4873")
     recorder = Recorder(routes({"http://127.0.0.1:4873/@s%2fp": _document("1.0.0")}))
     with client_for(recorder) as client:
         assert npm.exists(client, endpoints, "@s/p", "1.0.0")
@@ -45,20 +44,20 @@ def test_local_registry_path() -> None:
 def test_exists_compares_the_exact_rendering(asked: str, expected: bool) -> None:
     recorder = Recorder(routes({SCOPED_URL: _document("0.1.8000", "0.1.8002")}))
     with client_for(recorder) as client:
-        assert npm.exists(client, Endpoints(), "@tasker-systems/worker", asked) is expected
+        assert npm.exists(client, endpoints_for("npm"), "@tasker-systems/worker", asked) is expected
 
 
 def test_fully_unpublished_package_has_no_versions() -> None:
     stub = json_response({"name": "gone", "time": {"unpublished": {"versions": ["1.0.0"]}}})
     with client_for(routes({"https://registry.npmjs.org/gone": stub})) as client:
-        assert npm.versions(client, Endpoints(), "gone") == []
+        assert npm.versions(client, endpoints_for("npm"), "gone") == []
 
 
 @pytest.mark.parametrize("document", [[], {"name": "x"}, {"versions": ["1.0.0"]}])
 def test_wrong_shape_is_malformed(document: object) -> None:
     handler = routes({"https://registry.npmjs.org/x": json_response(document)})
     with client_for(handler) as client, pytest.raises(RegistryError, match="npm returned a mal"):
-        npm.versions(client, Endpoints(), "x")
+        npm.versions(client, endpoints_for("npm"), "x")
 
 
 @pytest.mark.parametrize("name", ["", "@scope", "@scope/", "a/b", "@a/b/c", "has space", "../x"])

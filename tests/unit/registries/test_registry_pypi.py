@@ -9,8 +9,7 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from release_tasks.errors import RegistryError, UsageError
-from release_tasks.registries import pypi
-from release_tasks.registries.endpoints import Endpoints
+from release_tasks.registries import endpoints_for, pypi
 
 from .helpers import Recorder, client_for, json_response, routes
 
@@ -48,11 +47,11 @@ def _html(page: str, text: str) -> Recorder:
 
 def test_pep503_html_page() -> None:
     with client_for(_html(PAGE, PYPI_HTML)) as client:
-        assert pypi.versions(client, Endpoints(), "tasker-worker-py") == ["0.1.8.1", "0.1.8.2"]
+        assert pypi.versions(client, endpoints_for("pypi"), "tasker-worker-py") == ["0.1.8.1", "0.1.8.2"]
 
 
 def test_pypiserver_html_page() -> None:
-    endpoints = Endpoints(pypi_index="http://127.0.0.1:8080/simple/")
+    endpoints = endpoints_for("pypi", index="http://127.0.0.1:8080/simple/")
     recorder = _html("http://127.0.0.1:8080/simple/tasker-worker-py/", PYPISERVER_HTML)
     with client_for(recorder) as client:
         assert pypi.exists(client, endpoints, "tasker_worker_py", "0.1.9")
@@ -70,7 +69,7 @@ def test_pep691_json_page_with_versions_list() -> None:
     }
     recorder = Recorder(routes({PAGE: json_response(document, content_type=JSON_TYPE)}))
     with client_for(recorder) as client:
-        found = pypi.versions(client, Endpoints(), "tasker-worker-py")
+        found = pypi.versions(client, endpoints_for("pypi"), "tasker-worker-py")
     assert found == ["0.1.7", "0.1.8.1", "0.1.8.2"]
     assert recorder.requests[0].headers["Accept"] == (
         "application/vnd.pypi.simple.v1+json, "
@@ -93,7 +92,7 @@ def test_pep691_json_page_with_versions_list() -> None:
 def test_pep440_equality(published: str, asked: str, expected: bool) -> None:
     page = _anchor("x/", f"tasker_worker_py-{published}.tar.gz")
     with client_for(_html(PAGE, page)) as client:
-        assert pypi.exists(client, Endpoints(), "tasker-worker-py", asked) is expected
+        assert pypi.exists(client, endpoints_for("pypi"), "tasker-worker-py", asked) is expected
 
 
 @pytest.mark.parametrize(
@@ -120,12 +119,12 @@ def test_version_of_file_names(filename: str, version: str | None) -> None:
 
 
 def test_project_url_is_normalized() -> None:
-    assert pypi.project_url(Endpoints(), "Tasker_Worker.Py") == PAGE
+    assert pypi.project_url(endpoints_for("pypi"), "Tasker_Worker.Py") == PAGE
 
 
 def test_same_origin_redirect_is_followed() -> None:
     # pypiserver and devpi redirect to their canonical project URL.
-    endpoints = Endpoints(pypi_index="http://127.0.0.1:3141/root/dev/+simple/")
+    endpoints = endpoints_for("pypi", index="http://127.0.0.1:3141/root/dev/+simple/")
     moved = httpx.Response(301, headers={"Location": "/root/dev/+simple/tasker-worker-py/v2/"})
     recorder = Recorder(
         routes(
@@ -142,7 +141,7 @@ def test_same_origin_redirect_is_followed() -> None:
 
 
 def test_pypiserver_fallback_redirect_is_refused() -> None:
-    endpoints = Endpoints(pypi_index="http://127.0.0.1:8080/simple/")
+    endpoints = endpoints_for("pypi", index="http://127.0.0.1:8080/simple/")
     fallback = httpx.Response(302, headers={"Location": "https://pypi.org/simple/foo/"})
     handler = routes({"http://127.0.0.1:8080/simple/foo/": fallback})
     with client_for(handler) as client, pytest.raises(RegistryError, match="--disable-fallback"):
@@ -151,7 +150,7 @@ def test_pypiserver_fallback_redirect_is_refused() -> None:
 
 def test_project_page_without_files_has_no_versions() -> None:
     with client_for(_html(PAGE, "<html><body><h1>Links</h1></body></html>")) as client:
-        assert pypi.versions(client, Endpoints(), "tasker-worker-py") == []
+        assert pypi.versions(client, endpoints_for("pypi"), "tasker-worker-py") == []
 
 
 @pytest.mark.parametrize(
@@ -168,10 +167,10 @@ def test_pep691_wrong_shape_is_malformed(document: object) -> None:
     recorder = Recorder(routes({PAGE: json_response(document, content_type=JSON_TYPE)}))
     expected = f"PyPI returned a malformed answer for {re.escape(PAGE)}"
     with client_for(recorder) as client, pytest.raises(RegistryError, match=expected):
-        pypi.versions(client, Endpoints(), "tasker-worker-py")
+        pypi.versions(client, endpoints_for("pypi"), "tasker-worker-py")
 
 
 @pytest.mark.parametrize("name", ["", "../x", "foo/bar", "-foo", "foo bar", "foo."])
 def test_invalid_project_names_are_refused(name: str) -> None:
     with pytest.raises(UsageError, match="Python project name"):
-        pypi.project_url(Endpoints(), name)
+        pypi.project_url(endpoints_for("pypi"), name)

@@ -7,8 +7,7 @@ import re
 import pytest
 
 from release_tasks.errors import RegistryError, UsageError
-from release_tasks.registries import rubygems
-from release_tasks.registries.endpoints import Endpoints
+from release_tasks.registries import endpoints_for, rubygems
 
 from .helpers import Recorder, client_for, json_response, routes
 
@@ -25,13 +24,13 @@ def _registry(*entries: object) -> Recorder:
 )
 def test_trailing_zero_segments_are_the_same_version(published: str, asked: str) -> None:
     with client_for(_registry({"number": published, "platform": "ruby"})) as client:
-        assert rubygems.exists(client, Endpoints(), "tasker-rb", asked)
+        assert rubygems.exists(client, endpoints_for("rubygems"), "tasker-rb", asked)
 
 
 @pytest.mark.parametrize("asked", ["0.1.8.1", "0.1.80", "0.1"])
 def test_different_versions_are_not_equal(asked: str) -> None:
     with client_for(_registry({"number": "0.1.8", "platform": "ruby"})) as client:
-        assert not rubygems.exists(client, Endpoints(), "tasker-rb", asked)
+        assert not rubygems.exists(client, endpoints_for("rubygems"), "tasker-rb", asked)
 
 
 def test_platform_builds_are_listed_once() -> None:
@@ -41,11 +40,11 @@ def test_platform_builds_are_listed_once() -> None:
         {"number": "0.1.8.0", "platform": "ruby"},
     )
     with client_for(recorder) as client:
-        assert rubygems.versions(client, Endpoints(), "tasker-rb") == ["0.1.8.1", "0.1.8.0"]
+        assert rubygems.versions(client, endpoints_for("rubygems"), "tasker-rb") == ["0.1.8.1", "0.1.8.0"]
 
 
 def test_custom_host_keeps_its_path() -> None:
-    endpoints = Endpoints(rubygems_host="http://localhost:9292/private/")
+    endpoints = endpoints_for("rubygems", host="http://localhost:9292/private/")
     url = "http://localhost:9292/private/api/v1/versions/tasker-rb.json"
     recorder = Recorder(routes({url: json_response([{"number": "1.0.0"}])}))
     with client_for(recorder) as client:
@@ -59,12 +58,12 @@ def test_wrong_shape_is_malformed(document: object) -> None:
     expected = f"RubyGems returned a malformed answer for {re.escape(URL)}"
     recorder = Recorder(routes({URL: json_response(document)}))
     with client_for(recorder) as client, pytest.raises(RegistryError, match=expected):
-        rubygems.versions(client, Endpoints(), "tasker-rb")
+        rubygems.versions(client, endpoints_for("rubygems"), "tasker-rb")
 
 
 @pytest.mark.parametrize("name", ["", "foo/bar", "../x", "foo bar"])
 def test_invalid_gem_names_are_refused(name: str) -> None:
     recorder = Recorder(routes({}))
     with client_for(recorder) as client, pytest.raises(UsageError, match="gem name"):
-        rubygems.exists(client, Endpoints(), name, "1.0.0")
+        rubygems.exists(client, endpoints_for("rubygems"), name, "1.0.0")
     assert recorder.requests == []

@@ -1,4 +1,5 @@
-"""crates.io, or an alternative cargo registry read through its sparse index.
+"""The version list of crates.io, or of an alternative cargo registry read through its
+sparse index.
 
 crates.io is asked through its web API, which is authoritative the moment a publish
 returns. An alternative registry (``RELEASE_TASKS_CARGO_REGISTRY``) is read the way cargo
@@ -27,14 +28,13 @@ _CRATE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 _MAX_PAGES = 100
 
 
-def versions(
-    client: httpx.Client, endpoints: Endpoints, name: str, *, sleep: http.Sleep = time.sleep
-) -> list[str]:
+def versions(client: httpx.Client, endpoints: Endpoints, name: str, *,
+             sleep: http.Sleep = time.sleep) -> list[str]:
     """Every version of crate ``name`` (yanked ones too); ``[]`` if the crate is absent."""
     _check_name(name)
-    if endpoints.cargo_index is not None:
-        return _index_versions(client, endpoints.cargo_index, name, sleep)
-    url: str | None = f"{endpoints.crates_api}/api/v1/crates/{name}/versions"
+    if endpoints.get("index") is not None:
+        return _index_versions(client, endpoints["index"], name, sleep)
+    url: str | None = f"{endpoints['api']}/api/v1/crates/{name}/versions"
     found: list[str] = []
     for _ in range(_MAX_PAGES):
         if url is None:
@@ -48,21 +48,15 @@ def versions(
     raise RegistryError(f"crates.io: more than {_MAX_PAGES} pages of versions for {name}")
 
 
-def exists(
-    client: httpx.Client,
-    endpoints: Endpoints,
-    name: str,
-    version: str,
-    *,
-    sleep: http.Sleep = time.sleep,
-) -> bool:
+def exists(client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
+           sleep: http.Sleep = time.sleep) -> bool:
     """Whether crate ``name`` has ``version`` (yanked counts: a version is never reusable)."""
     _check_name(name)
-    if endpoints.cargo_index is not None:
+    if endpoints.get("index") is not None:
         wanted = _without_build_metadata(version)
-        listed = _index_versions(client, endpoints.cargo_index, name, sleep)
+        listed = _index_versions(client, endpoints["index"], name, sleep)
         return any(_without_build_metadata(v) == wanted for v in listed)
-    url = f"{endpoints.crates_api}/api/v1/crates/{name}/{quote(version, safe='')}"
+    url = f"{endpoints['api']}/api/v1/crates/{name}/{quote(version, safe='')}"
     response = http.get(client, REGISTRY, url, sleep=sleep)
     if response is None:
         return False

@@ -1,4 +1,5 @@
-"""npm (registry.npmjs.org, or any registry speaking its protocol, such as Verdaccio).
+"""The npm registry's version list (registry.npmjs.org, or any registry speaking its protocol,
+such as Verdaccio).
 
 ``exists`` compares exact strings: the caller passes the npm rendering of the version
 (``0.1.8002`` for ``0.1.8.2``), and npm, unlike PyPI and RubyGems, has no looser equality.
@@ -30,11 +31,10 @@ def package_path(name: str) -> str:
     return name.replace("/", "%2f")
 
 
-def versions(
-    client: httpx.Client, endpoints: Endpoints, name: str, *, sleep: http.Sleep = time.sleep
-) -> list[str]:
+def versions(client: httpx.Client, endpoints: Endpoints, name: str, *,
+             sleep: http.Sleep = time.sleep) -> list[str]:
     """Every version of package ``name`` as npm spells it; ``[]`` if the package is absent."""
-    url = f"{endpoints.npm_registry}{package_path(name)}"
+    url = f"{endpoints['registry']}{package_path(name)}"
     response = http.get(client, REGISTRY, url, headers={"Accept": ACCEPT}, sleep=sleep)
     if response is None:
         return []
@@ -49,14 +49,8 @@ def versions(
     return [str(version) for version in listed]
 
 
-def exists(
-    client: httpx.Client,
-    endpoints: Endpoints,
-    name: str,
-    version: str,
-    *,
-    sleep: http.Sleep = time.sleep,
-) -> bool:
+def exists(client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
+           sleep: http.Sleep = time.sleep) -> bool:
     """Whether package ``name`` has exactly ``version`` (already in npm's rendering)."""
     return version in versions(client, endpoints, name, sleep=sleep)
 

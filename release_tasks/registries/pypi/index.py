@@ -1,4 +1,5 @@
-"""PyPI and the indexes that speak its simple API: TestPyPI, pypiserver, devpi.
+"""The version list of PyPI and the indexes that speak its simple API: TestPyPI, pypiserver,
+devpi.
 
 The simple API (PEP 503 HTML, PEP 691 JSON) is the one every index serves; the JSON API
 (``/pypi/<name>/json``) is PyPI-only. Versions are read from the file names, the way pip
@@ -28,7 +29,6 @@ from packaging.version import InvalidVersion, Version
 from release_tasks.errors import UsageError
 from release_tasks.registries import http
 from release_tasks.registries.endpoints import Endpoints
-from release_tasks.version import pep440_equal
 
 REGISTRY: Final = "pypi"
 # JSON first; HTML for indexes that have no JSON (pypiserver); bare text/html for old ones.
@@ -49,12 +49,11 @@ def project_url(endpoints: Endpoints, name: str) -> str:
     """The project's page on the index: ``{index}{normalized-name}/`` (PEP 503)."""
     if not _PROJECT_NAME.match(name):
         raise UsageError(f"{name!r} is not a valid Python project name (PEP 508)")
-    return f"{endpoints.pypi_index}{canonicalize_name(name)}/"
+    return f"{endpoints['index']}{canonicalize_name(name)}/"
 
 
-def versions(
-    client: httpx.Client, endpoints: Endpoints, name: str, *, sleep: http.Sleep = time.sleep
-) -> list[str]:
+def versions(client: httpx.Client, endpoints: Endpoints, name: str, *,
+             sleep: http.Sleep = time.sleep) -> list[str]:
     """Every version with at least one file on the index; ``[]`` if the project is absent."""
     url = project_url(endpoints, name)
     response = http.get(client, REGISTRY, url, headers={"Accept": ACCEPT}, sleep=sleep)
@@ -73,18 +72,20 @@ def versions(
     return found
 
 
-def exists(
-    client: httpx.Client,
-    endpoints: Endpoints,
-    name: str,
-    version: str,
-    *,
-    sleep: http.Sleep = time.sleep,
-) -> bool:
+def exists(client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
+           sleep: http.Sleep = time.sleep) -> bool:
     """Whether the project has a file of a version PEP 440-equal to ``version``."""
     return any(
-        pep440_equal(found, version) for found in versions(client, endpoints, name, sleep=sleep)
+        equal(found, version) for found in versions(client, endpoints, name, sleep=sleep)
     )
+
+
+def equal(a: str, b: str) -> bool:
+    """PEP 440 equality (``0.1.8.0 == 0.1.8``); an unparsable string equals nothing."""
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return False
 
 
 def version_of(filename: str, project: NormalizedName) -> str | None:

@@ -1,0 +1,184 @@
+"""npm: semver renderings ``X.Y.(Z*1000+P)``, ``npm publish``, ``npm deprecate``.
+
+npm refuses four-part versions, so a binding's ``X.Y.Z.P`` is published as
+``X.Y.(Z*1000+P)`` (``0.1.8.2`` -> ``0.1.8002``), which keeps npm's semver order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from release_tasks.errors import UsageError
+from release_tasks.registries import http, values
+from release_tasks.registries.common import (
+    KindDefaults,
+    ask_first,
+    package_dir,
+    semver_grammar,
+    semver_key,
+)
+from release_tasks.registries.endpoints import EndpointField, Endpoints
+from release_tasks.registries.npm import index as npm_index
+from release_tasks.registries.npm import package
+from release_tasks.registries.npm.index import exists, package_path, versions
+
+if TYPE_CHECKING:
+    from release_tasks.config import Binding
+    from release_tasks.version import BindingVersion
+
+__all__ = ["KIND", "Npm", "exists", "package_path", "versions"]
+
+PATCH_FACTOR = 1000
+_STEPS = (
+    "- uses: dtolnay/rust-toolchain@stable  # the native library is built with cargo",
+    "- uses: actions/setup-node@v4",
+    "  with:",
+    "    node-version: ${{ env.NODE_VERSION }}",
+    "# npm trusted publishing needs npm 11.5.1 or newer (and no NODE_AUTH_TOKEN left set).",
+    "- run: npm install --global npm@^11.5.1",
+    "- uses: oven-sh/setup-bun@v2",
+)
+
+
+class Npm(KindDefaults):
+    name = "npm"
+    label = "npm"
+    alias = "publish_typescript"
+    index = npm_index
+    target = package
+    token_variable = "NPM_TOKEN"
+    rendering_form = "an npm version X.Y.(Z*1000+P), the npm rendering of X.Y.Z.P"
+    endpoint_fields = (EndpointField(key="registry", config_key="npm",
+                                     variable="RELEASE_TASKS_NPM_REGISTRY",
+                                     default="https://registry.npmjs.org/", trailing_slash=True),)
+    trusted_publishing = ("npm trusted publishing needs npm 11.5.1 or newer, and a leftover "
+                          "NODE_AUTH_TOKEN gets in its way")
+    secret_variables = ("NPM_TOKEN", "NODE_AUTH_TOKEN")
+    ci = values.CiSetup(environment="npm", secret="NPM_TOKEN", secret_help="npm automation token",
+                        steps=_STEPS, env={"NODE_VERSION": "22"},
+                        id_token="trusted publishing (OIDC) and npm provenance")
+
+    def render(self, version: BindingVersion) -> str:
+        core = version.core
+        return f"{core.major}.{core.minor}.{core.patch * PATCH_FACTOR + version.patch_level}"
+
+    def read_rendering(self, text: str, source: str) -> BindingVersion:
+        from release_tasks.version import BindingVersion, CoreVersion
+
+        core = CoreVersion.parse(text, source)
+        return BindingVersion(CoreVersion(core.major, core.minor, core.patch // PATCH_FACTOR),
+                              core.patch % PATCH_FACTOR)
+
+    def check_grammar(self, text: str) -> None:
+        semver_grammar(text, self.name)
+
+    def sort_key(self, text: str) -> Any:
+        return semver_key(text)
+
+    def credential_env(self, env: Mapping[str, str], source: str | None,
+                       endpoints: Endpoints) -> AbstractContextManager[values.ToolEnv]:
+        return package.userconfig(endpoints["registry"], source, env)
+
+    # --- withdrawal: npm deprecate (unpublish is refused after 72 hours, forever) ----------
+
+    def check_withdrawal(self, binding: Binding | None, version: str, undo: bool,
+                         message: str | None) -> None:
+        if message is None:
+            return
+        if undo:
+            raise UsageError("--message with --undo: the npm undo takes no message")
+        if not message.strip():
+            raise UsageError("--message must not be empty: npm reads an empty message as "
+                             "un-deprecate (use --undo for that)")
+
+    def withdrawal(self, ctx: values.WithdrawContext, plan: values.YankPlan) -> values.YankPlan:
+        from release_tasks.version import BindingVersion
+
+        assert ctx.binding is not None
+        undo = ctx.request.undo
+        version = BindingVersion.parse(ctx.version)
+        rendering = self.render(version)
+        message = "" if undo else ctx.request.message or default_message(version)
+        endpoints = self.endpoints(ctx.env, ctx.given)
+        registry = endpoints["registry"]
+        name = ctx.binding.package
+        spec = f"{name}@{rendering}"
+
+        def listed(sleep: http.Sleep) -> list[str]:
+            found = exists(ctx.http, endpoints, name, rendering, sleep=sleep)
+            return [rendering] if found else []
+
+        _, notes = ask_first(ctx.request, listed, f"{spec} is not on npm ({registry}): nothing "
+                             f"to {'un-deprecate' if undo else 'deprecate'}", [])
+        how = (f"{plan.credential}, through a temporary userconfig (mode 0600, removed "
+               f"afterwards) holding {package.registry_key(registry)}:_authToken="
+               f"${{{plan.credential}}}" if plan.credential else "none configured")
+        return dataclasses.replace(
+            plan, where=f"npm ({registry})", verb="un-deprecate" if undo else "deprecate",
+            commands=(values.Command(subject=spec, argv=("npm", "deprecate", spec, message,
+                                                  "--registry", registry)),),
+            how=how, notes=notes, endpoints=endpoints)
+
+    # --- edge: npm cannot install a subdirectory of a git repository at a branch ------------
+
+    def edge(self, source: values.EdgeSource) -> values.Snippet:
+        binding, url, ref, kind = source.binding, source.url, source.ref, source.ref_kind
+        assert binding is not None
+        directory = package_dir(binding, "package-json")
+        manifest = _json(source.reader.text(f"{directory}/package.json"))
+        name = str(manifest.get("name") or binding.package)
+        version = str(manifest.get("version") or "VERSION")
+        tarball = f"{name.lstrip('@').replace('/', '-')}-{version}.tgz"
+        checkout = f"{PurePosixPath(urlsplit(url).path).name.removesuffix('.git') or 'repo'}-edge"
+        clone = (f"git clone --branch {ref} {url} {checkout}" if kind != "rev" else
+                 f"git clone {url} {checkout} && git -C {checkout} checkout {ref}")
+        steps = [clone, f"cd {checkout}"]
+        if binding.crate:
+            steps.append(f"cargo build --release -p {binding.crate}")
+        steps += [f"cd {directory}", "bun install && bun run build",
+                  f"npm pack          # writes {tarball}", "cd /path/to/your/app",
+                  f"npm install /path/to/{checkout}/{directory}/{tarball}"]
+        native = f" and the native library of the {binding.crate} crate" if binding.crate else ""
+        if kind == "rev":
+            where = (f"npm can fetch {directory}/ at a full commit id "
+                     f"(`npm install \"git+{url}#<commit>::path:{directory}\"`, recent npm only)")
+        else:
+            where = (f"npm cannot install {name} from a {kind} of this repository: a git "
+                     "dependency's package.json must be at the repository root, and this one is "
+                     f"in {directory}/. (Recent npm reads `#<commit>::path:{directory}`, but only "
+                     "with a full commit id: with a branch or tag name it installs the "
+                     "repository root's package instead.)")
+        return values.Snippet(component=binding.name, tool="npm",
+                       title=f"{binding.label} binding: {name} (npm)", code="\n".join(steps),
+                       notes=(
+            where,
+            f"A git install would not build it either: dist/{native} are build outputs, not in "
+            "the repository. So build it from a checkout, as above, and install the tarball.",
+            f"Or `npm install /path/to/{checkout}/{directory}` links the built directory instead "
+            "of copying a tarball.",
+        ))
+
+
+def default_message(version: BindingVersion) -> str:
+    """npm's deprecation message unless ``--message`` says otherwise."""
+    return (f"{version} (npm {KIND.render(version)}) is withdrawn; upgrade to a newer "
+            "release")
+
+
+def _json(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+KIND = Npm()

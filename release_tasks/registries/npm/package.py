@@ -1,0 +1,213 @@
+"""Building an npm binding: the native library and the package, packed, checked, published.
+
+``package.json`` holds the npm rendering of the binding version (``X.Y.(Z*1000+P)``): npm
+refuses four-part versions. The package is packed with ``npm pack --json`` (``--dry-run``
+on a dry run), whose report is what the name, version and entry points are checked against;
+a real run publishes exactly the tarball that was checked. The token is never in argv: it
+goes into a temporary ``userconfig`` (mode 0600, removed afterwards) that refers to
+``${NPM_TOKEN}``, so not even that file holds the secret.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from release_tasks import cmd, credentials
+from release_tasks.errors import PublishError, ToolMissing
+from release_tasks.log import get_logger
+from release_tasks.registries.common import CARGO_HINT, TRUSTED, fresh_dir, require_tools
+from release_tasks.registries.values import Build, PublishContext, ToolEnv
+
+log = get_logger("publish.npm")
+
+BUN_HINT = "npm install --global bun (the nox session installs it), or see https://bun.sh"
+NPM_HINT = "Install Node.js 20 or newer, which ships npm: https://nodejs.org"
+#: npm's trusted publishing (OIDC, with provenance) needs at least this npm.
+TRUSTED_NPM = Version("11.5.1")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackReport:
+    """One entry of ``npm pack --json``."""
+
+    name: str
+    version: str
+    filename: str
+    files: tuple[str, ...]
+    size: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackedBuild(Build):
+    """A packed package: the tarball (the package directory on a dry run) and npm's report."""
+
+    report: PackReport
+
+
+def read_pack_report(stdout: str) -> PackReport:
+    """Parse ``npm pack --json`` output (a list with one entry per packed package)."""
+    try:
+        [entry] = json.loads(stdout)
+        return PackReport(name=str(entry["name"]), version=str(entry["version"]),
+                          filename=str(entry["filename"]), size=int(entry["size"]),
+                          files=tuple(str(f["path"]) for f in entry["files"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PublishError(f"cannot read the output of `npm pack --json`: {exc}: "
+                           f"{stdout[:300]!r}") from exc
+
+
+def entry_points(manifest: dict[str, Any]) -> list[str]:
+    """Files ``package.json`` promises (main, module, types, exports), as packed paths."""
+    found: list[str] = []
+
+    def walk(value: object) -> Iterator[str]:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from walk(item)
+
+    values = [manifest.get(k) for k in ("main", "module", "types", "typings")]
+    for value in [*values, *walk(manifest.get("exports"))]:
+        if isinstance(value, str) and "*" not in value:
+            path = os.path.normpath(value.removeprefix("./"))
+            if path not in found:
+                found.append(path)
+    return found
+
+
+def registry_key(url: str) -> str:
+    """The ``.npmrc`` key npm matches a registry's token to: ``//host:port/path/``."""
+    rest = url.split("://", 1)[-1]
+    return "//" + (rest if rest.endswith("/") else rest + "/")
+
+
+def uses_provenance(ctx: PublishContext) -> bool:
+    """Provenance (and OIDC) when trusted publishing is configured and offered by the runner."""
+    return ctx.binding.trusted_publishing and credentials.oidc_available(ctx.env)
+
+
+def check_tools(ctx: PublishContext) -> None:
+    tools = {"bun": BUN_HINT, "npm": NPM_HINT}
+    if ctx.binding.crate:
+        tools["cargo"] = CARGO_HINT
+    require_tools(ctx, tools)
+    if uses_provenance(ctx) and not ctx.dry_run:
+        found = cmd.run(["npm", "--version"], capture=True, echo=False, env=ctx.build_env())
+        try:
+            too_old = Version(found.stdout.strip()) < TRUSTED_NPM
+        except InvalidVersion:
+            too_old = True
+        if too_old:
+            raise ToolMissing(f"npm trusted publishing needs npm {TRUSTED_NPM} or newer, "
+                              f"found {found.stdout.strip()!r}: npm install --global npm@latest")
+
+
+def build(ctx: PublishContext) -> PackedBuild:
+    """``cargo build``, ``bun install`` + ``bun run build``, ``npm pack``."""
+    env = ctx.build_env()
+    if ctx.binding.crate:
+        cmd.run(["cargo", "build", "-p", ctx.binding.crate, "--release"], cwd=ctx.root,
+                env=env, prefix="typescript")
+    install = ["bun", "install"]
+    if (ctx.directory / "bun.lock").is_file() or (ctx.directory / "bun.lockb").is_file():
+        install.append("--frozen-lockfile")
+    cmd.run(install, cwd=ctx.directory, env=env, prefix="typescript")
+    cmd.run(["bun", "run", "build"], cwd=ctx.directory, env=env, prefix="typescript")
+    out = fresh_dir(ctx.output_dir)
+    argv = ["npm", "pack", "--json", "--pack-destination", str(out)]
+    if ctx.dry_run:
+        argv.insert(2, "--dry-run")
+    result = cmd.run(argv, cwd=ctx.directory, env=env, capture=True, prefix="typescript")
+    for line in result.stderr.splitlines():
+        log.debug("[typescript] %s", line)
+    report = read_pack_report(result.stdout)
+    artifact = ctx.directory if ctx.dry_run else out / report.filename
+    return PackedBuild(artifacts=(artifact,), report=report)
+
+
+def verify(ctx: PublishContext, built: Build) -> list[str]:
+    if not isinstance(built, PackedBuild):
+        return ["nothing was packed (npm pack did not run)"]
+    report = built.report
+    problems = []
+    if report.name != ctx.binding.package:
+        problems.append(f"{report.filename}: name {report.name!r}, expected "
+                        f"{ctx.binding.package!r}")
+    if report.version != ctx.rendering:
+        problems.append(f"{report.filename}: version {report.version!r}, expected "
+                        f"{ctx.rendering} (the npm rendering of {ctx.version})")
+    manifest = json.loads((ctx.directory / "package.json").read_text(encoding="utf-8"))
+    packed = set(report.files)
+    for path in entry_points(manifest):
+        if path not in packed:
+            problems.append(f"{report.filename}: package.json points at {path}, which is not "
+                            "in the package (did `bun run build` write it? is it in `files`?)")
+    if not ctx.dry_run and not all(a.is_file() for a in built.artifacts):
+        problems.append(f"npm pack did not write {report.filename}")
+    return problems
+
+
+def describe(ctx: PublishContext, built: Build) -> str:
+    assert isinstance(built, PackedBuild)
+    report = built.report
+    return "\n".join([
+        f"[dry-run] Would publish to {ctx.endpoints['registry']} "
+        f"(npm publish --access public{' --provenance' if uses_provenance(ctx) else ''}):",
+        f"  {report.filename} ({report.size} bytes)",
+        f"    name:     {report.name}",
+        f"    version:  {report.version} (binding {ctx.version})",
+        f"    files ({len(report.files)}):",
+        *(f"      {f}" for f in report.files),
+    ])
+
+
+def upload(ctx: PublishContext, built: Build) -> None:
+    argv = ["npm", "publish", *map(str, built.artifacts), "--access", "public",
+            "--registry", ctx.endpoints["registry"]]
+    if uses_provenance(ctx):
+        argv.append("--provenance")
+    with userconfig(ctx.endpoints["registry"], ctx.credential(), ctx.upload_env()) as tool:
+        cmd.run(argv, cwd=ctx.directory, env=tool.env, prefix="typescript")
+
+
+@contextmanager
+def userconfig(registry: str, source: str | None, env: Mapping[str, str]) -> Iterator[ToolEnv]:
+    """npm's environment, with a temporary userconfig for ``registry``, and a scratch
+    directory to run in (where no project ``.npmrc`` can override it).
+
+    The file (mode 0600) refers to ``${source}``, which npm expands from its environment: it
+    holds no secret. Both are removed on exit. Without a token (trusted publishing) a
+    leftover ``NODE_AUTH_TOKEN`` is dropped: it defeats npm's OIDC exchange.
+    """
+    if source == TRUSTED:
+        source = None
+    lines = [f"registry={registry}"]
+    if source is not None:
+        lines.append(f"{registry_key(registry)}:_authToken=${{{source}}}")
+    child = {k: v for k, v in env.items() if k.lower() != "npm_config_userconfig"}
+    if source is None:
+        child.pop("NODE_AUTH_TOKEN", None)
+    scratch = Path(tempfile.mkdtemp(prefix="release-tasks-npm-"))
+    try:
+        path = scratch / "npmrc"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+        child["npm_config_userconfig"] = str(path)
+        yield ToolEnv(env=child, cwd=scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,185 @@
+"""Building a Python binding: wheels and an sdist with maturin, checked, uploaded with uv.
+
+Wheels are built with a ``--compatibility`` that yields a manylinux/musllinux tag (default
+``pypi``: the lowest manylinux tag the binary meets, and only tags PyPI takes), and every
+wheel's tags are checked before upload. An older manylinux than the host's glibc needs zig
+(``pip install ziglang``), which is then used. ``uv publish`` uploads (``maturin upload`` is
+deprecated): it reads the token from ``UV_PUBLISH_TOKEN`` (the configured variable is copied
+there for the child only), never from argv, and never asks a keyring.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from release_tasks import cmd
+from release_tasks.errors import PublishError, ToolMissing, UsageError
+from release_tasks.registries.common import (
+    CARGO_HINT,
+    TRUSTED,
+    artifacts_in,
+    fresh_dir,
+    require_tools,
+)
+from release_tasks.registries.pypi.dists import (
+    host_glibc,
+    needs_zig,
+    pypi_refuses,
+    read_dist,
+    read_toml,
+    readme_problems,
+)
+from release_tasks.registries.pypi.index import equal
+from release_tasks.registries.values import Build, PublishContext
+
+COMPATIBILITY_VAR = "RELEASE_TASKS_MATURIN_COMPATIBILITY"
+DEFAULT_COMPATIBILITY = "pypi"
+MATURIN_HINT = "pip install maturin (the nox session installs it)"
+UV_HINT = "pip install uv (the nox session installs it)"
+ZIG_HINT = "pip install ziglang (or put zig on PATH)"
+CFFI_HINT = "pip install cffi (the nox session installs it)"
+
+
+def resolve_compatibility(ctx: PublishContext) -> str:
+    """``--compatibility``, else the env variable, else ``[tool.maturin]``, else ``pypi``."""
+    maturin = read_toml(ctx.directory / "pyproject.toml").get("tool", {}).get("maturin", {})
+    chosen = (ctx.options.get("compatibility") or ctx.env.get(COMPATIBILITY_VAR, "").strip()
+              or str(maturin.get("compatibility", "")) or DEFAULT_COMPATIBILITY)
+    if chosen == "linux" or chosen.startswith("linux_"):
+        raise UsageError(f"compatibility {chosen!r} makes linux_* wheels, which PyPI refuses; "
+                         f"use {DEFAULT_COMPATIBILITY!r} or a manylinux/musllinux tag")
+    return str(chosen)
+
+
+def build_options(ctx: PublishContext) -> tuple[str, bool]:
+    """The wheels' ``--compatibility``, and whether they are built with zig (``--zig``, or
+    a manylinux older than this machine's glibc)."""
+    compatibility = resolve_compatibility(ctx)
+    zig = bool(ctx.options.get("zig")) or (sys.platform.startswith("linux")
+                                            and needs_zig(compatibility, host_glibc()))
+    return compatibility, zig
+
+
+def check_tools(ctx: PublishContext) -> None:
+    tools = {"maturin": MATURIN_HINT}
+    if not ctx.dry_run:
+        tools["uv"] = UV_HINT
+    if ctx.artifacts_dir is None:
+        tools["cargo"] = CARGO_HINT
+    require_tools(ctx, tools)
+    if ctx.artifacts_dir is not None:
+        return
+    problems = readme_problems(ctx)
+    if problems:
+        raise UsageError("nothing was built:\n" + "\n".join(f"  - {p}" for p in problems))
+    env = ctx.build_env()
+    compatibility, zig = build_options(ctx)
+    if compatibility == DEFAULT_COMPATIBILITY:
+        found = cmd.run(["maturin", "--version"], capture=True, echo=False, env=env)
+        version = re.search(r"(\d+)\.(\d+)", found.stdout)
+        if version is None or (int(version[1]), int(version[2])) < (1, 9):
+            raise ToolMissing(f"--compatibility pypi needs maturin 1.9 or newer, found "
+                              f"{found.stdout.strip()!r}: pip install 'maturin>=1.9'")
+    bindings = read_toml(ctx.directory / "pyproject.toml").get("tool", {}).get("maturin", {})
+    if bindings.get("bindings") == "cffi" and not _python_runs(env, "-c", "import cffi"):
+        raise ToolMissing(f"{ctx.binding.directory} has cffi bindings and maturin generates "
+                          f"them with this Python, which lacks cffi: {CFFI_HINT}")
+    if zig and not _zig_available(env):
+        raise ToolMissing(f"{compatibility} wheels need zig on this machine (glibc "
+                          f"{'.'.join(map(str, host_glibc() or ()))}): {ZIG_HINT}; or use "
+                          f"--compatibility {DEFAULT_COMPATIBILITY}")
+
+
+def build(ctx: PublishContext) -> Build:
+    """``maturin build --release --compatibility ...`` and ``maturin sdist``."""
+    out = fresh_dir(ctx.output_dir)
+    env = ctx.build_env()
+    compatibility, zig = build_options(ctx)
+    argv = ["maturin", "build", "--release", "--compatibility", compatibility, "--out", str(out)]
+    cmd.run([*argv, "--zig"] if zig else argv, cwd=ctx.directory, env=env, prefix="python")
+    cmd.run(["maturin", "sdist", "--out", str(out)], cwd=ctx.directory, env=env,
+            prefix="python")
+    return Build(artifacts=artifacts_in(out))
+
+
+def verify(ctx: PublishContext, build: Build) -> list[str]:
+    from packaging.utils import canonicalize_name
+
+    problems: list[str] = []
+    infos = []
+    for path in build.artifacts:
+        if not path.name.endswith((".whl", ".tar.gz")):
+            problems.append(f"{path.name}: not a wheel (.whl) or an sdist (.tar.gz)")
+            continue
+        try:
+            infos.append(read_dist(path))
+        except (UsageError, PublishError) as exc:
+            problems.append(str(exc))
+    if not any(i.kind == "wheel" for i in infos):
+        problems.append("no wheel to upload")
+    wanted = canonicalize_name(ctx.binding.package)
+    for info in infos:
+        if canonicalize_name(info.name) != wanted:
+            problems.append(f"{info.path.name}: Name {info.name!r}, expected "
+                            f"{ctx.binding.package!r}")
+        if not equal(info.version, ctx.rendering):
+            problems.append(f"{info.path.name}: Version {info.version!r}, expected "
+                            f"{ctx.rendering}")
+        refused = [t for t in info.tags if pypi_refuses(t)]
+        if refused:
+            problems.append(f"{info.path.name}: PyPI refuses the tag(s) {', '.join(refused)}; "
+                            "build manylinux wheels (--compatibility pypi or manylinux_2_28 "
+                            "with zig)")
+    return problems
+
+
+def describe(ctx: PublishContext, build: Build) -> str:
+    lines = [f"[dry-run] Would upload to {ctx.endpoints['upload']} (uv publish):"]
+    for path in build.artifacts:
+        info = read_dist(path)
+        lines += [f"  {path.name} ({path.stat().st_size} bytes)",
+                  f"    kind:     {info.kind}",
+                  f"    name:     {info.name}",
+                  f"    version:  {info.version}"]
+        if info.tags:
+            lines.append(f"    tags:     {', '.join(info.tags)}")
+        if info.requires_python:
+            lines.append(f"    python:   {info.requires_python}")
+    return "\n".join(lines)
+
+
+def upload_argv(ctx: PublishContext, build: Build) -> list[str]:
+    """``uv publish`` to the upload URL; OIDC only when trusted publishing is the credential,
+    no keyring, and no project configuration that could send the files elsewhere."""
+    trusted = "always" if ctx.credential() == TRUSTED else "never"
+    return ["uv", "publish", "--no-config", "--publish-url", ctx.endpoints["upload"],
+            "--trusted-publishing", trusted, "--keyring-provider", "disabled",
+            *map(str, build.artifacts)]
+
+
+def upload(ctx: PublishContext, build: Build) -> None:
+    with ctx.kind.credential_env(ctx.upload_env(), ctx.credential(), ctx.endpoints) as tool:
+        cmd.run(upload_argv(ctx, build), cwd=ctx.directory, env=tool.env, prefix="python")
+
+
+def _zig_available(env: Mapping[str, str]) -> bool:
+    """What maturin finds: ``zig`` on PATH or the ``ziglang`` package of ``python3``."""
+    try:
+        cmd.which("zig", ZIG_HINT, env)
+        return True
+    except ToolMissing:
+        return _python_runs(env, "-m", "ziglang", "version")
+
+
+def _python_runs(env: Mapping[str, str], *args: str) -> bool:
+    """Whether the interpreter maturin will use (the active venv's, else ``python3``) can."""
+    venv = env.get("VIRTUAL_ENV")
+    python = str(Path(venv) / "bin" / "python") if venv else "python3"
+    try:
+        return cmd.run([python, *args], capture=True, check=False, echo=False,
+                       env=env).returncode == 0
+    except ToolMissing:
+        return False

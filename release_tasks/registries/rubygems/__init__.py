@@ -1,0 +1,134 @@
+"""RubyGems: versions ``X.Y.Z.P`` as they are, ``gem push``, ``gem yank`` per platform build.
+
+A (version, platform) pair can never be pushed twice, even after a yank, and RubyGems has no
+un-yank: a withdrawn version is gone for good.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import TYPE_CHECKING, Any
+
+from release_tasks.errors import UsageError
+from release_tasks.registries import values
+from release_tasks.registries.common import KindDefaults, ask_first, token_how
+from release_tasks.registries.endpoints import EndpointField
+from release_tasks.registries.rubygems import gem, order
+from release_tasks.registries.rubygems import index as gem_index
+from release_tasks.registries.rubygems.index import builds, equal, exists, versions
+
+if TYPE_CHECKING:
+    from release_tasks.config import Binding
+
+__all__ = ["KIND", "RubyGems", "equal", "exists", "versions"]
+
+_EXTENSIONS = re.compile(r"\.\s*extensions\s*(?:=|<<|\.(?:push|concat))")
+_STEPS = (
+    "- uses: ruby/setup-ruby@v1",
+    "  with:",
+    "    ruby-version: ${{ env.RUBY_VERSION }}",
+    "- uses: dtolnay/rust-toolchain@stable  # rake compile builds the native library with cargo",
+)
+
+
+class RubyGems(KindDefaults):
+    name = "rubygems"
+    label = "RubyGems"
+    alias = "publish_ruby"
+    index = gem_index
+    target = gem
+    token_variable = "GEM_HOST_API_KEY"
+    secret_variables = ("GEM_HOST_API_KEY",)
+    ships_crate_source = True
+    can_undo_withdrawal = False
+    endpoint_fields = (EndpointField(key="host", config_key="rubygems",
+                                     variable="RELEASE_TASKS_RUBYGEMS_HOST",
+                                     default="https://rubygems.org", trailing_slash=False),)
+    trusted_publishing = "RubyGems trusted publishing needs the gem's publisher configured on RubyGems"
+    ci = values.CiSetup(environment="rubygems", secret="RUBYGEMS_API_KEY",
+                        secret_help="RubyGems API key", steps=_STEPS,
+                        env={"RUBY_VERSION": "3.3"}, artifact="gem")
+
+    def check_grammar(self, text: str) -> None:
+        order.check_grammar(text)
+
+    def sort_key(self, text: str) -> Any:
+        return order.gem_key(text)
+
+    # --- withdrawal: gem yank, every platform build of the version -------------------------
+
+    def check_withdrawal(self, binding: Binding | None, version: str, undo: bool,
+                         message: str | None) -> None:
+        from release_tasks.version import BindingVersion
+
+        if undo:
+            assert binding is not None
+            later = BindingVersion.parse(version).next_patch()
+            raise UsageError(
+                f"RubyGems has no un-yank: {binding.package} {version} cannot be restored or "
+                f"pushed again. Publish a new version instead (e.g. {later}: "
+                f"`nox -s release`, then `nox -s publish -- {binding.name} {later}`).")
+        if message is not None:
+            raise UsageError("--message: gem yank takes no message (it is for npm's "
+                             "deprecation message and PyPI's yank reason)")
+
+    def withdrawal(self, ctx: values.WithdrawContext, plan: values.YankPlan) -> values.YankPlan:
+        assert ctx.binding is not None
+        endpoints = self.endpoints(ctx.env, ctx.given)
+        host, package, rendering = endpoints["host"], ctx.binding.package, ctx.version
+        found, notes = ask_first(
+            ctx.request,
+            lambda sleep: builds(ctx.http, endpoints, package, rendering, sleep=sleep),
+            f"{package} {rendering} is not on RubyGems at {host} (never published, or already "
+            "yanked): nothing to yank", [(rendering, "ruby")])
+        commands = tuple(
+            values.Command(subject=f"{package} {number} ({platform})",
+                    argv=("gem", "yank", package, "-v", number, "--platform", platform,
+                          "--host", host))
+            for number, platform in found)
+        return dataclasses.replace(
+            plan, where=f"RubyGems ({host})", commands=commands, endpoints=endpoints,
+            how=token_how(plan.credential, "gem", self.token_variable),
+            notes=(*notes, "RubyGems has no un-yank: once yanked, this version cannot come "
+                           "back."))
+
+    # --- edge: Bundler's git source with glob: -----------------------------------------------
+
+    def edge(self, source: values.EdgeSource) -> values.Snippet:
+        from release_tasks.edge import github_slug
+
+        binding, reader = source.binding, source.reader
+        assert binding is not None
+        directory = binding.directory
+        slug = github_slug(source.url)
+        origin = f'github: "{slug}"' if slug else f'git: "{source.url}"'
+        key = {"branch": "branch", "tag": "tag", "rev": "ref"}[source.ref_kind]
+        code = (f'gem "{binding.package}", {origin}, {key}: "{source.ref}", '
+                f'glob: "{directory}/*.gemspec"')
+        notes = [f"`glob:` tells Bundler where the gemspec is. Without it Bundler looks only at "
+                 f"the repository root and one directory below ({{,*,*/*}}.gemspec) and does not "
+                 f"find {directory}/."]
+        gemspecs = [n for n in reader.names(directory) if n.endswith(".gemspec")]
+        texts = [reader.text(f"{directory}/{name}") or "" for name in gemspecs]
+        if not gemspecs:
+            notes.append(f"No gemspec was found in {directory}/ here: check the path.")
+        elif any(_EXTENSIONS.search(text) for text in texts):
+            notes.append("Bundler compiles the gem's native extension (spec.extensions) at "
+                         "`bundle install`: that machine needs a Rust toolchain (cargo) and the "
+                         "Ruby headers.")
+        else:
+            crate = f" -p {binding.crate}" if binding.crate else ""
+            notes.append(
+                "The gemspec declares no spec.extensions, so Bundler installs the Ruby files but "
+                "does not build the native library. Build it in Bundler's checkout after "
+                f"`bundle install`: `cd \"$(bundle info {binding.package} --path)\" && rake "
+                f"compile` (needs a Rust toolchain: it runs cargo build --release{crate}). "
+                "Declaring an rb_sys extension (extconf.rb) in spec.extensions makes Bundler do "
+                "it.")
+        return values.Snippet(component=binding.name, tool="bundler",
+                       title=f"{binding.label} binding: {binding.package} (Gemfile)", code=code,
+                       notes=tuple(notes))
+
+
+KIND = RubyGems()

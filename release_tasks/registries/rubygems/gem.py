@@ -1,0 +1,169 @@
+"""Building a Ruby binding: compile the native library, build the gem, check it, push it.
+
+``bundle exec rake compile`` builds the cdylib and puts it under ``lib/``; ``gem build``
+packs the gem from the binding's gemspec. The gem is read back with RubyGems itself
+(``Gem::Package``), so the name, version and file list checked are what ``gem push`` sends.
+``gem push`` reads the key from ``GEM_HOST_API_KEY`` and runs with stdin closed: without a
+key it would otherwise sit at a credentials prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from release_tasks import cmd
+from release_tasks.errors import PublishError, UsageError
+from release_tasks.log import get_logger
+from release_tasks.registries.common import CARGO_HINT, fresh_dir, require_tools
+from release_tasks.registries.rubygems.index import equal
+from release_tasks.registries.values import Build, PublishContext
+
+log = get_logger("publish.rubygems")
+
+#: Ruby cannot be installed into a Python environment; say exactly what the machine needs.
+INSTALL_HINT = "Install Ruby and its build tools: apt-get install -y ruby ruby-dev bundler rake"
+_NATIVE = re.compile(r"\.(so|bundle|dylib|dll)$")
+_BUILT = re.compile(r"^\s*File:\s*(\S+\.gem)\s*$", re.M)
+# Reads a built .gem the way `gem push` will: its spec and the files really packed in it.
+_READ_GEM = """
+require "rubygems/package"
+require "json"
+package = Gem::Package.new(ARGV[0])
+spec = package.spec
+puts JSON.generate({
+  "name" => spec.name, "version" => spec.version.to_s, "platform" => spec.platform.to_s,
+  "summary" => spec.summary.to_s, "authors" => spec.authors, "licenses" => spec.licenses,
+  "required_ruby_version" => spec.required_ruby_version.to_s,
+  "metadata" => spec.metadata, "files" => package.contents.sort,
+})
+"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GemInfo:
+    """What a ``.gem`` file says about itself."""
+
+    path: Path
+    name: str
+    version: str
+    platform: str
+    summary: str
+    authors: tuple[str, ...]
+    licenses: tuple[str, ...]
+    required_ruby_version: str
+    metadata: dict[str, str]
+    files: tuple[str, ...]
+
+    @property
+    def native_files(self) -> list[str]:
+        return [f for f in self.files if _NATIVE.search(f)]
+
+
+def read_gem(path: Path, env: dict[str, str]) -> GemInfo:
+    """Read ``path`` with RubyGems' own ``Gem::Package``."""
+    out = cmd.run(["ruby", "-e", _READ_GEM, str(path)], capture=True, echo=False, env=env).stdout
+    try:
+        data = json.loads(out)
+        return GemInfo(path=path, name=str(data["name"]), version=str(data["version"]),
+                       platform=str(data["platform"]), summary=str(data["summary"]),
+                       authors=tuple(data["authors"]), licenses=tuple(data["licenses"]),
+                       required_ruby_version=str(data["required_ruby_version"]),
+                       metadata={str(k): str(v) for k, v in data["metadata"].items()},
+                       files=tuple(data["files"]))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise PublishError(f"cannot read {path.name} with RubyGems: {exc}: {out[:200]!r}") from exc
+
+
+def gemspec(ctx: PublishContext) -> Path:
+    """``<package>.gemspec`` in the binding's directory, or the only gemspec there."""
+    named = ctx.directory / f"{ctx.binding.package}.gemspec"
+    if named.is_file():
+        return named
+    found = sorted(ctx.directory.glob("*.gemspec"))
+    if len(found) != 1:
+        raise UsageError(f"{ctx.binding.directory}: expected {named.name} or exactly one "
+                         f"*.gemspec, found {len(found)}")
+    return found[0]
+
+
+def check_tools(ctx: PublishContext) -> None:
+    tools = dict.fromkeys(("ruby", "gem", "bundle", "rake"), INSTALL_HINT)
+    if ctx.artifacts_dir is None:
+        tools["cargo"] = CARGO_HINT
+    require_tools(ctx, tools)
+    gemspec(ctx)
+
+
+def build(ctx: PublishContext) -> Build:
+    """``rake compile`` (``bundle exec`` with a Gemfile), then ``gem build``."""
+    env = ctx.build_env()
+    spec = gemspec(ctx)
+    out = fresh_dir(ctx.output_dir)
+    compile_argv = ["bundle", "exec", "rake", "compile"]
+    if not (ctx.directory / "Gemfile").is_file():
+        compile_argv = ["rake", "compile"]
+    cmd.run(compile_argv, cwd=ctx.directory, env=env, prefix="ruby")
+    # gem build evaluates the gemspec's file globs in the current directory, so it runs
+    # in the binding's directory and the gem is moved out afterwards.
+    result = cmd.run(["gem", "build", spec.name], cwd=ctx.directory, env=env, prefix="ruby")
+    match = _BUILT.search(result.stdout)
+    built = ctx.directory / match.group(1) if match else None
+    if built is None or not built.is_file():
+        raise PublishError(f"gem build {spec.name} did not say which .gem it wrote")
+    return Build(artifacts=(Path(shutil.move(built, out / built.name)),))
+
+
+def verify(ctx: PublishContext, build: Build) -> list[str]:
+    artifacts = build.artifacts
+    gems = [a for a in artifacts if a.suffix == ".gem"]
+    problems = [f"{a.name}: not a .gem file" for a in artifacts if a.suffix != ".gem"]
+    if not gems:
+        problems.append("no .gem file to push")
+    for path in gems:
+        info = read_gem(path, ctx.build_env())
+        if info.name != ctx.binding.package:
+            problems.append(f"{path.name}: gem name {info.name!r}, expected "
+                            f"{ctx.binding.package!r}")
+        if not equal(info.version, ctx.rendering):
+            problems.append(f"{path.name}: version {info.version}, expected {ctx.rendering}")
+        if not info.files:
+            problems.append(f"{path.name}: the gem contains no files")
+        elif not info.native_files:
+            problems.append(f"{path.name}: no native library (lib/**/*.so) in the gem: did "
+                            "`rake compile` put it where the gemspec's `files` looks?")
+        elif info.platform == "ruby":
+            log.warning("  %s carries a native library but its platform is 'ruby': it will "
+                        "install on every platform", path.name)
+    return problems
+
+
+def describe(ctx: PublishContext, build: Build) -> str:
+    lines = [f"[dry-run] Would push to {ctx.endpoints['host']} (gem push --host):"]
+    for path in build.artifacts:
+        info = read_gem(path, ctx.build_env())
+        lines += [
+            f"  {path.name} ({path.stat().st_size} bytes)",
+            f"    name:      {info.name}",
+            f"    version:   {info.version}",
+            f"    platform:  {info.platform}",
+            f"    summary:   {info.summary}",
+            f"    authors:   {', '.join(info.authors)}",
+            f"    licenses:  {', '.join(info.licenses)}",
+            f"    ruby:      {info.required_ruby_version}",
+            *(f"    metadata:  {k} = {v}" for k, v in sorted(info.metadata.items())),
+            f"    files ({len(info.files)}):",
+            *(f"      {f}" for f in info.files),
+        ]
+    return "\n".join(lines)
+
+
+def upload(ctx: PublishContext, build: Build) -> None:
+    """``gem push --host``, the key in ``GEM_HOST_API_KEY`` of its environment only."""
+    with ctx.kind.credential_env(ctx.upload_env(), ctx.credential(), ctx.endpoints) as tool:
+        for path in build.artifacts:
+            cmd.run(["gem", "push", "--host", ctx.endpoints["host"], str(path)],
+                    env=tool.env, prefix="ruby")
