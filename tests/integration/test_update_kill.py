@@ -11,20 +11,26 @@ run that is not killed: before the journal is written, during the renames, after
 
 from __future__ import annotations
 
+import argparse
+import logging
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 from release_tasks import journal
 from release_tasks.git import Repo
+from release_tasks.stages._args import load_config
 from tests.registries.tools import require_tool
+from tests.support import RunCli
 
 RUNS = 30
 RENAME_DELAY = 0.04  # seconds before each rename: 15 files, a window of 0.6 s
@@ -157,3 +163,67 @@ def test_update_killed_at_random_points_is_all_or_none(
     assert kills["during the renames"] >= 1, kills
     assert kills["before the journal"] + kills["before the renames (journal written)"] >= 1, kills
     assert kills["after the renames (journal left)"] + kills["after the run"] >= 1, kills
+
+
+# --- every stage rolls back first -------------------------------------------------------------
+
+@pytest.fixture
+def interrupted(example_repo: Repo, run_cli: RunCli) -> tuple[Path, dict[str, bytes]]:
+    """The example with an update that died after 5 of its renames; and the old tree."""
+    require_tool("cargo")
+    root = example_repo.root
+    old = snapshot(root)
+    assert run_cli("update", "--repo", str(root), *BUMP).code == 0
+    new = snapshot(root)
+    git(root, "checkout", "--quiet", "--", ".")
+    files = [(p, data) for p, data in new.items() if data != old[p]]
+    with journal.locked(root / ".git"):
+        update = journal.Update(root, journal.journal_dir(root / ".git"), files)
+        update.write_journal()
+        update.stage()
+        for entry, staged in list(zip(update.entries, update.staged, strict=True))[:5]:
+            staged.replace(root / entry.path)
+    assert sum(snapshot(root)[p] != old[p] for p in old) == 5
+    return root, old
+
+
+@pytest.mark.parametrize("args", [
+    ("detect", "--format", "json"),
+    ("versions", "--format", "json"),
+    ("update", *BUMP, "--dry-run"),
+    ("release", "--dry-run"),
+    ("init", "--print"),
+    ("history",),
+    ("edge",),
+    ("yank", "ruby", "not-a-version", "--dry-run"),
+    ("publish_ruby", "not-a-version", "--dry-run"),
+    ("publish_python", "not-a-version", "--dry-run"),
+    ("publish_typescript", "not-a-version", "--dry-run"),
+], ids=lambda args: args[0])
+def test_every_stage_rolls_an_interrupted_update_back_before_anything_else(
+        interrupted: tuple[Path, dict[str, bytes]], run_cli: RunCli,
+        monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]) -> None:
+    root, old = interrupted
+    monkeypatch.setattr(socket.socket, "connect", no_network)  # a stage that went on
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)  # must not reach a registry
+    result = run_cli(*args, "--repo", str(root))
+    assert result.err.splitlines()[0].startswith(
+        f"{ROLLED_BACK}: restored 5 of its 15 files"), result.err
+    assert snapshot(root) == old
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+    assert not journal.journal_dir(root / ".git").exists()
+
+
+def test_the_publish_stages_opener_rolls_back_too(
+        interrupted: tuple[Path, dict[str, bytes]], caplog: pytest.LogCaptureFixture) -> None:
+    """``publish_crates`` reads its config through ``load_config`` (and never gets further
+    here: it would ask a registry)."""
+    root, old = interrupted
+    with caplog.at_level(logging.INFO, logger="release_tasks"):
+        load_config(argparse.Namespace(repo=root / "tasker-pgmq"))
+    assert ROLLED_BACK in caplog.text
+    assert snapshot(root) == old
+
+
+def no_network(*args: object, **kwargs: object) -> NoReturn:
+    raise AssertionError(f"a stage tried to use the network: {args!r}")
