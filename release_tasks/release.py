@@ -196,7 +196,7 @@ def _apply(repo: Snapshot, summary: Summary, *, push: bool) -> str:
     """Write, commit and tag the release; what to tell the maintainer next."""
     # The tree is clean (guarded), so the summary's computed contents are still current.
     plan = summary.plan
-    update.apply_changes(repo.root, summary.changes, dry_run=False)
+    update.apply_changes(repo.root, summary.changes, dry_run=False, git_dir=repo.git_dir)
     commit = git.commit_all(repo.git, summary.files, commit_message(plan))
     tag = summary.release_tag
     data = {**plan.to_dict(), "release_tag": tag, "release_commit": commit}

@@ -2,7 +2,9 @@
 
 A stage may be started anywhere inside a monorepo (or given ``--repo`` below its root):
 the repository is always the top level of the git work tree that contains that path, so
-``release.toml`` is read from one place only. Relative paths on the command line mean what
+``release.toml`` is read from one place only. Finding it is also where an ``update`` that
+was interrupted (killed) is rolled back, before any stage reads the tree
+(:mod:`release_tasks.journal`). Relative paths on the command line mean what
 they mean in the shell that typed them: they resolve against the invocation directory,
 never against wherever the tool happens to run (nox, for one, runs sessions from the
 noxfile's own directory).
@@ -14,8 +16,9 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from release_tasks import cmd
+from release_tasks import cmd, journal
 from release_tasks.errors import GitError, UpdateError, UsageError
 from release_tasks.log import get_logger
 from release_tasks.paths import PathSet
@@ -36,16 +39,27 @@ def top_level(path: Path) -> Path:
     A repository without commits has nothing to release, and its tree nothing to check a
     config against: a :class:`GitError`.
     """
-    root, _, head = locate(path)
-    if head is None:
-        raise GitError(f"{root} has no commits yet: commit something before releasing")
-    return root
+    found = locate(path)
+    if found.head is None:
+        raise GitError(f"{found.root} has no commits yet: commit something before releasing")
+    return found.root
 
 
-def locate(path: Path, *flags: str) -> tuple[Path, list[str], str | None]:
-    """One ``git rev-parse`` in ``path``: the top level of its work tree, the answer to each
-    of ``flags`` (one line each, e.g. ``--is-shallow-repository``), and the commit at HEAD
-    (``None`` when there is no commit yet).
+class Location(NamedTuple):
+    """Where a repository is, as one ``git rev-parse`` answers."""
+
+    root: Path  # the top level of the work tree
+    git_dir: Path  # its git directory (``.git``, or the worktree's own under it)
+    answers: list[str]  # one line per flag asked
+    head: str | None  # the commit at HEAD; None when there is no commit yet
+
+
+def locate(path: Path, *flags: str) -> Location:
+    """One ``git rev-parse`` in ``path``: the top level of its work tree, its git directory,
+    the answer to each of ``flags`` (one line each, e.g. ``--is-shallow-repository``), and
+    the commit at HEAD. Every stage finds its repository here, so this is also where an
+    interrupted ``update`` is rolled back, before anything reads the tree
+    (:func:`release_tasks.journal.recover`).
 
     The top level is ``path`` as the user spelt it when it is the top level itself (git
     answers with symlinks resolved). When ``path`` is below it, one line of log says so, so
@@ -53,21 +67,22 @@ def locate(path: Path, *flags: str) -> tuple[Path, list[str], str | None]:
     """
     if not path.is_dir():
         raise UsageError(f"--repo {path}: not a directory")
-    result = cmd.run(["git", "-C", str(path), "rev-parse", "--show-toplevel", *flags,
-                      "--verify", "--quiet", "HEAD^{commit}"], capture=True, check=False,
-                     echo=False)
+    result = cmd.run(["git", "-C", str(path), "rev-parse", "--show-toplevel",
+                      "--absolute-git-dir", *flags, "--verify", "--quiet", "HEAD^{commit}"],
+                     capture=True, check=False, echo=False)
     lines = result.stdout.splitlines()
-    if not lines:
+    if len(lines) < 2 + len(flags):
         raise GitError(f"{path} is not inside a git repository: run the stage from the "
                        "monorepo, or give --repo PATH inside it")
-    root = Path(lines[0])
-    answers = lines[1:1 + len(flags)]
-    head = lines[1 + len(flags)] if result.returncode == 0 else None
+    root, git_dir = Path(lines[0]), Path(lines[1])
+    answers = lines[2:2 + len(flags)]
+    head = lines[2 + len(flags)] if result.returncode == 0 else None
     if root.resolve() == path.resolve():
-        return path, answers, head
-    if head is not None:  # without a commit, the caller's error says more than this line
+        root = path
+    elif head is not None:  # without a commit, the caller's error says more than this line
         log.info("%s is below the top level of its git repository: using %s", path, root)
-    return root, answers, head
+    journal.recover(root, git_dir)
+    return Location(root, git_dir, answers, head)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,13 @@
 """The managed repository as one run reads it: opened once, read on first use, then kept.
 
-Opening runs one ``git rev-parse`` (the top level, whether the clone is shallow, the commit
-at HEAD). The rest is read the first time a stage asks, each with one program, and kept for
-the run: the tracked files (``ls-files``), every tag with its commit, date and message
-(``for-each-ref``), the branch and the modified files (``status``), file contents at a commit
-(``cat-file --batch``, many files per call), the nearest tag that marks a release
-(``describe``) and the paths changed between two commits (``diff``). A stage passes its
-snapshot down instead of asking git again.
+Opening runs one ``git rev-parse`` (the top level, the git directory, whether the clone is
+shallow, the commit at HEAD) and rolls back an ``update`` that was interrupted
+(:func:`release_tasks.repository.locate`). The rest is read the first time a stage asks,
+each with one program, and kept for the run: the tracked files (``ls-files``), every tag
+with its commit, date and message (``for-each-ref``), the branch and the modified files
+(``status``), file contents at a commit (``cat-file --batch``, many files per call), the
+nearest tag that marks a release (``describe``) and the paths changed between two commits
+(``diff``). A stage passes its snapshot down instead of asking git again.
 
 A snapshot describes the repository as it was when it was read. A run that writes (the
 release commit and its tag) does so at its very end, through :mod:`release_tasks.git`.
@@ -37,10 +38,11 @@ class Status:
 class Snapshot:
     """One run's view of a git work tree (see the module docstring)."""
 
-    def __init__(self, root: Path, head: str, *, shallow: bool) -> None:
+    def __init__(self, root: Path, head: str, *, shallow: bool, git_dir: Path) -> None:
         self.root = root
         self.head = head
         self.shallow = shallow
+        self.git_dir = git_dir  # where an update journals its writes
         self.git = git.Repo(root)
         self._files: dict[tuple[str, str], str | None] = {}
         self._nearest: dict[tuple[str, tuple[str, ...]], str | None] = {}
@@ -50,10 +52,11 @@ class Snapshot:
     @classmethod
     def open(cls, path: Path) -> Snapshot:
         """The repository containing ``path``, at its top level (one ``git rev-parse``)."""
-        root, (shallow,), head = repository.locate(path, "--is-shallow-repository")
-        if head is None:
-            raise GitError(f"{root} has no commits yet: commit something before releasing")
-        return cls(root, head, shallow=shallow == "true")
+        found = repository.locate(path, "--is-shallow-repository")
+        if found.head is None:
+            raise GitError(f"{found.root} has no commits yet: commit something before releasing")
+        return cls(found.root, found.head, shallow=found.answers == ["true"],
+                   git_dir=found.git_dir)
 
     def ensure_not_shallow(self) -> None:
         """Refuse a shallow clone: its missing history and tags would make detection wrong."""

@@ -3,19 +3,19 @@
 What to write comes from :mod:`release_tasks.changeset` (the same change set the release
 summary lists and the drift check reads). All new contents are computed in memory first
 (each edit re-parses and checks that only version strings changed), then written through
-temporary files and renames. If anything fails before the renames (a missing file, a parse
-error, a file that cannot be written), no file is changed. A file whose content would not
-change is not touched at all.
+temporary files and renames, all or none: a failure (a missing file, a parse error, a file
+that cannot be written, Ctrl-C) leaves every file as it was, and so does a killed process,
+once the next stage has rolled its journal back (:mod:`release_tasks.journal`). A file
+whose content would not change is not touched at all.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from release_tasks import changeset, workspace
+from release_tasks import changeset, journal, workspace
 from release_tasks.config import Config
 from release_tasks.errors import ConfigError, UpdateError, UsageError
 from release_tasks.log import get_logger
@@ -97,43 +97,27 @@ def plan_changes(root: Path, config: Config, core: CoreVersion,
     return list(result.changes)
 
 
-def write_atomically(root: Path, changes: list[FileChange]) -> list[str]:
-    """Write every changed file, or none; return the paths written."""
+def write_atomically(root: Path, changes: list[FileChange], *,
+                     git_dir: Path | None = None) -> list[str]:
+    """Write every changed file, or none; return the paths written.
+
+    With ``git_dir`` (the repository's git directory) the update is journaled there, so
+    that even a killed process leaves it all-or-none (see :mod:`release_tasks.journal`).
+    """
     todo = [c for c in changes if c.changed]
     problems = [f"{c.path}: not writable" for c in todo
                 if not os.access(root / c.path, os.W_OK)
                 or not os.access((root / c.path).parent, os.W_OK)]
     if problems:
         raise UpdateError("no file was changed:\n" + "\n".join(f"  - {p}" for p in problems))
-    temps: list[tuple[FileChange, Path]] = []
-    try:
-        for change in todo:
-            target = root / change.path
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-            temps.append((change, Path(tmp_name)))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(change.new)
-            Path(tmp_name).chmod(target.stat().st_mode & 0o7777)
-    except OSError as exc:
-        for _, leftover in temps:
-            leftover.unlink(missing_ok=True)
-        raise UpdateError(f"no file was changed: cannot write a temporary file: {exc}") from exc
-    done: list[FileChange] = []
-    try:
-        for change, staged in temps:
-            staged.replace(root / change.path)
-            done.append(change)
-    except OSError as exc:
-        for change in done:  # put back what was already replaced
-            (root / change.path).write_text(change.old, encoding="utf-8", newline="")
-        for _, leftover in temps:
-            leftover.unlink(missing_ok=True)
-        raise UpdateError(f"no file was changed: renaming failed: {exc}") from exc
+    journal.replace_all(root, [(c.path, c.new.encode("utf-8")) for c in todo], git_dir)
     return [c.path for c in todo]
 
 
-def apply_changes(root: Path, changes: list[FileChange], *, dry_run: bool) -> list[FileChange]:
-    """Log one line per file, then write the changed ones unless ``dry_run``."""
+def apply_changes(root: Path, changes: list[FileChange], *, dry_run: bool,
+                  git_dir: Path | None = None) -> list[FileChange]:
+    """Log one line per file, then write the changed ones unless ``dry_run`` (journaled in
+    ``git_dir``, see :func:`write_atomically`)."""
     for change in changes:
         if not change.changed:
             log.info("  %s: already current", change.path)
@@ -142,14 +126,16 @@ def apply_changes(root: Path, changes: list[FileChange], *, dry_run: bool) -> li
         else:
             log.info("  %s: updated", change.path)
     if not dry_run:
-        write_atomically(root, changes)
+        write_atomically(root, changes, git_dir=git_dir)
     return changes
 
 
 def run_update(root: Path, config: Config, core: CoreVersion,
                bindings: Mapping[str, BindingVersion], *, dry_run: bool,
-               tree: Sequence[str] | None = None) -> list[FileChange]:
+               tree: Sequence[str] | None = None,
+               git_dir: Path | None = None) -> list[FileChange]:
     """Compute every change; write them unless ``dry_run``. Logs one line per file.
-    ``tree`` lists the tracked files, when the run has read them already."""
+    ``tree`` lists the tracked files, when the run has read them already; ``git_dir`` is
+    where the writes are journaled (see :func:`write_atomically`)."""
     changes = plan_changes(root, config, core, bindings, tree=tree)
-    return apply_changes(root, changes, dry_run=dry_run)
+    return apply_changes(root, changes, dry_run=dry_run, git_dir=git_dir)

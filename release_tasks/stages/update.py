@@ -37,7 +37,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     config = project.config
     core, bindings = update.parse_inputs(config, args.core, binding_versions(args, config))
     changes = update.run_update(project.root, config, core, bindings, dry_run=args.dry_run,
-                                tree=project.repo.tree.files)
+                                tree=project.repo.tree.files, git_dir=project.repo.git_dir)
     if args.dry_run:
         emit("".join(c.diff() for c in changes if c.changed) or "# no file would change")
     return 0
