@@ -142,7 +142,7 @@ def test_killed_after_the_manifest_was_removed_the_update_stands(root: Path) -> 
 
 def test_staged_beside_its_file_on_another_filesystem_and_removed_by_the_rollback(
         root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(journal, "_same_device", lambda a, b: False)
+    monkeypatch.setattr(journal, "same_device", lambda a, b: False)
     update = interrupted(root, 2, monkeypatch)
     leftovers = set(files(root)) - set(OLD)
     assert len(leftovers) == len(FILES) - 2
