@@ -37,4 +37,5 @@ STAGES: Final[dict[str, Stage]] = {
                                 help="HELP_TYPESCRIPT"),
     "yank": Stage("yank"),
     "preflight": Stage("preflight"),
+    "schema": Stage("schema"),
 }
