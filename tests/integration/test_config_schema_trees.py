@@ -1,6 +1,7 @@
-"""The JSON Schema of release.toml on every real-tree shape (tests/trees), built for real:
-each shape's own release.toml, and the one ``init`` proposes for it, are valid both for the
-schema and for the reader, and ``init``'s names the shipped schema."""
+"""The JSON Schema of release.toml on the release.toml files the tests build: on every
+real-tree shape (tests/trees), built for real, its own and the one ``init`` proposes for it
+(which names the shipped schema); and the yank tests' monorepo's. Each is valid both for the
+schema and for the reader."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from release_tasks import config, config_schema, init
 from tests import trees
+from tests.integration.test_yank import write_repo
 from tests.registries.tools import require_tool
 
 pytestmark = pytest.mark.integration
@@ -37,3 +39,8 @@ def test_the_schema_validates_the_shapes_release_toml_and_inits(tmp_path: Path, 
     proposed = init.propose(fx.root).text
     assert proposed.splitlines()[0] == f"#:schema {config_schema.SCHEMA_FILE.as_uri()}"
     _valid(proposed, f"{name}: init's release.toml")
+
+
+def test_the_schema_validates_the_yank_tests_release_toml(tmp_path: Path) -> None:
+    root = write_repo(tmp_path / "yank")
+    _valid((root / "release.toml").read_text(encoding="utf-8"), "tests/integration/test_yank.py")
