@@ -10,15 +10,14 @@ problem with its key and value: the types and shapes in :func:`parse` (pure), th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from release_tasks import config_spec, repository, tasker_layout
 from release_tasks import registries as kinds
-from release_tasks import repository, tasker_layout
-from release_tasks.config_reader import Reader, read_toml
+from release_tasks.config_reader import Reader, Section, read_toml
 from release_tasks.errors import ConfigError
 from release_tasks.paths import PathSet
 from release_tasks.repository import Tree
@@ -28,11 +27,8 @@ from release_tasks.version_files import VersionFile, parse_version_files
 
 CONFIG_FILE = "release.toml"
 
-_ENV_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
-
 __all__ = ["CONFIG_FILE", "DEFAULT_CONFIG", "Binding", "Config", "Core", "CoreGroup",
-           "VersionFile", "builtin", "load", "parse", "tree_problems"]
+           "VersionFile", "builtin", "keys_read", "load", "parse", "tree_problems"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -168,113 +164,93 @@ def parse(data: Mapping[str, Any], source: str = CONFIG_FILE) -> Config:
     return config
 
 
-def _read(data: Mapping[str, Any], source: str) -> tuple[Config, list[str]]:
+def _read(data: Mapping[str, Any], source: str, r: Reader | None = None) -> tuple[Config, list[str]]:
     """The config ``data`` describes, and every problem with it.
 
     The config is built even when there are problems (bad values replaced by defaults), so
-    that :func:`load` can add the tree's problems to the same report.
+    that :func:`load` can add the tree's problems to the same report. Every key is read by
+    its description in :mod:`release_tasks.config_spec`.
     """
-    r = Reader()
-    top = r.table(data, "(top level)", {"project", "core", "bindings", "registries"}, {"core"})
-    project = r.table(top.get("project", {}), "project",
-                      {"name", "repository", "main-branch", "release-tag-prefix",
-                       "release-tag-patterns", "preflight"}, set())
-    core = _parse_core(r, top.get("core", {}))
-    bindings = _parse_bindings(r, top.get("bindings", {}))
-    registries = r.table(top.get("registries", {}), "registries", set(kinds.config_keys()), set())
-    for key, value in registries.items():
-        if not isinstance(value, str) or not value.strip():
-            r.problems.append(f"registries.{key}: expected a URL string, found {value!r}")
-    release_prefix = r.word(project, "release-tag-prefix", "project", "release-")
-    patterns = r.names(project, "release-tag-patterns", "project", "tag pattern") or (
-        f"{release_prefix}*", "v*")
+    r = Reader() if r is None else r
+    top = r.section(data, "(top level)", config_spec.TOP)
+    project = top.table("project")
+    core = _parse_core(top.table("core"))
+    bindings = _parse_bindings(top.tables("bindings"))
+    registries = top.urls("registries")
+    release_prefix = project.word("release-tag-prefix")
+    patterns = project.names("release-tag-patterns") or (f"{release_prefix}*", "v*")
     config = Config(
         source=source,
-        project_name=r.word(project, "name", "project", "project"),
-        repository=r.word(project, "repository", "project") or None,
-        main_branch=r.word(project, "main-branch", "project", "main"),
+        project_name=project.word("name"),
+        repository=project.word("repository") or None,
+        main_branch=project.word("main-branch"),
         release_tag_prefix=release_prefix,
         release_tag_patterns=patterns,
         core=core,
         bindings=bindings,
-        registries={k: v for k, v in registries.items() if isinstance(v, str)},
-        preflight=r.commands(project, "preflight", "project"),
+        registries=registries,
+        preflight=project.commands("preflight"),
     )
     _across_components(r, core, bindings)
     return config, r.problems
 
 
-def _env_key(r: Reader, data: Mapping[str, Any], where: str, name: str) -> str:
-    env_key = r.string(data, "env-key", where, name.upper().replace("-", "_"))
-    if not _ENV_KEY.fullmatch(env_key):
-        r.problems.append(f"{where}.env-key: {env_key!r} must be UPPER_SNAKE_CASE")
-    return env_key
+def keys_read(data: Mapping[str, Any]) -> set[str]:
+    """The described keys the reader asks for when it reads ``data`` (``bindings.NAME.crate``):
+    with a file that sets every key, all of :mod:`release_tasks.config_spec`'s."""
+    r = Reader()
+    _read(data, CONFIG_FILE, r)
+    return r.keys_read
 
 
-def _parse_core(r: Reader, raw: Any) -> Core:
-    data = r.table(raw, "core", {"version-file", "workspace", "registry", "tag-prefix",
-                                 "credential", "trusted-publishing", "groups"}, {"groups"})
+def _parse_core(data: Section) -> Core:
     groups = []
-    for name, raw_group in r.tables(data.get("groups", {}), "core.groups").items():
-        where = f"core.groups.{name}"
-        g = r.table(raw_group, where, {"env-key", "label", "crates", "paths", "propagates-to"},
-                    {"crates", "paths"})
+    for name, g in data.tables("groups").items():
         groups.append(CoreGroup(
-            name=name, env_key=_env_key(r, g, where, name), label=r.string(g, "label", where, name),
-            crates=r.names(g, "crates", where, "crate name"), paths=r.patterns(g, "paths", where),
-            propagates_to=r.strings(g, "propagates-to", where)))
-    if isinstance(data.get("groups"), dict) and not groups:
-        r.problems.append("core.groups: at least one group of crates is required")
+            name=name, env_key=g.string("env-key"), label=g.string("label"),
+            crates=g.names("crates"), paths=g.patterns("paths"),
+            propagates_to=g.strings("propagates-to")))
     return Core(
-        version_file=r.path(data, "version-file", "core", "VERSION"),
-        workspace=r.string(data, "workspace", "core", "."),
-        registry=r.choice({"registry": data.get("registry", "crates-io")}, "registry", "core",
-                          kinds.core_kinds()),
-        tag_prefix=r.word(data, "tag-prefix", "core", "core-v"),
-        credential=r.credential(data, "core") if "credential" in data else ("CARGO_REGISTRY_TOKEN",),
-        trusted_publishing=r.boolean(data, "trusted-publishing", "core"),
+        version_file=data.path("version-file"),
+        workspace=data.string("workspace"),
+        registry=data.choice("registry"),
+        tag_prefix=data.word("tag-prefix"),
+        credential=data.credential("credential"),
+        trusted_publishing=data.boolean("trusted-publishing"),
         groups=tuple(groups),
     )
 
 
-_BINDING_KEYS = {"env-key", "label", "directory", "paths", "registry", "package", "crate",
-                 "tag-prefix", "credential", "trusted-publishing", "version-files", "endpoints"}
-
-
-def _parse_bindings(r: Reader, raw: Any) -> tuple[Binding, ...]:
+def _parse_bindings(tables: Mapping[str, Section]) -> tuple[Binding, ...]:
     bindings = []
-    for name, raw_binding in r.tables(raw, "bindings").items():
-        where = f"bindings.{name}"
-        if not _NAME.fullmatch(name):
-            r.problems.append(f"{where}: binding name {name!r} must be lower-case (a-z, 0-9, -, _)")
-        b = r.table(raw_binding, where, _BINDING_KEYS,
-                    {"directory", "registry", "package", "version-files"})
-        directory = r.path(b, "directory", where)
-        paths = r.patterns(b, "paths", where) if "paths" in b else PathSet(
+    for name, b in tables.items():
+        directory = b.path("directory")
+        paths = b.patterns("paths") if b.has("paths") else PathSet(
             (directory,) if directory else ())
-        registry = r.choice(b, "registry", where, kinds.binding_kinds())
+        registry = b.choice("registry")
         bindings.append(Binding(
-            name=name, env_key=_env_key(r, b, where, name), label=r.string(b, "label", where, name),
+            name=name, env_key=b.string("env-key"), label=b.string("label"),
             directory=directory, paths=paths, registry=registry,
-            package=r.word(b, "package", where),
-            crate=r.word(b, "crate", where) or None,
-            tag_prefix=r.word(b, "tag-prefix", where, f"{name}-v"),
-            credential=r.credential(b, where),
-            trusted_publishing=r.boolean(b, "trusted-publishing", where),
-            version_files=parse_version_files(r, b.get("version-files", []), where),
-            endpoints=_parse_endpoints(r, b.get("endpoints", {}), where, registry),
+            package=b.word("package"),
+            crate=b.word("crate") or None,
+            tag_prefix=b.word("tag-prefix"),
+            credential=b.credential("credential"),
+            trusted_publishing=b.boolean("trusted-publishing"),
+            version_files=parse_version_files(b),
+            endpoints=_endpoints(b, registry),
         ))
     return tuple(bindings)
 
 
-def _parse_endpoints(r: Reader, raw: Any, where: str, registry: Registry) -> dict[str, str]:
-    """``endpoints = { registry = "https://..." }``: URLs by the registry kind's keys."""
-    known = [spec.key for spec in kinds.kind_of(registry).endpoint_fields]
-    table = r.table(raw, f"{where}.endpoints", set(known), set())
-    for key, value in table.items():
-        if not isinstance(value, str) or not value.strip():
-            r.problems.append(f"{where}.endpoints.{key}: expected a URL string, found {value!r}")
-    return {k: v for k, v in table.items() if isinstance(v, str) and k in known}
+def _endpoints(b: Section, registry: Registry) -> dict[str, str]:
+    """``endpoints = { registry = "https://..." }``: only the keys of the binding's kind."""
+    given = b.urls("endpoints")
+    known = {spec.key for spec in kinds.kind_of(registry).endpoint_fields} if (
+        registry in kinds.REGISTRIES) else set(given)
+    for key in sorted(set(given) - known):
+        b.reader.problems.append(f"{b.where}.endpoints: unknown key {key!r} (allowed: "
+                                 f"{', '.join(sorted(known))})")
+    return {k: v for k, v in given.items() if k in known}
 
 
 def _package_key(registry: Registry, package: str) -> str:

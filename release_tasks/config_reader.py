@@ -2,7 +2,9 @@
 
 Each accessor checks one value's type and shape, records a problem naming the key and the
 value it found, and returns a harmless default, so that one run of the config reader reports
-everything that is wrong with a ``release.toml`` at once.
+everything that is wrong with a ``release.toml`` at once. A :class:`Section` reads one table
+by its description (:mod:`release_tasks.config_spec`): the keys it allows and requires, each
+key's default, and the accessor its kind calls for all come from there.
 """
 
 from __future__ import annotations
@@ -11,13 +13,18 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from release_tasks import repository
 from release_tasks.errors import ConfigError
 from release_tasks.paths import PathSet, pattern_problem
 
-_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+if TYPE_CHECKING:
+    from release_tasks.config_keys import Key, Kind, Table
+
+#: An environment variable's name (the items of a ``credential`` list).
+ENV_VAR = r"[A-Za-z_][A-Za-z0-9_]*"
+_ENV_VAR = re.compile(ENV_VAR)
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -36,6 +43,13 @@ class Reader:
 
     def __init__(self) -> None:
         self.problems: list[str] = []
+        self.keys_read: set[str] = set()  # described keys asked for (``bindings.NAME.crate``)
+
+    def section(self, data: Any, where: str, spec: Table, name: str = "") -> Section:
+        """The table ``data`` at ``where``, checked against ``spec``'s keys; ``name`` is the
+        table's own name when it is one of a table of named tables."""
+        return Section(self, self.table(data, where, spec.allowed, spec.required), where, spec,
+                       name)
 
     def table(self, data: Any, where: str, allowed: set[str], required: set[str]) -> dict[str, Any]:
         if not isinstance(data, dict):
@@ -65,8 +79,8 @@ class Reader:
             self.problems.append(f"{where}.{key}: must not be empty")
         return value
 
-    def boolean(self, data: Mapping[str, Any], key: str, where: str) -> bool:
-        value = data.get(key, False)
+    def boolean(self, data: Mapping[str, Any], key: str, where: str, default: bool = False) -> bool:
+        value = data.get(key, default)
         if not isinstance(value, bool):
             self.problems.append(f"{where}.{key}: expected true or false, found {value!r}")
             return False
@@ -133,3 +147,138 @@ class Reader:
             if not _ENV_VAR.fullmatch(name):
                 self.problems.append(f"{where}.credential: {name!r} is not an environment variable name")
         return names
+
+
+class Section:
+    """One table of the config, read by its description: each accessor reads a described key
+    of one kind, with the described default (``TypeError`` for a key read as another kind, a
+    ``KeyError`` for one not described: mistakes of the reader, not of the file)."""
+
+    def __init__(self, reader: Reader, data: dict[str, Any], where: str, spec: Table,
+                 name: str) -> None:
+        self.reader, self.data, self.where, self.spec, self.name = reader, data, where, spec, name
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def _key(self, name: str, *kinds: Kind) -> Key:
+        key = self.spec.key(name)
+        if key.kind not in kinds:
+            raise TypeError(f"{self.spec.path or '(top level)'}.{name} is described as "
+                            f"{key.kind}, read as {' or '.join(kinds)}")
+        self.reader.keys_read.add(f"{self.spec.path}.{name}" if self.spec.path else name)
+        return key
+
+    def _at(self, name: str) -> str:
+        return f"{self.where}.{name}" if self.spec.path else name
+
+    def _text(self, key: Key) -> str:
+        default = key.template(self.name)
+        return default if isinstance(default, str) else ""
+
+    def _items(self, key: Key) -> tuple[str, ...]:
+        default = key.template(self.name)
+        return default if isinstance(default, tuple) else ()
+
+    def dependent(self, name: str) -> str | None:
+        """A string that ``only_with`` ties to another key's value: required then (matching
+        ``pattern``), refused otherwise (``key`` of a version file, for ``format = "ruby"``)."""
+        key = self._key(name, "string")
+        assert key.only_with is not None
+        other, wanted = key.only_with
+        value, given = self.data.get(name), self.data.get(other)
+        if given == wanted:
+            if isinstance(value, str) and (key.pattern is None or re.fullmatch(key.pattern, value)):
+                return value
+            self.reader.problems.append(f"{self.where}.{name}: {key.hint}, found {value!r}")
+        elif name in self.data:
+            self.reader.problems.append(f'{self.where}.{name}: only {other} = "{wanted}" takes a '
+                                        f"{name}, found {value!r} with {other} = {given!r}")
+        return None
+
+    def string(self, name: str) -> str:
+        key = self._key(name, "string")
+        value = self.reader.string(self.data, name, self.where, self._text(key))
+        if key.pattern is not None and not re.fullmatch(key.pattern, value):
+            self.reader.problems.append(f"{self.where}.{name}: {value!r} {key.hint}")
+        return value
+
+    def word(self, name: str) -> str:
+        return self.reader.word(self.data, name, self.where, self._text(self._key(name, "word")))
+
+    def path(self, name: str) -> str:
+        return self.reader.path(self.data, name, self.where, self._text(self._key(name, "path")))
+
+    def boolean(self, name: str) -> bool:
+        key = self._key(name, "boolean")
+        return self.reader.boolean(self.data, name, self.where, key.default is True)
+
+    def choice(self, name: str) -> str:
+        key = self._key(name, "choice")
+        given = {name: self.data.get(name, key.default)}
+        return self.reader.choice(given, name, self.where, key.values())
+
+    def strings(self, name: str) -> tuple[str, ...]:
+        key = self._key(name, "strings")
+        return self.reader.strings(self.data, name, self.where) if name in self.data else self._items(key)
+
+    def names(self, name: str) -> tuple[str, ...]:
+        key = self._key(name, "names")
+        if name not in self.data:
+            return self._items(key)
+        return self.reader.names(self.data, name, self.where, key.item)
+
+    def patterns(self, name: str) -> PathSet:
+        key = self._key(name, "patterns")
+        if name not in self.data:
+            return PathSet(self._items(key))
+        return self.reader.patterns(self.data, name, self.where)
+
+    def commands(self, name: str) -> tuple[tuple[str, ...], ...]:
+        self._key(name, "commands")
+        return self.reader.commands(self.data, name, self.where)
+
+    def credential(self, name: str) -> tuple[str, ...]:
+        key = self._key(name, "credential")
+        return self.reader.credential(self.data, self.where) if name in self.data else self._items(key)
+
+    def urls(self, name: str) -> dict[str, str]:
+        """A table of URLs, its keys among the described choices."""
+        key, at = self._key(name, "urls"), self._at(name)
+        table = self.reader.table(self.data.get(name, {}), at, set(key.values()), set())
+        for url_key, value in table.items():
+            if not isinstance(value, str) or not value.strip():
+                self.reader.problems.append(f"{at}.{url_key}: expected a URL string, found {value!r}")
+        return {k: v for k, v in table.items() if isinstance(v, str) and v.strip()}
+
+    def table(self, name: str) -> Section:
+        key = self._key(name, "table")
+        assert key.table is not None
+        return self.reader.section(self.data.get(name, {}), self._at(name), key.table)
+
+    def tables(self, name: str) -> dict[str, Section]:
+        """A table of named tables (``[bindings.NAME]``), each read by its description."""
+        key, at = self._key(name, "tables"), self._at(name)
+        assert key.table is not None
+        raw = self.reader.tables(self.data.get(name, {}), at)
+        if key.at_least_one and isinstance(self.data.get(name), dict) and not raw:
+            self.reader.problems.append(f"{at}: at least one {key.item} is required")
+        found = {}
+        for table_name, value in raw.items():
+            if key.name_pattern is not None and not re.fullmatch(key.name_pattern, table_name):
+                self.reader.problems.append(f"{at}.{table_name}: {key.item} name {table_name!r} "
+                                            f"{key.name_hint}")
+            found[table_name] = self.reader.section(value, f"{at}.{table_name}", key.table,
+                                                    table_name)
+        return found
+
+    def table_list(self, name: str) -> list[Section]:
+        """A list of tables (``version-files = [{ ... }]``), each read by its description."""
+        key, at = self._key(name, "table-list"), self._at(name)
+        assert key.table is not None
+        raw = self.data.get(name, [])
+        if not isinstance(raw, list):
+            self.reader.problems.append(f"{at}: expected a list of tables, found {raw!r}")
+            return []
+        return [self.reader.section(entry, f"{at}[{index}]", key.table, self.name)
+                for index, entry in enumerate(raw)]

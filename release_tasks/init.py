@@ -17,6 +17,7 @@ from pathlib import Path
 
 from release_tasks import config as config_mod
 from release_tasks import git, init_bindings, init_groups, init_render, repository, workspace
+from release_tasks.config_schema import directive_target
 from release_tasks.errors import ConfigError, ReleaseError, UsageError
 from release_tasks.init_model import Proposal, Sources
 from release_tasks.log import get_logger
@@ -136,7 +137,8 @@ def propose(root: Path, workspace_dir: str = ".") -> Result:
     builtin = config_mod.builtin()
     text = init_render.render(
         proposal, preflight=builtin.preflight, core_credential=builtin.core.credential,
-        credentials={b.registry: b.credential for b in builtin.bindings})
+        credentials={b.registry: b.credential for b in builtin.bindings},
+        schema=directive_target(root))
     _check(text, root, tree, ws)
     return Result(text=text, proposal=proposal, path=root / config_mod.CONFIG_FILE)
 

@@ -101,9 +101,13 @@ def _binding(b: FoundBinding, credential: Sequence[str]) -> list[str]:
 
 
 def render(p: Proposal, *, preflight: Sequence[Sequence[str]], core_credential: Sequence[str],
-           credentials: dict[str, tuple[str, ...]]) -> str:
-    """The ``release.toml`` text of ``p``."""
-    lines = [_HEADER.rstrip("\n"), "", *_project(p, preflight), "", *_core(p, core_credential)]
+           credentials: dict[str, tuple[str, ...]], schema: str | None = None) -> str:
+    """The ``release.toml`` text of ``p``; with ``schema``, a first line naming the JSON
+    Schema there (taplo's ``#:schema`` directive, for validation in the editor)."""
+    lines = [f"#:schema {schema}",
+             "# (the installed release-tasks' JSON Schema of this file, which editors with taplo",
+             "# check it against; `release-tasks schema --reference` explains every key)"] if schema else []
+    lines += [_HEADER.rstrip("\n"), "", *_project(p, preflight), "", *_core(p, core_credential)]
     for group in p.groups:
         lines += _group(group)
     if p.left_out:

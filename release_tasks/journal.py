@@ -53,7 +53,8 @@ from release_tasks.journal_files import (
 )
 from release_tasks.rollback import recover, remove_temporaries, restore, roll_back
 
-__all__ = ["DELAY_HOOK", "MANIFEST", "journal_dir", "recover", "replace_all"]
+__all__ = ["DELAY_HOOK", "LOCK", "MANIFEST", "STATE", "journal_dir", "locked", "recover",
+           "replace_all"]
 
 
 

@@ -7,11 +7,10 @@ which version the field holds (the core's, the binding's own, or the binding's c
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any, Literal, cast, get_args
+from typing import Literal, cast, get_args
 
-from release_tasks.config_reader import Reader
+from release_tasks.config_reader import Section
 
 FileFormat = Literal["version", "cargo", "ruby", "pyproject", "package-json"]
 FILE_FORMATS: tuple[FileFormat, ...] = get_args(FileFormat)
@@ -29,25 +28,13 @@ class VersionFile:
     key: str | None = None  # the Ruby constant name for ``format = "ruby"``
 
 
-def parse_version_files(r: Reader, raw: Any, where: str) -> tuple[VersionFile, ...]:
-    """The ``version-files`` list of the binding at ``where``; problems go to ``r``."""
-    if not isinstance(raw, list):
-        r.problems.append(f"{where}.version-files: expected a list of tables, found {raw!r}")
-        return ()
+def parse_version_files(binding: Section) -> tuple[VersionFile, ...]:
+    """The ``version-files`` list of ``binding``; problems go to its reader."""
     files = []
-    for index, entry in enumerate(raw):
-        at = f"{where}.version-files[{index}]"
-        e = r.table(entry, at, {"path", "format", "key", "value"}, {"path", "format", "value"})
-        fmt = cast(FileFormat, r.choice(e, "format", at, FILE_FORMATS))
-        key = e.get("key")
-        if fmt == "ruby" and not (isinstance(key, str) and re.fullmatch(r"[A-Z][A-Z0-9_]*", key)):
-            r.problems.append(f"{at}.key: a Ruby constant name is required, found {key!r}")
-        elif fmt != "ruby" and "key" in e:
-            r.problems.append(f'{at}.key: only format = "ruby" takes a key, found {key!r} '
-                              f"with format = {fmt!r}")
-        files.append(VersionFile(path=r.path(e, "path", at), format=fmt,
-                                 value=cast(ValueKind, r.choice(e, "value", at, VALUE_KINDS)),
-                                 key=key if isinstance(key, str) else None))
+    for e in binding.table_list("version-files"):
+        files.append(VersionFile(path=e.path("path"), format=cast(FileFormat, e.choice("format")),
+                                 key=e.dependent("key"), value=cast(ValueKind, e.choice("value"))))
     if files and not any(f.value == "binding" for f in files):
-        r.problems.append(f"{where}.version-files: one entry must hold value = \"binding\"")
+        binding.reader.problems.append(
+            f"{binding.where}.version-files: one entry must hold value = \"binding\"")
     return tuple(files)

@@ -40,4 +40,5 @@ STAGES: Final[dict[str, Stage]] = {
     "yank": Stage("yank"),
     "preflight": Stage("preflight"),
     "workflow": Stage("workflow"),
+    "schema": Stage("schema"),
 }

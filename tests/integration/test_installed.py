@@ -104,6 +104,19 @@ def test_the_wheel_installs_a_working_command(installed: Installed, tmp_path: Pa
           f"pip install {installed.install_seconds:.1f} s")
 
 
+def test_the_wheel_ships_the_schema_that_init_names(installed: Installed, tmp_path: Path) -> None:
+    printed = installed.shell("release-tasks schema", tmp_path)
+    where = installed.shell("python -c 'from release_tasks import config_schema as s; "
+                            "print(s.SCHEMA_FILE)'", tmp_path)
+    check = installed.shell("release-tasks schema --check", tmp_path)
+
+    shipped = Path(where.stdout.strip())
+    assert shipped.is_relative_to(installed.venv), where.stdout + where.stderr
+    committed = (ROOT / "release_tasks" / "data" / "release.schema.json").read_text(encoding="utf-8")
+    assert shipped.read_text(encoding="utf-8") == printed.stdout == committed
+    assert check.returncode == 2 and "not a checkout of release-tasks" in check.stderr
+
+
 def published_monorepo(tmp_path: Path) -> Path:
     """The example at 0.1.8, released and published before the tool (tags, no release.toml),
     with an FFI-facing change on top and an ``origin`` to push to."""
