@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import re
+import time
 import tomllib
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import httpx
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -23,14 +25,22 @@ from release_tasks.errors import VersionError
 from release_tasks.registries import values
 from release_tasks.registries.common import KindDefaults, mapped_env, package_dir
 from release_tasks.registries.endpoints import EndpointField, Endpoints
+from release_tasks.registries.http import Sleep
 from release_tasks.registries.pypi import index as pypi_index
 from release_tasks.registries.pypi import wheels
-from release_tasks.registries.pypi.index import equal, exists, project_url, version_of, versions
+from release_tasks.registries.pypi.index import (
+    equal,
+    exists,
+    files,
+    project_url,
+    version_of,
+    versions,
+)
 
 if TYPE_CHECKING:
     from release_tasks.config import Binding
 
-__all__ = ["KIND", "PyPI", "equal", "exists", "project_url", "version_of", "versions"]
+__all__ = ["KIND", "PyPI", "equal", "exists", "files", "project_url", "version_of", "versions"]
 
 #: pypi.org and TestPyPI: the only indexes whose yank page we know.
 _WEB = {"pypi.org": "https://pypi.org", "test.pypi.org": "https://test.pypi.org"}
@@ -77,6 +87,13 @@ class PyPI(KindDefaults):
 
     def package_key(self, package: str) -> str:
         return str(canonicalize_name(package, validate=False))
+
+    def files(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
+              sleep: Sleep = time.sleep) -> list[values.RemoteFile]:
+        return files(client, endpoints, name, version, sleep=sleep)
+
+    def expected_files(self, ctx: values.PublishContext) -> list[values.ExpectedFile]:
+        return wheels.expected_files(ctx)
 
     def credential_env(self, env: Mapping[str, str], source: str | None,
                        endpoints: Endpoints) -> AbstractContextManager[values.ToolEnv]:
