@@ -147,6 +147,13 @@ class Verdaccio(Lifecycle):
         path.write_text(f"registry={self.url}\n{self.auth_key}:_authToken={self.token}\n")
         return path
 
+    def publish_tarball(self, tarball: Path, home: Path) -> None:
+        """``npm publish TARBALL`` to this registry as its user (say, another build of a
+        version, published before ours)."""
+        subprocess.run(["npm", "publish", str(tarball), "--registry", self.url],
+                       env={**os.environ, **self.npm_env(home)}, check=True,
+                       capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
+
     def npm_env(self, home: Path) -> dict[str, str]:
         """Environment for ``npm`` that uses only this registry and a private cache.
 
