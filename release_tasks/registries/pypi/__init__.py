@@ -121,7 +121,7 @@ class PyPI(KindDefaults):
                              "read it from package metadata (importlib.metadata.version) so "
                              "it is the binding's X.Y.Z.P, not the core version the crate was "
                              "built with (see VERSIONING.md)")
-        return found
+        return found + _sbom_warning(root, package_dir(binding, "pyproject"))
 
     def add_arguments(self, parser: argparse._ActionsContainer) -> None:
         parser.add_argument("--compatibility", metavar="TAG",
@@ -189,6 +189,24 @@ class PyPI(KindDefaults):
                        title=f"{binding.label} binding: {binding.package} (pip / uv)", code=code,
                        notes=(build, "In requirements.txt or pyproject.toml dependencies, use "
                                      "the quoted requirement alone."))
+
+
+def _sbom_warning(root: Path, directory: str) -> list[str]:
+    """maturin's Rust SBOM makes wheels of one commit differ from checkout to checkout."""
+    path = root / directory / "pyproject.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    backend = data.get("build-system", {}).get("build-backend")
+    sbom = data.get("tool", {}).get("maturin", {}).get("sbom", {})
+    if not (isinstance(backend, str) and backend.startswith("maturin")) or \
+            (isinstance(sbom, dict) and sbom.get("rust") is False):
+        return []
+    return [f"warning: {directory}/pyproject.toml: maturin embeds an SBOM that names the "
+            "checkout's absolute paths, so wheels built from one commit in two places differ "
+            "and a re-run cannot tell its wheel from the one on the index: set "
+            "[tool.maturin.sbom] rust = false"]
 
 
 def _build_backend(text: str | None) -> str | None:
