@@ -77,7 +77,7 @@ class BindingRun:
         self.expected = ([ExpectedFile(step=GIVEN, name=p.name) for p in given] if given
                          else self.kind.expected_files(ctx))
         self.inventory = Inventory.of(self.expected, self.read_registry())
-        self.state = self.inventory.state
+        self.state = self.untagged(self.inventory.state)
         with stoppable(ctx.env) as stop:
             build, verified, steps = self.artifacts(given, stop)
             local = self.local = {p.name: p for p in build.artifacts if p.is_file()}
@@ -224,13 +224,19 @@ class BindingRun:
                     "saw)")
             remote = [*self.inventory.present, *(RemoteFile(name=n) for n in self.uploaded)]
         inventory = Inventory.of(self.expected, remote)
-        self.state = inventory.state
+        self.state = self.untagged(inventory.state)
         return Account(published=[f.name for f in remote],
                        missing=[str(e) for e in inventory.missing],
                        resume=resume_command(self.ctx), note=note)
 
+    @staticmethod
+    def untagged(state: State) -> State:
+        """A version is complete once tagged: every file listed and no tag is partial."""
+        return "partial" if state == "complete" else state
+
     def report_state(self) -> None:
-        """``state=complete|partial|planned`` and the files, for the workflow's summary."""
+        """``state=complete|partial|planned`` (tagged; some files or all but no tag; none)
+        and the files on the registry, for the workflow's summary."""
         target = self.ctx.env.get("GITHUB_OUTPUT")
         if not target or self.ctx.dry_run or self.state is None:
             return
