@@ -439,6 +439,22 @@ def test_interrupted_at_every_file_boundary_then_resumed(
                 assert tagged == (code == 0) and (state["state"] == "complete") == tagged, out
                 if code == 130:
                     assert "to resume: nox -s publish -- " in out and "no new upload" in out
+                # history --registries tells partial from planned (and tagged is complete).
+                told = rehearsal.run_cli("history", "--registries", "--format", "json", "--repo",
+                                         str(repo.root), env=rehearsal.env)
+                assert told.code == 0, told.err
+                [planned] = [c for c in json.loads(told.out)["releases"][0]["components"]
+                             if c["component"] == lang]
+                assert planned["state"] == ("complete" if code == 0 else
+                                            "partial" if after else "planned")
+                if lang == "python" and code != 0 and len(after) == 1:
+                    shown = rehearsal.run_cli("history", "--registries", "--repo",
+                                              str(repo.root), env=rehearsal.env).out
+                    assert f"PARTIAL: 1 file(s) on its registry ({after[0]})" in shown
+                if code != 0:
+                    assert sorted(planned["files"]) == sorted(
+                        a if lang != "typescript" else f"tasker-systems-worker-{a}.tgz"
+                        for a in after)
             if code == 130:
                 interruptions += 1
             else:
