@@ -277,3 +277,32 @@ def test_npm_token_goes_through_a_temporary_userconfig(tmp_path: Path,
     assert argv[:3] == ["npm", "publish", str(tmp_path / "pkg.tgz")]
     assert ("--provenance" in argv) is trusted
     assert not Path(child_env["npm_config_userconfig"]).exists()
+
+
+@pytest.mark.parametrize(("platform", "name", "matches"), [
+    ("linux-x86_64", "py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64", True),
+    ("linux-x86_64", "py3-none-musllinux_1_2_x86_64", True),
+    ("linux-x86_64", "py3-none-linux_x86_64", False),
+    ("linux-x86_64", "py3-none-manylinux_2_28_aarch64", False),
+    ("macosx-11.0-arm64", "cp311-abi3-macosx_11_0_arm64", True),
+    ("win-amd64", "py3-none-win_amd64", True),
+])
+def test_the_expected_wheel_is_one_for_this_platform(tmp_path: Path, platform: str, name: str,
+                                                      matches: bool,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sysconfig.get_platform", lambda: platform)
+    wheel, sdist = wheels.expected_files(context(tmp_path, "python", "0.1.8.2"))
+    assert (wheel.step, sdist.step, sdist.name) == ("wheel", "sdist", "tasker_worker_py-0.1.8.2.tar.gz")
+    assert wheel.matches(f"tasker_worker_py-0.1.8.2-{name}.whl") is matches
+    assert not wheel.matches(f"tasker_worker_py-0.1.8.1-{name}.whl")
+
+
+@pytest.mark.parametrize(("sbom", "warned"), [("", True), ("[tool.maturin.sbom]\nrust = true\n", True),
+                                              ("[tool.maturin.sbom]\nrust = false\n", False)])
+def test_a_maturin_sbom_that_makes_wheels_differ_is_warned_about(tmp_path: Path, sbom: str,
+                                                                 warned: bool) -> None:
+    write_python_package(tmp_path, f'[build-system]\nbuild-backend = "maturin"\n{sbom}')
+    binding = make_config().binding("python")
+    found = [w for w in PYPI.source_warnings(tmp_path, binding) if "SBOM" in w]
+    assert bool(found) is warned
+    assert not found or "[tool.maturin.sbom] rust = false" in found[0]

@@ -105,7 +105,8 @@ def platform_pattern(platform: str | None = None) -> tuple[str, str]:
     system, _, arch = found.partition("-")
     arch = arch.rpartition("-")[2] or arch
     if system == "linux":
-        return f"*linux*_{arch}*", f"linux {arch}"  # manylinux or musllinux, never plain linux
+        # manylinux or musllinux, never plain linux_* (which PyPI refuses)
+        return f"*[a-z]linux_*_{arch}*", f"linux {arch}"
     if system == "macosx":
         return "macosx_*", "macOS"
     return found.replace("-", "_").replace(".", "_"), found
