@@ -98,8 +98,9 @@ class BindingRun:
                 return "\n".join([self.kind.describe(verified, build), *plan])
             self.upload_each(build, upload, stop)
             stop.check(self.account)
-        self.read_back()
-        self.tag()
+            self.read_back()
+            stop.check(self.account)  # a stop during the read-back: the resume tags it
+            self.tag()
         files = "\n".join([*(f"  uploaded {n}" for n in self.uploaded),
                             *(f"  already there: {line}" for line in lines)])
         return f"published {ctx.label} to {self.registry}; tagged {ctx.tag}\n{files}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,13 @@ TOOLS = ("gem", "rake", "bundle", "ruby", "maturin", "uv", "bun", "npm", "cargo"
 UPLOADS = {("gem", "push"): "GEM_HOST_API_KEY", ("uv", "publish"): "PYPI_TOKEN",
            ("npm", "publish"): "NPM_TOKEN"}
 VERSION = "0.1.0.50"  # verdaccio lives for the session: a version no other test publishes
+
+
+@pytest.fixture
+def npm_registry(verdaccio: Verdaccio) -> Iterator[Verdaccio]:
+    """The session's verdaccio, emptied afterwards: 0.1.50 is above other tests' versions."""
+    yield verdaccio
+    verdaccio.reset()
 
 
 def write_shims(directory: Path, log: Path) -> None:
@@ -52,8 +60,9 @@ def invocations(log: Path) -> list[tuple[list[str], str]]:
 
 def test_no_build_step_holds_a_credential_and_each_upload_only_its_own(
         run_cli: RunCli, tmp_path: Path, rubygems_registry: RubyGemsRegistry,
-        pypi_server: PypiServer, verdaccio: Verdaccio, monkeypatch: pytest.MonkeyPatch) -> None:
+        pypi_server: PypiServer, npm_registry: Verdaccio, monkeypatch: pytest.MonkeyPatch) -> None:
     pypi_server.reset()
+    verdaccio = npm_registry
     log, shims = tmp_path / "children.log", tmp_path / "shims"
     write_shims(shims, log)
     secrets = {

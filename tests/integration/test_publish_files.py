@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from tests.support import RunCli
 
 pytestmark = pytest.mark.integration
 
+PACKAGE = "@tasker-systems/worker"
 STOP = {"RELEASE_TASKS_STOP_AFTER_UPLOADS": "0"}  # build, keep, stop before the first upload
 INTERRUPTED = 130
 
@@ -64,11 +66,13 @@ class Registries:
 
 @pytest.fixture
 def registries(rubygems_registry: RubyGemsRegistry, pypi_server: PypiServer,
-               verdaccio: Verdaccio) -> Registries:
+               verdaccio: Verdaccio) -> Iterator[Registries]:
     for tool in ("cargo", "ruby", "gem", "bundle", "rake", "maturin", "uv", "bun", "npm", "node"):
         require_tool(tool)
     pypi_server.reset()
-    return Registries(rubygems_registry, pypi_server, verdaccio)
+    yield Registries(rubygems_registry, pypi_server, verdaccio)
+    if verdaccio.holds(PACKAGE):  # the session's npm registry: versions above others' tests
+        verdaccio.reset()
 
 
 def kept(root: Path, lang: str) -> dict[str, Path]:

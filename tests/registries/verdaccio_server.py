@@ -14,6 +14,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Self
@@ -141,6 +142,17 @@ class Verdaccio(Lifecycle):
         with contextlib.suppress(FileNotFoundError):
             (self.workdir / "htpasswd").unlink()
         self.start()
+
+    def holds(self, package: str) -> bool:
+        """Whether any version of ``package`` was published here."""
+        url = f"{self.url}{package.replace('/', '%2f')}"
+        try:
+            with urllib.request.urlopen(url, timeout=30):
+                return True
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return False
+            raise
 
     def write_npmrc(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
