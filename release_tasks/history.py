@@ -55,6 +55,16 @@ class Planned:
     published: Publication | None
     problem: str | None = None
     carried_to: str | None = None  # a later release that planned the same version again
+    #: The files its registry holds of it when asked (``history --registries``), else None.
+    files: tuple[str, ...] | None = None
+
+    @property
+    def state(self) -> str:
+        """complete (tagged: every file was read back first), partial (files on the registry,
+        no tag), planned (no tag, and nothing on the registry or not asked)."""
+        if self.published is not None:
+            return "complete"
+        return "partial" if self.files else "planned"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,6 +101,11 @@ class Unpublished:
     release_tag: str
     release_date: datetime
     superseded_by: str | None
+    files: tuple[str, ...] | None = None  # as :attr:`Planned.files`
+
+    @property
+    def state(self) -> str:
+        return "partial" if self.files else "planned"
 
 
 @dataclass(frozen=True, kw_only=True)

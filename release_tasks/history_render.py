@@ -20,7 +20,8 @@ def to_dict(history: History) -> dict[str, Any]:
                        for c in history.components},
         "unpublished": [{"component": u.component, "version": u.version, "tag": u.tag,
                          "release_tag": u.release_tag, "release_date": _iso(u.release_date),
-                         "superseded_by": u.superseded_by} for u in history.unpublished],
+                         "superseded_by": u.superseded_by, "state": u.state,
+                         "files": _files(u.files)} for u in history.unpublished],
     }
 
 
@@ -52,11 +53,26 @@ def _release_dict(r: Release) -> dict[str, Any]:
         "components": [{"component": p.component, "version": p.version, "tag": p.tag,
                         "published": p.published is not None,
                         "published_at": _iso(p.published.date) if p.published else None,
-                        "carried_to": p.carried_to, "problem": p.problem}
+                        "carried_to": p.carried_to, "problem": p.problem,
+                        "state": p.state, "files": _files(p.files)}
                        for p in r.components],
         "skipped": [{"component": c, "version": v} for c, v in r.skipped],
         "problems": list(r.problems),
     }
+
+
+def _files(files: tuple[str, ...] | None) -> list[str] | None:
+    return None if files is None else list(files)
+
+
+def _on_registry(files: tuple[str, ...] | None) -> str:
+    """What ``history --registries`` found of an untagged version, for the text."""
+    if files is None:
+        return ""
+    if not files:
+        return "; planned: nothing on its registry"
+    return (f"; PARTIAL: {len(files)} file(s) on its registry ({', '.join(files)}), re-run its "
+            "publish to finish and tag it")
 
 
 def _plan_summary(plan: ReleasePlan) -> str:
@@ -89,7 +105,7 @@ def to_text(history: History) -> str:
             elif p.carried_to:
                 state = f"carried forward to {p.carried_to}"
             else:
-                state = f"UNPUBLISHED (no tag {p.tag})"
+                state = f"UNPUBLISHED (no tag {p.tag}){_on_registry(p.files)}"
             lines.append(f"  {p.component:<{width}}  {p.version:<10} {state}")
             if p.problem:
                 lines.append(f"  {'':<{width}}  warning: {p.problem}")
@@ -115,7 +131,8 @@ def to_text(history: History) -> str:
         lines.append("Planned but not published:")
         for u in history.unpublished:
             after = f"; superseded by {u.superseded_by}" if u.superseded_by else ""
-            lines.append(f"  {u.component} {u.version} ({u.release_tag}): no tag {u.tag}{after}")
+            lines.append(f"  {u.component} {u.version} ({u.release_tag}): no tag {u.tag}{after}"
+                         f"{_on_registry(u.files)}")
         lines.append("  (CI creates component tags on the remote: `git fetch --tags` if they "
                      "are missing here)")
     return "\n".join(lines)

@@ -1,56 +1,49 @@
-"""The one publish flow: a binding to its registry, and the steps the crates share with it.
+"""The one publish flow: a binding to its registry, file by file, and the steps the crates
+share with it.
 
-Order (it matters): the version argument and the version files agree; no drift; the
-credential is there (unless ``--dry-run``); the tools are there; the registry is asked
-whether the version is already out, *before* any build, so a re-run never spends minutes
-rebuilding what is published (a registry that lists the same version spelled differently, or
-a greater one, stops it: versions only go up); then build, check the artifacts in the
-registry's own terms, upload, wait until the registry shows it, tag. Builds run without any
-credential; the upload gets only its own. The registry kind
-(:mod:`release_tasks.registries`) does everything that differs between registries.
+Order (it matters): the work tree is clean (else ``--allow-dirty``); the version argument and
+the version files agree; no drift; the credential is there (unless ``--dry-run``); the tools
+are there; the registry is asked what it has of the version, *before* any build (a registry
+that lists the same version spelled differently, or a greater one, stops it: versions only go
+up). Then the version's expected files (:meth:`RegistryKind.expected_files`) are compared with
+the files it lists: only the build steps of missing files run, with ``SOURCE_DATE_EPOCH`` and
+without any credential (files an earlier run of this commit built are taken as they are);
+a file already there is compared with the one built here, and ``--on-duplicate`` decides for
+each; the missing files are uploaded one by one, each with only its own credential; the
+registry is read back until it lists every expected file, and only then is the component
+tagged. On SIGINT/SIGTERM no new upload starts and the run ends with its account
+(:mod:`release_tasks.publish_stop`). The registry kind (:mod:`release_tasks.registries`) does
+everything that differs between registries.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from release_tasks import config as config_mod
-from release_tasks import consistency, credentials, formats, git, ordering
-from release_tasks.duplicates import OnDuplicate, handle_duplicate
-from release_tasks.errors import (
-    CommandError,
-    PublishError,
-    RegistryUnavailable,
-    ReleaseError,
-    TagError,
-    UsageError,
-    VersionError,
-)
+from release_tasks import consistency, credentials, formats, ordering
+from release_tasks.duplicates import OnDuplicate
+from release_tasks.errors import ReleaseError, UsageError, VersionError
 from release_tasks.log import get_logger, register_secrets_from_env
+from release_tasks.publish_builds import head_of, require_clean_tree
+from release_tasks.publish_run import BindingRun, resume_command
+from release_tasks.publish_tags import NotVisible, tag_and_push, wait_until_visible
 from release_tasks.registries import given_endpoints, kind_of, make_client
 from release_tasks.registries.http import Sleep
-from release_tasks.registries.values import Build, PublishContext
+from release_tasks.registries.values import PublishContext
 from release_tasks.version import BindingVersion, Registry
 
 log = get_logger("publish")
 
-Clock = Callable[[], float]
-FIRST_POLL_DELAY = 0.5
-MAX_POLL_DELAY = 10.0
-#: How long a binding's upload is waited for before a warning (0.5 s, doubling).
-BINDING_VISIBLE_TIMEOUT = 15.5
-
-__all__ = ["PublishContext", "already_published", "binding_for", "make_context",
-           "publish_binding", "tag_and_push", "wait_until_visible"]
-
-
-class NotVisible(PublishError):
-    """An upload succeeded but the registry did not list it in time."""
+__all__ = ["NotVisible", "PublishContext", "already_published", "binding_for", "make_context",
+           "publish_binding", "require_clean_tree", "resume_command", "tag_and_push",
+           "wait_until_visible"]
 
 
 def binding_for(config: config_mod.Config, registry: Registry, name: str | None, *,
@@ -89,7 +82,7 @@ def make_context(root: Path, config: config_mod.Config, binding_name: str, versi
                  env: Mapping[str, str], *, dry_run: bool, on_duplicate: OnDuplicate,
                  push_tags: bool, artifacts_dir: Path | None = None,
                  options: Mapping[str, Any] | None = None,
-                 http: httpx.Client | None = None) -> PublishContext:
+                 http: httpx.Client | None = None, allow_dirty: bool = False) -> PublishContext:
     """Validate the command line against the repository and build the context."""
     binding = config.binding(binding_name)
     kind = kind_of(binding.registry)
@@ -112,7 +105,7 @@ def make_context(root: Path, config: config_mod.Config, binding_name: str, versi
                           rendering=rendering, env=env, endpoints=kind.endpoints(env, given),
                           dry_run=dry_run, on_duplicate=on_duplicate, push_tags=push_tags,
                           artifacts_dir=artifacts_dir, options=dict(options or {}),
-                          http=http or make_client())
+                          http=http or make_client(), allow_dirty=allow_dirty)
 
 
 def already_published(ctx: PublishContext, sleep: Sleep = time.sleep) -> bool:
@@ -133,113 +126,29 @@ def already_published(ctx: PublishContext, sleep: Sleep = time.sleep) -> bool:
 
 
 def publish_binding(ctx: PublishContext) -> str:
-    """Run the whole flow; return a one-line outcome (or, for a dry run, the description)."""
-    kind, registry = ctx.kind, ctx.registry_label
+    """Run the whole flow; return what it did, file by file (for a dry run, the
+    description). In GitHub Actions (``GITHUB_OUTPUT`` set) the step's outputs say whether the
+    version is now complete, partial or still planned on the registry."""
     register_secrets_from_env(ctx.env, ctx.binding.credential)
+    require_clean_tree(ctx.root, allow_dirty=ctx.allow_dirty, dry_run=ctx.dry_run)
     consistency.check(ctx.root, ctx.config)
     credentials.preflight(ctx.config, ctx.binding.name, ctx.env, dry_run=ctx.dry_run)
-    kind.check_tools(ctx)
+    ctx.kind.check_tools(ctx)
+    head = head_of(ctx.root)
+    run = BindingRun(dataclasses.replace(ctx, commit=head.commit, source_date_epoch=head.time),
+                     listed=already_published, tag=tag_component)
     try:
-        published = already_published(ctx)
-    except RegistryUnavailable as exc:
-        if not ctx.dry_run:
-            raise
-        log.warning("  [dry-run] cannot tell whether %s is on %s: %s", ctx.label, registry, exc)
-        published = False
-    if published:
-        handle_duplicate(ctx.on_duplicate, ctx.binding.package, ctx.rendering, registry, log)
-        if ctx.dry_run:
-            return f"[dry-run] {ctx.label} is already on {registry}; nothing to build"
-        tag_component(ctx)
-        return f"{ctx.label} was already on {registry}; tagged {ctx.tag}"
-    log.info("Building %s...", ctx.label)
-    build = (Build(artifacts=collect_artifacts(ctx.artifacts_dir)) if ctx.artifacts_dir
-             else kind.build(ctx))
-    problems = kind.verify(ctx, build)
-    if problems:
-        raise ReleaseError(f"{registry} would refuse what was built for {ctx.label}; nothing "
-                           "was uploaded:\n" + "\n".join(f"  - {p}" for p in problems))
-    if ctx.dry_run:
-        log.info("  [dry-run] Would publish %s to %s", ctx.label, registry)
-        return kind.describe(ctx, build)
-    log.info("Publishing %s...", ctx.label)
-    try:
-        kind.upload(ctx, build)
-    except CommandError as exc:
-        raise PublishError(
-            f"uploading {ctx.label} to {registry} failed; {ctx.tag} was not created. A re-run "
-            f"asks {registry} first, so it will not upload twice.\n{exc}") from exc
-    try:
-        # The poll paces itself: a registry's own retries would only stretch it; and the
-        # upload already succeeded, so the tag is made even if the registry is slow to show it.
-        wait_until_visible(lambda: already_published(ctx, sleep=lambda seconds: None),
-                           BINDING_VISIBLE_TIMEOUT, ctx.label, patient=(ReleaseError,))
-    except NotVisible:
-        log.warning("  %s accepted %s but does not list it yet; it may take a while to appear",
-                    registry, ctx.label)
-    tag_component(ctx)
-    return f"published {ctx.label} to {registry}; tagged {ctx.tag}"
+        return run.publish()
+    finally:
+        run.report_state()
 
 
-def collect_artifacts(directory: Path) -> tuple[Path, ...]:
-    """Prebuilt artifacts (``--artifacts DIR``): every regular file in ``directory``."""
-    if not directory.is_dir():
-        raise UsageError(f"--artifacts {directory}: not a directory")
-    files = tuple(sorted(p for p in directory.iterdir() if p.is_file()))
-    if not files:
-        raise UsageError(f"--artifacts {directory}: no files in it")
-    return files
-
-
-def wait_until_visible(is_visible: Callable[[], bool], timeout: float, what: str, *,
-                       sleep: Sleep | None = None, clock: Clock = time.monotonic,
-                       patient: tuple[type[Exception], ...] = (RegistryUnavailable,)) -> float:
-    """Poll ``is_visible`` with exponential backoff until it says yes; return seconds waited.
-
-    The first poll is immediate (cargo usually waited already). An error in ``patient`` (by
-    default: a registry that gives no answer) counts as "not yet" until ``timeout``; then
-    :class:`NotVisible` says so. Any other error is raised at once.
-    """
-    pause = sleep or time.sleep
-    start = clock()
-    delay = FIRST_POLL_DELAY
-    last_error = ""
-    while True:
-        try:
-            if is_visible():
-                return clock() - start
-        except patient as exc:
-            last_error = f" (last answer: {exc})"
-        remaining = timeout - (clock() - start)
-        if remaining <= 0:
-            raise NotVisible(
-                f"{what} was uploaded but the registry did not show it within {timeout:g} s"
-                f"{last_error}. It may still appear: re-run with --on-duplicate=skip, or "
-                "raise --index-timeout.")
-        pause(min(delay, remaining))
-        delay = min(delay * 2, MAX_POLL_DELAY)
-
-
-def tag_component(ctx: PublishContext) -> None:
-    """The binding's component tag on HEAD, once it is published."""
+def tag_component(ctx: PublishContext, files: Mapping[str, str] | None = None) -> None:
+    """The binding's component tag on HEAD, once every file of it is on the registry; its
+    message lists the files, with their SHA-256 where known."""
     message = f"{ctx.binding.name} {ctx.version} ({ctx.binding.package} {ctx.rendering})\n"
+    if files:
+        message += f"\nfiles on {ctx.registry_label}:\n" + "".join(
+            f"  {name}{f'  sha256:{sha}' if sha else ''}\n" for name, sha in files.items())
     log.info("%s", tag_and_push(ctx.root, ctx.tag, message, push=ctx.push_tags,
                                 published=f"{ctx.label} IS published"))
-
-
-def tag_and_push(root: Path, tag: str, message: str, *, push: bool, published: str) -> str:
-    """Create (idempotently) the annotated ``tag`` on HEAD, and push it when asked; the line
-    to report. A failed push does not hide the publish: the error says what is out."""
-    repo = git.open_repo(root)
-    commit = git.resolve(repo, "HEAD")
-    created = git.create_tag(repo, tag, commit, message)
-    line = (f"Tagged {tag} on {commit[:12]}" if created
-            else f"Tag {tag} was already on {commit[:12]}")
-    if push:
-        try:
-            git.push(repo, "origin", [f"refs/tags/{tag}"])
-        except TagError as exc:
-            raise TagError(f"{published}, but pushing {tag} failed: {exc}. "
-                           f"Push it by hand: git push origin {tag}") from exc
-        line += "; pushed"
-    return line

@@ -153,6 +153,10 @@ def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
     yield f"    timeout-minutes: {90 if tag.startswith('core') else 60}"
     yield from (f"    # {line}" for line in notes)
     yield f"    environment: {environment}"
+    yield "    # What the registry holds after this job, for the summary (see Summary table)."
+    yield "    outputs:"
+    yield "      state: ${{ steps.publish.outputs.state }}"
+    yield "      files: ${{ steps.publish.outputs.files }}"
     yield "    permissions:"
     yield f"      contents: write  # push the {tag} tag"
     yield f"      id-token: write  # {id_token}"
@@ -163,6 +167,7 @@ def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
     yield from _indent(_IDENTITY, 6)
     yield from (f"      # {line}" for line in push_note)
     yield "      - name: Publish"
+    yield "        id: publish"
     if secrets:
         yield "        env:"
         yield from (f"          {var}: ${{{{ secrets.{secret} }}}}" for var, secret in secrets.items())
@@ -218,18 +223,25 @@ def summary_job(config: Config, core: RegistryKind, jobs: Sequence[BindingJob]) 
           PREFLIGHT_RESULT: ${{{{ needs.preflight.result }}}}
           PUBLISH_CORE: ${{{{ needs.plan.outputs.publish_core }}}}
           CORE_VERSION: ${{{{ needs.plan.outputs.core_version }}}}
-          CORE_RESULT: ${{{{ needs.publish-crates.result }}}}""".splitlines()
+          CORE_RESULT: ${{{{ needs.publish-crates.result }}}}
+          CORE_STATE: ${{{{ needs.publish-crates.outputs.state }}}}
+          CORE_FILES: ${{{{ needs.publish-crates.outputs.files }}}}""".splitlines()
     for job in jobs:
         yield f"          NEXT_{job.key}: ${{{{ needs.plan.outputs.{job.output} }}}}"
         if job.rendered_output:
             yield f"          RENDERED_{job.key}: ${{{{ needs.plan.outputs.{job.rendered_output} }}}}"
         yield f"          RESULT_{job.key}: ${{{{ needs.{job.job}.result }}}}"
+        yield f"          STATE_{job.key}: ${{{{ needs.{job.job}.outputs.state }}}}"
+        yield f"          FILES_{job.key}: ${{{{ needs.{job.job}.outputs.files }}}}"
     yield from """        run: |
-          row() {  # component, version ('' or 'unchanged' when not released), job result
+          # component, version ('' or 'unchanged' when not released), job result, and what
+          # the registry holds: complete (every file, tagged), partial (some or all files, no
+          # tag: re-run the job), planned (nothing uploaded).
+          row() {
             if [ -z "$2" ] || [ "$2" = unchanged ]; then
-              echo "| $1 | unchanged | - |"
+              echo "| $1 | unchanged | - | - |"
             else
-              echo "| $1 | $2 | $3 |"
+              echo "| $1 | $2 | $3 | ${4:--}${5:+ ($5 files)} |"
             fi
           }
           core_version="$CORE_VERSION"
@@ -248,12 +260,14 @@ def summary_job(config: Config, core: RegistryKind, jobs: Sequence[BindingJob]) 
             fi
             echo "Plan: $PLAN_RESULT, pre-flight checks: $PREFLIGHT_RESULT"
             echo
-            echo "| component | version | publish |"
-            echo "|---|---|---|\"""".splitlines()
-    yield f'            row "core crates ({core.label})" "$core_version" "$CORE_RESULT"'
+            echo "| component | version | publish | on the registry |"
+            echo "|---|---|---|---|\"""".splitlines()
+    yield (f'            row "core crates ({core.label})" "$core_version" "$CORE_RESULT" '
+           '"$CORE_STATE" "$CORE_FILES"')
     for job in jobs:
         value = f"${job.key.lower()}_version" if job.rendered_output else f"$NEXT_{job.key}"
-        yield f'            row "{job.binding.name} ({job.kind.label})" "{value}" "$RESULT_{job.key}"'
+        yield (f'            row "{job.binding.name} ({job.kind.label})" "{value}" '
+               f'"$RESULT_{job.key}" "$STATE_{job.key}" "$FILES_{job.key}"')
     yield from """          } > summary.md
           cat summary.md >> "$GITHUB_STEP_SUMMARY"
       # Idempotent: a re-run updates the Release with the latest results.

@@ -160,6 +160,12 @@ class RegistryKind(Protocol):
         """Whether ``version`` (in this registry's rendering) is published for ``name``."""
         ...
 
+    def files(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
+              sleep: Sleep = ...) -> list[values.RemoteFile]:
+        """Every file the registry lists for ``version`` (its rendering) of ``name``, with the
+        digests it gives; ``[]`` when it lists none. Named as the kind's build names them."""
+        ...
+
     def credential_env(self, env: Mapping[str, str], source: str | None,
                        endpoints: Endpoints) -> AbstractContextManager[values.ToolEnv]:
         """The environment of its upload and withdrawal tools, with the credential read from
@@ -184,8 +190,14 @@ class RegistryKind(Protocol):
         """ToolMissing saying what to install, before anything runs."""
         ...
 
+    def expected_files(self, ctx: values.PublishContext) -> list[values.ExpectedFile]:
+        """The files a complete ``ctx.version`` has on the registry, each with the build step
+        that makes it; read before any build (it may run a tool that evaluates a manifest)."""
+        ...
+
     def build(self, ctx: values.PublishContext) -> values.Build:
-        """Build the artifacts (with no credential in the environment)."""
+        """Build the artifacts of ``ctx.build_steps`` (all of them when ``None``), with
+        ``ctx.build_env()``: no credential, ``SOURCE_DATE_EPOCH`` set."""
         ...
 
     def verify(self, ctx: values.PublishContext, build: values.Build) -> list[str]:

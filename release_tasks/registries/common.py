@@ -18,7 +18,14 @@ from release_tasks import cmd
 from release_tasks.errors import RegistryUnavailable, ToolMissing, UsageError, VersionError
 from release_tasks.registries.endpoints import EndpointField, Endpoints, resolve
 from release_tasks.registries.http import Sleep
-from release_tasks.registries.values import Build, PublishContext, ToolEnv, YankRequest
+from release_tasks.registries.values import (
+    Build,
+    ExpectedFile,
+    PublishContext,
+    RemoteFile,
+    ToolEnv,
+    YankRequest,
+)
 
 if TYPE_CHECKING:
     from release_tasks.config import Binding
@@ -75,12 +82,24 @@ class KindDefaults:
                sleep: Sleep = time.sleep) -> bool:
         return self.index.exists(client, endpoints, name, version, sleep=sleep)
 
+    def files(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
+              sleep: Sleep = time.sleep) -> list[RemoteFile]:
+        """A registry that holds one file per version, without digests: ``name-version``
+        when the version is listed."""
+        if self.exists(client, endpoints, name, version, sleep=sleep):
+            return [RemoteFile(name=f"{name}-{version}")]
+        return []
+
     def credential_env(self, env: Mapping[str, str], source: str | None,
                        endpoints: Endpoints) -> AbstractContextManager[ToolEnv]:
         return nullcontext(ToolEnv(env=mapped_env(env, source, self.token_variable)))
 
     def check_tools(self, ctx: PublishContext) -> None:
         self.target.check_tools(ctx)
+
+    def expected_files(self, ctx: PublishContext) -> list[ExpectedFile]:
+        """One file, built in one step (what :meth:`files` lists by default)."""
+        return [ExpectedFile(step="build", name=f"{ctx.binding.package}-{ctx.rendering}")]
 
     def build(self, ctx: PublishContext) -> Build:
         return self.target.build(ctx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -44,6 +45,16 @@ class PublishContext:
     options: Mapping[str, Any] = field(default_factory=dict)
     #: The one HTTP client of the run.
     http: httpx.Client = field(default_factory=make_client)
+    #: The build steps this run needs (of :meth:`RegistryKind.expected_files`); ``None``: all.
+    #: A target that cannot build part of its files may build them all.
+    build_steps: frozenset[str] | None = None
+    #: HEAD: the commit built, published and tagged.
+    commit: str | None = None
+    #: ``SOURCE_DATE_EPOCH`` of every build step: that commit's committer time, so that two
+    #: builds of one commit give the same bytes.
+    source_date_epoch: int | None = None
+    #: Whether uncommitted changes to tracked files may be packed (``--allow-dirty``).
+    allow_dirty: bool = False
 
     @property
     def kind(self) -> RegistryKind:
@@ -71,6 +82,14 @@ class PublishContext:
     def output_dir(self) -> Path:
         return self.root / ARTIFACTS_DIR / self.binding.name
 
+    def step_dir(self, step: str) -> Path:
+        """Where build step ``step`` writes its files: a step rebuilds only its own."""
+        return self.output_dir / step
+
+    def wants(self, step: str) -> bool:
+        """Whether this run builds ``step``."""
+        return self.build_steps is None or step in self.build_steps
+
     def credential(self) -> str | None:
         """The variable holding the credential, ``"trusted publishing"``, or ``None``."""
         from release_tasks import credentials
@@ -79,10 +98,14 @@ class PublishContext:
         return credentials.satisfied_by(req, self.env)
 
     def build_env(self) -> dict[str, str]:
-        """The environment of build tools: ours without any registry credential."""
+        """The environment of build tools: ours without any registry credential, and
+        ``SOURCE_DATE_EPOCH`` (one the environment already sets is kept: a deliberate choice)."""
         from release_tasks import credentials
 
-        return credentials.without_secrets(self.env, self.config)
+        env = credentials.without_secrets(self.env, self.config)
+        if self.source_date_epoch is not None and not env.get("SOURCE_DATE_EPOCH"):
+            env["SOURCE_DATE_EPOCH"] = str(self.source_date_epoch)
+        return env
 
     def upload_env(self) -> dict[str, str]:
         """The environment of the upload tool: ours with only this binding's credential (the
@@ -97,6 +120,38 @@ class Build:
     """What a build made: the files to verify and upload."""
 
     artifacts: tuple[Path, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoteFile:
+    """A file the registry lists for one version, with the digests it gives for it."""
+
+    #: The name the kind's build gives the file (npm: ``npm pack``'s ``scope-name-X.Y.Z.tgz``).
+    name: str
+    #: Algorithm (``sha256``, ``sha512``, ``sha1``) to lowercase hex digest; may be empty.
+    digests: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpectedFile:
+    """A file a complete version must have on the registry, and the build step making it."""
+
+    step: str
+    #: The exact name, or a shell pattern (``fnmatch``) where only the build knows it: a
+    #: wheel's tags.
+    name: str
+    #: How messages call it when ``name`` is a pattern ("a wheel for linux x86_64").
+    what: str = ""
+
+    @property
+    def exact(self) -> bool:
+        return not any(c in self.name for c in "*?[")
+
+    def matches(self, filename: str) -> bool:
+        return filename == self.name if self.exact else fnmatch.fnmatchcase(filename, self.name)
+
+    def __str__(self) -> str:
+        return self.name if self.exact or not self.what else f"{self.what} ({self.name})"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -27,6 +27,9 @@ def add_publish_options(p: argparse.ArgumentParser, *, dry_run: str, what: str,
     p.add_argument("--dry-run", action="store_true", help=dry_run)
     add_on_duplicate(p, what)
     p.add_argument("--push-tags", action="store_true", help=f"push the {tag} tag to origin")
+    p.add_argument("--allow-dirty", action="store_true",
+                   help="publish even with uncommitted changes to tracked files (which the tag "
+                        "on HEAD will not hold)")
 
 
 def add_common(p: argparse.ArgumentParser) -> None:
@@ -67,7 +70,7 @@ def run_publish(args: argparse.Namespace, env: Mapping[str, str], kind_name: str
         ctx = publish.make_context(
             args.repo, config, name, args.version, env, dry_run=args.dry_run,
             on_duplicate=mode, push_tags=args.push_tags, artifacts_dir=args.artifacts,
-            options=kind.options(args), http=http)
+            options=kind.options(args), http=http, allow_dirty=args.allow_dirty)
         emit(publish.publish_binding(ctx))
     return 0
 

@@ -31,6 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from release_tasks import publish_crates
     from release_tasks.duplicates import parse_on_duplicate
+    from release_tasks.publish import require_clean_tree
 
     timeout = args.index_timeout
     options = publish_crates.CrateOptions(
@@ -38,5 +39,6 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         registry=args.registry, push_tags=args.push_tags, jobs=args.jobs, offline=args.offline,
         index_timeout=publish_crates.DEFAULT_INDEX_TIMEOUT if timeout is None else timeout)
     config = load_config(args)  # bad options are refused before the repository is read
+    require_clean_tree(args.repo, allow_dirty=args.allow_dirty, dry_run=args.dry_run)
     emit(publish_crates.run(args.repo, config, env, options))
     return 0

@@ -10,6 +10,7 @@ kind would be, as one entry of ``REGISTRIES`` (here by monkeypatching it).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import tarfile
 from collections.abc import Mapping
@@ -91,6 +92,14 @@ class Crumbs:
                sleep: Sleep = lambda seconds: None) -> bool:
         return version in self.versions(client, endpoints, name)
 
+    def files(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
+              sleep: Sleep = lambda seconds: None) -> list[values.RemoteFile]:
+        stored = Path(endpoints["store"]) / f"{name}-{version}.tar.gz"
+        if not stored.is_file():
+            return []
+        sha = hashlib.sha256(stored.read_bytes()).hexdigest()
+        return [values.RemoteFile(name=stored.name, digests={"sha256": sha})]
+
     def credential_env(self, env: Mapping[str, str], source: str | None,
                        endpoints: Endpoints) -> AbstractContextManager[values.ToolEnv]:
         child = dict(env)
@@ -111,6 +120,10 @@ class Crumbs:
     def check_tools(self, ctx: values.PublishContext) -> None:
         if not Path(ctx.endpoints["store"]).is_dir():
             raise UsageError(f"{STORE_VAR}: {ctx.endpoints['store']} is not a directory")
+
+    def expected_files(self, ctx: values.PublishContext) -> list[values.ExpectedFile]:
+        return [values.ExpectedFile(step="tarball",
+                                    name=f"{ctx.binding.package}-{ctx.rendering}.tar.gz")]
 
     def build(self, ctx: values.PublishContext) -> values.Build:
         ctx.output_dir.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,7 @@ from release_tasks import config as config_mod
 from release_tasks import git, sandbox
 from release_tasks import workflow as workflow_mod
 from release_tasks.git import Repo
-from tests.integration.publish_helpers import NO_CREDENTIALS, closed_port_url
+from tests.integration.publish_helpers import NO_CREDENTIALS, closed_port_url, ran
 from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.pypi_server import PypiServer
 from tests.registries.rubygems_registry import RubyGemsRegistry
@@ -92,14 +92,10 @@ class Rehearsal:
             outputs[name] = steps[step].get(key, "")
         return outputs
 
-    def ci(self, env: Mapping[str, str] | None = None) -> dict[str, int]:
-        """Every publish job whose condition holds, in the workflow's order."""
+    def jobs(self) -> dict[str, Any]:
+        """The publish jobs whose condition holds for the plan at HEAD, in the workflow's order."""
         outputs = self.plan_outputs()
-        code, out = self.cli("versions", "--check")
-        assert code == 0, out
-        code, out = self.cli("workflow", "--check")
-        assert code == 0, out
-        results: dict[str, int] = {}
+        found = {}
         for job, spec in self.workflow["jobs"].items():
             if not job.startswith("publish-"):
                 continue
@@ -110,9 +106,19 @@ class Rehearsal:
                 [output] = _NEEDS_VERSION.findall(spec["if"])
                 if outputs[output] == "unchanged":
                     continue
-                if results.get("publish-crates", 0) != 0:
-                    continue  # needs publish-crates to succeed when it ran
-            session, args = job_command(spec, outputs)
+            found[job] = job_command(spec, outputs)
+        return found
+
+    def ci(self, env: Mapping[str, str] | None = None) -> dict[str, int]:
+        """Every publish job whose condition holds, in the workflow's order."""
+        code, out = self.cli("versions", "--check")
+        assert code == 0, out
+        code, out = self.cli("workflow", "--check")
+        assert code == 0, out
+        results: dict[str, int] = {}
+        for job, (session, args) in self.jobs().items():
+            if job != "publish-crates" and results.get("publish-crates", 0) != 0:
+                continue  # needs publish-crates to succeed when it ran
             results[job], out = self.cli(session, *args, env=env)
             if job == "publish-python" and env:
                 assert results[job] != 0
@@ -347,3 +353,126 @@ def test_two_rubygems_bindings_release_and_publish_through_the_workflow(
     # version file says that version (here already out, so it is only tagged again).
     code, out = rehearsal.cli("publish_ruby", "0.1.0.1", "--on-duplicate=skip")
     assert code == 0 and "tasker-client-rb@0.1.0.1 was already on RubyGems" in out, out
+
+
+# --- interrupted between any two files, then resumed ------------------------------------------
+
+#: The build commands of each binding's steps (a resume runs those of the missing files only).
+STEP_COMMANDS: dict[str, list[tuple[str, ...]]] = {"gem": [("rake", "compile"), ("gem", "build")],
+                 "wheel": [("maturin", "build")], "sdist": [("maturin", "sdist")],
+                 "tarball": [("bun", "install"), ("bun", "run", "build"), ("npm", "pack")]}
+FILES = {"ruby": 1, "python": 2, "typescript": 1}  # a gem; a wheel and the sdist; a tarball
+BINDING_JOBS = {"publish-ruby": "ruby", "publish-python": "python",
+                "publish-typescript": "typescript"}
+
+
+def binding_files(gems: RubyGemsRegistry, pypi: PypiServer, npm: Verdaccio) -> dict[str, list[str]]:
+    """Every file each binding has on its registry."""
+    document = httpx.get(f"{npm.url}@tasker-systems%2fworker").json()
+    return {"ruby": sorted(f"{g.spec.full_name}.gem" for g in gems.gems("tasker-worker-rb")),
+            "python": pypi.files(),
+            "typescript": sorted(document.get("versions", {})) if "versions" in document else []}
+
+
+def steps_missing(job: str, files: list[str]) -> set[str]:
+    """The build steps of the files a binding still lacks (of the example's first release)."""
+    if job == "publish-ruby":
+        return set() if files else {"gem"}
+    if job == "publish-python":
+        return ({"wheel"} - {"wheel" for f in files if f.endswith(".whl")}) | (
+            {"sdist"} - {"sdist" for f in files if f.endswith(".tar.gz")})
+    return set() if files else {"tarball"}
+
+
+def test_interrupted_at_every_file_boundary_then_resumed(
+        rehearsal: Rehearsal, tmp_path: Path, cargo_registry: CargoRegistry,
+        rubygems_registry: RubyGemsRegistry, pypi_server: PypiServer,
+        verdaccio: Verdaccio) -> None:
+    """CI of a first release, where every run of a job stops after its next upload (the first
+    pass: before any), and the failed jobs are re-run on fresh runners until all succeed.
+    Each run uploads exactly one missing file, builds only what that file needs, and a
+    component is tagged only once all its files are on its registry."""
+    from release_tasks import cmd
+
+    repo = rehearsal.repo
+    release_tag = rehearsal.release()
+    jobs = rehearsal.jobs()
+    pending, interruptions, stopped_after = list(jobs), 0, "0"
+    stops: dict[str, list[int]] = {}  # per binding: its files on the registry at each stop
+    files_at: dict[str, list[str]] = binding_files(rubygems_registry, pypi_server, verdaccio)
+    crates_before = 0
+    for _ in range(20):
+        if not pending:
+            break
+        for job in list(pending):
+            if job != "publish-crates" and "publish-crates" in pending:
+                continue  # the bindings wait for the crates
+            session, args = jobs[job]
+            lang = BINDING_JOBS.get(job)
+            shutil.rmtree(repo.root / "target" / "release-artifacts", ignore_errors=True)
+            before = files_at[lang] if lang else []
+            cmd.ARGV_LOG.clear()
+            output = tmp_path / f"{job}.out"
+            output.unlink(missing_ok=True)
+            code, out = rehearsal.cli(session, *args, env={
+                "RELEASE_TASKS_STOP_AFTER_UPLOADS": stopped_after, "GITHUB_OUTPUT": str(output)})
+            assert code in (0, 130), out
+            files_at = binding_files(rubygems_registry, pypi_server, verdaccio)
+            if lang is None:  # the crates: once the crates flow stops too, one crate per run
+                published = len(cargo_registry.log.published())
+                assert published - crates_before <= (int(stopped_after) or 6) or code == 0
+                crates_before = published
+            else:
+                after = files_at[lang]
+                assert set(before) <= set(after)
+                if code == 130:  # exactly the one upload before the stop (none on the first)
+                    assert len(after) - len(before) == int(stopped_after), out
+                    stops.setdefault(lang, []).append(len(after))
+                else:  # the last run: the rest (nothing left but the tag, here)
+                    assert len(after) == FILES[lang] and len(after) - len(before) <= 1, out
+                # Builds only what the missing files need.
+                wanted = {w for step in steps_missing(job, before) for w in STEP_COMMANDS[step]}
+                every = {w for commands in STEP_COMMANDS.values() for w in commands}
+                assert {w for w in every if ran(*w)} == wanted, (job, before, out)
+                state = dict(line.split("=", 1) for line in output.read_text().split())
+                tagged = git.tag_commit(repo, f"{lang}-v0.1.0.0") is not None
+                assert tagged == (code == 0) and (state["state"] == "complete") == tagged, out
+                if code == 130:
+                    assert "to resume: nox -s publish -- " in out and "no new upload" in out
+                # history --registries tells partial from planned (and tagged is complete).
+                told = rehearsal.run_cli("history", "--registries", "--format", "json", "--repo",
+                                         str(repo.root), env=rehearsal.env)
+                assert told.code == 0, told.err
+                [planned] = [c for c in json.loads(told.out)["releases"][0]["components"]
+                             if c["component"] == lang]
+                assert planned["state"] == ("complete" if code == 0 else
+                                            "partial" if after else "planned")
+                if lang == "python" and code != 0 and len(after) == 1:
+                    shown = rehearsal.run_cli("history", "--registries", "--repo",
+                                              str(repo.root), env=rehearsal.env).out
+                    assert f"PARTIAL: 1 file(s) on its registry ({after[0]})" in shown
+                if code != 0:
+                    assert sorted(planned["files"]) == sorted(
+                        a if lang != "typescript" else f"tasker-systems-worker-{a}.tgz"
+                        for a in after)
+            if code == 130:
+                interruptions += 1
+            else:
+                pending.remove(job)
+        stopped_after = "1"
+    assert pending == []
+    # Every binding file boundary was a stop: before the first upload, and after each file.
+    assert stops == {lang: list(range(count + 1)) for lang, count in FILES.items()}
+    assert interruptions >= sum(FILES.values()) + len(FILES)
+
+    # Exactly the planned files, each uploaded once; every component tagged on its release.
+    assert binding_files(rubygems_registry, pypi_server, verdaccio)["python"] == sorted(
+        pypi_server.files())
+    contents = registry_contents(cargo_registry, rubygems_registry, pypi_server, verdaccio)
+    assert contents == {"crates": sorted((c, "0.1.0") for c in CRATES), "gems": ["0.1.0.0"],
+                        "pypi": ["0.1.0.0"], "pypi_files": 2, "npm": ["0.1.0"]}
+    assert rubygems_registry.log.events("rejected") == []
+    for tag in ("core-v0.1.0", "ruby-v0.1.0.0", "python-v0.1.0.0", "typescript-v0.1.0.0"):
+        assert git.tag_commit(repo, tag) == git.resolve(repo, release_tag), tag
+    result = rehearsal.run_cli("history", "--format", "json", "--repo", str(repo.root))
+    assert json.loads(result.out)["unpublished"] == []

@@ -397,6 +397,32 @@ def test_summary_table_and_idempotent_github_release(workflow: dict[str, Any],
                                                 ["gh", "release", "edit"]]
 
 
+def test_summary_tells_complete_partial_and_planned_apart(workflow: dict[str, Any],
+                                                         tmp_path: Path) -> None:
+    plan = {"release_tag": "release-20261125-1930", "dry_run": "false", "publish_core": "true",
+            "core_version": "0.1.9", "ruby_version": "0.1.9.0", "python_version": "0.1.9.0",
+            "typescript_version": "0.1.9.0", "typescript_npm_version": "0.1.9000"}
+    context = summary_context({"publish-crates": "success", "publish-ruby": "failure",
+                               "publish-python": "failure", "publish-typescript": "success"},
+                              plan)
+    outputs = {"publish-ruby": {"state": "planned", "files": "0/1"},
+               "publish-python": {"state": "partial", "files": "1/2"},
+               "publish-typescript": {"state": "complete", "files": "1/1"}}
+    for job, values in outputs.items():
+        context.values["needs"][job]["outputs"] = values
+    table_step, _ = workflow["jobs"]["summary"]["steps"]
+    _, summary = Runner(tmp_path).run(table_step, context, github("tag", "release-20261125-1930"))
+    assert "| component | version | publish | on the registry |" in summary
+    assert "| core crates (crates.io) | 0.1.9 | success | - |" in summary
+    assert "| ruby (RubyGems) | 0.1.9.0 | failure | planned (0/1 files) |" in summary
+    assert "| python (PyPI) | 0.1.9.0 | failure | partial (1/2 files) |" in summary
+    assert "| typescript (npm) | 0.1.9.0 (npm 0.1.9000) | success | complete (1/1 files) |" in (
+        summary)
+    for job in outputs:  # what the job's Publish step writes to $GITHUB_OUTPUT
+        assert workflow["jobs"][job]["outputs"]["state"] == "${{ steps.publish.outputs.state }}"
+        assert any(step.get("id") == "publish" for step in workflow["jobs"][job]["steps"])
+
+
 def test_summary_of_a_dry_run(workflow: dict[str, Any], tmp_path: Path) -> None:
     plan = {"release_tag": "", "dry_run": "true", "publish_core": "false", "core_version": "0.1.8",
             "ruby_version": "unchanged", "python_version": "0.1.8.1",

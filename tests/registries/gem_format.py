@@ -158,3 +158,17 @@ def read_gem(data: bytes) -> GemSpec:
     except (tarfile.TarError, KeyError, OSError, UnicodeDecodeError, EOFError) as exc:
         raise GemFormatError(f"not a gem: {exc}") from exc
     return parse_gemspec_yaml(text)
+
+
+def with_extra_file(data: bytes, name: str, content: bytes) -> bytes:
+    """The ``.gem`` ``data`` with one more tar member: the same spec (name, version,
+    platform) in other bytes, as a rebuild from other sources would be."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as source, \
+            tarfile.open(fileobj=out, mode="w:") as target:
+        for member in source.getmembers():
+            target.addfile(member, source.extractfile(member) if member.isfile() else None)
+        extra = tarfile.TarInfo(name)
+        extra.size = len(content)
+        target.addfile(extra, io.BytesIO(content))
+    return out.getvalue()

@@ -75,6 +75,13 @@ class PypiServer(Lifecycle):
     def files(self) -> list[str]:
         return sorted(p.name for p in self.packages_dir.rglob("*") if p.is_file())
 
+    def put(self, filename: str, data: bytes) -> Path:
+        """Serve ``data`` as ``filename``, as if uploaded (say, another build under the same
+        name): the simple index lists it with the SHA-256 of these bytes."""
+        path = self.packages_dir / filename
+        path.write_bytes(data)
+        return path
+
     def maturin_env(self) -> dict[str, str]:
         """``maturin upload`` reads these instead of flags (the token implies __token__)."""
         return {

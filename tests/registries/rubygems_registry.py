@@ -99,6 +99,18 @@ class RubyGemsRegistry(RegistryApp):
         with self._lock:
             return [g for g in self._gems.get(name, []) if include_hidden or g.visible_at <= now]
 
+    def put(self, data: bytes) -> StoredGem:
+        """Hold ``data`` (a ``.gem``) as the build of its name, version and platform, in place
+        of any such build already pushed: a registry serving other bytes under one file
+        name, which ``gem push`` alone could never make."""
+        spec = read_gem(data)
+        now = time.time()
+        stored = StoredGem(spec, data, now, now)
+        with self._lock:
+            kept = [g for g in self._gems.get(spec.name, []) if g.spec.full_name != spec.full_name]
+            self._gems[spec.name] = [*kept, stored]
+        return stored
+
     def order_violations(self) -> list[str]:
         return self.log.order_violations(gem_version.matches)
 

@@ -14,6 +14,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Self
@@ -142,10 +143,28 @@ class Verdaccio(Lifecycle):
             (self.workdir / "htpasswd").unlink()
         self.start()
 
+    def holds(self, package: str) -> bool:
+        """Whether any version of ``package`` was published here."""
+        url = f"{self.url}{package.replace('/', '%2f')}"
+        try:
+            with urllib.request.urlopen(url, timeout=30):
+                return True
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return False
+            raise
+
     def write_npmrc(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"registry={self.url}\n{self.auth_key}:_authToken={self.token}\n")
         return path
+
+    def publish_tarball(self, tarball: Path, home: Path) -> None:
+        """``npm publish TARBALL`` to this registry as its user (say, another build of a
+        version, published before ours)."""
+        subprocess.run(["npm", "publish", str(tarball), "--registry", self.url],
+                       env={**os.environ, **self.npm_env(home)}, check=True,
+                       capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
 
     def npm_env(self, home: Path) -> dict[str, str]:
         """Environment for ``npm`` that uses only this registry and a private cache.

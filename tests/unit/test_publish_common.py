@@ -1,8 +1,6 @@
-"""The shared publish flow and the targets' pure parts, without running any program.
-
-The flow is driven with a recording fake target (the registry kind's build, verify and
-upload): what runs, in which order, and what never runs when a step refuses. Programs are
-replaced by spies; starting a real one fails the test.
+"""The publish context and the targets' pure parts, without running any program (the flow
+itself: test_publish_flow.py). Programs are replaced by spies; starting a real one fails the
+test.
 """
 
 from __future__ import annotations
@@ -19,19 +17,9 @@ import pytest
 
 from release_tasks import cmd, publish
 from release_tasks import config as config_mod
-from release_tasks.errors import (
-    CommandError,
-    CredentialsMissing,
-    DuplicateVersion,
-    PublishError,
-    RegistryUnavailable,
-    ReleaseError,
-    ToolMissing,
-    UsageError,
-)
+from release_tasks.errors import ToolMissing, UsageError
 from release_tasks.publish import PublishContext
-from release_tasks.registries import REGISTRIES, kind_of
-from release_tasks.registries.base import RegistryKind
+from release_tasks.registries import kind_of
 from release_tasks.registries.common import require_tools
 from release_tasks.registries.npm import package as npm_package
 from release_tasks.registries.pypi import KIND as PYPI
@@ -66,145 +54,6 @@ def context(root: Path, binding: str = "ruby", version: str = "0.1.8.2", *,
                           rendering=parsed.render(spec.registry), env=env or {},
                           endpoints=kind_of(spec.registry).endpoints({}, {}), dry_run=dry_run,
                           on_duplicate=kw.pop("on_duplicate", "warn"), push_tags=False, **kw)
-
-
-class FakeTarget:
-    """A registry kind whose target records what the flow asks of it: ``preflight`` (its tool
-    check), ``build``, ``check`` (verify), ``describe``, ``upload``; the rest is the real
-    kind's."""
-
-    def __init__(self, problems: Sequence[str] = (), upload_fails: bool = False) -> None:
-        self.calls: list[str] = []
-        self.problems = list(problems)
-        self.upload_fails = upload_fails
-        self.real: RegistryKind = REGISTRIES["rubygems"]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
-
-    def check_tools(self, ctx: PublishContext) -> None:
-        self.calls.append("preflight")
-
-    def build(self, ctx: PublishContext) -> Build:
-        self.calls.append("build")
-        return Build(artifacts=(ctx.root / "artifact",))
-
-    def verify(self, ctx: PublishContext, build: Build) -> list[str]:
-        self.calls.append("check")
-        return self.problems
-
-    def describe(self, ctx: PublishContext, build: Build) -> str:
-        self.calls.append("describe")
-        return "DESCRIPTION"
-
-    def upload(self, ctx: PublishContext, build: Build) -> None:
-        self.calls.append("upload")
-        if self.upload_fails:
-            raise CommandError(["tool", "upload"], 1, "HTTP 503")
-
-
-def publish_binding(target: FakeTarget, ctx: PublishContext,
-                    monkeypatch: pytest.MonkeyPatch) -> str:
-    """The flow, with ``target`` as the registry kind of ``ctx``'s binding."""
-    target.real = REGISTRIES[ctx.binding.registry]
-    monkeypatch.setitem(REGISTRIES, ctx.binding.registry, target)
-    return publish.publish_binding(ctx)
-
-
-class Flow:
-    """What the stubbed registry answers, in order, and what the flow asked of it and of git."""
-
-    def __init__(self) -> None:
-        self.events: list[str] = []
-        self.answers: list[bool | Exception] = [False, True]
-
-    def published(self, ctx: PublishContext, sleep: object = None) -> bool:
-        self.events.append("exists?")
-        answer = self.answers.pop(0) if self.answers else True
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-
-@pytest.fixture
-def flow(monkeypatch: pytest.MonkeyPatch) -> Flow:
-    stub = Flow()
-    monkeypatch.setattr(publish, "already_published", stub.published)
-    monkeypatch.setattr("release_tasks.consistency.check", lambda root, config: None)
-    monkeypatch.setattr(publish, "tag_component", lambda ctx: stub.events.append("tag"))
-    monkeypatch.setattr("time.sleep", lambda seconds: None)
-    return stub
-
-
-KEY = {"GEM_HOST_API_KEY": "a-secret-key"}
-
-
-def test_happy_path_order(tmp_path: Path, flow: Flow, monkeypatch: pytest.MonkeyPatch) -> None:
-    target = FakeTarget()
-    outcome = publish_binding(target, context(tmp_path, env=KEY), monkeypatch)
-    assert target.calls == ["preflight", "build", "check", "upload"]
-    assert flow.events == ["exists?", "exists?", "tag"]  # checked, then visible after the upload
-    assert outcome == "published tasker-worker-rb@0.1.8.2 to RubyGems; tagged ruby-v0.1.8.2"
-
-
-def test_missing_credential_stops_before_anything(tmp_path: Path, flow: Flow,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    target = FakeTarget()
-    with pytest.raises(CredentialsMissing, match="GEM_HOST_API_KEY"):
-        publish_binding(target, context(tmp_path), monkeypatch)
-    assert target.calls == [] and flow.events == []
-
-
-@pytest.mark.parametrize(("mode", "tagged"), [("skip", True), ("warn", True), ("fail", False)])
-def test_already_published_never_builds(tmp_path: Path, flow: Flow, mode: str,
-                                        tagged: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    flow.answers[:] = [True]
-    target = FakeTarget()
-    ctx = context(tmp_path, env=KEY, on_duplicate=mode)
-    if tagged:
-        assert "was already on RubyGems" in publish_binding(target, ctx, monkeypatch)
-    else:
-        with pytest.raises(DuplicateVersion):
-            publish_binding(target, ctx, monkeypatch)
-    assert target.calls == ["preflight"]
-    assert flow.events == (["exists?", "tag"] if tagged else ["exists?"])
-
-
-def test_refused_artifacts_are_not_uploaded(tmp_path: Path, flow: Flow,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    target = FakeTarget(problems=["linux_x86_64 wheel"])
-    with pytest.raises(ReleaseError, match=r"would refuse.*nothing was uploaded"):
-        publish_binding(target, context(tmp_path, env=KEY), monkeypatch)
-    assert "upload" not in target.calls and "tag" not in flow.events
-
-
-def test_failed_upload_is_a_publish_error_without_tag(tmp_path: Path, flow: Flow,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    target = FakeTarget(upload_fails=True)
-    with pytest.raises(PublishError, match=r"(?s)ruby-v0\.1\.8\.2 was not created.*HTTP 503"):
-        publish_binding(target, context(tmp_path, env=KEY), monkeypatch)
-    assert "tag" not in flow.events
-
-
-def test_registry_outage_raises_unless_dry_run(tmp_path: Path, flow: Flow,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    down = RegistryUnavailable("RubyGems", "http://x", "HTTP 503 after 6 attempt(s)")
-    flow.answers[:] = [down]
-    target = FakeTarget()
-    with pytest.raises(RegistryUnavailable):
-        publish_binding(target, context(tmp_path, env=KEY), monkeypatch)
-    assert target.calls == ["preflight"]
-    flow.answers[:] = [down]
-    dry = FakeTarget()
-    assert publish_binding(dry, context(tmp_path, dry_run=True), monkeypatch) == "DESCRIPTION"
-    assert dry.calls == ["preflight", "build", "check", "describe"]
-
-
-def test_dry_run_describes_and_neither_uploads_nor_tags(tmp_path: Path, flow: Flow,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    target = FakeTarget()
-    publish_binding(target, context(tmp_path, dry_run=True), monkeypatch)
-    assert target.calls == ["preflight", "build", "check", "describe"] and flow.events == ["exists?"]
 
 
 def test_binding_for_picks_by_registry() -> None:
@@ -428,3 +277,32 @@ def test_npm_token_goes_through_a_temporary_userconfig(tmp_path: Path,
     assert argv[:3] == ["npm", "publish", str(tmp_path / "pkg.tgz")]
     assert ("--provenance" in argv) is trusted
     assert not Path(child_env["npm_config_userconfig"]).exists()
+
+
+@pytest.mark.parametrize(("platform", "name", "matches"), [
+    ("linux-x86_64", "py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64", True),
+    ("linux-x86_64", "py3-none-musllinux_1_2_x86_64", True),
+    ("linux-x86_64", "py3-none-linux_x86_64", False),
+    ("linux-x86_64", "py3-none-manylinux_2_28_aarch64", False),
+    ("macosx-11.0-arm64", "cp311-abi3-macosx_11_0_arm64", True),
+    ("win-amd64", "py3-none-win_amd64", True),
+])
+def test_the_expected_wheel_is_one_for_this_platform(tmp_path: Path, platform: str, name: str,
+                                                      matches: bool,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sysconfig.get_platform", lambda: platform)
+    wheel, sdist = wheels.expected_files(context(tmp_path, "python", "0.1.8.2"))
+    assert (wheel.step, sdist.step, sdist.name) == ("wheel", "sdist", "tasker_worker_py-0.1.8.2.tar.gz")
+    assert wheel.matches(f"tasker_worker_py-0.1.8.2-{name}.whl") is matches
+    assert not wheel.matches(f"tasker_worker_py-0.1.8.1-{name}.whl")
+
+
+@pytest.mark.parametrize(("sbom", "warned"), [("", True), ("[tool.maturin.sbom]\nrust = true\n", True),
+                                              ("[tool.maturin.sbom]\nrust = false\n", False)])
+def test_a_maturin_sbom_that_makes_wheels_differ_is_warned_about(tmp_path: Path, sbom: str,
+                                                                 warned: bool) -> None:
+    write_python_package(tmp_path, f'[build-system]\nbuild-backend = "maturin"\n{sbom}')
+    binding = make_config().binding("python")
+    found = [w for w in PYPI.source_warnings(tmp_path, binding) if "SBOM" in w]
+    assert bool(found) is warned
+    assert not found or "[tool.maturin.sbom] rust = false" in found[0]

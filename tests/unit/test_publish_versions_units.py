@@ -16,8 +16,10 @@ import pytest
 from release_tasks import publish
 from release_tasks.errors import VersionError
 from release_tasks.publish import PublishContext
-from release_tasks.registries import endpoints_for, make_client
-from tests.unit.test_publish_common import KEY, FakeTarget, context, publish_binding
+from release_tasks.publish_builds import Head
+from release_tasks.registries import REGISTRIES, endpoints_for, make_client
+from tests.unit.test_publish_common import context
+from tests.unit.test_publish_flow import KEY, FakeKind
 
 LOCAL = {"rubygems": endpoints_for("rubygems", host="http://127.0.0.1:9"),
          "pypi": endpoints_for("pypi", index="http://127.0.0.1:9/simple/"),
@@ -105,11 +107,14 @@ def test_the_flow_stops_before_building_and_never_tags(
         dry_run: bool, on_duplicate: str) -> None:
     tagged: list[str] = []
     monkeypatch.setattr("release_tasks.consistency.check", lambda root, config: None)
-    monkeypatch.setattr(publish, "tag_component", lambda c: tagged.append(c.tag))
+    monkeypatch.setattr(publish, "tag_component", lambda c, files=None: tagged.append(c.tag))
+    monkeypatch.setattr(publish, "require_clean_tree", lambda root, **kw: None)
+    monkeypatch.setattr(publish, "head_of", lambda root: Head(commit="c0ffee", time=0))
     registry["ruby"] = ["0.1.8"]
-    target = FakeTarget()
+    target = FakeKind()
+    target.real = REGISTRIES["rubygems"]
+    monkeypatch.setitem(REGISTRIES, "rubygems", target)
     with pytest.raises(VersionError, match="spelled differently"):
-        publish_binding(
-            target, ctx(tmp_path, "ruby", "0.1.8.0", dry_run=dry_run, on_duplicate=on_duplicate),
-            monkeypatch)
+        publish.publish_binding(
+            ctx(tmp_path, "ruby", "0.1.8.0", dry_run=dry_run, on_duplicate=on_duplicate))
     assert target.calls == ["preflight"] and tagged == []

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+import httpx
 
 from release_tasks.errors import UsageError
 from release_tasks.registries import http, values
@@ -24,15 +27,16 @@ from release_tasks.registries.common import (
     semver_key,
 )
 from release_tasks.registries.endpoints import EndpointField, Endpoints
+from release_tasks.registries.http import Sleep
 from release_tasks.registries.npm import index as npm_index
 from release_tasks.registries.npm import package
-from release_tasks.registries.npm.index import exists, package_path, versions
+from release_tasks.registries.npm.index import exists, files, package_path, versions
 
 if TYPE_CHECKING:
     from release_tasks.config import Binding
     from release_tasks.version import BindingVersion
 
-__all__ = ["KIND", "Npm", "exists", "package_path", "versions"]
+__all__ = ["KIND", "Npm", "exists", "files", "package_path", "versions"]
 
 PATCH_FACTOR = 1000
 _STEPS = (
@@ -84,6 +88,13 @@ class Npm(KindDefaults):
     def credential_env(self, env: Mapping[str, str], source: str | None,
                        endpoints: Endpoints) -> AbstractContextManager[values.ToolEnv]:
         return package.userconfig(endpoints["registry"], source, env)
+
+    def files(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
+              sleep: Sleep = time.sleep) -> list[values.RemoteFile]:
+        return files(client, endpoints, name, version, sleep=sleep)
+
+    def expected_files(self, ctx: values.PublishContext) -> list[values.ExpectedFile]:
+        return package.expected_files(ctx)
 
     # --- withdrawal: npm deprecate (unpublish is refused after 72 hours, forever) ----------
 

@@ -7,6 +7,8 @@ such as Verdaccio).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import time
 from typing import Final
@@ -16,6 +18,7 @@ import httpx
 from release_tasks.errors import UsageError
 from release_tasks.registries import http
 from release_tasks.registries.endpoints import Endpoints
+from release_tasks.registries.values import RemoteFile
 
 REGISTRY: Final = "npm"
 # The abbreviated "corgi" document lists versions without every README: far smaller.
@@ -34,19 +37,60 @@ def package_path(name: str) -> str:
 def versions(client: httpx.Client, endpoints: Endpoints, name: str, *,
              sleep: http.Sleep = time.sleep) -> list[str]:
     """Every version of package ``name`` as npm spells it; ``[]`` if the package is absent."""
+    return [str(version) for version in _versions(client, endpoints, name, sleep)]
+
+
+def tarball_name(name: str, version: str) -> str:
+    """The file ``npm pack`` writes: ``@scope/pkg`` 1.2.3 -> ``scope-pkg-1.2.3.tgz``."""
+    return f"{name.lstrip('@').replace('/', '-')}-{version}.tgz"
+
+
+def files(client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
+          sleep: http.Sleep = time.sleep) -> list[RemoteFile]:
+    """The tarball of ``version`` (npm's rendering), named as ``npm pack`` names it, with
+    its ``dist.integrity`` (SHA-512) and ``dist.shasum`` (SHA-1)."""
+    entry = _versions(client, endpoints, name, sleep).get(version)
+    if entry is None:
+        return []
+    dist = entry.get("dist") if isinstance(entry, dict) else None
+    digests: dict[str, str] = {}
+    if isinstance(dist, dict):
+        integrity = dist.get("integrity")
+        if isinstance(integrity, str):
+            digests.update(_integrity_digests(integrity))
+        if isinstance(dist.get("shasum"), str):
+            digests["sha1"] = str(dist["shasum"]).lower()
+    return [RemoteFile(name=tarball_name(name, version), digests=digests)]
+
+
+def _integrity_digests(integrity: str) -> dict[str, str]:
+    """Subresource Integrity (``sha512-BASE64 ...``) as hex digests by algorithm."""
+    found = {}
+    for item in integrity.split():
+        algorithm, _, encoded = item.partition("-")
+        try:
+            found[algorithm.lower()] = base64.b64decode(encoded.split("?")[0],
+                                                        validate=True).hex()
+        except (binascii.Error, ValueError):
+            continue
+    return found
+
+
+def _versions(client: httpx.Client, endpoints: Endpoints, name: str,
+              sleep: http.Sleep) -> dict[str, object]:
     url = f"{endpoints['registry']}{package_path(name)}"
     response = http.get(client, REGISTRY, url, headers={"Accept": ACCEPT}, sleep=sleep)
     if response is None:
-        return []
+        return {}
     document = http.json_body(response, REGISTRY)
     if not isinstance(document, dict):
         raise http.malformed(REGISTRY, url, "expected a package document (a JSON object)")
     listed = document.get("versions")
     if listed is None and _fully_unpublished(document):
-        return []
+        return {}
     if not isinstance(listed, dict):
         raise http.malformed(REGISTRY, url, 'expected a "versions" object')
-    return [str(version) for version in listed]
+    return {str(k): v for k, v in listed.items()}
 
 
 def exists(client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,

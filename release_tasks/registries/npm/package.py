@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tarfile
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -26,7 +27,8 @@ from release_tasks import cmd, credentials
 from release_tasks.errors import PublishError, ToolMissing
 from release_tasks.log import get_logger
 from release_tasks.registries.common import CARGO_HINT, TRUSTED, fresh_dir, require_tools
-from release_tasks.registries.values import Build, PublishContext, ToolEnv
+from release_tasks.registries.npm.index import tarball_name
+from release_tasks.registries.values import Build, ExpectedFile, PublishContext, ToolEnv
 
 log = get_logger("publish.npm")
 
@@ -34,6 +36,8 @@ BUN_HINT = "npm install --global bun (the nox session installs it), or see https
 NPM_HINT = "Install Node.js 20 or newer, which ships npm: https://nodejs.org"
 #: npm's trusted publishing (OIDC, with provenance) needs at least this npm.
 TRUSTED_NPM = Version("11.5.1")
+#: The build step: the native library, ``bun run build``, ``npm pack``.
+STEP = "tarball"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +68,31 @@ def read_pack_report(stdout: str) -> PackReport:
     except (ValueError, KeyError, TypeError) as exc:
         raise PublishError(f"cannot read the output of `npm pack --json`: {exc}: "
                            f"{stdout[:300]!r}") from exc
+
+
+def read_tarball(path: Path) -> PackReport:
+    """What a packed ``.tgz`` says about itself (a kept or prebuilt tarball): its
+    ``package/package.json`` and the files under ``package/``."""
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            names = [m.name for m in archive.getmembers() if m.isfile()]
+            member = archive.extractfile("package/package.json")
+            if member is None:
+                raise KeyError("package/package.json")
+            manifest = json.loads(member.read().decode("utf-8"))
+    except (OSError, KeyError, ValueError, tarfile.TarError) as exc:
+        raise PublishError(f"{path.name}: not an npm package tarball: {exc}") from exc
+    files = tuple(sorted(n.removeprefix("package/") for n in names if n.startswith("package/")))
+    return PackReport(name=str(manifest.get("name", "")), version=str(manifest.get("version", "")),
+                      filename=path.name, files=files, size=path.stat().st_size)
+
+
+def report_of(built: Build) -> PackReport | None:
+    """npm's report of the package: from ``npm pack``, else read from the one tarball."""
+    if isinstance(built, PackedBuild):
+        return built.report
+    tarballs = [a for a in built.artifacts if a.name.endswith(".tgz") and a.is_file()]
+    return read_tarball(tarballs[0]) if len(tarballs) == 1 else None
 
 
 def entry_points(manifest: dict[str, Any]) -> list[str]:
@@ -116,6 +145,11 @@ def check_tools(ctx: PublishContext) -> None:
                               f"found {found.stdout.strip()!r}: npm install --global npm@latest")
 
 
+def expected_files(ctx: PublishContext) -> list[ExpectedFile]:
+    """The one tarball, named as ``npm pack`` names it."""
+    return [ExpectedFile(step=STEP, name=tarball_name(ctx.binding.package, ctx.rendering))]
+
+
 def build(ctx: PublishContext) -> PackedBuild:
     """``cargo build``, ``bun install`` + ``bun run build``, ``npm pack``."""
     env = ctx.build_env()
@@ -127,7 +161,7 @@ def build(ctx: PublishContext) -> PackedBuild:
         install.append("--frozen-lockfile")
     cmd.run(install, cwd=ctx.directory, env=env, prefix="typescript")
     cmd.run(["bun", "run", "build"], cwd=ctx.directory, env=env, prefix="typescript")
-    out = fresh_dir(ctx.output_dir)
+    out = fresh_dir(ctx.step_dir(STEP))
     argv = ["npm", "pack", "--json", "--pack-destination", str(out)]
     if ctx.dry_run:
         argv.insert(2, "--dry-run")
@@ -140,9 +174,12 @@ def build(ctx: PublishContext) -> PackedBuild:
 
 
 def verify(ctx: PublishContext, built: Build) -> list[str]:
-    if not isinstance(built, PackedBuild):
-        return ["nothing was packed (npm pack did not run)"]
-    report = built.report
+    try:
+        report = report_of(built)
+    except PublishError as exc:
+        return [str(exc)]
+    if report is None:
+        return ["nothing was packed: expected one .tgz made by npm pack"]
     problems = []
     if report.name != ctx.binding.package:
         problems.append(f"{report.filename}: name {report.name!r}, expected "
@@ -162,8 +199,8 @@ def verify(ctx: PublishContext, built: Build) -> list[str]:
 
 
 def describe(ctx: PublishContext, built: Build) -> str:
-    assert isinstance(built, PackedBuild)
-    report = built.report
+    report = report_of(built)
+    assert report is not None  # verify said so first
     return "\n".join([
         f"[dry-run] Would publish to {ctx.endpoints['registry']} "
         f"(npm publish --access public{' --provenance' if uses_provenance(ctx) else ''}):",

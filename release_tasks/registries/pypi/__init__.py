@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import re
+import time
 import tomllib
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import httpx
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -23,14 +25,22 @@ from release_tasks.errors import VersionError
 from release_tasks.registries import values
 from release_tasks.registries.common import KindDefaults, mapped_env, package_dir
 from release_tasks.registries.endpoints import EndpointField, Endpoints
+from release_tasks.registries.http import Sleep
 from release_tasks.registries.pypi import index as pypi_index
 from release_tasks.registries.pypi import wheels
-from release_tasks.registries.pypi.index import equal, exists, project_url, version_of, versions
+from release_tasks.registries.pypi.index import (
+    equal,
+    exists,
+    files,
+    project_url,
+    version_of,
+    versions,
+)
 
 if TYPE_CHECKING:
     from release_tasks.config import Binding
 
-__all__ = ["KIND", "PyPI", "equal", "exists", "project_url", "version_of", "versions"]
+__all__ = ["KIND", "PyPI", "equal", "exists", "files", "project_url", "version_of", "versions"]
 
 #: pypi.org and TestPyPI: the only indexes whose yank page we know.
 _WEB = {"pypi.org": "https://pypi.org", "test.pypi.org": "https://test.pypi.org"}
@@ -78,6 +88,13 @@ class PyPI(KindDefaults):
     def package_key(self, package: str) -> str:
         return str(canonicalize_name(package, validate=False))
 
+    def files(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
+              sleep: Sleep = time.sleep) -> list[values.RemoteFile]:
+        return files(client, endpoints, name, version, sleep=sleep)
+
+    def expected_files(self, ctx: values.PublishContext) -> list[values.ExpectedFile]:
+        return wheels.expected_files(ctx)
+
     def credential_env(self, env: Mapping[str, str], source: str | None,
                        endpoints: Endpoints) -> AbstractContextManager[values.ToolEnv]:
         child = mapped_env(env, source, self.token_variable)
@@ -104,7 +121,7 @@ class PyPI(KindDefaults):
                              "read it from package metadata (importlib.metadata.version) so "
                              "it is the binding's X.Y.Z.P, not the core version the crate was "
                              "built with (see VERSIONING.md)")
-        return found
+        return found + _sbom_warning(root, package_dir(binding, "pyproject"))
 
     def add_arguments(self, parser: argparse._ActionsContainer) -> None:
         parser.add_argument("--compatibility", metavar="TAG",
@@ -172,6 +189,24 @@ class PyPI(KindDefaults):
                        title=f"{binding.label} binding: {binding.package} (pip / uv)", code=code,
                        notes=(build, "In requirements.txt or pyproject.toml dependencies, use "
                                      "the quoted requirement alone."))
+
+
+def _sbom_warning(root: Path, directory: str) -> list[str]:
+    """maturin's Rust SBOM makes wheels of one commit differ from checkout to checkout."""
+    path = root / directory / "pyproject.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    backend = data.get("build-system", {}).get("build-backend")
+    sbom = data.get("tool", {}).get("maturin", {}).get("sbom", {})
+    if not (isinstance(backend, str) and backend.startswith("maturin")) or \
+            (isinstance(sbom, dict) and sbom.get("rust") is False):
+        return []
+    return [f"warning: {directory}/pyproject.toml: maturin embeds an SBOM that names the "
+            "checkout's absolute paths, so wheels built from one commit in two places differ "
+            "and a re-run cannot tell its wheel from the one on the index: set "
+            "[tool.maturin.sbom] rust = false"]
 
 
 def _build_backend(text: str | None) -> str | None:

@@ -29,6 +29,7 @@ from packaging.version import InvalidVersion, Version
 from release_tasks.errors import UsageError
 from release_tasks.registries import http
 from release_tasks.registries.endpoints import Endpoints
+from release_tasks.registries.values import RemoteFile
 
 REGISTRY: Final = "pypi"
 # JSON first; HTML for indexes that have no JSON (pypiserver); bare text/html for old ones.
@@ -55,21 +56,41 @@ def project_url(endpoints: Endpoints, name: str) -> str:
 def versions(client: httpx.Client, endpoints: Endpoints, name: str, *,
              sleep: http.Sleep = time.sleep) -> list[str]:
     """Every version with at least one file on the index; ``[]`` if the project is absent."""
-    url = project_url(endpoints, name)
-    response = http.get(client, REGISTRY, url, headers={"Accept": ACCEPT}, sleep=sleep)
-    if response is None:
-        return []
-    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    if content_type.endswith("json"):
-        filenames, listed = _json_files(http.json_body(response, REGISTRY), url)
-    else:
-        filenames, listed = _html_files(response.text), []
+    links, listed = _project_page(client, endpoints, name, sleep)
     project = canonicalize_name(name)
     found: list[str] = []
-    for candidate in [*listed, *(version_of(f, project) for f in filenames)]:
+    for candidate in [*listed, *(version_of(f, project) for f, _ in links)]:
         if candidate is not None and candidate not in found:
             found.append(candidate)
     return found
+
+
+def files(client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
+          sleep: http.Sleep = time.sleep) -> list[RemoteFile]:
+    """The distributions (wheels, sdist) of a version PEP 440-equal to ``version``, with the
+    SHA-256 the index gives (PEP 691 ``hashes``; PEP 503 ``#sha256=`` fragments)."""
+    links, _ = _project_page(client, endpoints, name, sleep)
+    project = canonicalize_name(name)
+    found: dict[str, RemoteFile] = {}
+    for filename, digests in links:
+        listed = version_of(filename, project)
+        mine = listed is not None and equal(listed, version)
+        if mine and (filename not in found or digests):  # an anchor's text has no digest
+            found[filename] = RemoteFile(name=filename, digests=digests)
+    return list(found.values())
+
+
+def _project_page(client: httpx.Client, endpoints: Endpoints, name: str, sleep: http.Sleep,
+                  ) -> tuple[list[tuple[str, dict[str, str]]], list[str]]:
+    """The project page's files (name, digests) and its listed versions (PEP 700)."""
+    url = project_url(endpoints, name)
+    response = http.get(client, REGISTRY, url, headers={"Accept": ACCEPT}, sleep=sleep)
+    if response is None:
+        return [], []
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if content_type.endswith("json"):
+        return _json_files(http.json_body(response, REGISTRY), url)
+    return _html_files(response.text), []
 
 
 def exists(client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
@@ -122,20 +143,24 @@ def _legacy_sdist_version(filename: str, project: NormalizedName) -> str | None:
         return None
 
 
-def _json_files(document: object, url: str) -> tuple[list[str], list[str]]:
-    """File names and (API 1.1, PEP 700) listed versions of a PEP 691 project page."""
+def _json_files(document: object, url: str,
+                ) -> tuple[list[tuple[str, dict[str, str]]], list[str]]:
+    """Files (name, digests) and (API 1.1, PEP 700) listed versions of a PEP 691 page."""
     if not isinstance(document, dict) or not isinstance(document.get("files"), list):
         raise http.malformed(REGISTRY, url, 'expected a PEP 691 object with a "files" list')
-    filenames: list[str] = []
+    found: list[tuple[str, dict[str, str]]] = []
     for entry in document["files"]:
         filename = entry.get("filename") if isinstance(entry, dict) else None
         if not isinstance(filename, str):
             raise http.malformed(REGISTRY, url, 'a "files" entry has no "filename" string')
-        filenames.append(filename)
+        hashes = entry.get("hashes")
+        digests = ({str(k).lower(): v.lower() for k, v in hashes.items() if isinstance(v, str)}
+                   if isinstance(hashes, dict) else {})
+        found.append((filename, digests))
     listed = document.get("versions", [])
     if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
         raise http.malformed(REGISTRY, url, '"versions" must be a list of strings')
-    return filenames, [_normal(v) for v in listed]
+    return found, [_normal(v) for v in listed]
 
 
 def _normal(version: str) -> str:
@@ -145,30 +170,36 @@ def _normal(version: str) -> str:
         return version
 
 
-def _html_files(text: str) -> list[str]:
-    """File names of a PEP 503 page: each anchor's text, and the last segment of its href."""
+def _html_files(text: str) -> list[tuple[str, dict[str, str]]]:
+    """Files of a PEP 503 page: the last segment of each anchor's href, with the digest of
+    its ``#sha256=...`` fragment, and the anchor's text where it names another file."""
     parser = _AnchorParser()
     parser.feed(text)
     parser.close()
-    return parser.filenames
+    return parser.files
 
 
 class _AnchorParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.filenames: list[str] = []
+        self.files: list[tuple[str, dict[str, str]]] = []
         self._text: list[str] | None = None
+        self._href_name = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag != "a":
             return
         self._text = []
+        self._href_name = ""
         href = dict(attrs).get("href")
         if href:
             # The href names the file even when an index shows something else as text.
-            last = PurePosixPath(unquote(urlsplit(href).path)).name
+            parts = urlsplit(href)
+            last = PurePosixPath(unquote(parts.path)).name
+            algorithm, _, digest = parts.fragment.partition("=")
             if last:
-                self.filenames.append(last)
+                self._href_name = last
+                self.files.append((last, {algorithm.lower(): digest.lower()} if digest else {}))
 
     def handle_data(self, data: str) -> None:
         if self._text is not None:
@@ -177,6 +208,6 @@ class _AnchorParser(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "a" and self._text is not None:
             text = "".join(self._text).strip()
-            if text:
-                self.filenames.append(text)
+            if text and text != self._href_name:
+                self.files.append((text, {}))
             self._text = None

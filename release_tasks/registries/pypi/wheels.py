@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import re
 import sys
+import sysconfig
 from collections.abc import Mapping
 from pathlib import Path
+
+from packaging.utils import canonicalize_name
 
 from release_tasks import cmd
 from release_tasks.errors import PublishError, ToolMissing, UsageError
@@ -33,7 +36,7 @@ from release_tasks.registries.pypi.dists import (
     readme_problems,
 )
 from release_tasks.registries.pypi.index import equal
-from release_tasks.registries.values import Build, PublishContext
+from release_tasks.registries.values import Build, ExpectedFile, PublishContext
 
 COMPATIBILITY_VAR = "RELEASE_TASKS_MATURIN_COMPATIBILITY"
 DEFAULT_COMPATIBILITY = "pypi"
@@ -41,6 +44,8 @@ MATURIN_HINT = "pip install maturin (the nox session installs it)"
 UV_HINT = "pip install uv (the nox session installs it)"
 ZIG_HINT = "pip install ziglang (or put zig on PATH)"
 CFFI_HINT = "pip install cffi (the nox session installs it)"
+#: The build steps: the wheel of this platform (``maturin build``), the sdist (``maturin sdist``).
+WHEEL, SDIST = "wheel", "sdist"
 
 
 def resolve_compatibility(ctx: PublishContext) -> str:
@@ -93,21 +98,50 @@ def check_tools(ctx: PublishContext) -> None:
                           f"--compatibility {DEFAULT_COMPATIBILITY}")
 
 
+def platform_pattern(platform: str | None = None) -> tuple[str, str]:
+    """The platform tags of a wheel built here, as a file-name pattern, and in words
+    (``sysconfig.get_platform()``: ``linux-x86_64``, ``macosx-11.0-arm64``, ``win-amd64``)."""
+    found = platform or sysconfig.get_platform()
+    system, _, arch = found.partition("-")
+    arch = arch.rpartition("-")[2] or arch
+    if system == "linux":
+        # manylinux or musllinux, never plain linux_* (which PyPI refuses)
+        return f"*[a-z]linux_*_{arch}*", f"linux {arch}"
+    if system == "macosx":
+        return "macosx_*", "macOS"
+    return found.replace("-", "_").replace(".", "_"), found
+
+
+def expected_files(ctx: PublishContext) -> list[ExpectedFile]:
+    """A wheel for this platform (its tags are maturin's to choose) and the sdist."""
+    dist = str(canonicalize_name(ctx.binding.package)).replace("-", "_")
+    platform, words = platform_pattern()
+    return [ExpectedFile(step=WHEEL, name=f"{dist}-{ctx.rendering}-*-*-{platform}.whl",
+                         what=f"a wheel for {words}"),
+            ExpectedFile(step=SDIST, name=f"{dist}-{ctx.rendering}.tar.gz")]
+
+
 def build(ctx: PublishContext) -> Build:
-    """``maturin build --release --compatibility ...`` and ``maturin sdist``."""
-    out = fresh_dir(ctx.output_dir)
+    """``maturin build --release --compatibility ...`` and ``maturin sdist``, each into its
+    own directory (``ctx.build_steps`` says which)."""
     env = ctx.build_env()
-    compatibility, zig = build_options(ctx)
-    argv = ["maturin", "build", "--release", "--compatibility", compatibility, "--out", str(out)]
-    cmd.run([*argv, "--zig"] if zig else argv, cwd=ctx.directory, env=env, prefix="python")
-    cmd.run(["maturin", "sdist", "--out", str(out)], cwd=ctx.directory, env=env,
-            prefix="python")
-    return Build(artifacts=artifacts_in(out))
+    found: list[Path] = []
+    if ctx.wants(WHEEL):
+        out = fresh_dir(ctx.step_dir(WHEEL))
+        compatibility, zig = build_options(ctx)
+        argv = ["maturin", "build", "--release", "--compatibility", compatibility,
+                "--out", str(out)]
+        cmd.run([*argv, "--zig"] if zig else argv, cwd=ctx.directory, env=env, prefix="python")
+        found += artifacts_in(out)
+    if ctx.wants(SDIST):
+        out = fresh_dir(ctx.step_dir(SDIST))
+        cmd.run(["maturin", "sdist", "--out", str(out)], cwd=ctx.directory, env=env,
+                prefix="python")
+        found += artifacts_in(out)
+    return Build(artifacts=tuple(found))
 
 
 def verify(ctx: PublishContext, build: Build) -> list[str]:
-    from packaging.utils import canonicalize_name
-
     problems: list[str] = []
     infos = []
     for path in build.artifacts:
@@ -118,7 +152,7 @@ def verify(ctx: PublishContext, build: Build) -> list[str]:
             infos.append(read_dist(path))
         except (UsageError, PublishError) as exc:
             problems.append(str(exc))
-    if not any(i.kind == "wheel" for i in infos):
+    if ctx.wants(WHEEL) and not any(i.kind == "wheel" for i in infos):
         problems.append("no wheel to upload")
     wanted = canonicalize_name(ctx.binding.package)
     for info in infos:

@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 from typing import TYPE_CHECKING, Any
+
+import httpx
 
 from release_tasks.errors import UsageError
 from release_tasks.registries import values
 from release_tasks.registries.common import KindDefaults, ask_first, token_how
-from release_tasks.registries.endpoints import EndpointField
+from release_tasks.registries.endpoints import EndpointField, Endpoints
+from release_tasks.registries.http import Sleep
 from release_tasks.registries.rubygems import gem, order
 from release_tasks.registries.rubygems import index as gem_index
-from release_tasks.registries.rubygems.index import builds, equal, exists, versions
+from release_tasks.registries.rubygems.index import builds, equal, exists, files, versions
 
 if TYPE_CHECKING:
     from release_tasks.config import Binding
 
-__all__ = ["KIND", "RubyGems", "equal", "exists", "versions"]
+__all__ = ["KIND", "RubyGems", "equal", "exists", "files", "versions"]
 
 _EXTENSIONS = re.compile(r"\.\s*extensions\s*(?:=|<<|\.(?:push|concat))")
 _STEPS = (
@@ -55,6 +59,13 @@ class RubyGems(KindDefaults):
 
     def sort_key(self, text: str) -> Any:
         return order.gem_key(text)
+
+    def files(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
+              sleep: Sleep = time.sleep) -> list[values.RemoteFile]:
+        return files(client, endpoints, name, version, sleep=sleep)
+
+    def expected_files(self, ctx: values.PublishContext) -> list[values.ExpectedFile]:
+        return gem.expected_files(ctx)
 
     # --- withdrawal: gem yank, every platform build of the version -------------------------
 

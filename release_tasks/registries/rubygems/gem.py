@@ -20,7 +20,7 @@ from release_tasks.errors import PublishError, UsageError
 from release_tasks.log import get_logger
 from release_tasks.registries.common import CARGO_HINT, fresh_dir, require_tools
 from release_tasks.registries.rubygems.index import equal
-from release_tasks.registries.values import Build, PublishContext
+from release_tasks.registries.values import Build, ExpectedFile, PublishContext
 
 log = get_logger("publish.rubygems")
 
@@ -28,6 +28,10 @@ log = get_logger("publish.rubygems")
 INSTALL_HINT = "Install Ruby and its build tools: apt-get install -y ruby ruby-dev bundler rake"
 _NATIVE = re.compile(r"\.(so|bundle|dylib|dll)$")
 _BUILT = re.compile(r"^\s*File:\s*(\S+\.gem)\s*$", re.M)
+#: The build step: ``rake compile`` and ``gem build``.
+STEP = "gem"
+# The name `gem build` gives the gem: its spec's file_name, platform included.
+_FILE_NAME = "puts Gem::Specification.load(ARGV[0]).file_name"
 # Reads a built .gem the way `gem push` will: its spec and the files really packed in it.
 _READ_GEM = """
 require "rubygems/package"
@@ -98,11 +102,25 @@ def check_tools(ctx: PublishContext) -> None:
     gemspec(ctx)
 
 
+def expected_files(ctx: PublishContext) -> list[ExpectedFile]:
+    """The gem ``gem build`` makes from the gemspec (``name-version[-platform].gem``): the
+    gemspec is evaluated, as ``gem build`` will, so a platform it sets is in the name. Platform
+    gems built elsewhere come with ``--artifacts DIR``."""
+    spec = gemspec(ctx)
+    found = cmd.run(["ruby", "-e", _FILE_NAME, spec.name], cwd=ctx.directory, capture=True,
+                    check=False, echo=False, env=ctx.build_env())
+    name = found.stdout.strip().splitlines()[-1] if found.stdout.strip() else ""
+    if found.returncode != 0 or not name.endswith(".gem"):
+        raise PublishError(f"cannot evaluate {spec.relative_to(ctx.root)} with RubyGems: "
+                           f"{(found.stderr or found.stdout).strip()[-300:]}")
+    return [ExpectedFile(step=STEP, name=name)]
+
+
 def build(ctx: PublishContext) -> Build:
     """``rake compile`` (``bundle exec`` with a Gemfile), then ``gem build``."""
     env = ctx.build_env()
     spec = gemspec(ctx)
-    out = fresh_dir(ctx.output_dir)
+    out = fresh_dir(ctx.step_dir(STEP))
     compile_argv = ["bundle", "exec", "rake", "compile"]
     if not (ctx.directory / "Gemfile").is_file():
         compile_argv = ["rake", "compile"]

@@ -18,34 +18,67 @@ from release_tasks.errors import UsageError, VersionError
 from release_tasks.registries import http
 from release_tasks.registries.endpoints import Endpoints
 from release_tasks.registries.rubygems.order import gem_key
+from release_tasks.registries.values import RemoteFile
 
 REGISTRY: Final = "rubygems"
 # Gem::Specification's name rule: what can appear in a gem's name and so in its URL.
 _GEM_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
-def entries(client: httpx.Client, endpoints: Endpoints, name: str, *,
-            sleep: http.Sleep = time.sleep) -> list[tuple[str, str | None]]:
-    """``(number, platform)`` of every build of gem ``name``; ``[]`` if the gem is absent.
-    The platform is ``None`` where the entry has no readable one."""
+def _versions_url(endpoints: Endpoints, name: str) -> str:
     if not _GEM_NAME.match(name):
         raise UsageError(f"{name!r} is not a valid gem name (letters, digits, ., - and _)")
-    url = f"{endpoints['host']}/api/v1/versions/{quote(name, safe='')}.json"
+    return f"{endpoints['host']}/api/v1/versions/{quote(name, safe='')}.json"
+
+
+def _documents(client: httpx.Client, endpoints: Endpoints, name: str,
+               sleep: http.Sleep) -> list[dict[str, object]]:
+    """The entries of ``/api/v1/versions/NAME.json``, each with a ``number`` string."""
+    url = _versions_url(endpoints, name)
     response = http.get(client, REGISTRY, url, sleep=sleep)
     if response is None:
         return []
     document = http.json_body(response, REGISTRY)
     if not isinstance(document, list):
         raise http.malformed(REGISTRY, url, "expected a list of versions")
-    found: list[tuple[str, str | None]] = []
     for entry in document:
-        number = entry.get("number") if isinstance(entry, dict) else None
-        platform = entry.get("platform", "ruby") if isinstance(entry, dict) else None
-        if not isinstance(number, str):
+        if not isinstance(entry, dict) or not isinstance(entry.get("number"), str):
             raise http.malformed(REGISTRY, url, 'a version entry has no "number" string')
-        build = (number, platform if isinstance(platform, str) else None)
+    return document
+
+
+def entries(client: httpx.Client, endpoints: Endpoints, name: str, *,
+            sleep: http.Sleep = time.sleep) -> list[tuple[str, str | None]]:
+    """``(number, platform)`` of every build of gem ``name``; ``[]`` if the gem is absent.
+    The platform is ``None`` where the entry has no readable one."""
+    found: list[tuple[str, str | None]] = []
+    for entry in _documents(client, endpoints, name, sleep):
+        platform = entry.get("platform", "ruby")
+        build = (str(entry["number"]), platform if isinstance(platform, str) else None)
         if build not in found:
             found.append(build)
+    return found
+
+
+def gem_file_name(name: str, number: str, platform: str) -> str:
+    """``name-number.gem``, or ``name-number-platform.gem`` for a platform gem (the
+    ``Gem::Specification#file_name`` of that build)."""
+    return f"{name}-{number}.gem" if platform == "ruby" else f"{name}-{number}-{platform}.gem"
+
+
+def files(client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
+          sleep: http.Sleep = time.sleep) -> list[RemoteFile]:
+    """Every build (source gem, platform gems) of ``version``, with the ``sha`` (SHA-256)
+    RubyGems lists for it."""
+    found = []
+    for entry in _documents(client, endpoints, name, sleep):
+        number, platform, sha = entry["number"], entry.get("platform", "ruby"), entry.get("sha")
+        if not isinstance(platform, str):
+            raise http.malformed(REGISTRY, _versions_url(endpoints, name),
+                                 'a version entry without a "platform" string')
+        if isinstance(number, str) and equal(number, version):
+            digests = {"sha256": sha.lower()} if isinstance(sha, str) and sha else {}
+            found.append(RemoteFile(name=gem_file_name(name, number, platform), digests=digests))
     return found
 
 
@@ -62,7 +95,7 @@ def builds(client: httpx.Client, endpoints: Endpoints, name: str, version: str, 
     found = []
     for number, platform in entries(client, endpoints, name, sleep=sleep):
         if platform is None:
-            url = f"{endpoints['host']}/api/v1/versions/{quote(name, safe='')}.json"
+            url = _versions_url(endpoints, name)
             raise http.malformed(REGISTRY, url, 'a version entry without "number" and '
                                  '"platform" strings')
         if equal(number, version):

@@ -64,3 +64,19 @@ def test_wrong_shape_is_malformed(document: object) -> None:
 def test_invalid_names_are_refused(name: str) -> None:
     with pytest.raises(UsageError, match="npm package name"):
         npm.package_path(name)
+
+
+def test_files_name_the_tarball_as_npm_pack_does_with_integrity_and_shasum() -> None:
+    import base64
+    import hashlib
+
+    data = b"the tarball"
+    integrity = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+    document = {"name": "@tasker-systems/worker", "versions": {"0.1.8002": {"dist": {
+        "integrity": integrity, "shasum": hashlib.sha1(data).hexdigest().upper()}}}}
+    with client_for(Recorder(routes({SCOPED_URL: json_response(document)}))) as client:
+        [found] = npm.files(client, endpoints_for("npm"), "@tasker-systems/worker", "0.1.8002")
+        assert npm.files(client, endpoints_for("npm"), "@tasker-systems/worker", "0.1.8003") == []
+    assert found.name == "tasker-systems-worker-0.1.8002.tgz"
+    assert dict(found.digests) == {"sha512": hashlib.sha512(data).hexdigest(),
+                                   "sha1": hashlib.sha1(data).hexdigest()}

@@ -174,3 +174,19 @@ def test_pep691_wrong_shape_is_malformed(document: object) -> None:
 def test_invalid_project_names_are_refused(name: str) -> None:
     with pytest.raises(UsageError, match="Python project name"):
         pypi.project_url(endpoints_for("pypi"), name)
+
+
+def test_files_carry_the_sha256_of_pep503_fragments_and_pep691_hashes() -> None:
+    sha = "ab" * 32
+    html = (f'<a href="../../packages/{SDIST}#sha256={sha.upper()}">{SDIST}</a>'
+            f'<a href="../../packages/{WHEEL}">{WHEEL}</a>')
+    with client_for(_html(PAGE, html)) as client:
+        found = pypi.files(client, endpoints_for("pypi"), "tasker-worker-py", "0.1.8.2")
+    assert [(f.name, dict(f.digests)) for f in found] == [(SDIST, {"sha256": sha})]
+    document = {"meta": {"api-version": "1.1"}, "files": [
+        {"filename": WHEEL, "url": "w", "hashes": {"sha256": sha}},
+        {"filename": SDIST, "url": "s", "hashes": {}}]}
+    recorder = Recorder(routes({PAGE: json_response(document, content_type=JSON_TYPE)}))
+    with client_for(recorder) as client:
+        found = pypi.files(client, endpoints_for("pypi"), "tasker-worker-py", "0.1.8.1.0")
+    assert [(f.name, dict(f.digests)) for f in found] == [(WHEEL, {"sha256": sha})]

@@ -67,3 +67,14 @@ def test_invalid_gem_names_are_refused(name: str) -> None:
     with client_for(recorder) as client, pytest.raises(UsageError, match="gem name"):
         rubygems.exists(client, endpoints_for("rubygems"), name, "1.0.0")
     assert recorder.requests == []
+
+
+def test_files_are_every_platform_build_with_its_sha() -> None:
+    entries = [{"number": "0.1.8.2", "platform": "ruby", "sha": "AA" * 32},
+               {"number": "0.1.8.2", "platform": "x86_64-linux", "sha": "bb" * 32},
+               {"number": "0.1.8.1", "platform": "ruby", "sha": "cc" * 32}]
+    with client_for(_registry(*entries)) as client:
+        found = rubygems.files(client, endpoints_for("rubygems"), "tasker-rb", "0.1.8.2")
+    assert [(f.name, dict(f.digests)) for f in found] == [
+        ("tasker-rb-0.1.8.2.gem", {"sha256": "aa" * 32}),
+        ("tasker-rb-0.1.8.2-x86_64-linux.gem", {"sha256": "bb" * 32})]
