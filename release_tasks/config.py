@@ -14,21 +14,20 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from release_tasks import repository, tasker_layout
 from release_tasks.config_reader import Reader, read_toml
 from release_tasks.errors import ConfigError
 from release_tasks.paths import PathSet
 from release_tasks.repository import Tree
-from release_tasks.tasker_layout import DEFAULT_CONFIG
 from release_tasks.version import REGISTRIES, Registry
 from release_tasks.version_files import VersionFile, parse_version_files
 
-CONFIG_FILE = "release.toml"
+if TYPE_CHECKING:
+    from release_tasks.tasker_layout import DEFAULT_CONFIG
 
-_ENV_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+CONFIG_FILE = "release.toml"
 
 __all__ = ["CONFIG_FILE", "DEFAULT_CONFIG", "Binding", "Config", "Core", "CoreGroup",
            "VersionFile", "builtin", "load", "parse", "tree_problems"]
@@ -111,9 +110,16 @@ class Config:
         raise ConfigError([f"no binding named {name!r} (known: {known})"], self.source)
 
 
+def __getattr__(name: str) -> Any:
+    # The built-in layout's data is read when first asked for, not when config is imported.
+    if name == "DEFAULT_CONFIG":
+        return tasker_layout.default_config()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def builtin() -> Config:
     """The built-in Tasker layout, as a config (not checked against any tree)."""
-    return parse(DEFAULT_CONFIG, source=tasker_layout.SOURCE)
+    return parse(tasker_layout.default_config(), source=tasker_layout.SOURCE)
 
 
 def load(root: Path, tree: Tree | None = None) -> Config:
@@ -204,7 +210,7 @@ def _read(data: Mapping[str, Any], source: str) -> tuple[Config, list[str]]:
 
 def _env_key(r: Reader, data: Mapping[str, Any], where: str, name: str) -> str:
     env_key = r.string(data, "env-key", where, name.upper().replace("-", "_"))
-    if not _ENV_KEY.fullmatch(env_key):
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]*", env_key):
         r.problems.append(f"{where}.env-key: {env_key!r} must be UPPER_SNAKE_CASE")
     return env_key
 
@@ -243,7 +249,7 @@ def _parse_bindings(r: Reader, raw: Any) -> tuple[Binding, ...]:
     bindings = []
     for name, raw_binding in r.tables(raw, "bindings").items():
         where = f"bindings.{name}"
-        if not _NAME.fullmatch(name):
+        if not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
             r.problems.append(f"{where}: binding name {name!r} must be lower-case (a-z, 0-9, -, _)")
         b = r.table(raw_binding, where, _BINDING_KEYS,
                     {"directory", "registry", "package", "version-files"})

@@ -17,8 +17,6 @@ from release_tasks import repository
 from release_tasks.errors import ConfigError
 from release_tasks.paths import PathSet, pattern_problem
 
-_ENV_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
 
 def read_toml(path: Path) -> dict[str, Any]:
     """The raw data of a TOML file; a :class:`ConfigError` naming it when it is not UTF-8 or
@@ -130,6 +128,6 @@ class Reader:
     def credential(self, data: Mapping[str, Any], where: str) -> tuple[str, ...]:
         names = self.strings(data, "credential", where)
         for name in names:
-            if not _ENV_VAR.fullmatch(name):
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
                 self.problems.append(f"{where}.credential: {name!r} is not an environment variable name")
         return names

@@ -20,17 +20,13 @@ from dataclasses import dataclass
 from functools import lru_cache, total_ordering
 from typing import Any
 
-import semver
-from packaging.version import InvalidVersion, Version
-
 from release_tasks.errors import VersionError
 from release_tasks.version import Registry
 
 # Gem::Version::ANCHORED_VERSION_PATTERN (an empty version, which RubyGems reads as "0",
 # is refused here: no version file or tag means that).
-_GEM_VERSION = re.compile(
-    r"\s*([0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)\s*")
-_GEM_SEGMENT = re.compile(r"[0-9]+|[a-z]+", re.IGNORECASE)
+_GEM_VERSION = r"\s*([0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)\s*"
+_GEM_SEGMENT = r"[0-9]+|[a-z]+"
 
 
 @total_ordering
@@ -70,11 +66,11 @@ class GemKey:
 
 def gem_key(text: str) -> GemKey:
     """Parse a RubyGems version the way ``Gem::Version.new`` does."""
-    match = _GEM_VERSION.fullmatch(text)
+    match = re.fullmatch(_GEM_VERSION, text)
     if not match:
         raise VersionError(f"{text!r} is not a RubyGems version")
     # RubyGems reads "1.0-rc1" as the prerelease "1.0.pre.rc1".
-    found = _GEM_SEGMENT.findall(match[1].replace("-", ".pre."))
+    found = re.findall(_GEM_SEGMENT, match[1].replace("-", ".pre."), re.IGNORECASE)
     segments: list[int | str] = [int(s) if s.isdigit() else s for s in found]
     first_letter = next((i for i, s in enumerate(segments) if isinstance(s, str)), len(segments))
     # Trailing zeros are dropped from the release part and from the prerelease part apiece.
@@ -97,10 +93,14 @@ def key(registry: Registry, text: str) -> Any:
     if registry == "rubygems":
         return gem_key(text)
     if registry == "pypi":
+        from packaging.version import InvalidVersion, Version
+
         try:
             return Version(text)
         except InvalidVersion as exc:
             raise VersionError(f"{text!r} is not a PEP 440 version") from exc
+    import semver
+
     try:
         # semver's own comparison already ignores build metadata, as npm and cargo do.
         return semver.Version.parse(text)
@@ -108,8 +108,34 @@ def key(registry: Registry, text: str) -> Any:
         raise VersionError(f"{text!r} is not a semver version (X.Y.Z)") from exc
 
 
+@lru_cache(maxsize=8192)
+def _plain(registry: Registry, text: str) -> tuple[int, ...] | None:
+    """The order of a plain release version (numbers and dots only) as a tuple of ints, or
+    ``None`` when ``text`` is anything else.
+
+    Such versions, which are all the tool writes and nearly all it reads, are ordered here
+    without the registries' own parsers (packaging, semver: slow to import), and exactly as
+    they order them: PEP 440 pads the shorter release with zeros (``0.1.8.0 == 0.1.8``);
+    semver takes exactly three numbers without leading zeros. RubyGems' order is computed
+    here in any case (:func:`gem_key`).
+    """
+    if registry == "rubygems" or not re.fullmatch(r"[0-9]+(?:\.[0-9]+)*", text):
+        return None
+    parts = text.split(".")
+    if registry == "pypi":
+        numbers = [int(p) for p in parts]
+        while len(numbers) > 1 and numbers[-1] == 0:
+            numbers.pop()
+        return tuple(numbers)
+    if len(parts) != 3 or any(len(p) > 1 and p[0] == "0" for p in parts):
+        return None  # semver refuses it (or it is for the parser to say)
+    return tuple(int(p) for p in parts)
+
+
 def is_version(registry: Registry, text: str) -> bool:
     """Whether ``registry`` reads ``text`` as a version at all."""
+    if _plain(registry, text) is not None:
+        return True
     try:
         key(registry, text)
     except VersionError:
@@ -119,6 +145,9 @@ def is_version(registry: Registry, text: str) -> bool:
 
 def compare(registry: Registry, a: str, b: str) -> int:
     """-1, 0 or 1: ``a`` below, equal to or above ``b`` in ``registry``'s order."""
+    pa, pb = _plain(registry, a), _plain(registry, b)
+    if pa is not None and pb is not None:
+        return -1 if pa < pb else (1 if pb < pa else 0)
     ka, kb = key(registry, a), key(registry, b)
     return -1 if ka < kb else (1 if kb < ka else 0)
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from release_tasks import config as config_mod
-from release_tasks import workspace as workspace_mod
 from release_tasks.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from release_tasks import workspace as workspace_mod
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class Project:
     @cached_property
     def workspace(self) -> workspace_mod.Workspace:
         """The core crates' cargo workspace (one ``cargo metadata``, on first use)."""
+        from release_tasks import workspace as workspace_mod
+
         return workspace_mod.load(self.root, self.config.core.workspace)
 
 

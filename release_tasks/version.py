@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from functools import total_ordering
 from typing import Literal, get_args
 
-import semver
-from packaging.version import InvalidVersion, Version
-
 from release_tasks.errors import VersionError
 
 Registry = Literal["crates-io", "rubygems", "pypi", "npm"]
@@ -23,11 +20,15 @@ Bump = Literal["minor", "major"]
 BUMPS: tuple[Bump, ...] = get_args(Bump)
 
 # No leading zeros, no sign, no pre-release: what cargo, npm, PyPI and RubyGems all accept.
+# (Patterns, not compiled ones: ``re`` compiles each on first use, never at import.)
 _NUM = r"(?:0|[1-9][0-9]*)"
-_CORE_RE = re.compile(rf"^({_NUM})\.({_NUM})\.({_NUM})$")
-_BINDING_RE = re.compile(rf"^({_NUM})\.({_NUM})\.({_NUM})\.({_NUM})$")
+_CORE_RE = rf"({_NUM})\.({_NUM})\.({_NUM})"
+_BINDING_RE = rf"({_NUM})\.({_NUM})\.({_NUM})\.({_NUM})"
+# Numbers only, without leading zeros: valid and already in normal form in every registry's
+# grammar that takes that many parts, so no registry's own parser needs to be asked.
+_PLAIN_RE = rf"{_NUM}(?:\.{_NUM})*"
 # RubyGems' Gem::Version::ANCHORED_VERSION_PATTERN, for the release versions we make.
-_GEM_RE = re.compile(r"^[0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z.-]+)?$")
+_GEM_RE = r"[0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z.-]+)?"
 
 NPM_PATCH_FACTOR = 1000
 MAX_PATCH_LEVEL = NPM_PATCH_FACTOR - 1
@@ -55,7 +56,7 @@ class CoreVersion:
     @classmethod
     def parse(cls, text: str, source: str = "version") -> CoreVersion:
         """Parse ``X.Y.Z``; ``source`` names where the text came from, for the message."""
-        match = _CORE_RE.fullmatch(text)
+        match = re.fullmatch(_CORE_RE, text)
         if not match:
             raise VersionError(
                 f"{source}: {text!r} is not a core version X.Y.Z (e.g. 0.1.8)"
@@ -106,7 +107,7 @@ class BindingVersion:
     @classmethod
     def parse(cls, text: str, source: str = "version") -> BindingVersion:
         """Parse ``X.Y.Z.P``."""
-        match = _BINDING_RE.fullmatch(text)
+        match = re.fullmatch(_BINDING_RE, text)
         if not match:
             raise VersionError(
                 f"{source}: {text!r} is not a binding version X.Y.Z.P (e.g. 0.1.8.2)"
@@ -155,7 +156,14 @@ class BindingVersion:
 
 def validate_for_registry(text: str, registry: Registry) -> None:
     """Raise :class:`VersionError` if ``registry`` would reject ``text`` as a version."""
+    # X.Y.Z is semver; any such N.N... is PEP 440 in normal form. Every version this tool
+    # renders is one of these, so `versions` never loads semver or packaging.
+    plain = registry != "rubygems" and re.fullmatch(_PLAIN_RE, text) is not None
+    if plain and (registry == "pypi" or text.count(".") == 2):
+        return
     if registry in ("npm", "crates-io"):
+        import semver
+
         try:
             semver.Version.parse(text)
         except ValueError as exc:
@@ -163,6 +171,8 @@ def validate_for_registry(text: str, registry: Registry) -> None:
                 f"{text!r} is not a valid {registry} version (semver X.Y.Z required)"
             ) from exc
     elif registry == "pypi":
+        from packaging.version import InvalidVersion, Version
+
         try:
             parsed = Version(text)
         except InvalidVersion as exc:
@@ -172,7 +182,7 @@ def validate_for_registry(text: str, registry: Registry) -> None:
                 f"{text!r} is not in PEP 440 normal form (PyPI would show {parsed})"
             )
     elif registry == "rubygems":
-        if not _GEM_RE.fullmatch(text):
+        if not re.fullmatch(_GEM_RE, text):
             raise VersionError(f"{text!r} is not a valid RubyGems version")
     else:  # pragma: no cover - Literal exhausts the cases
         raise VersionError(f"unknown registry {registry!r}")

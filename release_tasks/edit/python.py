@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from release_tasks.edit._common import DocPath, check_only_changed, check_version, fail, split_bom
@@ -17,30 +17,30 @@ _OWN_SOURCES = ({"editable": "."}, {"virtual": "."})
 
 def pyproject_version(text: str, *, source: str | None = None) -> str:
     """``[project] version``; a dynamic version is an error (see :func:`set_pyproject_version`)."""
-    edit = TomlEdit(text, source)
-    return str(_project(edit)["version"])
+    return str(_project(parse_toml(text, source), source)["version"])
 
 
 def set_pyproject_version(text: str, version: str, *, source: str | None = None) -> str:
     """Set ``[project] version``; raise if the project declares its version dynamic."""
     check_version(version, source)
     edit = TomlEdit(text, source)
-    edit.replace(_project(edit), "version", version, ("project", "version"))
+    edit.replace(_project(edit.doc, source), "version", version, ("project", "version"))
     return edit.result()
 
 
-def _project(edit: TomlEdit) -> MutableMapping[str, Any]:
-    project = edit.doc.get("project")
+# The reader passes tomllib's document, the writer tomlkit's: reading loads no tomlkit.
+def _project(doc: Mapping[str, Any], source: str | None) -> MutableMapping[str, Any]:
+    project = doc.get("project")
     if not is_table(project):
-        raise fail(edit.source, "has no [project] table")
+        raise fail(source, "has no [project] table")
     if "version" in project.get("dynamic", []):
         raise fail(
-            edit.source,
+            source,
             "[project] version is dynamic; the release tool writes the version itself and "
             'needs a static one: remove "version" from dynamic and add version = "X.Y.Z.P"',
         )
     if not isinstance(project.get("version"), str):
-        raise fail(edit.source, '[project] has no version; add version = "X.Y.Z.P"')
+        raise fail(source, '[project] has no version; add version = "X.Y.Z.P"')
     return project
 
 

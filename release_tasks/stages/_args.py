@@ -4,15 +4,17 @@ stage finds its repository and writes its output."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from release_tasks import config as config_mod
-from release_tasks import repository
 from release_tasks.errors import UsageError
 
+# Every stage's parser is built from these helpers, ``--help`` included: what a stage works
+# with is imported when it runs.
 if TYPE_CHECKING:
+    from release_tasks.config import Config
     from release_tasks.project import Project
 
 
@@ -21,6 +23,28 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message}")
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # argparse makes a formatter for every option it declares, and the default one asks
+        # shutil for the terminal's width: shutil alone costs a tenth of a stage's imports.
+        if self.formatter_class is argparse.HelpFormatter:
+            return argparse.HelpFormatter(self.prog, width=_columns() - 2)
+        return super()._get_formatter()
+
+
+def _columns() -> int:
+    """The terminal's width, as ``shutil.get_terminal_size`` finds it (80 without one)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        stdout = sys.__stdout__
+        try:
+            columns = os.get_terminal_size(stdout.fileno()).columns if stdout else 0
+        except (ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
 
 
 def add_repo(parser: argparse.ArgumentParser) -> None:
@@ -68,11 +92,13 @@ def resolve_paths(args: argparse.Namespace, invoked_from: Path) -> None:
     Done once, before any stage runs, so that no stage can read a path against another
     directory than the one its user typed it in.
     """
+    from release_tasks.repository import absolute
+
     if "repo" in vars(args) and args.repo is None:
         args.repo = invoked_from
     for name, value in vars(args).items():
         if isinstance(value, Path):
-            setattr(args, name, repository.absolute(value, invoked_from))
+            setattr(args, name, absolute(value, invoked_from))
 
 
 def open_project(args: argparse.Namespace) -> Project:
@@ -85,11 +111,13 @@ def open_project(args: argparse.Namespace) -> Project:
     return project
 
 
-def load_config(args: argparse.Namespace) -> config_mod.Config:
+def load_config(args: argparse.Namespace) -> Config:
     """The config of the repository containing ``--repo``; ``args.repo`` becomes that
     repository's top level (as :func:`open_project`)."""
+    from release_tasks import config, repository
+
     args.repo = repository.top_level(args.repo)
-    return config_mod.load(args.repo)
+    return config.load(args.repo)
 
 
 def emit(text: str) -> None:
