@@ -92,24 +92,17 @@ def list_tags(repo: Repo) -> dict[str, str]:
 
 
 def changed_paths(repo: Repo, base: str, head: str) -> list[str]:
-    """Every path added, modified, deleted or renamed between ``base`` and ``head``.
+    """Every path added, modified, deleted or renamed between ``base`` and ``head``, sorted.
 
-    A rename counts both its old and its new path. Read with ``-z`` so that no file name
-    (spaces, quotes, non-ASCII) is mangled.
+    A rename counts both its old and its new path: without rename detection git reports it
+    as the deletion of one and the addition of the other, which is also the cheaper answer
+    (finding renames among 20,000 changed files costs more than the rest of a run). Read
+    with ``-z`` so that no file name (spaces, quotes, non-ASCII) is mangled, and with the
+    plumbing ``diff-tree``, which no user configuration changes.
     """
-    out = repo.git("diff", "--name-status", "-z", "-M", "--no-ext-diff", base, head).stdout
-    fields = out.split("\0")
-    paths: list[str] = []
-    i = 0
-    while i < len(fields) and fields[i]:
-        status = fields[i]
-        if status[:1] in ("R", "C"):
-            paths.extend(fields[i + 1:i + 3])
-            i += 3
-        else:
-            paths.append(fields[i + 1])
-            i += 2
-    return paths
+    out = repo.git("diff-tree", "-r", "-z", "--name-only", "--no-renames", "--no-commit-id",
+                   base, head).stdout
+    return [path for path in out.split("\0") if path]
 
 
 def read_file(repo: Repo, commit: str | None, path: str) -> str | None:

@@ -11,8 +11,10 @@ noxfile's own directory).
 from __future__ import annotations
 
 import os
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from release_tasks import cmd
@@ -51,70 +53,135 @@ def locate(path: Path, *flags: str) -> tuple[Path, list[str], str | None]:
     answers with symlinks resolved). When ``path`` is below it, one line of log says so, so
     that a run from a subdirectory says which repository (and which ``release.toml``) it uses.
     """
-    if not path.is_dir():
-        raise UsageError(f"--repo {path}: not a directory")
-    result = cmd.run(["git", "-C", str(path), "rev-parse", "--show-toplevel", *flags,
-                      "--verify", "--quiet", "HEAD^{commit}"], capture=True, check=False,
-                     echo=False)
+    result = _rev_parse(path, *flags, "--verify", "--quiet", "HEAD^{commit}")
     lines = result.stdout.splitlines()
-    if not lines:
-        raise GitError(f"{path} is not inside a git repository: run the stage from the "
-                       "monorepo, or give --repo PATH inside it")
-    root = Path(lines[0])
     answers = lines[1:1 + len(flags)]
     head = lines[1 + len(flags)] if result.returncode == 0 else None
-    if root.resolve() == path.resolve():
-        return path, answers, head
-    if head is not None:  # without a commit, the caller's error says more than this line
+    return _top(path, Path(lines[0]), has_commit=head is not None), answers, head
+
+
+def open_at(path: Path) -> tuple[Path, bool, list[str]]:
+    """One ``git rev-parse`` in ``path``: the top level (as :func:`locate` spells it),
+    whether the clone is shallow, and the full name of every tag (``refs/tags/...``).
+
+    The commit at HEAD is not asked here (``--verify`` and a list of refs do not mix): the
+    caller reads it with the tags (:mod:`release_tasks.catfile`) and logs :func:`below_top`.
+    """
+    result = _rev_parse(path, "--is-shallow-repository", "--symbolic-full-name", "--tags")
+    lines = result.stdout.splitlines()
+    if result.returncode != 0 or len(lines) < 2:
+        raise GitError(f"git rev-parse failed in {path}: {result.stderr.strip()}")
+    root = Path(lines[0])
+    return (path if root.resolve() == path.resolve() else root), lines[1] == "true", lines[2:]
+
+
+def below_top(path: Path, root: Path) -> None:
+    """Say which repository a run from below its top level uses."""
+    if root != path:
         log.info("%s is below the top level of its git repository: using %s", path, root)
-    return root, answers, head
+
+
+def _rev_parse(path: Path, *args: str) -> cmd.Result:
+    if not path.is_dir():
+        raise UsageError(f"--repo {path}: not a directory")
+    result = cmd.run(["git", "-C", str(path), "rev-parse", "--show-toplevel", *args],
+                     capture=True, check=False, echo=False)
+    if not result.stdout.strip():
+        raise GitError(f"{path} is not inside a git repository: run the stage from the "
+                       "monorepo, or give --repo PATH inside it")
+    return result
+
+
+def _top(path: Path, root: Path, *, has_commit: bool) -> Path:
+    if root.resolve() == path.resolve():
+        return path
+    if has_commit:  # without a commit, the caller's error says more than this line
+        below_top(path, root)
+    return root
 
 
 @dataclass(frozen=True)
 class Tree:
-    """The files git tracks in a repository, and every directory that holds one."""
+    """The files git tracks in a repository; what a config's patterns are checked against.
+
+    Questions about directories are answered from the sorted file names (a directory holds
+    a file when some name starts with it and a slash), so that a tree of tens of thousands of
+    files costs nothing until it is asked; the set of every directory is made only when a
+    caller wants it whole.
+    """
 
     files: tuple[str, ...]
-    directories: frozenset[str]
-    entries: frozenset[str]  # files and directories
 
     @classmethod
     def of(cls, files: Iterable[str]) -> Tree:
-        files = tuple(files)
+        return cls(tuple(files))
+
+    @cached_property
+    def directories(self) -> frozenset[str]:
+        """Every directory that holds a tracked file."""
         directories: set[str] = set()
-        for file in files:
+        for file in self.files:
             parts = file.split("/")[:-1]
             for end in range(len(parts), 0, -1):
                 parent = "/".join(parts[:end])
                 if parent in directories:
                     break  # its own parents were added with it
                 directories.add(parent)
-        return cls(files, frozenset(directories), frozenset(directories.union(files)))
+        return frozenset(directories)
+
+    @cached_property
+    def entries(self) -> frozenset[str]:
+        """Every tracked file and every directory that holds one."""
+        return self.directories.union(self.files)
+
+    @cached_property
+    def _sorted(self) -> list[str]:
+        return sorted(self.files)  # git lists them sorted already: one pass
 
     def matches(self, pattern: str) -> bool:
         """True when ``pattern`` (a component pattern, :mod:`release_tasks.paths`) matches
         at least one tracked file."""
         literal = pattern.rstrip("/")
         if not _GLOB & set(literal):
-            # The common case, a plain path: one set lookup instead of a scan.
-            return literal in self.entries
+            # The common case, a plain path: a lookup instead of a scan.
+            return self._starts(literal, exact=True) or self.is_directory(literal)
         selector = PathSet((pattern,))
         return any(selector.matches(file) for file in self.files)
 
     def is_directory(self, path: str) -> bool:
         """True when ``path`` is a directory holding at least one tracked file."""
-        return path.rstrip("/") in self.directories
+        prefix = path.rstrip("/") + "/"
+        return prefix != "/" and self._starts(prefix, exact=False)
+
+    def _starts(self, text: str, *, exact: bool) -> bool:
+        """Whether a file is named ``text`` (``exact``) or has a name that starts with it."""
+        names = self._sorted
+        at = bisect_left(names, text)
+        if at == len(names):
+            return False
+        return names[at] == text if exact else names[at].startswith(text)
+
+
+def listing(stdout: bytes) -> Tree:
+    """The tree that ``git ls-files -z`` printed.
+
+    A file name that is not UTF-8 (git stores names as bytes) keeps its bytes as surrogates;
+    no pattern of a config (UTF-8 text) matches them.
+    """
+    text = stdout.decode("utf-8", "surrogateescape")
+    return Tree(tuple(f for f in text.split("\0") if f))
+
+
+#: The argv (after ``git -C ROOT``) that lists the tracked files, full names from the top.
+LS_FILES = ("ls-files", "-z", "--full-name")
 
 
 def tracked(root: Path) -> Tree:
     """Every file git tracks under ``root`` (one ``git ls-files -z``)."""
-    argv = ["git", "-C", str(root), "ls-files", "-z", "--full-name"]
-    # A file name that is not UTF-8 (git stores names as bytes) keeps its bytes as
-    # surrogates (cmd.run decodes so); no pattern of a config (UTF-8 text) matches them.
-    result = cmd.run(argv, capture=True, check=False, echo=False)
-    if result.returncode != 0:
-        raise GitError(f"cannot list the files of {root}: {result.stderr.strip()}")
-    return Tree.of(f for f in result.stdout.split("\0") if f)
+    code, out, err = cmd.run_bytes(["git", "-C", str(root), *LS_FILES])
+    if code != 0:
+        raise GitError(f"cannot list the files of {root}: {err.strip()}")
+    return listing(out)
 
 
 def not_utf8(exc: UnicodeDecodeError) -> str:

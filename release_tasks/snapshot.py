@@ -1,12 +1,17 @@
 """The managed repository as one run reads it: opened once, read on first use, then kept.
 
-Opening runs one ``git rev-parse`` (the top level, whether the clone is shallow, the commit
-at HEAD). The rest is read the first time a stage asks, each with one program, and kept for
-the run: the tracked files (``ls-files``), every tag with its commit, date and message
-(``for-each-ref``), the branch and the modified files (``status``), file contents at a commit
-(``cat-file --batch``, many files per call), the nearest tag that marks a release
-(``describe``) and the paths changed between two commits (``diff``). A stage passes its
-snapshot down instead of asking git again.
+A run of ``detect`` or ``versions`` starts at most five git programs, whatever the history:
+
+* ``rev-parse``: the top level, whether the clone is shallow, the name of every tag;
+* ``cat-file --batch``, one for the whole run (:mod:`release_tasks.catfile`): the commit at
+  HEAD, every tag's object (its commit, date and message), the commits other refs name, and
+  file contents at a commit, many files per request;
+* ``ls-files``: the tracked files, listed while the rest of the run goes on;
+* ``describe``: the nearest tag that marks a release (not run when no such tag exists);
+* ``diff-tree``: the paths changed between two commits.
+
+Other stages add what only they need (``status`` for the branch and the modified files). A
+stage passes its snapshot down instead of asking git again.
 
 A snapshot describes the repository as it was when it was read. A run that writes (the
 release commit and its tag) does so at its very end, through :mod:`release_tasks.git`.
@@ -14,15 +19,17 @@ release commit and its tag) does so at its very end, through :mod:`release_tasks
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from release_tasks import cmd, git, repository
+from release_tasks.catfile import CatFile
 from release_tasks.errors import GitError, UpdateError
 from release_tasks.repository import Tree
-from release_tasks.tags import Tags, read_tags
+from release_tasks.tags import Tags, collect, matches
 
 
 @dataclass(frozen=True)
@@ -37,11 +44,16 @@ class Status:
 class Snapshot:
     """One run's view of a git work tree (see the module docstring)."""
 
-    def __init__(self, root: Path, head: str, *, shallow: bool) -> None:
+    def __init__(self, root: Path, head: str, *, shallow: bool,
+                 objects: CatFile | None = None, tag_refs: Sequence[str] | None = None) -> None:
         self.root = root
         self.head = head
         self.shallow = shallow
         self.git = git.Repo(root)
+        self.objects = objects or CatFile(root)
+        self._tag_refs = tag_refs
+        self._tags_asked = (self.objects.submit(tag_refs) if tag_refs else None)
+        self._listing: subprocess.Popen[bytes] | None = None
         self._files: dict[tuple[str, str], str | None] = {}
         self._nearest: dict[tuple[str, tuple[str, ...]], str | None] = {}
         self._diffs: dict[tuple[str, str], list[str]] = {}
@@ -49,11 +61,23 @@ class Snapshot:
 
     @classmethod
     def open(cls, path: Path) -> Snapshot:
-        """The repository containing ``path``, at its top level (one ``git rev-parse``)."""
-        root, (shallow,), head = repository.locate(path, "--is-shallow-repository")
+        """The repository containing ``path``, at its top level: one ``git rev-parse``, and
+        the ``cat-file`` that reads HEAD and the tags; the tracked files start listing."""
+        root, shallow, refs = repository.open_at(path)
+        objects = CatFile(root)
+        (head,) = objects.read(["HEAD^{commit}"])
         if head is None:
+            objects.close()
             raise GitError(f"{root} has no commits yet: commit something before releasing")
-        return cls(root, head, shallow=shallow == "true")
+        repository.below_top(path, root)
+        snapshot = cls(root, head.oid, shallow=shallow, objects=objects, tag_refs=refs)
+        snapshot.start_listing()
+        return snapshot
+
+    def start_listing(self) -> None:
+        """Start ``git ls-files``, to be read by the first use of :attr:`tree`."""
+        if self._listing is None and "tree" not in vars(self):
+            self._listing = cmd.start(["git", "-C", str(self.root), *repository.LS_FILES])
 
     def ensure_not_shallow(self) -> None:
         """Refuse a shallow clone: its missing history and tags would make detection wrong."""
@@ -66,12 +90,23 @@ class Snapshot:
     @cached_property
     def tree(self) -> Tree:
         """Every file git tracks (one ``git ls-files``)."""
-        return repository.tracked(self.root)
+        if self._listing is None:
+            return repository.tracked(self.root)
+        listing, self._listing = self._listing, None
+        code, out, err = cmd.finish(listing)
+        if code != 0:
+            raise GitError(f"cannot list the files of {self.root}: {err.strip()}")
+        return repository.listing(out)
 
     @cached_property
     def tags(self) -> Tags:
-        """Every tag, with its commit, date and message (one ``git for-each-ref``)."""
-        return Tags(read_tags(self.git))
+        """Every tag, with its commit, date and message (read with HEAD, by ``cat-file``)."""
+        if self._tag_refs is None:
+            refs = repository.open_at(self.root)[2]
+            return Tags(collect(self.objects, self.objects.submit(refs), refs))
+        if self._tags_asked is None:
+            return Tags(())
+        return Tags(collect(self.objects, self._tags_asked, self._tag_refs))
 
     @cached_property
     def status(self) -> Status:
@@ -81,10 +116,17 @@ class Snapshot:
         return _parse_status(out)
 
     def resolve(self, ref: str) -> str:
-        """The commit ``ref`` names (HEAD and tags without asking git again)."""
+        """The commit ``ref`` names (HEAD and tags without asking git again); an unknown ref
+        is a :class:`GitError`."""
         if ref not in self._commits:
             # A tag name wins over a branch of the same name, as git resolves it.
-            self._commits[ref] = self.tags.commit(ref) or git.resolve(self.git, ref)
+            commit = self.tags.commit(ref)
+            if commit is None:
+                found = None if "\n" in ref else self.objects.read([f"{ref}^{{commit}}"])[0]
+                if found is None or found.kind != "commit":
+                    raise GitError(f"unknown git ref {ref!r} in {self.root}")
+                commit = found.oid
+            self._commits[ref] = commit
         return self._commits[ref]
 
     def read(self, commit: str | None, path: str) -> str | None:
@@ -95,15 +137,15 @@ class Snapshot:
         return self.read_many(commit, [path])[path]
 
     def read_many(self, commit: str, paths: Iterable[str]) -> dict[str, str | None]:
-        """The text of each of ``paths`` at ``commit``, all read by one ``git cat-file
-        --batch``; ``None`` for a path that is not a file there.
+        """The text of each of ``paths`` at ``commit``, all read by one request to
+        ``cat-file``; ``None`` for a path that is not a file there.
 
         A file that is not UTF-8 is an :class:`UpdateError` naming it and the first bad byte.
         """
         wanted = list(dict.fromkeys(paths))
         todo = [p for p in wanted if (commit, p) not in self._files]
         if todo:
-            for path, data in zip(todo, _cat_files(self.git, commit, todo), strict=True):
+            for path, data in zip(todo, _cat_files(self, commit, todo), strict=True):
                 self._files[(commit, path)] = None if data is None else _text(data, path, commit)
         return {p: self._files[(commit, p)] for p in wanted}
 
@@ -114,19 +156,30 @@ class Snapshot:
         between, walking the history (``for-each-ref --merged`` can miss tags when commit
         dates are skewed). Tags on ``commit`` itself are excluded, so that CI running at a
         release tag compares with the previous release and a first release tagged by hand
-        on HEAD is still the first release.
+        on HEAD is still the first release. Without any other such tag there is nothing to
+        walk for, and no ``describe`` runs.
         """
         key = (commit, tuple(patterns))
         if key not in self._nearest:
             exclude = self.tags.at(commit, patterns)
-            self._nearest[key] = git.describe(self.git, commit, patterns, exclude)
+            if not any(matches(name, patterns) for name in self.tags if name not in exclude):
+                self._nearest[key] = None
+            else:
+                self._nearest[key] = git.describe(self.git, commit, patterns, exclude)
         return self._nearest[key]
 
     def changed_paths(self, base: str, head: str) -> list[str]:
-        """Every path changed between ``base`` and ``head`` (one ``git diff``)."""
+        """Every path changed between ``base`` and ``head`` (one ``git diff-tree``)."""
         if (base, head) not in self._diffs:
             self._diffs[(base, head)] = git.changed_paths(self.git, base, head)
         return self._diffs[(base, head)]
+
+    def close(self) -> None:
+        """Stop the programs this snapshot keeps running (they also stop with the process)."""
+        if self._listing is not None:
+            cmd.finish(self._listing)
+            self._listing = None
+        self.objects.close()
 
 
 def _text(data: bytes, path: str, commit: str) -> str:
@@ -136,29 +189,12 @@ def _text(data: bytes, path: str, commit: str) -> str:
         raise UpdateError(f"{path} (at commit {commit[:12]}): {repository.not_utf8(exc)}") from exc
 
 
-def _cat_files(repo: git.Repo, commit: str, paths: Sequence[str]) -> list[bytes | None]:
-    """The blob at ``commit:path`` for each path, in order, from one ``git cat-file --batch``."""
-    batchable = [p for p in paths if "\n" not in p]
-    if len(batchable) < len(paths):  # a name --batch cannot carry: one call each
-        return [git.read_blob(repo, commit, p) for p in paths]
-    names = [f"{commit}:{p}" for p in paths]
-    code, out, err = cmd.run_bytes(["git", "-C", str(repo.root), "cat-file", "--batch"],
-                                   input_bytes="".join(f"{n}\n" for n in names).encode())
-    if code != 0:
-        raise GitError(f"git cat-file --batch failed in {repo.root}: {err.strip()}")
-    found: list[bytes | None] = []
-    at = 0
-    for name in names:
-        end = out.index(b"\n", at)
-        header = out[at:end].decode("utf-8", errors="surrogateescape")
-        at = end + 1
-        if header in (f"{name} missing", f"{name} ambiguous"):
-            found.append(None)
-            continue
-        _, kind, size = header.rsplit(" ", 2)
-        data, at = out[at:at + int(size)], at + int(size) + 1  # contents, then a newline
-        found.append(data if kind == "blob" else None)
-    return found
+def _cat_files(repo: Snapshot, commit: str, paths: Sequence[str]) -> list[bytes | None]:
+    """The blob at ``commit:path`` for each path, in order."""
+    if any("\n" in p for p in paths):  # a name --batch cannot carry: one program each
+        return [git.read_blob(repo.git, commit, p) for p in paths]
+    found = repo.objects.read([f"{commit}:{p}" for p in paths])
+    return [None if obj is None or obj.kind != "blob" else obj.data for obj in found]
 
 
 def _parse_status(out: str) -> Status:
