@@ -36,8 +36,8 @@ def stage_names() -> tuple[str, ...]:
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The whole command line; with ``only``, just that stage's options are declared (the
-    other stages are listed but not imported)."""
+    """The whole command line; with ``only``, just that stage (the others are neither
+    declared nor imported)."""
     parser = Parser(prog="release_tasks",
                     description="Release a polyglot monorepo: Rust crates and FFI bindings.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -45,8 +45,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub.required = True
     for name, stage in STAGES.items():
         if only is not None and name != only:
-            sub.add_parser(name)
-            continue
+            continue  # a run of one stage needs no other parser
         module = _module(name)
         help_text = str(getattr(module, stage.help))
         add = cast(Callable[[argparse.ArgumentParser], None], getattr(module, stage.add))

@@ -15,8 +15,8 @@ import logging
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from release_tasks.errors import CommandError, ToolMissing
 from release_tasks.log import get_logger, redact
@@ -29,8 +29,7 @@ ARGV_LOG: list[list[str]] = []
 _TAIL_LINES = 40
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """What a finished program left: its exit code and, when captured, its output."""
 
     argv: list[str]

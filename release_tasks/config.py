@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from release_tasks import repository, tasker_layout
 from release_tasks.config_reader import Reader, read_toml
@@ -101,6 +101,12 @@ class Config:
     registries: Mapping[str, str] = field(default_factory=dict)
     preflight: tuple[tuple[str, ...], ...] = ()  # the repository's own checks, run by CI
 
+    @property
+    def marker_patterns(self) -> tuple[str, ...]:
+        """The tags that mark a release: release tags and every component's tags."""
+        return (*self.release_tag_patterns, f"{self.core.tag_prefix}*",
+                *(f"{b.tag_prefix}*" for b in self.bindings))
+
     def binding(self, name: str) -> Binding:
         """The binding called ``name`` (a :class:`ConfigError` if there is none)."""
         for binding in self.bindings:
@@ -129,13 +135,36 @@ def load(root: Path, tree: Tree | None = None) -> Config:
     when the run has read them already); else the built-in Tasker layout when the tree has
     it; else a :class:`ConfigError` saying to write a ``release.toml``.
     """
+    return checked(read(root), repository.tracked(root) if tree is None else tree)
+
+
+class Unchecked(NamedTuple):
+    """A config as read, before it is checked against the tree."""
+
+    config: Config
+    problems: list[str]  # found in the file itself
+    path: Path  # root/release.toml
+    found: bool  # False: the built-in layout, for want of the file
+
+
+def read(root: Path) -> Unchecked:
+    """The first half of :func:`load`: ``root/release.toml`` (or the built-in layout) read
+    and validated in itself, so that a run can start on it while git lists the tree."""
     path = root / CONFIG_FILE
-    tree = repository.tracked(root) if tree is None else tree
     if not path.is_file():
-        tasker_layout.require(root, tree)
-        return builtin()
+        return Unchecked(builtin(), [], path, found=False)
     config, problems = _read(read_toml(path), str(path))
-    problems += tree_problems(config, tree)
+    return Unchecked(config, problems, path, found=True)
+
+
+def checked(unchecked: Unchecked, tree: Tree) -> Config:
+    """The second half of :func:`load`: the config, once every pattern and directory it
+    names is in ``tree`` (the built-in layout: once the tree has its shape)."""
+    config, problems, path, found = unchecked
+    if not found:
+        tasker_layout.require(path.parent, tree)
+        return config
+    problems = problems + tree_problems(config, tree)
     if problems:
         raise ConfigError(problems, str(path))
     return config

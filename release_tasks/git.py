@@ -62,10 +62,16 @@ def describe(repo: Repo, commit: str, patterns: Sequence[str],
              exclude: Sequence[str]) -> str | None:
     """``git describe``: the nearest tag matching ``patterns`` reachable from ``commit``,
     leaving out the tags named in ``exclude``."""
+    result = repo.git(*describe_args(commit, patterns, exclude), check=False)
+    return (result.stdout.strip() or None) if result.returncode == 0 else None
+
+
+def describe_args(commit: str, patterns: Sequence[str], exclude: Sequence[str]) -> list[str]:
+    """The arguments of :func:`describe` (after ``git -C ROOT``), for a caller that starts
+    it and reads its answer later."""
     matches = [arg for pattern in patterns for arg in ("--match", pattern)]
     excluded = [arg for tag in exclude for arg in ("--exclude", tag)]
-    result = repo.git("describe", "--tags", "--abbrev=0", *matches, *excluded, commit, check=False)
-    return (result.stdout.strip() or None) if result.returncode == 0 else None
+    return ["describe", "--tags", "--abbrev=0", *matches, *excluded, commit]
 
 
 def list_tags(repo: Repo) -> dict[str, str]:
@@ -100,9 +106,20 @@ def changed_paths(repo: Repo, base: str, head: str) -> list[str]:
     with ``-z`` so that no file name (spaces, quotes, non-ASCII) is mangled, and with the
     plumbing ``diff-tree``, which no user configuration changes.
     """
-    out = repo.git("diff-tree", "-r", "-z", "--name-only", "--no-renames", "--no-commit-id",
-                   base, head).stdout
-    return [path for path in out.split("\0") if path]
+    return changed_names(repo.git(*changed_args(base, head)).stdout)
+
+
+def changed_args(base: str, head: str) -> list[str]:
+    """The arguments of :func:`changed_paths` (after ``git -C ROOT``)."""
+    return ["diff-tree", "-r", "-z", "--name-only", "--no-renames", "--no-commit-id", base, head]
+
+
+def changed_names(out: str) -> list[str]:
+    """The paths in the output of :func:`changed_args`."""
+    names = out.split("\0")
+    if names and not names[-1]:
+        names.pop()  # the NUL after the last name
+    return names
 
 
 def read_file(repo: Repo, commit: str | None, path: str) -> str | None:

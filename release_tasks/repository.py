@@ -10,7 +10,6 @@ noxfile's own directory).
 
 from __future__ import annotations
 
-import os
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,16 +19,12 @@ from pathlib import Path
 from release_tasks import cmd
 from release_tasks.errors import GitError, UpdateError, UsageError
 from release_tasks.log import get_logger
+from release_tasks.opening import LS_FILES, OPEN_ARGS
 from release_tasks.paths import PathSet
 
 log = get_logger("repository")
 
 _GLOB = set("*?")
-
-
-def absolute(path: Path, base: Path) -> Path:
-    """``path`` made absolute against ``base`` (``..`` folded, symlinks kept as typed)."""
-    return path if path.is_absolute() else Path(os.path.normpath(base / path))
 
 
 def top_level(path: Path) -> Path:
@@ -61,18 +56,28 @@ def locate(path: Path, *flags: str) -> tuple[Path, list[str], str | None]:
 
 
 def open_at(path: Path) -> tuple[Path, bool, list[str]]:
-    """One ``git rev-parse`` in ``path``: the top level (as :func:`locate` spells it),
-    whether the clone is shallow, and the full name of every tag (``refs/tags/...``).
+    """One ``git rev-parse`` in ``path`` (:data:`~release_tasks.opening.OPEN_ARGS`), read by
+    :func:`opened`."""
+    result = _rev_parse(path, *OPEN_ARGS[2:])
+    return opened(path, result.returncode, result.stdout, result.stderr)
 
-    The commit at HEAD is not asked here (``--verify`` and a list of refs do not mix): the
-    caller reads it with the tags (:mod:`release_tasks.catfile`) and logs :func:`below_top`.
-    """
-    result = _rev_parse(path, "--is-shallow-repository", "--symbolic-full-name", "--tags")
-    lines = result.stdout.splitlines()
-    if result.returncode != 0 or len(lines) < 2:
-        raise GitError(f"git rev-parse failed in {path}: {result.stderr.strip()}")
+
+def opened(path: Path, code: int, stdout: str, stderr: str) -> tuple[Path, bool, list[str]]:
+    """The top level (as :func:`locate` spells it), whether the clone is shallow, and every
+    tag's full name, from what :data:`~release_tasks.opening.OPEN_ARGS` printed in ``path``."""
+    lines = stdout.splitlines()
+    if not lines:
+        raise GitError(f"{path} is not inside a git repository: run the stage from the "
+                       "monorepo, or give --repo PATH inside it")
+    if code != 0 or len(lines) < 2:
+        raise GitError(f"git rev-parse failed in {path}: {stderr.strip()}")
     root = Path(lines[0])
     return (path if root.resolve() == path.resolve() else root), lines[1] == "true", lines[2:]
+
+
+def require_directory(path: Path) -> None:
+    if not path.is_dir():
+        raise UsageError(f"--repo {path}: not a directory")
 
 
 def below_top(path: Path, root: Path) -> None:
@@ -82,8 +87,7 @@ def below_top(path: Path, root: Path) -> None:
 
 
 def _rev_parse(path: Path, *args: str) -> cmd.Result:
-    if not path.is_dir():
-        raise UsageError(f"--repo {path}: not a directory")
+    require_directory(path)
     result = cmd.run(["git", "-C", str(path), "rev-parse", "--show-toplevel", *args],
                      capture=True, check=False, echo=False)
     if not result.stdout.strip():
@@ -168,12 +172,10 @@ def listing(stdout: bytes) -> Tree:
     A file name that is not UTF-8 (git stores names as bytes) keeps its bytes as surrogates;
     no pattern of a config (UTF-8 text) matches them.
     """
-    text = stdout.decode("utf-8", "surrogateescape")
-    return Tree(tuple(f for f in text.split("\0") if f))
-
-
-#: The argv (after ``git -C ROOT``) that lists the tracked files, full names from the top.
-LS_FILES = ("ls-files", "-z", "--full-name")
+    names = stdout.decode("utf-8", "surrogateescape").split("\0")
+    if names and not names[-1]:
+        names.pop()  # the NUL after the last name
+    return Tree(tuple(names))
 
 
 def tracked(root: Path) -> Tree:

@@ -6,10 +6,13 @@ A run of ``detect`` or ``versions`` starts at most five git programs, whatever t
 * ``cat-file --batch``, one for the whole run (:mod:`release_tasks.catfile`): the commit at
   HEAD, every tag's object (its commit, date and message), the commits other refs name, and
   file contents at a commit, many files per request;
-* ``ls-files``: the tracked files, listed while the rest of the run goes on;
+* ``ls-files``: the tracked files;
 * ``describe``: the nearest tag that marks a release (not run when no such tag exists);
 * ``diff-tree``: the paths changed between two commits.
 
+The first three start together (:mod:`release_tasks.opening`); ``describe`` and
+``diff-tree`` can be started before their answers are needed (:meth:`Snapshot.expect_nearest`,
+:meth:`Snapshot.expect_changed`), so that git works while this process does something else.
 Other stages add what only they need (``status`` for the branch and the modified files). A
 stage passes its snapshot down instead of asking git again.
 
@@ -56,28 +59,18 @@ class Snapshot:
         self._listing: subprocess.Popen[bytes] | None = None
         self._files: dict[tuple[str, str], str | None] = {}
         self._nearest: dict[tuple[str, tuple[str, ...]], str | None] = {}
+        self._describing: dict[tuple[str, tuple[str, ...]], subprocess.Popen[bytes]] = {}
         self._diffs: dict[tuple[str, str], list[str]] = {}
+        self._diffing: dict[tuple[str, str], subprocess.Popen[bytes]] = {}
         self._commits: dict[str, str] = {"HEAD": head, head: head}
 
     @classmethod
     def open(cls, path: Path) -> Snapshot:
-        """The repository containing ``path``, at its top level: one ``git rev-parse``, and
-        the ``cat-file`` that reads HEAD and the tags; the tracked files start listing."""
-        root, shallow, refs = repository.open_at(path)
-        objects = CatFile(root)
-        (head,) = objects.read(["HEAD^{commit}"])
-        if head is None:
-            objects.close()
-            raise GitError(f"{root} has no commits yet: commit something before releasing")
-        repository.below_top(path, root)
-        snapshot = cls(root, head.oid, shallow=shallow, objects=objects, tag_refs=refs)
-        snapshot.start_listing()
-        return snapshot
+        """The repository containing ``path``, at its top level (see
+        :class:`~release_tasks.opening.Opening`)."""
+        from release_tasks.opening import Opening
 
-    def start_listing(self) -> None:
-        """Start ``git ls-files``, to be read by the first use of :attr:`tree`."""
-        if self._listing is None and "tree" not in vars(self):
-            self._listing = cmd.start(["git", "-C", str(self.root), *repository.LS_FILES])
+        return Opening(path).finish()
 
     def ensure_not_shallow(self) -> None:
         """Refuse a shallow clone: its missing history and tags would make detection wrong."""
@@ -161,24 +154,55 @@ class Snapshot:
         """
         key = (commit, tuple(patterns))
         if key not in self._nearest:
-            exclude = self.tags.at(commit, patterns)
-            if not any(matches(name, patterns) for name in self.tags if name not in exclude):
-                self._nearest[key] = None
-            else:
-                self._nearest[key] = git.describe(self.git, commit, patterns, exclude)
+            self.expect_nearest(commit, patterns)
+        if key in self._describing:
+            code, out, _ = cmd.finish(self._describing.pop(key))
+            self._nearest[key] = (out.decode("utf-8", "surrogateescape").strip() or None
+                                  if code == 0 else None)
         return self._nearest[key]
+
+    def expect_nearest(self, commit: str, patterns: Sequence[str]) -> None:
+        """Start the ``git describe`` that :meth:`nearest_tag` will read, so that it walks
+        the history while this run does something else (it lists the tracked files)."""
+        key = (commit, tuple(patterns))
+        if key in self._nearest or key in self._describing:
+            return
+        exclude = self.tags.at(commit, patterns)
+        if not any(matches(name, patterns) for name in self.tags if name not in exclude):
+            self._nearest[key] = None  # no tag could answer: nothing to walk for
+            return
+        self._describing[key] = cmd.start(["git", "-C", str(self.root),
+                                           *git.describe_args(commit, patterns, exclude)])
 
     def changed_paths(self, base: str, head: str) -> list[str]:
         """Every path changed between ``base`` and ``head`` (one ``git diff-tree``)."""
-        if (base, head) not in self._diffs:
-            self._diffs[(base, head)] = git.changed_paths(self.git, base, head)
-        return self._diffs[(base, head)]
+        key = (base, head)
+        if key in self._diffing:
+            code, out, err = cmd.finish(self._diffing.pop(key))
+            if code != 0:
+                raise GitError(f"git diff-tree {base[:12]} {head[:12]} failed in {self.root}: "
+                               f"{err.strip()}")
+            self._diffs[key] = git.changed_names(out.decode("utf-8", "surrogateescape"))
+        if key not in self._diffs:
+            self._diffs[key] = git.changed_paths(self.git, base, head)
+        return self._diffs[key]
+
+    def expect_changed(self, base: str, head: str) -> None:
+        """Start the ``git diff-tree`` that :meth:`changed_paths` will read."""
+        key = (base, head)
+        if key not in self._diffs and key not in self._diffing:
+            self._diffing[key] = cmd.start(["git", "-C", str(self.root),
+                                            *git.changed_args(base, head)])
 
     def close(self) -> None:
         """Stop the programs this snapshot keeps running (they also stop with the process)."""
-        if self._listing is not None:
-            cmd.finish(self._listing)
-            self._listing = None
+        for running in [self._listing, *self._describing.values(), *self._diffing.values()]:
+            if running is not None:
+                running.kill()
+                cmd.finish(running)
+        self._listing = None
+        self._describing.clear()
+        self._diffing.clear()
         self.objects.close()
 
 

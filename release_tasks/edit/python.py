@@ -8,7 +8,6 @@ from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from release_tasks.edit._common import DocPath, check_only_changed, check_version, fail, split_bom
-from release_tasks.edit._lockscan import scan_blocks, splice
 from release_tasks.edit._toml import TomlEdit, is_table, parse_toml
 
 # uv marks the project itself (not a dependency) with one of these sources.
@@ -61,6 +60,8 @@ def set_uv_lock_version(text: str, name: str, version: str, *, source: str | Non
     field = blocks[index].strings.get("version")
     if field is None or field[0] != entry["version"]:
         raise fail(source, "is not laid out the way uv writes uv.lock; run `uv lock` and retry")
+    from release_tasks.edit._lockscan import splice
+
     out = splice(body, [(field[1], field[2], version)])
     changes: dict[DocPath, object] = {("package", index, "version"): version}
     check_only_changed(data, parse_toml(out, source), changes, source)
@@ -77,6 +78,8 @@ def _own_package(
     body = split_bom(text)[1]
     data = parse_toml(body, source)
     packages = data.get("package", [])
+    from release_tasks.edit._lockscan import scan_blocks  # uv.lock only: not for pyproject
+
     blocks = scan_blocks(body, None, source)
     if not isinstance(packages, list) or len(packages) != len(blocks):
         raise fail(source, "is not laid out the way uv writes uv.lock; run `uv lock` and retry")

@@ -92,8 +92,6 @@ def resolve_paths(args: argparse.Namespace, invoked_from: Path) -> None:
     Done once, before any stage runs, so that no stage can read a path against another
     directory than the one its user typed it in.
     """
-    from release_tasks.repository import absolute
-
     if "repo" in vars(args) and args.repo is None:
         args.repo = invoked_from
     for name, value in vars(args).items():
@@ -101,12 +99,22 @@ def resolve_paths(args: argparse.Namespace, invoked_from: Path) -> None:
             setattr(args, name, absolute(value, invoked_from))
 
 
-def open_project(args: argparse.Namespace) -> Project:
+def absolute(path: Path, base: Path) -> Path:
+    """``path`` made absolute against ``base`` (``..`` folded, symlinks kept as typed)."""
+    return path if path.is_absolute() else Path(os.path.normpath(base / path))
+
+
+def open_project(args: argparse.Namespace, *, detecting: bool = False) -> Project:
     """The project of the repository containing ``--repo``, opened once for the whole run;
-    ``args.repo`` becomes that repository's top level, the directory every stage works in."""
+    ``args.repo`` becomes that repository's top level, the directory every stage works in.
+    ``detecting``: the stage compares with the last release (see
+    :func:`release_tasks.project.open_project`)."""
+    from release_tasks.opening import Opening
+
+    opening = Opening(args.repo)  # git starts before the stage imports the rest
     from release_tasks.project import open_project as open_at
 
-    project = open_at(args.repo)
+    project = open_at(opening, detecting=detecting)
     args.repo = project.root
     return project
 
