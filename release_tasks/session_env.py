@@ -85,8 +85,8 @@ def ensure(session: nox.Session, spec: Sequence[str]) -> Path:
         session.log(f"installing the release tool: {shown} (shared environment {where})")
         if where.exists():
             shutil.rmtree(where)
-        checkout = _checkout(spec)
-        packages = list(spec) if checkout is None else _dependencies(checkout)
+        checkout = checkout_of(spec)
+        packages = list(spec) if checkout is None else dependencies(checkout)
         uv = find_uv()
         python = str(python_of(where))
         if uv is not None:
@@ -101,11 +101,7 @@ def ensure(session: nox.Session, spec: Sequence[str]) -> Path:
                 session.run_install(python, "-m", "pip", "install", "--quiet", *packages,
                                     external=True)
         if checkout is not None:
-            site = Path(sysconfig.get_path("purelib", "venv", vars={"base": str(where),
-                                                                     "platbase": str(where)}))
-            site.mkdir(parents=True, exist_ok=True)
-            (site / f"{NAME.replace('-', '_')}_checkout.pth").write_text(f"{checkout[0]}\n",
-                                                                       encoding="utf-8")
+            put_on_path(where, checkout[0])
         record = where / RECORD
         staged = record.with_suffix(".tmp")
         staged.write_text(json.dumps(wanted, indent=2) + "\n", encoding="utf-8")
@@ -138,7 +134,16 @@ def find_uv() -> str | None:
         return shutil.which("uv")
 
 
-def _checkout(spec: Sequence[str]) -> tuple[Path, str] | None:
+def put_on_path(env: Path, checkout: Path) -> None:
+    """Make the source checkout importable in the environment ``env`` (a ``.pth`` file)."""
+    site = Path(sysconfig.get_path("purelib", "venv", vars={"base": str(env),
+                                                             "platbase": str(env)}))
+    site.mkdir(parents=True, exist_ok=True)
+    (site / f"{NAME.replace('-', '_')}_checkout.pth").write_text(f"{checkout}\n",
+                                                               encoding="utf-8")
+
+
+def checkout_of(spec: Sequence[str]) -> tuple[Path, str] | None:
     """``(directory, extras)`` when ``spec`` installs a source checkout editable
     (``-e DIR`` or ``-e DIR[extras]``)."""
     if len(spec) != 2 or spec[0] != "-e":
@@ -148,7 +153,7 @@ def _checkout(spec: Sequence[str]) -> tuple[Path, str] | None:
     return (path, extras.rstrip("]")) if (path / "pyproject.toml").is_file() else None
 
 
-def _dependencies(checkout: tuple[Path, str]) -> list[str]:
+def dependencies(checkout: tuple[Path, str]) -> list[str]:
     """What the checkout's ``pyproject.toml`` says it depends on (with its extras)."""
     directory, extras = checkout
     project = tomllib.loads((directory / "pyproject.toml").read_text("utf-8")).get("project", {})

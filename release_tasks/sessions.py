@@ -104,13 +104,22 @@ def requirement(extras: str = "") -> list[str]:
 
 
 def install(session: nox.Session, extras: str = "", *tools: str) -> None:
-    """Install the tool (with ``extras``) and any extra ``tools`` into the session."""
+    """Install the tool (with ``extras``) and any extra ``tools`` into the session.
+
+    A source checkout goes on the environment's path next to its declared dependencies, as
+    in the shared environment (:mod:`release_tasks.session_env`): no editable build.
+    """
     try:
         spec = requirement(extras)
     except LookupError as exc:
         session.error(str(exc))
     session.log(f"installing the release tool: {' '.join(spec)}")
-    session.install(*spec, *tools)
+    checkout = session_env.checkout_of(spec)
+    if checkout is None or session.venv_backend == "none":
+        session.install(*spec, *tools)
+        return
+    session.install(*session_env.dependencies(checkout), *tools)
+    session_env.put_on_path(Path(session.virtualenv.location), checkout[0])
 
 
 def run_stage(session: nox.Session, stage: str, env: dict[str, str] | None = None) -> None:

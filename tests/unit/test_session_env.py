@@ -17,14 +17,14 @@ def _checkout(root: Path, dependencies: str) -> Path:
 
 def test_a_checkout_is_its_dependencies_and_its_path(tmp_path: Path) -> None:
     root = _checkout(tmp_path / "co", '"nox[uv]>=2024", "tomlkit>=0.12"')
-    assert session_env._checkout(["-e", str(root)]) == (root, "")
-    assert session_env._checkout(["-e", f"{root}[test,lint]"]) == (root, "test,lint")
-    assert session_env._dependencies((root, "")) == ["nox[uv]>=2024", "tomlkit>=0.12"]
-    assert session_env._dependencies((root, "test, lint")) == [
+    assert session_env.checkout_of(["-e", str(root)]) == (root, "")
+    assert session_env.checkout_of(["-e", f"{root}[test,lint]"]) == (root, "test,lint")
+    assert session_env.dependencies((root, "")) == ["nox[uv]>=2024", "tomlkit>=0.12"]
+    assert session_env.dependencies((root, "test, lint")) == [
         "nox[uv]>=2024", "tomlkit>=0.12", "pytest>=8", "ruff"]
     # Not a checkout: installed as given.
-    assert session_env._checkout(["release-tasks==0.2.0"]) is None
-    assert session_env._checkout(["-e", str(tmp_path / "nothing-here")]) is None
+    assert session_env.checkout_of(["release-tasks==0.2.0"]) is None
+    assert session_env.checkout_of(["-e", str(tmp_path / "nothing-here")]) is None
 
 
 def test_the_environment_is_made_again_when_what_it_is_made_from_changes(tmp_path: Path) -> None:
