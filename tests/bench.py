@@ -39,8 +39,8 @@ PARTS = ("versions", "release", "sessions", "crates", "republish")
 TARGET_RATIO = 1.0
 IMPORT_BUDGET_MS = 30.0
 _ENV_LINE = re.compile(r"[A-Z][A-Z0-9_]*=[^\n]*")
-#: Where the document's sketch is wrong on this history (seed-corrections, point 7): a
-#: binding-only change is numbered on the current core, not the next one.
+#: Where the document's sketch is wrong on this history: a binding-only change is numbered
+#: on the current core, not on the one it is released with (VERSIONING.md has the rule).
 DOCUMENT_DEFECTS = {"NEXT_RUBY_VERSION", "NEXT_PYTHON_VERSION"}
 #: What the document's calculate-versions.sh does not print at all.
 DOCUMENT_SILENT = {"CURRENT_CORE_VERSION"}
