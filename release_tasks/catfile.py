@@ -7,9 +7,10 @@ request is written when it is made, and its answers are read when they are first
 that git works on them while this process does something else.
 
 Requests go in rounds that git answers in order (:meth:`CatFile.submit`, then
-:meth:`CatFile.result`). A round's names are written at once; they are small (a path or a
-ref name each, far below what a pipe holds), and answers are read before the next round is
-written, so neither side ever waits on the other.
+:meth:`CatFile.result`). A round's names are written in pieces smaller than a pipe holds;
+the answers to each piece but the last are read before the next is written, and a round's
+answers are all read before the next round is written: neither side ever waits for the
+other to read.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from typing import NamedTuple
 from release_tasks import cmd
 from release_tasks.errors import GitError
 
-#: A pipe holds at least this much (POSIX); a round's names are written in pieces this size.
-_CHUNK = 16_384
+#: Names are written in pieces this size: far less than a pipe holds wherever git runs
+#: (64 KiB on Linux, 16 KiB or more on macOS), so a write never waits for git to read.
+_CHUNK = 4_096
 
 
 class GitObject(NamedTuple):
