@@ -1,9 +1,10 @@
 """This project's sessions: every release stage, as any monorepo gets them from
 :mod:`release_tasks.sessions`, plus the project's own ``tests``, ``lint`` and ``bench``.
 
-``nox -l`` lists them, ``nox -s STAGE -- ARGS`` runs one. A stage session installs this
-checkout (editable) and runs where nox was invoked, so ``nox -f path/to/noxfile.py -s
-release -- --dry-run`` works from anywhere inside a monorepo.
+``nox -l`` lists them, ``nox -s STAGE -- ARGS`` runs one. A stage session runs this checkout
+(from the environment the stage sessions share, :mod:`release_tasks.session_env`) where nox
+was invoked, so ``nox -f path/to/noxfile.py -s release -- --dry-run`` works from anywhere
+inside a monorepo.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from release_tasks.sessions import *  # noqa: E402, F403
+from release_tasks.sessions import install  # noqa: E402
 
 nox.options.sessions = ["tests", "lint"]
 
 
 def _install(session: nox.Session, extras: str = "") -> None:
-    """This checkout, editable (with ``extras``): the project's own sessions test it."""
-    session.install("-e", f"{ROOT}[{extras}]" if extras else str(ROOT))
+    """This checkout (with ``extras``): the project's own sessions test it. On the session's
+    path, as the stage sessions have it (no editable build, no import hook at start-up)."""
+    install(session, extras)
 
 
 @nox.session
@@ -44,7 +47,6 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Benchmarks: `versions` on 5,000 commits / 20,000 files; the six-crate publish."""
-    _install(session)
+    """Benchmarks against the design document's scripts: versions, release, sessions, publish."""
+    _install(session, "test")  # the local registries of the publish parts are test code
     session.run("python", "-m", "tests.bench", *session.posargs)
-    session.run("python", "-m", "tests.bench_publish")

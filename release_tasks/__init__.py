@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from importlib import metadata
-from pathlib import Path
+from functools import cache
 
 
+@cache
 def _version() -> str:
+    from importlib import metadata
+    from pathlib import Path
+
     try:
         return metadata.version("release-tasks")
     except metadata.PackageNotFoundError:
@@ -14,4 +17,9 @@ def _version() -> str:
         return version_file.read_text(encoding="utf-8").strip() if version_file.is_file() else "0"
 
 
-__version__ = _version()
+def __getattr__(name: str) -> str:
+    # ``__version__`` is read from the package metadata when asked for, not at start-up:
+    # importlib.metadata costs more than everything a stage like `versions` imports.
+    if name == "__version__":
+        return _version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

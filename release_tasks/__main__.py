@@ -1,5 +1,5 @@
 """``python -m release_tasks``."""
 
-from release_tasks.cli import main
+from release_tasks.cli import entry
 
-raise SystemExit(main())
+entry()

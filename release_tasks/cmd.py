@@ -2,8 +2,10 @@
 
 ``run`` echoes ``+ command`` (secrets redacted), streams the program's output line by line
 to the log with an optional prefix, keeps its tail for error messages, and raises
-:class:`~release_tasks.errors.CommandError` on a non-zero exit. Every argv it starts is
-recorded in :data:`ARGV_LOG`, which is how tests prove no secret reaches a command line.
+:class:`~release_tasks.errors.CommandError` on a non-zero exit. ``start`` leaves a quiet
+program running, for one whose answer is read later or that answers many requests. Every
+argv either starts is recorded in :data:`ARGV_LOG`, which is how tests prove no secret
+reaches a command line and count the programs a stage starts.
 """
 
 from __future__ import annotations
@@ -11,11 +13,10 @@ from __future__ import annotations
 import collections
 import logging
 import os
-import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from release_tasks.errors import CommandError, ToolMissing
 from release_tasks.log import get_logger, redact
@@ -28,8 +29,7 @@ ARGV_LOG: list[list[str]] = []
 _TAIL_LINES = 40
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """What a finished program left: its exit code and, when captured, its output."""
 
     argv: list[str]
@@ -40,6 +40,8 @@ class Result:
 
 def which(program: str, install_hint: str, env: Mapping[str, str] | None = None) -> str:
     """Absolute path of ``program`` or :class:`ToolMissing` saying how to install it."""
+    import shutil  # not at import: most stages never look a tool up
+
     path = shutil.which(program, path=(env or os.environ).get("PATH"))
     if path is None:
         raise ToolMissing(f"`{program}` is not installed or not on PATH. {install_hint}")
@@ -115,6 +117,31 @@ def run_bytes(argv: Sequence[str | os.PathLike[str]], *, cwd: Path | None = None
     except FileNotFoundError as exc:
         raise ToolMissing(f"`{args[0]}` is not installed or not on PATH") from exc
     return proc.returncode, proc.stdout, proc.stderr.decode("utf-8", errors="replace")
+
+
+def start(argv: Sequence[str | os.PathLike[str]], *, cwd: Path | None = None,
+          env: Mapping[str, str] | None = None, stdin: bool = False) -> subprocess.Popen[bytes]:
+    """Start ``argv`` quietly and return it running, its stdout a pipe (and its stdin, with
+    ``stdin``), its stderr kept for :func:`finish`.
+
+    For a program that works while this one goes on (a listing read when first needed), or
+    one that answers many requests in turn (``git cat-file --batch``).
+    """
+    args = [os.fspath(a) for a in argv]
+    ARGV_LOG.append(list(args))
+    log.debug("+ %s (running)", redact(" ".join(args)))
+    try:
+        return subprocess.Popen(args, cwd=cwd, env=None if env is None else dict(env),
+                                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except FileNotFoundError as exc:
+        raise ToolMissing(f"`{args[0]}` is not installed or not on PATH") from exc
+
+
+def finish(proc: subprocess.Popen[bytes]) -> tuple[int, bytes, str]:
+    """Wait for a program :func:`start` started: ``(exit code, stdout bytes, stderr text)``."""
+    out, err = proc.communicate()
+    return proc.returncode, out, err.decode("utf-8", errors="replace")
 
 
 def _stream(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from release_tasks import config_spec, repository, tasker_layout
 from release_tasks import registries as kinds
@@ -21,9 +21,11 @@ from release_tasks.config_reader import Reader, Section, read_toml
 from release_tasks.errors import ConfigError
 from release_tasks.paths import PathSet
 from release_tasks.repository import Tree
-from release_tasks.tasker_layout import DEFAULT_CONFIG
 from release_tasks.version import Registry
 from release_tasks.version_files import VersionFile, parse_version_files
+
+if TYPE_CHECKING:
+    from release_tasks.tasker_layout import DEFAULT_CONFIG
 
 CONFIG_FILE = "release.toml"
 
@@ -101,6 +103,12 @@ class Config:
     registries: Mapping[str, str] = field(default_factory=dict)
     preflight: tuple[tuple[str, ...], ...] = ()  # the repository's own checks, run by CI
 
+    @property
+    def marker_patterns(self) -> tuple[str, ...]:
+        """The tags that mark a release: release tags and every component's tags."""
+        return (*self.release_tag_patterns, f"{self.core.tag_prefix}*",
+                *(f"{b.tag_prefix}*" for b in self.bindings))
+
     def binding(self, name: str) -> Binding:
         """The binding called ``name`` (a :class:`ConfigError` if there is none)."""
         for binding in self.bindings:
@@ -110,9 +118,16 @@ class Config:
         raise ConfigError([f"no binding named {name!r} (known: {known})"], self.source)
 
 
+def __getattr__(name: str) -> Any:
+    # The built-in layout's data is read when first asked for, not when config is imported.
+    if name == "DEFAULT_CONFIG":
+        return tasker_layout.default_config()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def builtin() -> Config:
     """The built-in Tasker layout, as a config (not checked against any tree)."""
-    return parse(DEFAULT_CONFIG, source=tasker_layout.SOURCE)
+    return parse(tasker_layout.default_config(), source=tasker_layout.SOURCE)
 
 
 def load(root: Path, tree: Tree | None = None) -> Config:
@@ -122,13 +137,36 @@ def load(root: Path, tree: Tree | None = None) -> Config:
     when the run has read them already); else the built-in Tasker layout when the tree has
     it; else a :class:`ConfigError` saying to write a ``release.toml``.
     """
+    return checked(read(root), repository.tracked(root) if tree is None else tree)
+
+
+class Unchecked(NamedTuple):
+    """A config as read, before it is checked against the tree."""
+
+    config: Config
+    problems: list[str]  # found in the file itself
+    path: Path  # root/release.toml
+    found: bool  # False: the built-in layout, for want of the file
+
+
+def read(root: Path) -> Unchecked:
+    """The first half of :func:`load`: ``root/release.toml`` (or the built-in layout) read
+    and validated in itself, so that a run can start on it while git lists the tree."""
     path = root / CONFIG_FILE
-    tree = repository.tracked(root) if tree is None else tree
     if not path.is_file():
-        tasker_layout.require(root, tree)
-        return builtin()
+        return Unchecked(builtin(), [], path, found=False)
     config, problems = _read(read_toml(path), str(path))
-    problems += tree_problems(config, tree)
+    return Unchecked(config, problems, path, found=True)
+
+
+def checked(unchecked: Unchecked, tree: Tree) -> Config:
+    """The second half of :func:`load`: the config, once every pattern and directory it
+    names is in ``tree`` (the built-in layout: once the tree has its shape)."""
+    config, problems, path, found = unchecked
+    if not found:
+        tasker_layout.require(path.parent, tree)
+        return config
+    problems = problems + tree_problems(config, tree)
     if problems:
         raise ConfigError(problems, str(path))
     return config

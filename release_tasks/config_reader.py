@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 #: An environment variable's name (the items of a ``credential`` list).
 ENV_VAR = r"[A-Za-z_][A-Za-z0-9_]*"
-_ENV_VAR = re.compile(ENV_VAR)
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -144,7 +143,7 @@ class Reader:
     def credential(self, data: Mapping[str, Any], where: str) -> tuple[str, ...]:
         names = self.strings(data, "credential", where)
         for name in names:
-            if not _ENV_VAR.fullmatch(name):
+            if not re.fullmatch(ENV_VAR, name):
                 self.problems.append(f"{where}.credential: {name!r} is not an environment variable name")
         return names
 

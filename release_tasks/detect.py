@@ -14,7 +14,6 @@ are not changes, so CI running at the tag sees exactly the plan that was tagged.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -80,8 +79,7 @@ def analysis_point(repo: Snapshot, config: Config) -> Analysis:
 
 def marker_patterns(config: Config) -> tuple[str, ...]:
     """The tags that mark a release: release tags and every component's tags."""
-    return (*config.release_tag_patterns, f"{config.core.tag_prefix}*",
-            *(f"{b.tag_prefix}*" for b in config.bindings))
+    return config.marker_patterns
 
 
 def find_base(repo: Snapshot, config: Config, commit: str, from_ref: str | None) -> tuple[str, str]:
@@ -104,14 +102,19 @@ def find_base(repo: Snapshot, config: Config, commit: str, from_ref: str | None)
     return tag, base_commit
 
 
-def detect(repo: Snapshot, config: Config, from_ref: str | None = None) -> Changes:
-    """Compare the analysed commit with its base and sort the changed paths by component."""
+def compared(repo: Snapshot, config: Config,
+             from_ref: str | None = None) -> tuple[Analysis, str, str]:
+    """What :func:`detect` compares: the analysis point, and the base's ref and commit."""
     repo.ensure_not_shallow()
     point = analysis_point(repo, config)
     if point.base is not None and from_ref is None:
-        base_ref, base_commit = point.base  # exactly what the release compared with
-    else:
-        base_ref, base_commit = find_base(repo, config, point.head_commit, from_ref)
+        return point, *point.base  # exactly what the release compared with
+    return point, *find_base(repo, config, point.head_commit, from_ref)
+
+
+def detect(repo: Snapshot, config: Config, from_ref: str | None = None) -> Changes:
+    """Compare the analysed commit with its base and sort the changed paths by component."""
+    point, base_ref, base_commit = compared(repo, config, from_ref)
     shown = "the empty tree (first release)" if base_commit == git.EMPTY_TREE else base_ref
     log.info("Comparing %s to %s", point.head_commit[:12], shown)
     paths = repo.changed_paths(base_commit, point.head_commit)
@@ -147,6 +150,8 @@ def env_lines(changes: Changes, config: Config) -> list[str]:
 
 def to_json(changes: Changes, config: Config) -> str:
     """The env keys plus, per component, the files that triggered it."""
+    import json  # only the json output needs it
+
     data: dict[str, object] = {}
     for line in env_lines(changes, config):
         key, _, value = line.partition("=")

@@ -62,10 +62,16 @@ def describe(repo: Repo, commit: str, patterns: Sequence[str],
              exclude: Sequence[str]) -> str | None:
     """``git describe``: the nearest tag matching ``patterns`` reachable from ``commit``,
     leaving out the tags named in ``exclude``."""
+    result = repo.git(*describe_args(commit, patterns, exclude), check=False)
+    return (result.stdout.strip() or None) if result.returncode == 0 else None
+
+
+def describe_args(commit: str, patterns: Sequence[str], exclude: Sequence[str]) -> list[str]:
+    """The arguments of :func:`describe` (after ``git -C ROOT``), for a caller that starts
+    it and reads its answer later."""
     matches = [arg for pattern in patterns for arg in ("--match", pattern)]
     excluded = [arg for tag in exclude for arg in ("--exclude", tag)]
-    result = repo.git("describe", "--tags", "--abbrev=0", *matches, *excluded, commit, check=False)
-    return (result.stdout.strip() or None) if result.returncode == 0 else None
+    return ["describe", "--tags", "--abbrev=0", *matches, *excluded, commit]
 
 
 def list_tags(repo: Repo) -> dict[str, str]:
@@ -92,24 +98,28 @@ def list_tags(repo: Repo) -> dict[str, str]:
 
 
 def changed_paths(repo: Repo, base: str, head: str) -> list[str]:
-    """Every path added, modified, deleted or renamed between ``base`` and ``head``.
+    """Every path added, modified, deleted or renamed between ``base`` and ``head``, sorted.
 
-    A rename counts both its old and its new path. Read with ``-z`` so that no file name
-    (spaces, quotes, non-ASCII) is mangled.
+    A rename counts both its old and its new path: without rename detection git reports it
+    as the deletion of one and the addition of the other, which is also the cheaper answer
+    (finding renames among 20,000 changed files costs more than the rest of a run). Read
+    with ``-z`` so that no file name (spaces, quotes, non-ASCII) is mangled, and with the
+    plumbing ``diff-tree``, which no user configuration changes.
     """
-    out = repo.git("diff", "--name-status", "-z", "-M", "--no-ext-diff", base, head).stdout
-    fields = out.split("\0")
-    paths: list[str] = []
-    i = 0
-    while i < len(fields) and fields[i]:
-        status = fields[i]
-        if status[:1] in ("R", "C"):
-            paths.extend(fields[i + 1:i + 3])
-            i += 3
-        else:
-            paths.append(fields[i + 1])
-            i += 2
-    return paths
+    return changed_names(repo.git(*changed_args(base, head)).stdout)
+
+
+def changed_args(base: str, head: str) -> list[str]:
+    """The arguments of :func:`changed_paths` (after ``git -C ROOT``)."""
+    return ["diff-tree", "-r", "-z", "--name-only", "--no-renames", "--no-commit-id", base, head]
+
+
+def changed_names(out: str) -> list[str]:
+    """The paths in the output of :func:`changed_args`."""
+    names = out.split("\0")
+    if names and not names[-1]:
+        names.pop()  # the NUL after the last name
+    return names
 
 
 def read_file(repo: Repo, commit: str | None, path: str) -> str | None:

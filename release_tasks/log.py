@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 from collections.abc import Iterable, Mapping
 
 LOGGER_NAME = "release_tasks"
 REDACTED = "***"
 
-# Environment variables whose values are secrets even when no config names them.
-_SECRET_NAME = re.compile(r"(TOKEN|API_KEY|PASSWORD|SECRET|_AUTH)", re.IGNORECASE)
+# Environment variables whose values are secrets even when no config names them: a name
+# that contains one of these words, in any case.
+_SECRET_WORDS = ("TOKEN", "API_KEY", "PASSWORD", "SECRET", "_AUTH")
 # Values shorter than this are not redacted: they would mangle ordinary words.
 _MIN_SECRET_LEN = 6
 
@@ -36,7 +36,8 @@ def register_secrets_from_env(
     for name in names:
         register_secret(env.get(name))
     for name, value in env.items():
-        if _SECRET_NAME.search(name):
+        upper = name.upper()
+        if any(word in upper for word in _SECRET_WORDS):
             register_secret(value)
 
 

@@ -9,7 +9,6 @@ it was numbered (schema 1) still reads.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -203,6 +202,8 @@ class ReleasePlan:
         }
 
     def to_json(self) -> str:
+        import json  # only the json output needs it
+
         return json.dumps(self.to_dict(), indent=2)
 
     @classmethod

@@ -6,10 +6,12 @@ A monorepo gets every session with one line in its noxfile::
 
 and then ``nox -l``, ``nox -s release -- --dry-run`` or ``nox -s publish_ruby -- 0.1.9.0``
 work from its root. Each session is a thin wrapper over ``python -m release_tasks STAGE
-ARGS``: it installs the tool (and the toolchain the stage needs) into its own environment
-and passes the arguments through. The stage runs in the directory nox was invoked from
-(nox itself moves to the noxfile's directory), so ``--repo`` defaults to it and relative
-paths in the arguments mean what they mean in the invoking shell.
+ARGS`` that passes the arguments through. The sessions that need no tool of their own share
+one environment with the tool in it (:mod:`release_tasks.session_env`), made once; those
+that do (``publish_python``: maturin; ``publish_typescript``: bun) get an environment of
+their own from nox. The stage runs in the directory nox was invoked from (nox itself moves
+to the noxfile's directory), so ``--repo`` defaults to it and relative paths in the
+arguments mean what they mean in the invoking shell.
 
 The tool a session installs is the one this module belongs to (see :func:`requirement`),
 so a session never runs another version than the one that defined it. This module imports
@@ -22,12 +24,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import nox
 
+from release_tasks import session_env
 from release_tasks.stages import STAGES
 
 DISTRIBUTION = "release-tasks"
@@ -55,6 +57,8 @@ def _installed_from() -> tuple[list[str] | None, str]:
     """How to install the installed distribution again (from its PEP 610
     ``direct_url.json``): ``pip install`` arguments with ``{extra}`` where extras go, or
     ``None`` when it came from a package index; and its version."""
+    from importlib import metadata  # only a session that runs reads the metadata
+
     dist = metadata.distribution(DISTRIBUTION)
     raw = dist.read_text("direct_url.json")
     if not raw:
@@ -87,6 +91,8 @@ def requirement(extras: str = "") -> list[str]:
     checkout = _checkout()
     if checkout is not None:
         return ["-e", f"{checkout}{extra}"]
+    from importlib import metadata
+
     try:
         args, version = _installed_from()
     except metadata.PackageNotFoundError:
@@ -98,13 +104,22 @@ def requirement(extras: str = "") -> list[str]:
 
 
 def install(session: nox.Session, extras: str = "", *tools: str) -> None:
-    """Install the tool (with ``extras``) and any extra ``tools`` into the session."""
+    """Install the tool (with ``extras``) and any extra ``tools`` into the session.
+
+    A source checkout goes on the environment's path next to its declared dependencies, as
+    in the shared environment (:mod:`release_tasks.session_env`): no editable build.
+    """
     try:
         spec = requirement(extras)
     except LookupError as exc:
         session.error(str(exc))
     session.log(f"installing the release tool: {' '.join(spec)}")
-    session.install(*spec, *tools)
+    checkout = session_env.checkout_of(spec)
+    if checkout is None or session.venv_backend == "none":
+        session.install(*spec, *tools)
+        return
+    session.install(*session_env.dependencies(checkout), *tools)
+    session_env.put_on_path(Path(session.virtualenv.location), checkout[0])
 
 
 def run_stage(session: nox.Session, stage: str, env: dict[str, str] | None = None) -> None:
@@ -117,53 +132,61 @@ def run_stage(session: nox.Session, stage: str, env: dict[str, str] | None = Non
 
 def _stage(session: nox.Session, stage: str, *tools: str,
            env: dict[str, str] | None = None) -> None:
+    """Run ``stage``: in the shared environment, or, with ``tools``, in the session's own."""
+    if not tools and session.venv_backend == "none":
+        try:
+            spec = requirement()
+        except LookupError as exc:
+            session.error(str(exc))
+        session_env.run(session, stage, spec, env=env)
+        return
     install(session, "", *tools)
     run_stage(session, stage, env=env)
 
 
-@nox.session(default=False)
+@nox.session(default=False, venv_backend="none")
 def init(session: nox.Session) -> None:
     """Write a release.toml inferred from the workspace and the tree (--print shows it)."""
     _stage(session, "init")
 
 
-@nox.session(default=False)
+@nox.session(default=False, venv_backend="none")
 def detect(session: nox.Session) -> None:
     """Report which components changed since the last release (env, json or text)."""
     _stage(session, "detect")
 
 
-@nox.session(default=False)
+@nox.session(default=False, venv_backend="none")
 def versions(session: nox.Session) -> None:
     """Compute the next version of every component; --check verifies version files agree."""
     _stage(session, "versions")
 
 
-@nox.session(default=False)
+@nox.session(default=False, venv_backend="none")
 def release(session: nox.Session) -> None:
     """Plan the release, then commit the version bump and tag it (--dry-run changes nothing)."""
     _stage(session, "release")
 
 
-@nox.session(default=False)
+@nox.session(default=False, venv_backend="none")
 def update(session: nox.Session) -> None:
     """Write every version file: --core X.Y.Z [--ruby X.Y.Z.P ...] [--dry-run prints a diff]."""
     _stage(session, "update")
 
 
-@nox.session(default=False)
+@nox.session(default=False, venv_backend="none")
 def preflight(session: nox.Session) -> None:
     """Run the repository's own checks from release.toml (cargo fmt, clippy, test)."""
     _stage(session, "preflight")
 
 
-@nox.session(default=False)
+@nox.session(default=False, venv_backend="none")
 def publish_crates(session: nox.Session) -> None:
     """Publish the core crates phase by phase (cargo from PATH); tag core-vX.Y.Z."""
     _stage(session, "publish_crates")
 
 
-@nox.session(default=False)
+@nox.session(default=False, venv_backend="none")
 def publish_ruby(session: nox.Session) -> None:
     """Build and push the Ruby gem (ruby, bundler and rake from the system); tag ruby-v..."""
     _stage(session, "publish_ruby")
@@ -205,25 +228,25 @@ def publish(session: nox.Session) -> None:
     _stage(session, "publish", *PYTHON_TOOLS, env=env)
 
 
-@nox.session(default=False)
+@nox.session(default=False, venv_backend="none")
 def yank(session: nox.Session) -> None:
     """Withdraw a published version: cargo yank, gem yank, npm deprecate (--undo reverts)."""
     _stage(session, "yank")
 
 
-@nox.session(default=False)
+@nox.session(default=False, venv_backend="none")
 def history(session: nox.Session) -> None:
     """Every release and every published version, from the annotated tags (text or json)."""
     _stage(session, "history")
 
 
-@nox.session(default=False)
+@nox.session(default=False, venv_backend="none")
 def edge(session: nox.Session) -> None:
     """How to depend on a branch (--ref) of the repository instead of a release."""
     _stage(session, "edge")
 
 
-@nox.session(default=False)
+@nox.session(default=False, venv_backend="none")
 def demo(session: nox.Session) -> None:
     """Build a sandbox of the example monorepo with history and run release --dry-run on it."""
     _stage(session, "demo")
@@ -235,7 +258,7 @@ def _generic(stage: str) -> None:
         _stage(session, stage)
     run.__doc__ = f"The {stage} stage (`release-tasks {stage} --help` lists its options)."
     run.__name__ = run.__qualname__ = stage
-    nox.session(name=stage, default=False)(run)
+    nox.session(name=stage, default=False, venv_backend="none")(run)
 
 
 for _name in STAGES:

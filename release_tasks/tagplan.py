@@ -8,7 +8,6 @@ raw JSON, as stored.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +38,8 @@ class UnreadablePlan(ValueError):
 
 def format_tag_message(summary: str, plan: Mapping[str, Any]) -> str:
     """Summary, marker, pretty JSON, final newline."""
+    import json
+
     return f"{summary.rstrip()}\n\n{MARKER}\n{json.dumps(plan, indent=2, sort_keys=True)}\n"
 
 
@@ -48,6 +49,8 @@ def read_tag_plan(message: str) -> dict[str, Any] | None:
     _, found, rest = message.partition(MARKER)
     if not found:
         return None
+    import json  # a run that meets no release plan has no JSON to read
+
     try:
         data = json.loads(rest)
     except json.JSONDecodeError:

@@ -1,10 +1,12 @@
-"""The repository's tags, read with one ``git for-each-ref``: name, commit, date and message.
+"""The repository's tags: name, commit, date and message, read with the objects of a run.
 
 Every reader of tags (detection, the version rules, carry-forward, ``history``, the release
-tag's name) works from this one read. A tag that names no commit (a tree, a blob) is left
-out; a tag of a tag is peeled to its commit. An annotated tag's message keeps neither the
-signature git appends to a signed tag nor anything else git adds; a lightweight tag has
-none.
+tag's name) works from this one read: the names come with the top level (``git rev-parse
+--symbolic-full-name --tags``), the objects from the run's ``cat-file``. A tag that names no
+commit (a tree, a blob) is left out; a tag of a tag is peeled to its commit. The date is the
+tagger's (the committer's, for a lightweight tag), as ``%(creatordate)`` says. An annotated
+tag's message is what ``%(contents)`` shows, without the signature git keeps at its end; a
+lightweight tag has none.
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from release_tasks import git
+from release_tasks.catfile import CatFile, GitObject
 from release_tasks.log import get_logger
 
 log = get_logger("tags")
 
-# NUL separates fields: neither ref names nor tag messages can contain it.
-_FIELDS = ("%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objecttype)",
-           "%(*objectname)", "%(creatordate:unix)", "%(contents)", "%(contents:signature)")
-_FORMAT = "%00".join(_FIELDS) + "%00"
+_REFS = "refs/tags/"
+# The lines that start a signature in a tag's message (git's gpg-interface.c): the last such
+# line and everything after it are the signature.
+_SIGNATURE_STARTS = ("-----BEGIN PGP SIGNATURE-----", "-----BEGIN PGP MESSAGE-----",
+                     "-----BEGIN SIGNED MESSAGE-----", "-----BEGIN SSH SIGNATURE-----")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,26 +40,85 @@ class Tag:
 
 
 def read_tags(repo: git.Repo) -> list[Tag]:
-    """Every tag that names a commit, read with one ``git for-each-ref``."""
-    out = repo.git("for-each-ref", f"--format={_FORMAT}", "refs/tags").stdout
-    fields = out.split("\0")
+    """Every tag that names a commit (a ``rev-parse`` for the names, a ``cat-file`` for the
+    objects); a run reads them once, through its snapshot."""
+    from release_tasks import repository
+
+    refs = repository.open_at(repo.root).tag_refs
+    objects = CatFile(repo.root)
+    try:
+        return collect(objects, objects.submit(refs), refs)
+    finally:
+        objects.close()
+
+
+def collect(objects: CatFile, ticket: int, refs: Sequence[str]) -> list[Tag]:
+    """The tags ``refs`` name, from the answers to request ``ticket`` (one object per ref)."""
     tags = []
-    for start in range(0, len(fields) - len(_FIELDS) + 1, len(_FIELDS)):
-        (name, kind, obj, peeled_kind, peeled, unix, contents,
-         signature) = fields[start:start + len(_FIELDS)]
-        name = name.lstrip("\n")  # for-each-ref ends each record with a newline
-        commit = obj if kind == "commit" else peeled if peeled_kind == "commit" else ""
-        if kind == "tag" and peeled_kind == "tag":  # a tag of a tag: rare, peel it fully
-            commit = git.tag_commit(repo, name) or ""
-        if kind not in ("tag", "commit") or not commit:
-            log.debug("tag %s names no commit; ignored", name)
+    nested: list[tuple[str, GitObject]] = []
+    for ref, obj in zip(refs, objects.result(ticket), strict=True):
+        name = ref[len(_REFS):] if ref.startswith(_REFS) else ref
+        if obj is None:
+            log.debug("tag %s names no object; ignored", name)
             continue
-        if signature and contents.endswith(signature):
-            contents = contents[:-len(signature)]
-        date = datetime.fromtimestamp(int(unix or 0), UTC)
-        tags.append(Tag(name=name, commit=commit, date=date,
-                        message=contents if kind == "tag" else ""))
+        if obj.kind == "commit":
+            tags.append(Tag(name=name, commit=obj.oid, date=_date(obj.data, b"committer "),
+                            message=""))
+            continue
+        target = _header(obj.data, b"type ") if obj.kind == "tag" else None
+        if target == "commit":
+            tags.append(_annotated(name, _header(obj.data, b"object ") or "", obj))
+        elif target == "tag":
+            nested.append((ref, obj))  # a tag of a tag: rare, peeled below in one request
+        else:
+            log.debug("tag %s names no commit; ignored", name)
+    if nested:
+        peeled = objects.read([f"{ref}^{{commit}}" for ref, _ in nested])
+        for (ref, obj), commit in zip(nested, peeled, strict=True):
+            if commit is not None:
+                tags.append(_annotated(ref[len(_REFS):], commit.oid, obj))
     return tags
+
+
+def _annotated(name: str, commit: str, obj: GitObject) -> Tag:
+    return Tag(name=name, commit=commit, date=_date(obj.data, b"tagger "),
+               message=_message(obj.data))
+
+
+def _headers(data: bytes) -> bytes:
+    end = data.find(b"\n\n")
+    return data if end < 0 else data[:end + 1]
+
+
+def _header(data: bytes, key: bytes) -> str | None:
+    for line in _headers(data).split(b"\n"):
+        if line.startswith(key):
+            return line[len(key):].decode("utf-8", "surrogateescape")
+    return None
+
+
+def _date(data: bytes, key: bytes) -> datetime:
+    """The time in an ident line (``tagger Name <mail> 1700000000 +0000``); 0 without one."""
+    ident = _header(data, key) or ""
+    parts = ident.rsplit(" ", 2)
+    unix = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0
+    return datetime.fromtimestamp(unix, UTC)
+
+
+def _message(data: bytes) -> str:
+    """The message of a tag object as ``%(contents)`` shows it, its signature taken off."""
+    end = data.find(b"\n\n")
+    if end < 0:
+        return ""
+    text = data[end + 2:].decode("utf-8", "surrogateescape").lstrip("\n")
+    start = len(text)
+    at = 0
+    while at < len(text):
+        if text.startswith(_SIGNATURE_STARTS, at):
+            start = at
+        newline = text.find("\n", at)
+        at = len(text) if newline < 0 else newline + 1
+    return text[:start]
 
 
 def matches(name: str, patterns: Iterable[str]) -> bool:

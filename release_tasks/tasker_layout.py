@@ -11,31 +11,43 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from importlib import resources
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from release_tasks.errors import ConfigError
-from release_tasks.repository import Tree
+
+if TYPE_CHECKING:
+    from release_tasks.repository import Tree
+
+    #: The Tasker layout of the design document, as raw ``release.toml`` data.
+    DEFAULT_CONFIG: Mapping[str, Any]
 
 SOURCE = "built-in Tasker layout"
 DATA_FILE = "data/tasker.toml"
 
 
-def _read() -> Mapping[str, Any]:
-    text = resources.files("release_tasks").joinpath(DATA_FILE).read_text(encoding="utf-8")
-    return tomllib.loads(text)
+@cache
+def default_config() -> Mapping[str, Any]:
+    """The layout's raw ``release.toml`` data, read from the package on first use (a stage
+    in a repository with its own ``release.toml`` never reads it)."""
+    # The file sits next to this module in a checkout, a wheel and an editable install alike.
+    path = Path(__file__).resolve().parent / DATA_FILE
+    return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
-#: The Tasker layout of the design document, as raw ``release.toml`` data.
-DEFAULT_CONFIG: Mapping[str, Any] = _read()
+def __getattr__(name: str) -> Any:
+    if name == "DEFAULT_CONFIG":
+        return default_config()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def missing(tree: Tree) -> list[str]:
     """The directories of the layout (core crates, bindings) that ``tree`` does not have."""
-    groups = DEFAULT_CONFIG["core"]["groups"].values()
+    data = default_config()
+    groups = data["core"]["groups"].values()
     wanted = [*(c for g in groups for c in g["crates"]),
-              *(b["directory"] for b in DEFAULT_CONFIG["bindings"].values())]
+              *(b["directory"] for b in data["bindings"].values())]
     return [d for d in wanted if not tree.is_directory(d)]
 
 

@@ -22,7 +22,6 @@ from typing import Literal
 from release_tasks import ordering
 from release_tasks.errors import VersionError
 from release_tasks.log import get_logger
-from release_tasks.registries.http import REGISTRY_LABELS
 from release_tasks.version import BUMPS, BindingVersion, CoreVersion, Registry
 
 log = get_logger("versions")
@@ -30,7 +29,15 @@ log = get_logger("versions")
 #: How a binding's next version is made: ``first`` release (``CORE.0``), ``next`` (the P
 #: rule on the core it is built with), or ``carried`` forward unchanged from an earlier plan.
 Kind = Literal["first", "next", "carried"]
-_LEADING = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?")
+_LEADING = r"(\d+)(?:\.(\d+))?(?:\.(\d+))?"
+
+
+def _label(registry: Registry) -> str:
+    """The registry's name in messages (only a plan that stops needs one: the registries'
+    clients are not loaded otherwise)."""
+    from release_tasks.registries.http import REGISTRY_LABELS
+
+    return REGISTRY_LABELS[registry]
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,7 @@ class Known:
         seen = self.blocker(rendering, file_may_equal=file_may_equal)
         if seen is None:
             return None
-        label = REGISTRY_LABELS[self.registry]
+        label = _label(self.registry)
         shown = version if rendering == version else f"{version} ({label} {rendering})"
         if seen.text == rendering:
             if seen.is_file:
@@ -122,7 +129,7 @@ def _two_tier(text: str) -> BindingVersion | None:
 def file_version(text: str, path: str, registry: Registry) -> tuple[Seen, BindingVersion | None]:
     """A binding's version file: what it says, and its two-tier reading when it has one."""
     if not ordering.is_version(registry, text):
-        raise VersionError(f"{path}: {text!r} is not a {REGISTRY_LABELS[registry]} version")
+        raise VersionError(f"{path}: {text!r} is not a {_label(registry)} version")
     try:
         version = BindingVersion.from_rendering(text, registry, path)
     except VersionError:
@@ -181,7 +188,7 @@ def lowest_working_core(current: CoreVersion, core_known: Known,
         texts += [str(v.core) for v in _read_back(release.known.registry, release.known.seen)]
     found = {current.bump_patch(), *(current.bump(b) for b in BUMPS)}
     for text in texts:
-        match = _LEADING.match(text)
+        match = re.match(_LEADING, text)
         if match:
             a, b, c = (int(g) if g else 0 for g in match.groups())
             found |= {CoreVersion(a, b, c), CoreVersion(a, b, c + 1), CoreVersion(a, b + 1, 0),

@@ -21,9 +21,13 @@ Bump = Literal["minor", "major"]
 BUMPS: tuple[Bump, ...] = get_args(Bump)
 
 # No leading zeros, no sign, no pre-release: what cargo, npm, PyPI and RubyGems all accept.
+# (Patterns, not compiled ones: ``re`` compiles each on first use, never at import.)
 _NUM = r"(?:0|[1-9][0-9]*)"
-_CORE_RE = re.compile(rf"^({_NUM})\.({_NUM})\.({_NUM})$")
-_BINDING_RE = re.compile(rf"^({_NUM})\.({_NUM})\.({_NUM})\.({_NUM})$")
+_CORE_RE = rf"({_NUM})\.({_NUM})\.({_NUM})"
+_BINDING_RE = rf"({_NUM})\.({_NUM})\.({_NUM})\.({_NUM})"
+#: Numbers only, without leading zeros: valid and already in normal form in every registry's
+#: grammar that takes that many parts (a registry kind may skip its own parser for these).
+PLAIN_RE = rf"{_NUM}(?:\.{_NUM})*"
 # The patch level P stays below 1000 in every registry: npm spells X.Y.Z.P as X.Y.(Z*1000+P).
 MAX_PATCH_LEVEL = 999
 
@@ -50,7 +54,7 @@ class CoreVersion:
     @classmethod
     def parse(cls, text: str, source: str = "version") -> CoreVersion:
         """Parse ``X.Y.Z``; ``source`` names where the text came from, for the message."""
-        match = _CORE_RE.fullmatch(text)
+        match = re.fullmatch(_CORE_RE, text)
         if not match:
             raise VersionError(
                 f"{source}: {text!r} is not a core version X.Y.Z (e.g. 0.1.8)"
@@ -101,7 +105,7 @@ class BindingVersion:
     @classmethod
     def parse(cls, text: str, source: str = "version") -> BindingVersion:
         """Parse ``X.Y.Z.P``."""
-        match = _BINDING_RE.fullmatch(text)
+        match = re.fullmatch(_BINDING_RE, text)
         if not match:
             raise VersionError(
                 f"{source}: {text!r} is not a binding version X.Y.Z.P (e.g. 0.1.8.2)"

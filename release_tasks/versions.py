@@ -12,8 +12,8 @@ from collections.abc import Collection
 
 from release_tasks import carry, formats, git, rules
 from release_tasks.config import Config
-from release_tasks.detect import Changes, detect, marker_patterns
-from release_tasks.errors import VersionError
+from release_tasks.detect import Changes, compared, detect, marker_patterns
+from release_tasks.errors import ReleaseError, VersionError
 from release_tasks.plan import ReleasePlan
 from release_tasks.project import Project
 from release_tasks.snapshot import Snapshot
@@ -60,6 +60,24 @@ def compute_plan(project: Project, from_ref: str | None = None, *, changes: Chan
     plan and carried forward. ``core``/``bump`` release the core at a chosen version. At a
     release commit the release's own skips and core choice apply.
     """
-    changes = changes or detect(project.repo, project.config, from_ref)
+    if changes is None:
+        repo, config = project.repo, project.config
+        point, _, base_commit = compared(repo, config, from_ref)
+        # While git lists the changes, the version files are read (and their readers loaded).
+        repo.expect_changed(base_commit, point.head_commit)
+        _read_ahead(repo, config, point.head_commit)
+        changes = detect(repo, config, from_ref)
     return rules.plan(project.config, facts(project.repo, project.config, changes, skip=skip,
                                             core=core, bump=bump))
+
+
+def _read_ahead(repo: Snapshot, config: Config, head: str) -> None:
+    """Read what :func:`facts` will read at ``head``; a problem is left for it to report, in
+    its turn."""
+    specs = [b.primary_file for b in config.bindings]
+    try:
+        texts = repo.read_many(head, [config.core.version_file, *(s.path for s in specs)])
+        for spec in specs:
+            _field(spec, texts[spec.path])
+    except ReleaseError:
+        pass

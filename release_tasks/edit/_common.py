@@ -9,12 +9,9 @@ written instead of showing up as a surprise in a release commit.
 from __future__ import annotations
 
 import copy
-import difflib
 import re
 from collections.abc import Collection, Mapping
 from typing import Any, Final
-
-import semver
 
 from release_tasks.errors import UpdateError
 
@@ -25,7 +22,7 @@ BOM: Final = "\ufeff"
 
 # Versions are spliced into quoted strings of several grammars (TOML, JSON, Ruby); keeping to
 # this alphabet means no escaping is ever needed and a quote can never end a string early.
-_VERSION_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]*")
+_VERSION_RE = r"[0-9A-Za-z][0-9A-Za-z.+-]*"
 
 _MISSING: Final = object()
 _MASK: Final = object()
@@ -38,7 +35,7 @@ def fail(source: str | None, message: str) -> UpdateError:
 
 def check_version(version: str, source: str | None) -> str:
     """Return ``version`` if it is safe to write into any of the files, else raise."""
-    if not isinstance(version, str) or not _VERSION_RE.fullmatch(version):
+    if not isinstance(version, str) or not re.fullmatch(_VERSION_RE, version):
         raise fail(
             source,
             f"{version!r} is not a version that can be written (expected e.g. 0.1.8 or 0.1.8.2)",
@@ -48,6 +45,8 @@ def check_version(version: str, source: str | None) -> str:
 
 def check_semver(version: str, source: str | None) -> str:
     """Like :func:`check_version`, for Cargo, which takes semantic versions ``X.Y.Z`` only."""
+    import semver  # only writers check semver: a reader never loads it
+
     check_version(version, source)
     try:
         semver.Version.parse(version)
@@ -125,6 +124,8 @@ def check_changed_lines(old: str, new: str, written: Collection[str], source: st
     This catches a formatter that re-indents, re-quotes or re-terminates lines it was not
     asked to touch, which a comparison of parsed documents cannot see.
     """
+    import difflib  # only writers compare lines
+
     old_lines = old.splitlines(keepends=True)
     new_lines = new.splitlines(keepends=True)
     matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)

@@ -16,11 +16,12 @@ from typing import Any
 
 from release_tasks.edit._common import DocPath, fail, line_col
 
-_WS = re.compile(r"[ \t\n\r]*")
-_WS_JSONC = re.compile(r"(?:[ \t\n\r]+|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
+# Patterns, compiled by the first document parsed (``re`` keeps them), not at import.
+_WS = r"[ \t\n\r]*"
+_WS_JSONC = r"(?s:(?:[ \t\n\r]+|//[^\n]*|/\*.*?\*/)*)"
 # A string token; json.loads then decodes it, rejecting bad escapes.
-_STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\.)*"', re.DOTALL)
-_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_STRING = r'(?s:"(?:[^"\\\x00-\x1f]|\\.)*")'
+_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 _LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
 
 
@@ -43,7 +44,9 @@ class JsonDoc:
         # C decoder when the text is strict JSON.
         self._prefixes = {p[:n] for p in self._wanted for n in range(len(p) + 1)}
         self._decoder = json.JSONDecoder()
-        self._ws = _WS_JSONC if jsonc else _WS
+        self._ws = re.compile(_WS_JSONC if jsonc else _WS)
+        self._string_re = re.compile(_STRING)
+        self._number_re = re.compile(_NUMBER)
         self._jsonc = jsonc
         self.spans: dict[DocPath, tuple[int, int]] = {}
         try:
@@ -64,7 +67,7 @@ class JsonDoc:
         return match.end()
 
     def _string(self, pos: int) -> tuple[str, int]:
-        match = _STRING.match(self.text, pos)
+        match = self._string_re.match(self.text, pos)
         if match is None:
             raise _Error("unterminated string or a control character in it", pos)
         try:
@@ -89,7 +92,7 @@ class JsonDoc:
             value, end = self._object(pos, path)
         elif char == "[":
             value, end = self._array(pos, path)
-        elif (number := _NUMBER.match(self.text, pos)) is not None:
+        elif (number := self._number_re.match(self.text, pos)) is not None:
             literal = number.group()
             value = float(literal) if any(c in literal for c in ".eE") else int(literal)
             end = number.end()

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from release_tasks.edit._common import fail
 
 # `key = "value"` at the start of a line, as both tools write simple string fields.
-_STRING_LINE = re.compile(r'(?P<key>[A-Za-z0-9_-]+) = "(?P<value>[^"\\\r\n]*)"[ \t]*\r?\n?\Z')
-_ARRAY_START = re.compile(r"(?P<key>[A-Za-z0-9_-]+) = \[")
-_ARRAY_ITEM = re.compile(r'"(?P<value>[^"\\\r\n]*)"')
+# Patterns (``re`` compiles and keeps them on first use).
+_STRING_LINE = r'(?P<key>[A-Za-z0-9_-]+) = "(?P<value>[^"\\\r\n]*)"[ \t]*\r?\n?\Z'
+_ARRAY_START = r"(?P<key>[A-Za-z0-9_-]+) = \["
+_ARRAY_ITEM = r'"(?P<value>[^"\\\r\n]*)"'
 
 Span = tuple[str, int, int]  # the string's value, and the offsets of its value (no quotes)
 
@@ -51,7 +52,7 @@ def scan_blocks(text: str, array_key: str | None, source: str | None) -> list[Bl
             block = None  # Another table, including `[package.metadata]` sub-tables.
         elif block is not None and line.strip():
             block.end = offset
-            if match := _STRING_LINE.match(line):
+            if match := re.match(_STRING_LINE, line):
                 if match["key"] in block.strings:
                     raise fail(source, f"duplicate {match['key']!r} in a [[package]] entry")
                 value_start = start + match.start("value")
@@ -60,17 +61,17 @@ def scan_blocks(text: str, array_key: str | None, source: str | None) -> list[Bl
                     value_start,
                     start + match.end("value"),
                 )
-            elif (match := _ARRAY_START.match(line)) and match["key"] == array_key:
+            elif (match := re.match(_ARRAY_START, line)) and match["key"] == array_key:
                 in_array = _array_items(line[match.end() :], start + match.end(), block)
     return blocks
 
 
 def _array_items(text: str, start: int, block: Block) -> bool:
     """Record the strings of one line of an array; False when the line closes it."""
-    for match in _ARRAY_ITEM.finditer(text):
+    for match in re.finditer(_ARRAY_ITEM, text):
         value_start = start + match.start("value")
         block.items.append((match["value"], value_start, start + match.end("value")))
-    rest = _ARRAY_ITEM.sub("", text)
+    rest = re.sub(_ARRAY_ITEM, "", text)
     return "]" not in rest
 
 

@@ -21,10 +21,6 @@ import tomllib
 from collections.abc import MutableMapping
 from typing import Any, TypeGuard
 
-import tomlkit
-import tomlkit.exceptions
-from tomlkit.items import InlineTable, String
-
 from release_tasks.edit._common import (
     DocPath,
     check_changed_lines,
@@ -35,8 +31,9 @@ from release_tasks.edit._common import (
 )
 
 # What precedes a ``path`` value on its line: anything (indent, dotted prefix), the key, `=`.
-_PATH_KEY_BEFORE = re.compile(r"(?P<lead>.*?)(?:path|\"path\"|'path')(?P<sep>[ \t]*=[ \t]*)\Z")
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+# (tomlkit, and these patterns, are loaded by the first edit: reading a version needs neither.)
+_PATH_KEY_BEFORE = r"(?P<lead>.*?)(?:path|\"path\"|'path')(?P<sep>[ \t]*=[ \t]*)\Z"
+_BARE_KEY = r"[A-Za-z0-9_-]+"
 
 
 def parse_toml(text: str, source: str | None) -> dict[str, Any]:
@@ -49,7 +46,7 @@ def parse_toml(text: str, source: str | None) -> dict[str, Any]:
 
 def dotted(keys: tuple[str, ...]) -> str:
     """``('target', 'cfg(unix)', 'dependencies')`` -> ``target.'cfg(unix)'.dependencies``."""
-    return ".".join(k if _BARE_KEY.fullmatch(k) else repr(k) for k in keys)
+    return ".".join(k if re.fullmatch(_BARE_KEY, k) else repr(k) for k in keys)
 
 
 def is_table(value: object) -> TypeGuard[MutableMapping[str, Any]]:
@@ -61,6 +58,9 @@ class TomlEdit:
     """Collects replacements and insertions on one document; :meth:`result` renders it."""
 
     def __init__(self, text: str, source: str | None) -> None:
+        import tomlkit
+        import tomlkit.exceptions
+
         self.source = source
         self.data = parse_toml(text, source)
         self._bom, self._body = split_bom(text)
@@ -76,6 +76,9 @@ class TomlEdit:
 
     def replace(self, table: MutableMapping[str, Any], key: str, value: str, path: DocPath) -> None:
         """Set the string at ``table[key]`` to ``value`` in the quote style it already has."""
+        import tomlkit
+        from tomlkit.items import String
+
         old = table[key]
         if not isinstance(old, String):
             raise fail(self.source, f"{dotted(tuple(map(str, path)))} is not a string")
@@ -91,6 +94,9 @@ class TomlEdit:
 
     def add_after_path(self, dep: MutableMapping[str, Any], value: str, path: DocPath) -> None:
         """Add ``version = value`` right after the ``path`` key of dependency table ``dep``."""
+        import tomlkit
+        from tomlkit.items import InlineTable, String
+
         old = dep["path"]
         if not isinstance(old, String):
             raise fail(self.source, f"{dotted(tuple(map(str, path[:-1])))}.path is not a string")
@@ -130,7 +136,7 @@ class TomlEdit:
             raise fail(self.source, "internal error: lost track of a dependency's path")
         pos = out.index(quoted)
         line_start = out.rfind("\n", 0, pos) + 1
-        match = _PATH_KEY_BEFORE.match(out, line_start, pos)
+        match = re.compile(_PATH_KEY_BEFORE).match(out, line_start, pos)
         if match is None:
             raise fail(self.source, f"cannot place a version next to `{out[line_start:pos]}`")
         version = f"'{value}'" if literal else f'"{value}"'

@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from release_tasks.edit._common import DocPath, check_only_changed, check_version, fail, split_bom
-from release_tasks.edit._lockscan import scan_blocks, splice
 from release_tasks.edit._toml import TomlEdit, is_table, parse_toml
 
 # uv marks the project itself (not a dependency) with one of these sources.
@@ -17,30 +16,30 @@ _OWN_SOURCES = ({"editable": "."}, {"virtual": "."})
 
 def pyproject_version(text: str, *, source: str | None = None) -> str:
     """``[project] version``; a dynamic version is an error (see :func:`set_pyproject_version`)."""
-    edit = TomlEdit(text, source)
-    return str(_project(edit)["version"])
+    return str(_project(parse_toml(text, source), source)["version"])
 
 
 def set_pyproject_version(text: str, version: str, *, source: str | None = None) -> str:
     """Set ``[project] version``; raise if the project declares its version dynamic."""
     check_version(version, source)
     edit = TomlEdit(text, source)
-    edit.replace(_project(edit), "version", version, ("project", "version"))
+    edit.replace(_project(edit.doc, source), "version", version, ("project", "version"))
     return edit.result()
 
 
-def _project(edit: TomlEdit) -> MutableMapping[str, Any]:
-    project = edit.doc.get("project")
+# The reader passes tomllib's document, the writer tomlkit's: reading loads no tomlkit.
+def _project(doc: Mapping[str, Any], source: str | None) -> MutableMapping[str, Any]:
+    project = doc.get("project")
     if not is_table(project):
-        raise fail(edit.source, "has no [project] table")
+        raise fail(source, "has no [project] table")
     if "version" in project.get("dynamic", []):
         raise fail(
-            edit.source,
+            source,
             "[project] version is dynamic; the release tool writes the version itself and "
             'needs a static one: remove "version" from dynamic and add version = "X.Y.Z.P"',
         )
     if not isinstance(project.get("version"), str):
-        raise fail(edit.source, '[project] has no version; add version = "X.Y.Z.P"')
+        raise fail(source, '[project] has no version; add version = "X.Y.Z.P"')
     return project
 
 
@@ -61,6 +60,8 @@ def set_uv_lock_version(text: str, name: str, version: str, *, source: str | Non
     field = blocks[index].strings.get("version")
     if field is None or field[0] != entry["version"]:
         raise fail(source, "is not laid out the way uv writes uv.lock; run `uv lock` and retry")
+    from release_tasks.edit._lockscan import splice
+
     out = splice(body, [(field[1], field[2], version)])
     changes: dict[DocPath, object] = {("package", index, "version"): version}
     check_only_changed(data, parse_toml(out, source), changes, source)
@@ -77,6 +78,8 @@ def _own_package(
     body = split_bom(text)[1]
     data = parse_toml(body, source)
     packages = data.get("package", [])
+    from release_tasks.edit._lockscan import scan_blocks  # uv.lock only: not for pyproject
+
     blocks = scan_blocks(body, None, source)
     if not isinstance(packages, list) or len(packages) != len(blocks):
         raise fail(source, "is not laid out the way uv writes uv.lock; run `uv lock` and retry")

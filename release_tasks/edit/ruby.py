@@ -11,8 +11,6 @@ import re
 
 from release_tasks.edit._common import check_version, fail, line_col
 
-_NAME = re.compile(r"[A-Z][A-Za-z0-9_]*")
-
 
 def ruby_constant(text: str, name: str, *, source: str | None = None) -> str:
     """The string value of the one definition of constant ``name``."""
@@ -27,7 +25,7 @@ def set_ruby_constant(text: str, name: str, value: str, *, source: str | None = 
 
 
 def _find(text: str, name: str, source: str | None) -> re.Match[str]:
-    if not _NAME.fullmatch(name):
+    if not re.fullmatch(r"[A-Z][A-Za-z0-9_]*", name):
         raise ValueError(f"{name!r} is not a Ruby constant name")
     ident = re.escape(name)
     # Every assignment to the name (but not `==`, `=~`, `=>`), to count the definitions.

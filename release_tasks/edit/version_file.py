@@ -7,7 +7,7 @@ import re
 from release_tasks.edit._common import check_version, fail
 
 # BOM and blank space around the one token; kept as they are when the version changes.
-_LAYOUT = re.compile(r"(?P<lead>\ufeff?\s*)(?P<value>\S*)(?P<trail>\s*)\Z")
+_LAYOUT = r"(?P<lead>\ufeff?\s*)(?P<value>\S*)(?P<trail>\s*)\Z"
 
 
 def version_file_value(text: str, *, source: str | None = None) -> str:
@@ -26,7 +26,7 @@ def version_file_text(old_text: str | None, version: str, *, source: str | None 
 
 
 def _layout(text: str, source: str | None) -> re.Match[str]:
-    match = _LAYOUT.match(text)
+    match = re.match(_LAYOUT, text)
     if match is None or not match["value"]:
         raise fail(source, "does not hold exactly one version (e.g. 0.1.8)")
     return match

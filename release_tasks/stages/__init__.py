@@ -8,16 +8,25 @@ its stage runs (or the parser is built), and a stage imports what it works with 
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from typing import Final
 
 
-class Stage(NamedTuple):
+class Stage:
     """Where a stage lives: its module, and the functions in it (when not the defaults)."""
 
-    module: str
-    add: str = "add_arguments"
-    run: str = "run"
-    help: str = "HELP"
+    # A plain class: every start of the tool builds this table, and a NamedTuple costs
+    # more to define than the rest of this module.
+    __slots__ = ("add", "help", "module", "run")
+
+    def __init__(self, module: str, add: str = "add_arguments", run: str = "run",
+                 help: str = "HELP") -> None:
+        self.module = module
+        self.add = add
+        self.run = run
+        self.help = help
+
+    def __repr__(self) -> str:
+        return f"Stage({self.module!r}, add={self.add!r}, run={self.run!r}, help={self.help!r})"
 
 
 STAGES: Final[dict[str, Stage]] = {

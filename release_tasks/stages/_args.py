@@ -4,15 +4,17 @@ stage finds its repository and writes its output."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from release_tasks import config as config_mod
-from release_tasks import repository
 from release_tasks.errors import UsageError
 
+# Every stage's parser is built from these helpers, ``--help`` included: what a stage works
+# with is imported when it runs.
 if TYPE_CHECKING:
+    from release_tasks.config import Config
     from release_tasks.project import Project
 
 
@@ -21,6 +23,28 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message}")
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # argparse makes a formatter for every option it declares, and the default one asks
+        # shutil for the terminal's width: shutil alone costs a tenth of a stage's imports.
+        if self.formatter_class is argparse.HelpFormatter:
+            return argparse.HelpFormatter(self.prog, width=_columns() - 2)
+        return super()._get_formatter()
+
+
+def _columns() -> int:
+    """The terminal's width, as ``shutil.get_terminal_size`` finds it (80 without one)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        stdout = sys.__stdout__
+        try:
+            columns = os.get_terminal_size(stdout.fileno()).columns if stdout else 0
+        except (ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
 
 
 def add_repo(parser: argparse.ArgumentParser) -> None:
@@ -72,24 +96,36 @@ def resolve_paths(args: argparse.Namespace, invoked_from: Path) -> None:
         args.repo = invoked_from
     for name, value in vars(args).items():
         if isinstance(value, Path):
-            setattr(args, name, repository.absolute(value, invoked_from))
+            setattr(args, name, absolute(value, invoked_from))
 
 
-def open_project(args: argparse.Namespace) -> Project:
+def absolute(path: Path, base: Path) -> Path:
+    """``path`` made absolute against ``base`` (``..`` folded, symlinks kept as typed)."""
+    return path if path.is_absolute() else Path(os.path.normpath(base / path))
+
+
+def open_project(args: argparse.Namespace, *, detecting: bool = False) -> Project:
     """The project of the repository containing ``--repo``, opened once for the whole run;
-    ``args.repo`` becomes that repository's top level, the directory every stage works in."""
+    ``args.repo`` becomes that repository's top level, the directory every stage works in.
+    ``detecting``: the stage compares with the last release (see
+    :func:`release_tasks.project.open_project`)."""
+    from release_tasks.opening import Opening
+
+    opening = Opening(args.repo)  # git starts before the stage imports the rest
     from release_tasks.project import open_project as open_at
 
-    project = open_at(args.repo)
+    project = open_at(opening, detecting=detecting)
     args.repo = project.root
     return project
 
 
-def load_config(args: argparse.Namespace) -> config_mod.Config:
+def load_config(args: argparse.Namespace) -> Config:
     """The config of the repository containing ``--repo``; ``args.repo`` becomes that
     repository's top level (as :func:`open_project`)."""
+    from release_tasks import config, repository
+
     args.repo = repository.top_level(args.repo)
-    return config_mod.load(args.repo)
+    return config.load(args.repo)
 
 
 def emit(text: str) -> None:

@@ -17,9 +17,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from release_tasks import detect
-
-    project = open_project(args)
+    project = open_project(args, detecting=args.from_ref is None)
+    from release_tasks import detect  # imported while git walks the history
     config = project.config
     changes = detect.detect(project.repo, config, args.from_ref)
     fmt = resolve_format(args)

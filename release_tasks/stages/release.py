@@ -28,7 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from release_tasks import release
 
-    project = open_project(args)
+    project = open_project(args, detecting=args.from_ref is None)
     confirm = release.ask if sys.stdin.isatty() else None
     summary, message = release.run_release(
         project, env, dry_run=args.dry_run, from_ref=args.from_ref, yes=args.yes,

@@ -30,9 +30,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    # Opened first: git walks the history while the version rules are imported. The base
+    # is looked for whatever --from says, as the plan asks whether this is a first release.
+    project = open_project(args, detecting=True)
     from release_tasks import versions
-
-    project = open_project(args)
     if args.check:
         from release_tasks import consistency
         from release_tasks.errors import UpdateError, VersionError
