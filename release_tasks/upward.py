@@ -35,7 +35,7 @@ _LEADING = r"(\d+)(?:\.(\d+))?(?:\.(\d+))?"
 def _label(registry: Registry) -> str:
     """The registry's name in messages (only a plan that stops needs one: the registries'
     clients are not loaded otherwise)."""
-    from release_tasks.registries.http import REGISTRY_LABELS
+    from release_tasks.registries import REGISTRY_LABELS
 
     return REGISTRY_LABELS[registry]
 

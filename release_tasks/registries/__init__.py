@@ -6,18 +6,26 @@ name ``release.toml`` uses. Everything else loops over :data:`REGISTRIES` or ask
 Each kind's version list is read over one shared ``httpx.Client`` per run (see
 :func:`~release_tasks.registries.http.make_client`). A definite "absent" is the only answer
 that reads as not published; every other failure raises.
+
+Importing a kind is light: its name, its version grammar and order, its URLs' fields. What
+speaks HTTP, builds or uploads is loaded when first used, so the version stages start without
+it (``http``, the index clients and the targets; :data:`~release_tasks.registries.http.get`
+and the other HTTP names below are looked up on first use).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Final
+import importlib
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Final
 
 from release_tasks.errors import ConfigError
 from release_tasks.registries import crates_io, npm, pypi, rubygems
 from release_tasks.registries.base import RegistryKind
-from release_tasks.registries.endpoints import Endpoints, merged_given, with_values
-from release_tasks.registries.http import REGISTRY_LABELS, Sleep, check_url, get, make_client
+from release_tasks.registries.endpoints import Endpoints, check_url, merged_given, with_values
+
+if TYPE_CHECKING:
+    from release_tasks.registries.http import Sleep, get, make_client
 
 REGISTRIES: Final[dict[str, RegistryKind]] = {
     "crates-io": crates_io.KIND,
@@ -29,6 +37,32 @@ REGISTRIES: Final[dict[str, RegistryKind]] = {
 __all__ = ["REGISTRIES", "REGISTRY_LABELS", "Endpoints", "RegistryKind", "Sleep", "binding_kinds",
            "check_url", "config_keys", "core_kinds", "endpoints_for", "endpoints_from_env", "get", "kind_of",
            "make_client"]
+
+
+class _Labels(Mapping[str, str]):
+    """How each registry kind is named in messages (crates.io, RubyGems, PyPI, npm): a live
+    view of :data:`REGISTRIES`, read when asked."""
+
+    def __getitem__(self, name: str) -> str:
+        return REGISTRIES[name].label
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(REGISTRIES)
+
+    def __len__(self) -> int:
+        return len(REGISTRIES)
+
+
+#: How each registry is named in messages and in the ``--on-duplicate`` log lines.
+REGISTRY_LABELS: Final[Mapping[str, str]] = _Labels()
+_HTTP_NAMES = frozenset({"Sleep", "get", "make_client"})
+
+
+def __getattr__(name: str) -> Any:
+    """The HTTP names, from :mod:`release_tasks.registries.http` when first asked for."""
+    if name in _HTTP_NAMES:
+        return getattr(importlib.import_module("release_tasks.registries.http"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def kind_of(name: str) -> RegistryKind:

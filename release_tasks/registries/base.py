@@ -17,14 +17,14 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx
-
-from release_tasks.registries import values
 from release_tasks.registries.endpoints import EndpointField, Endpoints
-from release_tasks.registries.http import Sleep
 
 if TYPE_CHECKING:
+    import httpx
+
     from release_tasks.config import Binding
+    from release_tasks.registries import values
+    from release_tasks.registries.http import Sleep
     from release_tasks.version import BindingVersion
 
 __all__ = ["EndpointField", "Endpoints", "IndexClient", "RegistryKind", "Target"]

@@ -4,20 +4,17 @@ tools, artifacts, credentials and the semver grammar that cargo and npm both spe
 from __future__ import annotations
 
 import argparse
+import importlib
 import shutil
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, TypeVar
-
-import httpx
-import semver
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from release_tasks import cmd
 from release_tasks.errors import RegistryUnavailable, ToolMissing, UsageError, VersionError
 from release_tasks.registries.endpoints import EndpointField, Endpoints, resolve
-from release_tasks.registries.http import Sleep
 from release_tasks.registries.values import (
     Build,
     ExpectedFile,
@@ -26,10 +23,14 @@ from release_tasks.registries.values import (
     ToolEnv,
     YankRequest,
 )
+from release_tasks.registries.versionkey import PlainFirst, plain_numbers
 
 if TYPE_CHECKING:
+    import httpx
+
     from release_tasks.config import Binding
     from release_tasks.registries.base import IndexClient, Target
+    from release_tasks.registries.http import Sleep
     from release_tasks.version import BindingVersion
 
 CARGO_HINT = "Install Rust (cargo) with rustup: https://rustup.rs"
@@ -46,10 +47,10 @@ class KindDefaults:
     name: str
     label: str
     endpoint_fields: tuple[EndpointField, ...]
-    #: Its registry's version list (its ``index`` module).
-    index: IndexClient
-    #: Its build, check and upload (its target module).
-    target: Target
+    #: Its registry's version list: the module (``index.py``), imported when first used.
+    index_module: str
+    #: Its build, check and upload: the target module, imported when first used.
+    target_module: str
     #: The variable its upload and withdrawal tool reads the credential from.
     token_variable: str
     secret_variables: tuple[str, ...]
@@ -59,6 +60,14 @@ class KindDefaults:
     alias: str | None = None
     withdraws_by_api = True
     can_undo_withdrawal = True
+
+    @property
+    def index(self) -> IndexClient:
+        return cast("IndexClient", importlib.import_module(self.index_module))
+
+    @property
+    def target(self) -> Target:
+        return cast("Target", importlib.import_module(self.target_module))
 
     def render(self, version: BindingVersion) -> str:
         return str(version)
@@ -175,7 +184,13 @@ def artifacts_in(directory: Path) -> tuple[Path, ...]:
 
 def semver_key(text: str) -> Any:
     """semver 2.0 precedence, whose comparison already ignores build metadata as npm and
-    cargo do."""
+    cargo do; plain ``X.Y.Z`` numbers compare without the parser."""
+    return PlainFirst(text, plain_numbers(text, 3), _semver)
+
+
+def _semver(text: str) -> Any:
+    import semver
+
     try:
         return semver.Version.parse(text)
     except (ValueError, TypeError) as exc:
@@ -184,6 +199,10 @@ def semver_key(text: str) -> Any:
 
 def semver_grammar(text: str, name: str) -> None:
     """VersionError when ``text`` is not semver (``name``: the registry, for the message)."""
+    if plain_numbers(text, 3) is not None:
+        return
+    import semver
+
     try:
         semver.Version.parse(text)
     except ValueError as exc:

@@ -12,7 +12,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from release_tasks.errors import UsageError
-from release_tasks.registries.http import check_url
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,3 +93,38 @@ def merged_given(fields: tuple[EndpointField, ...], registries: Mapping[str, str
     given.update({spec.config_key: own[spec.key] for spec in fields
                   if own.get(spec.key, "").strip()})
     return given
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost`` or an address in 127.0.0.0/8 or ``::1``: where local registries live."""
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, what: str) -> str:
+    """Return ``url`` if it is HTTPS (or plain HTTP to a loopback host), else UsageError.
+
+    Registry answers decide whether a package is published, so they must not be open to
+    tampering on the way; local test registries are the only plain-HTTP exception.
+    """
+    import httpx  # loaded with the first URL checked: only a publish or a check has one
+
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise UsageError(f"{what}: {url!r} is not a valid URL ({exc})") from exc
+    if not parsed.host:
+        raise UsageError(f"{what}: {url!r} has no host; expected e.g. https://host/path")
+    if parsed.scheme == "https" or (parsed.scheme == "http" and is_loopback_host(parsed.host)):
+        return url
+    raise UsageError(
+        f"{what}: {url!r} is refused: use https:// "
+        "(plain http:// is allowed only for localhost, 127.0.0.0/8 and ::1)"
+    )

@@ -10,47 +10,25 @@ published" is how a release ends up publishing twice or skipping a package.
 from __future__ import annotations
 
 import email.utils
-import ipaddress
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
 import httpx
 
 from release_tasks import __version__
-from release_tasks.errors import RegistryError, RegistryUnavailable, UsageError
+from release_tasks.errors import RegistryError, RegistryUnavailable
 from release_tasks.log import get_logger
+from release_tasks.registries import REGISTRY_LABELS
 
 if TYPE_CHECKING:
-    from release_tasks.registries.base import RegistryKind
+    pass
 
 log = get_logger("registries")
 
 Sleep = Callable[[float], None]
-
-class _Labels(Mapping[str, str]):
-    """How each registry kind is named in messages (crates.io, RubyGems, PyPI, npm): a live
-    view of :data:`release_tasks.registries.REGISTRIES`, read when asked."""
-
-    def _kinds(self) -> Mapping[str, RegistryKind]:
-        from release_tasks.registries import REGISTRIES  # the kinds import this module
-
-        return REGISTRIES
-
-    def __getitem__(self, name: str) -> str:
-        return self._kinds()[name].label
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._kinds())
-
-    def __len__(self) -> int:
-        return len(self._kinds())
-
-
-#: How each registry is named in messages and in the ``--on-duplicate`` log lines.
-REGISTRY_LABELS: Final[Mapping[str, str]] = _Labels()
 
 #: Contact URL in the User-Agent (crates.io asks for one to reach the operator of a client).
 PROJECT_URL: Final = "https://github.com/tasker-systems/tasker-core"
@@ -83,37 +61,6 @@ def make_client(
         timeout=httpx.Timeout(timeout),
         headers={"User-Agent": user_agent()},
         transport=transport,
-    )
-
-
-def is_loopback_host(host: str) -> bool:
-    """``localhost`` or an address in 127.0.0.0/8 or ``::1``: where local registries live."""
-    host = host.strip("[]").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_url(url: str, what: str) -> str:
-    """Return ``url`` if it is HTTPS (or plain HTTP to a loopback host), else UsageError.
-
-    Registry answers decide whether a package is published, so they must not be open to
-    tampering on the way; local test registries are the only plain-HTTP exception.
-    """
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise UsageError(f"{what}: {url!r} is not a valid URL ({exc})") from exc
-    if not parsed.host:
-        raise UsageError(f"{what}: {url!r} has no host; expected e.g. https://host/path")
-    if parsed.scheme == "https" or (parsed.scheme == "http" and is_loopback_host(parsed.host)):
-        return url
-    raise UsageError(
-        f"{what}: {url!r} is refused: use https:// "
-        "(plain http:// is allowed only for localhost, 127.0.0.0/8 and ::1)"
     )
 
 

@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-import httpx
-
 from release_tasks.registries.endpoints import Endpoints
-from release_tasks.registries.http import make_client
 
 if TYPE_CHECKING:
+    import httpx
+
     from release_tasks.config import Binding, Config
     from release_tasks.duplicates import OnDuplicate
     from release_tasks.registries.base import RegistryKind
@@ -24,6 +23,12 @@ if TYPE_CHECKING:
 #: so it is already ignored by git in a Rust workspace).
 ARTIFACTS_DIR = Path("target") / "release-artifacts"
 RefKind = Literal["branch", "tag", "rev"]
+
+
+def _client() -> httpx.Client:
+    from release_tasks.registries.http import make_client  # HTTP is loaded when used
+
+    return make_client()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,7 +49,7 @@ class PublishContext:
     #: The kind's own command-line options (PyPI: ``compatibility``, ``zig``).
     options: Mapping[str, Any] = field(default_factory=dict)
     #: The one HTTP client of the run.
-    http: httpx.Client = field(default_factory=make_client)
+    http: httpx.Client = field(default_factory=_client)
     #: The build steps this run needs (of :meth:`RegistryKind.expected_files`); ``None``: all.
     #: A target that cannot build part of its files may build them all.
     build_steps: frozenset[str] | None = None

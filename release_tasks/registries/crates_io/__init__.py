@@ -9,6 +9,7 @@ the core (they version together), which ``--undo`` reverses.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,6 @@ from release_tasks.registries.common import (
     token_how,
 )
 from release_tasks.registries.crates_io import cargo
-from release_tasks.registries.crates_io import index as crates_index
 from release_tasks.registries.crates_io.cargo import (
     cargo_index_var,
     cargo_token_var,
@@ -32,23 +32,19 @@ from release_tasks.registries.crates_io.cargo import (
     registry_label,
     resolve_registry,
 )
-from release_tasks.registries.crates_io.index import (
-    exists,
-    index_config,
-    index_path,
-    parse_index_file,
-    versions,
-)
 from release_tasks.registries.endpoints import EndpointField, Endpoints
 
 if TYPE_CHECKING:
     from release_tasks.config import Binding, Config
+    from release_tasks.registries.base import Target
 
 __all__ = ["KIND", "CratesIo", "cargo_index_var", "cargo_token_var", "exists", "index_config",
            "index_path", "make_endpoints", "parse_index_file", "registry_label",
            "resolve_registry", "versions"]
 
 log = get_logger("crates")
+_INDEX = f"{__name__}.index"
+_INDEX_NAMES = frozenset({"exists", "index_config", "index_path", "parse_index_file", "versions"})
 
 
 class NoBindings:
@@ -79,8 +75,7 @@ class CratesIo(KindDefaults):
     name = cargo.NAME
     label = cargo.LABEL
     for_bindings = False
-    index = crates_index
-    target = NoBindings()
+    index_module = _INDEX
     token_variable = "CARGO_REGISTRY_TOKEN"
     secret_variables = ("CARGO_REGISTRY_TOKEN", "CARGO_REGISTRIES_*_TOKEN")
     endpoint_fields = (EndpointField(key="api", config_key="crates-io", variable=None,
@@ -93,6 +88,10 @@ class CratesIo(KindDefaults):
                         notes=("Trusted publishing works only for crates that already exist "
                                "on crates.io: a new crate's",
                                "first publish needs CARGO_REGISTRY_TOKEN."))
+
+    @property
+    def target(self) -> Target:
+        return _NO_BINDINGS
 
     def check_grammar(self, text: str) -> None:
         semver_grammar(text, self.name)
@@ -164,4 +163,13 @@ def yankable_crates(ctx: values.WithdrawContext) -> tuple[tuple[str, ...], tuple
     return tuple(c for c in config.core.crates if c not in left_out), left_out
 
 
+_NO_BINDINGS = NoBindings()
 KIND = CratesIo()
+
+
+def __getattr__(name: str) -> Any:
+    """The index client's functions (``exists``, ``versions``, ...), loaded with it when first
+    asked for."""
+    if name in _INDEX_NAMES:
+        return getattr(importlib.import_module(_INDEX), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from release_tasks.errors import UsageError
-from release_tasks.registries.endpoints import Endpoints
-from release_tasks.registries.http import check_url
+from release_tasks.registries.endpoints import Endpoints, check_url
 
 NAME: Final = "crates-io"
 LABEL: Final = "crates.io"

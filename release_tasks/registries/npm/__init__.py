@@ -7,6 +7,7 @@ npm refuses four-part versions, so a binding's ``X.Y.Z.P`` is published as
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import time
 from collections.abc import Mapping
@@ -15,10 +16,8 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from release_tasks.errors import UsageError
-from release_tasks.registries import http, values
+from release_tasks.registries import values
 from release_tasks.registries.common import (
     KindDefaults,
     ask_first,
@@ -27,18 +26,18 @@ from release_tasks.registries.common import (
     semver_key,
 )
 from release_tasks.registries.endpoints import EndpointField, Endpoints
-from release_tasks.registries.http import Sleep
-from release_tasks.registries.npm import index as npm_index
-from release_tasks.registries.npm import package
-from release_tasks.registries.npm.index import exists, files, package_path, versions
 
 if TYPE_CHECKING:
+    import httpx
+
     from release_tasks.config import Binding
+    from release_tasks.registries.http import Sleep
     from release_tasks.version import BindingVersion
 
 __all__ = ["KIND", "Npm", "exists", "files", "package_path", "versions"]
 
 PATCH_FACTOR = 1000
+_INDEX = f"{__name__}.index"
 _STEPS = (
     "- uses: dtolnay/rust-toolchain@stable  # the native library is built with cargo",
     "- uses: actions/setup-node@v4",
@@ -54,8 +53,8 @@ class Npm(KindDefaults):
     name = "npm"
     label = "npm"
     alias = "publish_typescript"
-    index = npm_index
-    target = package
+    index_module = _INDEX
+    target_module = f"{__name__}.package"
     token_variable = "NPM_TOKEN"
     rendering_form = "an npm version X.Y.(Z*1000+P), the npm rendering of X.Y.Z.P"
     endpoint_fields = (EndpointField(key="registry", config_key="npm",
@@ -87,13 +86,19 @@ class Npm(KindDefaults):
 
     def credential_env(self, env: Mapping[str, str], source: str | None,
                        endpoints: Endpoints) -> AbstractContextManager[values.ToolEnv]:
+        from release_tasks.registries.npm import package
+
         return package.userconfig(endpoints["registry"], source, env)
 
     def files(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
               sleep: Sleep = time.sleep) -> list[values.RemoteFile]:
-        return files(client, endpoints, name, version, sleep=sleep)
+        from release_tasks.registries.npm import index
+
+        return index.files(client, endpoints, name, version, sleep=sleep)
 
     def expected_files(self, ctx: values.PublishContext) -> list[values.ExpectedFile]:
+        from release_tasks.registries.npm import package
+
         return package.expected_files(ctx)
 
     # --- withdrawal: npm deprecate (unpublish is refused after 72 hours, forever) ----------
@@ -109,6 +114,7 @@ class Npm(KindDefaults):
                              "un-deprecate (use --undo for that)")
 
     def withdrawal(self, ctx: values.WithdrawContext, plan: values.YankPlan) -> values.YankPlan:
+        from release_tasks.registries.npm import index, package
         from release_tasks.version import BindingVersion
 
         assert ctx.binding is not None
@@ -121,8 +127,8 @@ class Npm(KindDefaults):
         name = ctx.binding.package
         spec = f"{name}@{rendering}"
 
-        def listed(sleep: http.Sleep) -> list[str]:
-            found = exists(ctx.http, endpoints, name, rendering, sleep=sleep)
+        def listed(sleep: Sleep) -> list[str]:
+            found = index.exists(ctx.http, endpoints, name, rendering, sleep=sleep)
             return [rendering] if found else []
 
         _, notes = ask_first(ctx.request, listed, f"{spec} is not on npm ({registry}): nothing "
@@ -193,3 +199,11 @@ def _json(text: str | None) -> dict[str, Any]:
 
 
 KIND = Npm()
+
+
+def __getattr__(name: str) -> Any:
+    """The index client's functions (``exists``, ``files``, ``package_path``, ``versions``),
+    loaded with it when first asked for."""
+    if name in {"exists", "files", "package_path", "versions"}:
+        return getattr(importlib.import_module(_INDEX), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import re
 import time
 import tomllib
@@ -17,34 +18,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
-
 from release_tasks.errors import VersionError
 from release_tasks.registries import values
 from release_tasks.registries.common import KindDefaults, mapped_env, package_dir
 from release_tasks.registries.endpoints import EndpointField, Endpoints
-from release_tasks.registries.http import Sleep
-from release_tasks.registries.pypi import index as pypi_index
-from release_tasks.registries.pypi import wheels
-from release_tasks.registries.pypi.index import (
-    equal,
-    exists,
-    files,
-    project_url,
-    version_of,
-    versions,
-)
+from release_tasks.registries.versionkey import PlainFirst, plain_numbers, without_trailing_zeros
 
 if TYPE_CHECKING:
+    import httpx
+
     from release_tasks.config import Binding
+    from release_tasks.registries.http import Sleep
 
 __all__ = ["KIND", "PyPI", "equal", "exists", "files", "project_url", "version_of", "versions"]
 
 #: pypi.org and TestPyPI: the only indexes whose yank page we know.
 _WEB = {"pypi.org": "https://pypi.org", "test.pypi.org": "https://test.pypi.org"}
-_VERSION_ASSIGNMENT = re.compile(r"^__version__\s*=\s*(.+)$", re.MULTILINE)
+_VERSION_ASSIGNMENT = r"(?m)^__version__\s*=\s*(.+)$"
+_INDEX = f"{__name__}.index"
+_INDEX_NAMES = frozenset({"equal", "exists", "files", "project_url", "version_of", "versions"})
 _SKIP_DIRS = {".venv", "venv", "target", "node_modules", "build", "dist", "__pycache__"}
 
 
@@ -52,8 +44,8 @@ class PyPI(KindDefaults):
     name = "pypi"
     label = "PyPI"
     alias = "publish_python"
-    index = pypi_index
-    target = wheels
+    index_module = _INDEX
+    target_module = f"{__name__}.wheels"
     token_variable = "UV_PUBLISH_TOKEN"
     secret_variables = ("UV_PUBLISH_TOKEN", "UV_PUBLISH_PASSWORD", "MATURIN_PYPI_TOKEN",
                         "MATURIN_PASSWORD", "TWINE_PASSWORD")
@@ -72,6 +64,10 @@ class PyPI(KindDefaults):
                                "extension with cargo",))
 
     def check_grammar(self, text: str) -> None:
+        if plain_numbers(text) is not None:  # PEP 440's normal form of a plain release
+            return
+        from packaging.version import InvalidVersion, Version
+
         try:
             parsed = Version(text)
         except InvalidVersion as exc:
@@ -80,19 +76,23 @@ class PyPI(KindDefaults):
             raise VersionError(f"{text!r} is not in PEP 440 normal form (PyPI would show {parsed})")
 
     def sort_key(self, text: str) -> Any:
-        try:
-            return Version(text)
-        except InvalidVersion as exc:
-            raise VersionError(f"{text!r} is not a PEP 440 version") from exc
+        plain = plain_numbers(text)
+        return PlainFirst(text, None if plain is None else without_trailing_zeros(plain),
+                          _pep440)
 
     def package_key(self, package: str) -> str:
-        return str(canonicalize_name(package, validate=False))
+        # PEP 503's normalized name (what packaging's canonicalize_name gives).
+        return re.sub(r"[-_.]+", "-", package).lower()
 
     def files(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
               sleep: Sleep = time.sleep) -> list[values.RemoteFile]:
-        return files(client, endpoints, name, version, sleep=sleep)
+        from release_tasks.registries.pypi import index
+
+        return index.files(client, endpoints, name, version, sleep=sleep)
 
     def expected_files(self, ctx: values.PublishContext) -> list[values.ExpectedFile]:
+        from release_tasks.registries.pypi import wheels
+
         return wheels.expected_files(ctx)
 
     def credential_env(self, env: Mapping[str, str], source: str | None,
@@ -112,7 +112,7 @@ class PyPI(KindDefaults):
             if _SKIP_DIRS & set(path.relative_to(root / binding.directory).parts):
                 continue
             text = path.read_text(encoding="utf-8", errors="replace")
-            for match in _VERSION_ASSIGNMENT.finditer(text):
+            for match in re.finditer(_VERSION_ASSIGNMENT, text):
                 value = match.group(1).strip()
                 # metadata.version("name") (however imported) names the distribution.
                 if "metadata" in value or re.search(r"version\(\s*['\"]", value):
@@ -124,6 +124,8 @@ class PyPI(KindDefaults):
         return found + _sbom_warning(root, package_dir(binding, "pyproject"))
 
     def add_arguments(self, parser: argparse._ActionsContainer) -> None:
+        from release_tasks.registries.pypi import wheels
+
         parser.add_argument("--compatibility", metavar="TAG",
                             help="maturin --compatibility (default: "
                                  f"${wheels.COMPATIBILITY_VAR}, [tool.maturin] compatibility, "
@@ -152,7 +154,7 @@ class PyPI(KindDefaults):
                       f"yank API known to us: {verb} it with that index's own tools or web UI. "
                       "Nothing was changed.")
             return dataclasses.replace(plan, verb=verb, manual=manual)
-        page = f"{web}/manage/project/{canonicalize_name(package)}/release/{rendering}/"
+        page = f"{web}/manage/project/{self.package_key(package)}/release/{rendering}/"
         reason = ctx.request.message or f"{ctx.version} is withdrawn; upgrade to a newer release"
         step = (f'3. Under "Un-yank release", press "Un-yank" and type {rendering} to confirm.'
                 if ctx.request.undo else
@@ -219,4 +221,21 @@ def _build_backend(text: str | None) -> str | None:
     return backend if isinstance(backend, str) else None
 
 
+def _pep440(text: str) -> Any:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(text)
+    except InvalidVersion as exc:
+        raise VersionError(f"{text!r} is not a PEP 440 version") from exc
+
+
 KIND = PyPI()
+
+
+def __getattr__(name: str) -> Any:
+    """The index client's functions (``equal``, ``exists``, ``files``, ...), loaded with it
+    when first asked for."""
+    if name in _INDEX_NAMES:
+        return getattr(importlib.import_module(_INDEX), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,27 +7,27 @@ un-yank: a withdrawn version is gone for good.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import re
 import time
 from typing import TYPE_CHECKING, Any
-
-import httpx
 
 from release_tasks.errors import UsageError
 from release_tasks.registries import values
 from release_tasks.registries.common import KindDefaults, ask_first, token_how
 from release_tasks.registries.endpoints import EndpointField, Endpoints
-from release_tasks.registries.http import Sleep
-from release_tasks.registries.rubygems import gem, order
-from release_tasks.registries.rubygems import index as gem_index
-from release_tasks.registries.rubygems.index import builds, equal, exists, files, versions
+from release_tasks.registries.rubygems import order
 
 if TYPE_CHECKING:
+    import httpx
+
     from release_tasks.config import Binding
+    from release_tasks.registries.http import Sleep
 
 __all__ = ["KIND", "RubyGems", "equal", "exists", "files", "versions"]
 
-_EXTENSIONS = re.compile(r"\.\s*extensions\s*(?:=|<<|\.(?:push|concat))")
+_EXTENSIONS = r"\.\s*extensions\s*(?:=|<<|\.(?:push|concat))"
+_INDEX = f"{__name__}.index"
 _STEPS = (
     "- uses: ruby/setup-ruby@v1",
     "  with:",
@@ -40,8 +40,8 @@ class RubyGems(KindDefaults):
     name = "rubygems"
     label = "RubyGems"
     alias = "publish_ruby"
-    index = gem_index
-    target = gem
+    index_module = _INDEX
+    target_module = f"{__name__}.gem"
     token_variable = "GEM_HOST_API_KEY"
     secret_variables = ("GEM_HOST_API_KEY",)
     ships_crate_source = True
@@ -62,9 +62,13 @@ class RubyGems(KindDefaults):
 
     def files(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
               sleep: Sleep = time.sleep) -> list[values.RemoteFile]:
-        return files(client, endpoints, name, version, sleep=sleep)
+        from release_tasks.registries.rubygems import index
+
+        return index.files(client, endpoints, name, version, sleep=sleep)
 
     def expected_files(self, ctx: values.PublishContext) -> list[values.ExpectedFile]:
+        from release_tasks.registries.rubygems import gem
+
         return gem.expected_files(ctx)
 
     # --- withdrawal: gem yank, every platform build of the version -------------------------
@@ -85,12 +89,14 @@ class RubyGems(KindDefaults):
                              "deprecation message and PyPI's yank reason)")
 
     def withdrawal(self, ctx: values.WithdrawContext, plan: values.YankPlan) -> values.YankPlan:
+        from release_tasks.registries.rubygems import index as gem_index
+
         assert ctx.binding is not None
         endpoints = self.endpoints(ctx.env, ctx.given)
         host, package, rendering = endpoints["host"], ctx.binding.package, ctx.version
         found, notes = ask_first(
             ctx.request,
-            lambda sleep: builds(ctx.http, endpoints, package, rendering, sleep=sleep),
+            lambda sleep: gem_index.builds(ctx.http, endpoints, package, rendering, sleep=sleep),
             f"{package} {rendering} is not on RubyGems at {host} (never published, or already "
             "yanked): nothing to yank", [(rendering, "ruby")])
         commands = tuple(
@@ -124,7 +130,7 @@ class RubyGems(KindDefaults):
         texts = [reader.text(f"{directory}/{name}") or "" for name in gemspecs]
         if not gemspecs:
             notes.append(f"No gemspec was found in {directory}/ here: check the path.")
-        elif any(_EXTENSIONS.search(text) for text in texts):
+        elif any(re.search(_EXTENSIONS, text) for text in texts):
             notes.append("Bundler compiles the gem's native extension (spec.extensions) at "
                          "`bundle install`: that machine needs a Rust toolchain (cargo) and the "
                          "Ruby headers.")
@@ -143,3 +149,11 @@ class RubyGems(KindDefaults):
 
 
 KIND = RubyGems()
+
+
+def __getattr__(name: str) -> Any:
+    """The index client's functions (``equal``, ``exists``, ``files``, ``versions``), loaded
+    with it when first asked for."""
+    if name in {"equal", "exists", "files", "versions"}:
+        return getattr(importlib.import_module(_INDEX), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from functools import total_ordering
 
 from release_tasks.errors import VersionError
+from release_tasks.registries.versionkey import plain_numbers
 
 # Gem::Version::ANCHORED_VERSION_PATTERN (an empty version, which RubyGems reads as "0",
-# is refused here: no version file or tag means that).
-_GEM_VERSION = re.compile(
-    r"\s*([0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)\s*")
-_GEM_SEGMENT = re.compile(r"[0-9]+|[a-z]+", re.IGNORECASE)
+# is refused here: no version file or tag means that). Compiled on first use (re caches it):
+# plain release numbers, nearly all a release sees, are read without it.
+_GEM_VERSION = r"\s*([0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)\s*"
+_GEM_SEGMENT = r"[0-9]+|[a-zA-Z]+"
 # The release versions we make: what `gem build` takes in a gemspec without complaint.
-_GEM_RE = re.compile(r"^[0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z.-]+)?$")
+_GEM_RE = r"^[0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z.-]+)?$"
 
 
 @total_ordering
@@ -59,11 +60,14 @@ class GemKey:
 
 def gem_key(text: str) -> GemKey:
     """Parse a RubyGems version the way ``Gem::Version.new`` does."""
-    match = _GEM_VERSION.fullmatch(text)
+    plain = plain_numbers(text)
+    if plain is not None:
+        return GemKey(tuple(_drop_zeros(list(plain))))
+    match = re.fullmatch(_GEM_VERSION, text)
     if not match:
         raise VersionError(f"{text!r} is not a RubyGems version")
     # RubyGems reads "1.0-rc1" as the prerelease "1.0.pre.rc1".
-    found = _GEM_SEGMENT.findall(match[1].replace("-", ".pre."))
+    found = re.findall(_GEM_SEGMENT, match[1].replace("-", ".pre."))
     segments: list[int | str] = [int(s) if s.isdigit() else s for s in found]
     first_letter = next((i for i, s in enumerate(segments) if isinstance(s, str)), len(segments))
     # Trailing zeros are dropped from the release part and from the prerelease part apiece.
@@ -78,5 +82,5 @@ def _drop_zeros(part: list[int | str]) -> list[int | str]:
 
 def check_grammar(text: str) -> None:
     """VersionError when ``gem build`` would not take ``text`` as a release version."""
-    if not _GEM_RE.fullmatch(text):
+    if plain_numbers(text) is None and not re.fullmatch(_GEM_RE, text):
         raise VersionError(f"{text!r} is not a valid RubyGems version")

@@ -14,7 +14,7 @@ from release_tasks.duplicates import (
     parse_on_duplicate,
 )
 from release_tasks.errors import DuplicateVersion, UsageError
-from release_tasks.registries.http import REGISTRY_LABELS
+from release_tasks.registries import REGISTRY_LABELS
 
 LOGGER = logging.getLogger("release_tasks.test_duplicates")
 

@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 
 from release_tasks.errors import RegistryError, RegistryUnavailable, UsageError
 from release_tasks.registries import http
+from release_tasks.registries.endpoints import check_url
 from release_tasks.registries.http import (
     BACKOFF_BASE,
     BACKOFF_CAP,
     DEFAULT_RETRIES,
     RETRY_AFTER_CAP,
     backoff_delay,
-    check_url,
     get,
     make_client,
     parse_retry_after,
