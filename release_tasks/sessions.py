@@ -192,12 +192,15 @@ def publish_ruby(session: nox.Session) -> None:
     _stage(session, "publish_ruby")
 
 
+# Sessions with tools of their own keep their environment between runs (the workflow caches
+# .nox): each run still installs the tool and its tools into it, which is quick when current.
+
 #: What building and uploading a Python binding needs beside the tool: maturin (with cffi
 #: and zig for its builds) and uv, which uploads.
 PYTHON_TOOLS = ("maturin>=1.9,<2", "cffi", "ziglang", "uv>=0.4")
 
 
-@nox.session(default=False)
+@nox.session(default=False, reuse_venv=True)
 def publish_python(session: nox.Session) -> None:
     """Build the wheels and sdist with maturin and upload them with uv; tag python-v..."""
     _stage(session, "publish_python", *PYTHON_TOOLS)
@@ -214,14 +217,14 @@ def _bun_env(session: nox.Session) -> dict[str, str]:
                                      os.environ.get("PATH", "")])}
 
 
-@nox.session(default=False)
+@nox.session(default=False, reuse_venv=True)
 def publish_typescript(session: nox.Session) -> None:
     """Build the cdylib and the package with bun, then npm publish; tag typescript-v..."""
     env = _bun_env(session)
     _stage(session, "publish_typescript", env=env)
 
 
-@nox.session(default=False)
+@nox.session(default=False, reuse_venv=True)
 def publish(session: nox.Session) -> None:
     """Publish one binding by name: BINDING VERSION (any registry); tag it after the upload."""
     env = _bun_env(session)

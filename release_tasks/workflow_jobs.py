@@ -17,8 +17,7 @@ if TYPE_CHECKING:
 
 DRY_RUN = "${{ needs.plan.outputs.dry_run == 'true' && '--dry-run' || '' }}"
 _CHECKOUT = ("- uses: actions/checkout@v4", "  with:", "    fetch-depth: 0")
-_PYTHON = ("- uses: actions/setup-python@v5", "  with:",
-           "    python-version: ${{ env.PYTHON_VERSION }}", "- run: python -m pip install nox")
+_HASHED = "hashFiles('noxfile.py', 'pyproject.toml', 'uv.lock', 'requirements*.txt')"
 _PUSH_NOTE = (
     "A tag push made with GITHUB_TOKEN is refused when the tagged commit changes files under",
     ".github/workflows/. The stage reports a failed tag push apart from the publish, so the",
@@ -27,6 +26,19 @@ _PUSH_NOTE = (
 _IDENTITY = ("- name: Git identity for the component tag", "  run: |",
              '    git config user.name "github-actions[bot]"',
              '    git config user.email "41898282+github-actions[bot]@users.noreply.github.com"')
+
+
+def _python(job: str) -> tuple[str, ...]:
+    """Python and nox (with uv, its fast backend), with uv's download cache and the job's nox
+    environments kept between runs, keyed on what they are made from."""
+    return (
+        "- uses: actions/setup-python@v5", "  with:",
+        "    python-version: ${{ env.PYTHON_VERSION }}",
+        "- uses: actions/cache@v4", "  with:", "    path: |", "      ~/.cache/uv",
+        "      .nox",
+        f"    key: nox-{job}-${{{{ runner.os }}}}-py${{{{ env.PYTHON_VERSION }}}}-${{{{ {_HASHED} }}}}",
+        f"    restore-keys: nox-{job}-${{{{ runner.os }}}}-py${{{{ env.PYTHON_VERSION }}}}-",
+        "- run: python -m pip install 'nox[uv]'")
 
 
 def _indent(lines: Sequence[str], by: int) -> Iterator[str]:
@@ -90,7 +102,7 @@ def plan_job(jobs: Sequence[BindingJob]) -> Iterator[str]:
     yield "          # All history and every tag: detection compares with the previous release tag, and"
     yield "          # a shallow clone (the default, depth 1) has neither."
     yield "          fetch-depth: 0"
-    yield from _indent(_PYTHON, 6)
+    yield from _indent(_python("plan"), 6)
     yield from """      - name: Mode
         id: mode
         env:
@@ -134,7 +146,7 @@ def preflight_job() -> Iterator[str]:
     yield "      - uses: dtolnay/rust-toolchain@stable"
     yield "        with:"
     yield "          components: rustfmt, clippy"
-    yield from _indent(_PYTHON, 6)
+    yield from _indent(_python("preflight"), 6)
     yield "      # The managed repository's own checks, from `[project] preflight` of its config."
     yield "      - name: Pre-flight checks"
     yield "        run: nox -s preflight"
@@ -163,7 +175,7 @@ def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
     yield "    steps:"
     yield from _indent(_CHECKOUT, 6)
     yield from _indent(steps, 6)
-    yield from _indent(_PYTHON, 6)
+    yield from _indent(_python(job_id), 6)
     yield from _indent(_IDENTITY, 6)
     yield from (f"      # {line}" for line in push_note)
     yield "      - name: Publish"

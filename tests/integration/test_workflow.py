@@ -480,7 +480,7 @@ def test_plan_job(workflow: dict[str, Any]) -> None:
     plan = workflow["jobs"]["plan"]
     assert "needs" not in plan
     runs = [s.get("run", "") for s in plan["steps"]]
-    assert "python -m pip install nox" in runs
+    assert "python -m pip install 'nox[uv]'" in runs
     assert any(r.startswith("nox -s versions -- --format env") and r.endswith('>> "$GITHUB_OUTPUT"')
                for r in runs)
     assert any(r.startswith("nox -s detect -- --format env") and r.endswith('>> "$GITHUB_OUTPUT"')
@@ -553,8 +553,32 @@ def test_binding_jobs_set_up_their_toolchains(workflow: dict[str, Any]) -> None:
     for job in PUBLISH_JOBS:
         assert "actions/setup-python" in uses(job)
         runs = [s.get("run", "") for s in workflow["jobs"][job]["steps"]]
-        assert "python -m pip install nox" in runs
+        assert "python -m pip install 'nox[uv]'" in runs
         assert any("git config user.email" in r for r in runs), job  # annotated tags need it
+
+
+def test_every_job_that_runs_nox_caches_uv_and_its_environments(
+        workflow: dict[str, Any]) -> None:
+    """uv's downloads and the job's .nox, keyed on the job, the Python and what the
+    environments are made from; a job's cache is never another job's."""
+    keys = {}
+    for name, job in workflow["jobs"].items():
+        steps = job.get("steps", [])
+        if not any("nox -s" in str(s.get("run", "")) for s in steps):
+            continue
+        caches = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache@")]
+        assert len(caches) == 1, name
+        cache = caches[0]["with"]
+        assert set(cache["path"].split()) == {"~/.cache/uv", ".nox"}, name
+        assert "noxfile.py" in cache["key"] and "pyproject.toml" in cache["key"], name
+        assert "env.PYTHON_VERSION" in cache["key"] and "runner.os" in cache["key"], name
+        assert cache["restore-keys"] and cache["key"].startswith(cache["restore-keys"]), name
+        setup = [i for i, s in enumerate(steps) if "setup-python" in str(s.get("uses", ""))]
+        first_nox = next(i for i, s in enumerate(steps) if "nox -s" in str(s.get("run", "")))
+        assert setup and setup[0] < steps.index(caches[0]) < first_nox, name
+        keys[name] = cache["key"]
+    assert {"plan", "preflight", *PUBLISH_JOBS} <= set(keys)
+    assert len(set(keys.values())) == len(keys), keys
 
 
 def test_summary_job_runs_always_after_everything(workflow: dict[str, Any]) -> None:
