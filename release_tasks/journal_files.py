@@ -5,10 +5,8 @@ return (see :mod:`release_tasks.journal`)."""
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -71,6 +69,8 @@ def locked(git_dir: Path) -> Iterator[None]:
 
 def stage_file(directory: Path, entry: Entry, data: bytes) -> Path:
     """A new temporary file in ``directory`` holding ``data``, with the entry's mode."""
+    import tempfile  # only a writing stage stages files; every stage opens the journal
+
     fd, name = tempfile.mkstemp(prefix=entry.prefix, dir=directory)
     fill(fd, data, entry.mode)
     return Path(name)
@@ -113,4 +113,6 @@ def same_device(a: Path, b: Path) -> bool:
 
 
 def sha(data: bytes) -> str:
+    import hashlib
+
     return hashlib.sha256(data).hexdigest()
