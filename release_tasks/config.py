@@ -58,6 +58,9 @@ class Core:
     credential: tuple[str, ...]
     trusted_publishing: bool
     groups: tuple[CoreGroup, ...]
+    #: An alternative cargo registry (cargo's name for it) the crates are published to; the
+    #: pins on core crates then carry ``registry = "NAME"``. None: crates.io.
+    cargo_registry: str | None = None
 
     @property
     def crates(self) -> tuple[str, ...]:
@@ -213,7 +216,8 @@ def _env_key(r: Reader, data: Mapping[str, Any], where: str, name: str) -> str:
 
 def _parse_core(r: Reader, raw: Any) -> Core:
     data = r.table(raw, "core", {"version-file", "workspace", "registry", "tag-prefix",
-                                 "credential", "trusted-publishing", "groups"}, {"groups"})
+                                 "credential", "trusted-publishing", "groups", "cargo-registry"},
+                   {"groups"})
     groups = []
     for name, raw_group in r.tables(data.get("groups", {}), "core.groups").items():
         where = f"core.groups.{name}"
@@ -234,9 +238,19 @@ def _parse_core(r: Reader, raw: Any) -> Core:
         credential=r.credential(data, "core") if "credential" in data else ("CARGO_REGISTRY_TOKEN",),
         trusted_publishing=r.boolean(data, "trusted-publishing", "core"),
         groups=tuple(groups),
+        cargo_registry=_cargo_registry(r, data),
     )
 
 
+def _cargo_registry(r: Reader, data: Mapping[str, Any]) -> str | None:
+    name = r.word(data, "cargo-registry", "core").strip()
+    if name and not _CARGO_REGISTRY.fullmatch(name):
+        r.problems.append(f"core.cargo-registry: {name!r} is not a cargo registry name "
+                          "(letters, digits, - and _)")
+    return None if name in ("", "crates-io") else name
+
+
+_CARGO_REGISTRY = re.compile(r"[A-Za-z0-9_-]+")
 _BINDING_KEYS = {"env-key", "label", "directory", "paths", "registry", "package", "crate",
                  "tag-prefix", "credential", "trusted-publishing", "version-files", "endpoints"}
 

@@ -14,7 +14,13 @@ editor ever sees it.
 from __future__ import annotations
 
 from release_tasks.edit.cargo_lock import cargo_lock_versions, set_cargo_lock_versions
-from release_tasks.edit.cargo_pins import Pin, cargo_pins, edit_cargo_pins, set_cargo_pins
+from release_tasks.edit.cargo_pins import (
+    Pin,
+    cargo_pins,
+    edit_cargo_pin_registries,
+    edit_cargo_pins,
+    set_cargo_pins,
+)
 from release_tasks.edit.cargo_toml import (
     cargo_package_version,
     set_cargo_package_version,
@@ -44,6 +50,7 @@ __all__ = [
     "cargo_lock_versions",
     "cargo_package_version",
     "cargo_pins",
+    "edit_cargo_pin_registries",
     "edit_cargo_pins",
     "json_version",
     "package_lock_version",
