@@ -56,6 +56,9 @@ class Core:
     credential: tuple[str, ...]
     trusted_publishing: bool
     groups: tuple[CoreGroup, ...]
+    #: An alternative cargo registry (cargo's name for it) the crates are published to; the
+    #: pins on core crates then carry ``registry = "NAME"``. None: crates.io.
+    cargo_registry: str | None = None
 
     @property
     def crates(self) -> tuple[str, ...]:
@@ -256,7 +259,14 @@ def _parse_core(data: Section) -> Core:
         credential=data.credential("credential"),
         trusted_publishing=data.boolean("trusted-publishing"),
         groups=tuple(groups),
+        cargo_registry=_cargo_registry(data.string("cargo-registry")),
     )
+
+
+def _cargo_registry(name: str) -> str | None:
+    """``[core] cargo-registry``: cargo's name of the registry; None for crates.io (which
+    cargo calls ``crates-io``)."""
+    return None if name == "crates-io" else name
 
 
 def _parse_bindings(tables: Mapping[str, Section]) -> tuple[Binding, ...]:

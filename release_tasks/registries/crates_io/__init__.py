@@ -9,9 +9,12 @@ the core (they version together), which ``--undo`` reverses.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
+
+import httpx
 
 from release_tasks.errors import ReleaseError, UsageError
 from release_tasks.log import get_logger
@@ -33,20 +36,25 @@ from release_tasks.registries.crates_io.cargo import (
     resolve_registry,
 )
 from release_tasks.registries.crates_io.index import (
+    Listed,
+    crate_file,
     exists,
+    files,
     index_config,
     index_path,
+    listing,
     parse_index_file,
     versions,
 )
 from release_tasks.registries.endpoints import EndpointField, Endpoints
+from release_tasks.registries.http import Sleep
 
 if TYPE_CHECKING:
     from release_tasks.config import Binding, Config
 
-__all__ = ["KIND", "CratesIo", "cargo_index_var", "cargo_token_var", "exists", "index_config",
-           "index_path", "make_endpoints", "parse_index_file", "registry_label",
-           "resolve_registry", "versions"]
+__all__ = ["KIND", "CratesIo", "Listed", "cargo_index_var", "cargo_token_var", "crate_file",
+           "exists", "files", "index_config", "index_path", "listing", "make_endpoints",
+           "parse_index_file", "registry_label", "resolve_registry", "versions"]
 
 log = get_logger("crates")
 
@@ -103,6 +111,12 @@ class CratesIo(KindDefaults):
     def endpoints(self, env: Mapping[str, str], given: Mapping[str, str]) -> Endpoints:
         return cargo.endpoints(env, given)
 
+    def files(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
+              sleep: Sleep = time.sleep) -> dict[str, str | None]:
+        """A crate version's one file, its ``.crate``, with the sha256 the index lists for it
+        (``cksum``; crates.io's API: ``checksum``); ``{}`` when the version is not there."""
+        return files(client, endpoints, name, version, sleep=sleep)
+
     def credential_env(self, env: Mapping[str, str], source: str | None,
                        endpoints: Endpoints) -> AbstractContextManager[values.ToolEnv]:
         target = cargo_token_var(endpoints.get("registry"))
@@ -117,7 +131,7 @@ class CratesIo(KindDefaults):
                              "deprecation message and PyPI's yank reason)")
 
     def withdrawal(self, ctx: values.WithdrawContext, plan: values.YankPlan) -> values.YankPlan:
-        registry = resolve_registry(ctx.request.registry, ctx.env)
+        registry = resolve_registry(ctx.request.registry, ctx.env, ctx.config.core.cargo_registry)
         crates, left_out = yankable_crates(ctx)
         flags = ["--undo"] if ctx.request.undo else []
         flags += ["--registry", registry] if registry else []
