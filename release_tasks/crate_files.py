@@ -69,7 +69,8 @@ class CrateState:
 
     @property
     def remote_sha256(self) -> str | None:
-        return next(iter(files_in(list(self.listed), self.crate, self.version).values()), None)
+        found = files_in(list(self.listed), self.crate, self.version)
+        return found[0].digests.get("sha256") if found else None
 
     @property
     def verdict(self) -> Verdict:

@@ -23,6 +23,7 @@ from release_tasks.registries import crates_io, make_client
 from release_tasks.registries.crates_io import cargo_config
 from release_tasks.registries.crates_io.index import Listed, files_in, parse_index_entries
 from release_tasks.registries.crates_io.limits import CRATES_IO_LIMITS
+from release_tasks.registries.values import RemoteFile
 from release_tasks.version import CoreVersion
 from release_tasks.workspace import Crate, Dependency, Workspace
 
@@ -42,9 +43,11 @@ def test_a_checksum_that_is_not_a_sha256_is_a_broken_answer() -> None:
 
 
 def test_the_file_of_a_version_is_its_crate_build_metadata_aside() -> None:
-    listed = [Listed("0.1.0+build.1", A), Listed("0.1.1", B)]
-    assert files_in(listed, "x", "0.1.0") == {"x-0.1.0+build.1.crate": A}
-    assert files_in(listed, "x", "0.2.0") == {}
+    listed = [Listed("0.1.0+build.1", A), Listed("0.1.1", B), Listed("0.1.2", None)]
+    assert files_in(listed, "x", "0.1.0") == [
+        RemoteFile(name="x-0.1.0+build.1.crate", digests={"sha256": A})]
+    assert files_in(listed, "x", "0.1.2") == [RemoteFile(name="x-0.1.2.crate")]
+    assert files_in(listed, "x", "0.2.0") == []
 
 
 @pytest.mark.parametrize(("listed", "local", "verdict"), [

@@ -112,9 +112,9 @@ class CratesIo(KindDefaults):
         return cargo.endpoints(env, given)
 
     def files(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
-              sleep: Sleep = time.sleep) -> dict[str, str | None]:
+              sleep: Sleep = time.sleep) -> list[values.RemoteFile]:
         """A crate version's one file, its ``.crate``, with the sha256 the index lists for it
-        (``cksum``; crates.io's API: ``checksum``); ``{}`` when the version is not there."""
+        (``cksum``; crates.io's API: ``checksum``); ``[]`` when the version is not there."""
         return files(client, endpoints, name, version, sleep=sleep)
 
     def credential_env(self, env: Mapping[str, str], source: str | None,

@@ -21,6 +21,7 @@ import httpx
 from release_tasks.errors import RegistryError, UsageError
 from release_tasks.registries import http
 from release_tasks.registries.endpoints import Endpoints
+from release_tasks.registries.values import RemoteFile
 
 REGISTRY: Final = "crates-io"
 # What crates.io accepts as a crate name; anything else cannot be in any cargo index.
@@ -73,18 +74,20 @@ def versions(client: httpx.Client, endpoints: Endpoints, name: str, *,
 
 
 def files(client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
-          sleep: http.Sleep = time.sleep) -> dict[str, str | None]:
-    """The files of ``version`` on the registry: ``{NAME-VERSION.crate: sha256}``, or ``{}``
-    when that version is not there (build metadata aside: registries refuse ``1.0.0+b`` once
-    ``1.0.0+a`` is published, so it would be the same file name)."""
+          sleep: http.Sleep = time.sleep) -> list[RemoteFile]:
+    """The files of ``version`` on the registry: its ``NAME-VERSION.crate`` with the sha256
+    the registry lists for it (no digest when it lists none), or ``[]`` when that version is
+    not there (build metadata aside: registries refuse ``1.0.0+b`` once ``1.0.0+a`` is
+    published, so it would be the same file name)."""
     return files_in(listing(client, endpoints, name, sleep=sleep), name, version)
 
 
-def files_in(listed: list[Listed], name: str, version: str) -> dict[str, str | None]:
+def files_in(listed: list[Listed], name: str, version: str) -> list[RemoteFile]:
     """:func:`files` from a listing already read."""
     wanted = _without_build_metadata(version)
-    return {crate_file(name, entry.version): entry.sha256 for entry in listed
-            if _without_build_metadata(entry.version) == wanted}
+    return [RemoteFile(name=crate_file(name, entry.version),
+                       digests={"sha256": entry.sha256} if entry.sha256 else {})
+            for entry in listed if _without_build_metadata(entry.version) == wanted]
 
 
 def exists(client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
