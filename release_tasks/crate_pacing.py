@@ -20,9 +20,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from release_tasks.crate_stop import Stop, Stopped
 from release_tasks.errors import ReleaseError
 from release_tasks.log import get_logger
+from release_tasks.publish_stop import Stop, Stopped
 from release_tasks.registries.crates_io.limits import Action, Limit, RateLimits, duration
 
 log = get_logger("publish_crates")

@@ -17,6 +17,7 @@ from typing import Literal
 
 from release_tasks import workspace
 from release_tasks.config import Config
+from release_tasks.errors import PublishError
 from release_tasks.version import CoreVersion
 
 #: ``not attempted``: a dependency did not make it; ``not started``: the run stopped first;
@@ -27,6 +28,17 @@ Outcome = Literal["published", "already published", "failed", "not attempted", "
 ON_REGISTRY: frozenset[Outcome] = frozenset({"published", "already published"})
 
 Sleep = Callable[[float], None]
+
+
+class PublishStopped(PublishError):
+    """The run stopped before it was complete (:mod:`release_tasks.publish_stop`); the
+    message is its account. A signal gives its own exit code (130, 143); a ``--max-wait``
+    stop the publish failure's."""
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,11 +24,11 @@ from release_tasks import cmd, ordering
 from release_tasks.crate_files import CrateState, LocalCrate, read_state
 from release_tasks.crate_pacing import Pacer, WaitTooLong, stamp
 from release_tasks.crate_phases import CratePlan, CrateResult, Outcome, Sleep, run_phases
-from release_tasks.crate_stop import Stop, Stopped
 from release_tasks.duplicates import handle_duplicate
 from release_tasks.errors import CommandError, DuplicateVersion, PublishError, ReleaseError
 from release_tasks.log import get_logger
 from release_tasks.publish import wait_until_visible
+from release_tasks.publish_stop import Stop, Stopped
 from release_tasks.registries import Endpoints, make_client
 from release_tasks.registries.crates_io import cargo
 from release_tasks.registries.crates_io.cargo import registry_label
@@ -94,6 +94,7 @@ class CratePublisher:
         read-back; its owner closes it)."""
         states = self.survey()
         self.announce(states)
+        self.stop.before_upload()  # RELEASE_TASKS_STOP_AFTER_UPLOADS=0: no crate starts
         return run_phases(self.plan.phases, self.plan.deps, self.publish_one,
                           version=self.version, jobs=self.options.jobs,
                           stopping=self.stop.is_set)

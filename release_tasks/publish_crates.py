@@ -11,7 +11,7 @@ A real run packages every crate (unverified: only the ``.crate`` files and their
 reads the registry once per crate (:mod:`release_tasks.crate_files`: what is there, with
 which bytes), says what the rate limits will make it wait, then publishes phase by phase
 (:mod:`release_tasks.crate_publisher`), paced (:mod:`release_tasks.crate_pacing`) and
-stoppable (:mod:`release_tasks.crate_stop`: SIGINT/SIGTERM, ``--max-wait``). It tags
+stoppable (:mod:`release_tasks.publish_stop`: SIGINT/SIGTERM, ``--max-wait``). It tags
 ``core-vX.Y.Z`` only after reading every crate back from the registry with the expected
 sha256; the wait and the tag are the publish flow's own (:mod:`release_tasks.publish`).
 
@@ -37,16 +37,17 @@ from release_tasks.crate_phases import (
     ON_REGISTRY,
     CratePlan,
     CrateResult,
+    PublishStopped,
     incomplete_report,
     make_plan,
     summary_table,
 )
 from release_tasks.crate_publisher import CratePublisher
-from release_tasks.crate_stop import PublishStopped, Stop, on_signals
 from release_tasks.duplicates import DEFAULT_ON_DUPLICATE, OnDuplicate
 from release_tasks.errors import DriftError, PublishError, UpdateError, UsageError
 from release_tasks.log import get_logger
 from release_tasks.publish import tag_and_push
+from release_tasks.publish_stop import Stop, stoppable
 from release_tasks.registries import Endpoints, given_endpoints, kind_of
 from release_tasks.registries.crates_io import cargo, cargo_config
 from release_tasks.registries.crates_io.cargo import (
@@ -198,7 +199,7 @@ def publish(root: Path, config: Config, plan: CratePlan, options: CrateOptions,
     what = f"publish of core {plan.version} to {registry_label(registry)}"
     resume = resume_command(options)
     stop = publisher.stop
-    with on_signals(stop), publisher.http:
+    with stoppable(stop, threads=True), publisher.http:
         results = publisher.publish()
         if stop.is_set():
             why = stop.reason + (f"; the next upload is allowed at {stamp(stop.resume_at)}: "

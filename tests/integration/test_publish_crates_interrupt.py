@@ -84,7 +84,7 @@ def test_a_signal_lets_the_upload_in_flight_finish_and_accounts_for_every_crate(
     assert proc.wait(timeout=60) == code
     err = stderr.finish()
 
-    assert f"{sig.name}: stopping. No crate starts now" in err
+    assert f"{sig.name}: stopping. No new upload starts" in err
     assert published(cargo_registry) == ["tasker-pgmq", "tasker-shared"]  # it finished
     assert "published:        tasker-pgmq, tasker-shared" in err
     assert "not started:      tasker-client, tasker-orchestration, tasker-worker, " \
