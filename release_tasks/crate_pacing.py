@@ -152,6 +152,26 @@ class Pacer:
         return [(crate, action, max(0.0, copies[action].take() - now))
                 for crate, action in actions]
 
+    def announce(self, actions: Sequence[tuple[str, Action]], where: str) -> str:
+        """What is said before the first upload: how many of ``actions`` are new crates and
+        new versions, and what the rate limits will make the run wait."""
+        new = sum(1 for _, action in actions if action == "new crate")
+        line = (f"{len(actions)} upload(s) to {where}: {new} new crate(s), "
+                f"{len(actions) - new} new version(s) of existing ones")
+        if self.limits is None:
+            return line + "; its rate limits are not known: a 429 is waited out at the time it names"
+        waiting = [(crate, at) for crate, _, at in self.plan(actions) if at > 0]
+        latest = max((at for _, at in waiting), default=0.0)
+        line += (f". Rate limits: new crates {self.limits.new_crate.describe()}, new "
+                 f"versions {self.limits.new_version.describe()}")
+        if not waiting:
+            return line + "; no wait is needed"
+        line += (f"; the run is planned to wait {duration(latest)} in all ("
+                 + ", ".join(f"{c} at +{duration(at)}" for c, at in waiting) + ")")
+        if self.max_wait is not None and latest > self.max_wait:
+            line += f"; --max-wait {self.max_wait:g} s will stop it first, resumable"
+        return line
+
     def _describe(self, action: Action) -> str:
         limit: Limit | None = self.limits.of(action) if self.limits else None
         return f"{action}s: {limit.describe()}" if limit else f"{action}s, after a 429"

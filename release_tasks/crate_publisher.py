@@ -25,17 +25,17 @@ from release_tasks.crate_files import CrateState, LocalCrate, read_state
 from release_tasks.crate_pacing import Pacer, WaitTooLong, stamp
 from release_tasks.crate_phases import CratePlan, CrateResult, Outcome, Sleep, run_phases
 from release_tasks.duplicates import handle_duplicate
-from release_tasks.errors import CommandError, DuplicateVersion, PublishError, ReleaseError
+from release_tasks.errors import CommandError, DuplicateVersion, ReleaseError
 from release_tasks.log import get_logger
-from release_tasks.publish import wait_until_visible
+from release_tasks.publish_files import ContentMismatch
 from release_tasks.publish_stop import Stop, Stopped
+from release_tasks.publish_tags import wait_until_visible
 from release_tasks.registries import Endpoints, make_client
 from release_tasks.registries.crates_io import cargo
 from release_tasks.registries.crates_io.cargo import registry_label
 from release_tasks.registries.crates_io.limits import (
     Action,
     RateLimits,
-    duration,
     is_rate_limited,
     retry_at,
 )
@@ -50,10 +50,6 @@ log = get_logger("publish_crates")
 MAX_THROTTLES = 20
 #: Registry reads at once when every crate is read (one client serves them all).
 SURVEY_THREADS = 8
-
-
-class ContentMismatch(PublishError):
-    """The registry lists the version we uploaded with other bytes."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,25 +119,7 @@ class CratePublisher:
         will make the run wait; return that line."""
         actions = [(crate, action_for(state)) for crate, state in states.items()
                    if not state.present]
-        new = sum(1 for _, action in actions if action == "new crate")
-        line = (f"{len(actions)} upload(s) to {self.where}: {new} new crate(s), "
-                f"{len(actions) - new} new version(s) of existing ones")
-        if self.limits is None:
-            line += "; its rate limits are not known: a 429 is waited out at the time it names"
-        else:
-            plan = self.pacer.plan(actions)
-            waiting = [(crate, at) for crate, _, at in plan if at > 0]
-            latest = max((at for _, at in waiting), default=0.0)
-            line += (f". Rate limits: new crates {self.limits.new_crate.describe()}, new "
-                     f"versions {self.limits.new_version.describe()}")
-            if waiting:
-                line += (f"; the run is planned to wait {duration(latest)} in all ("
-                         + ", ".join(f"{c} at +{duration(at)}" for c, at in waiting) + ")")
-                if self.options.max_wait is not None and latest > self.options.max_wait:
-                    line += (f"; --max-wait {self.options.max_wait:g} s will stop it first, "
-                             "resumable")
-            else:
-                line += "; no wait is needed"
+        line = self.pacer.announce(actions, self.where)
         log.info("%s", line)
         return line
 

@@ -13,7 +13,7 @@ which bytes), says what the rate limits will make it wait, then publishes phase 
 (:mod:`release_tasks.crate_publisher`), paced (:mod:`release_tasks.crate_pacing`) and
 stoppable (:mod:`release_tasks.publish_stop`: SIGINT/SIGTERM, ``--max-wait``). It tags
 ``core-vX.Y.Z`` only after reading every crate back from the registry with the expected
-sha256; the wait and the tag are the publish flow's own (:mod:`release_tasks.publish`).
+sha256; the wait and the tag are the publish flow's own (:mod:`release_tasks.publish_tags`).
 
 Token: cargo reads ``CARGO_REGISTRY_TOKEN`` for crates.io and
 ``CARGO_REGISTRIES_<NAME>_TOKEN`` for a registry named ``<NAME>``. The configured
@@ -46,8 +46,8 @@ from release_tasks.crate_publisher import CratePublisher
 from release_tasks.duplicates import DEFAULT_ON_DUPLICATE, OnDuplicate
 from release_tasks.errors import DriftError, PublishError, UpdateError, UsageError
 from release_tasks.log import get_logger
-from release_tasks.publish import tag_and_push
 from release_tasks.publish_stop import Stop, stoppable
+from release_tasks.publish_tags import tag_and_push
 from release_tasks.registries import Endpoints, given_endpoints, kind_of
 from release_tasks.registries.crates_io import cargo, cargo_config
 from release_tasks.registries.crates_io.cargo import (
