@@ -110,7 +110,8 @@ def plan(root: Path, config: Config, ws: workspace.Workspace, targets: Targets,
     for manifest in dict.fromkeys(manifests):
         declarer = members.get(manifest)
         _pins(p, manifest, moves.names, cur, nxt, core, in_workspace=manifest in ws.manifests,
-              requires=manifest in shipping or (declarer is not None and declarer.name in core))
+              requires=manifest in shipping or (declarer is not None and declarer.name in core),
+              registry=config.core.cargo_registry)
     binding_sites(p, config, targets)
     _lockfiles(p, ws, moves.names, cur, nxt, tree)
     return p.result()
@@ -121,8 +122,11 @@ def _package_editor(path: str, version: str) -> Editor:
 
 
 def _pins(p: Planner, manifest: str, moving: frozenset[str], cur: str, nxt: str,
-          core: set[str], *, in_workspace: bool, requires: bool) -> None:
-    """Keep every pin on a moving package in step; add the ones cargo needs."""
+          core: set[str], *, in_workspace: bool, requires: bool,
+          registry: str | None = None) -> None:
+    """Keep every pin on a moving package in step; add the ones cargo needs. With an
+    alternative cargo ``registry``, every path pin on a core crate names it: once published,
+    the dependency is looked up there, not on crates.io."""
     ok, _ = p.read(manifest, lambda t: None)
     text = p.texts.get(manifest)
     if not ok or text is None:
@@ -156,10 +160,25 @@ def _pins(p: Planner, manifest: str, moving: frozenset[str], cur: str, nxt: str,
         elif satisfies(pin.version, nxt) is False:
             sites.append(Site(manifest, key, pin.version, pin.version,
                               f"{key}: found {pin.version}, which does not allow {nxt}"))
+    registries: dict[tuple[str, str], str] = {}
+    for pin in pins:
+        # A version-less path dev-dependency is stripped by cargo: it needs no registry.
+        kept = pin.version is not None or (pin.table, pin.key) in decisions
+        if registry and pin.has_path and pin.crate in core and kept and pin.registry != registry:
+            registries[(pin.table, pin.key)] = registry
+            sites.append(Site(manifest, f"{pin.table}.{pin.key}.registry", pin.registry, registry))
     if not sites:
         return
-    p.add(manifest, lambda t: edit.edit_cargo_pins(
-        t, moving, lambda pin: decisions.get((pin.table, pin.key)), source=manifest), *sites)
+
+    def editor(text: str) -> str:
+        text = edit.edit_cargo_pins(text, moving, lambda pin: decisions.get((pin.table, pin.key)),
+                                    source=manifest)
+        if not registries:
+            return text
+        return edit.edit_cargo_pin_registries(
+            text, moving, lambda pin: registries.get((pin.table, pin.key)), source=manifest)
+
+    p.add(manifest, editor, *sites)
 
 
 def _lockfiles(p: Planner, ws: workspace.Workspace, moving: frozenset[str], cur: str, nxt: str,

@@ -11,9 +11,11 @@ reaches a command line and count the programs a stage starts.
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import os
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -27,6 +29,9 @@ log = get_logger("cmd")
 ARGV_LOG: list[list[str]] = []
 
 _TAIL_LINES = 40
+# The programs `run` streams now: an interrupted publish terminates them (terminate_running).
+_RUNNING: set[subprocess.Popen[str]] = set()
+_RUNNING_LOCK = threading.Lock()
 
 
 class Result(NamedTuple):
@@ -144,6 +149,16 @@ def finish(proc: subprocess.Popen[bytes]) -> tuple[int, bytes, str]:
     return proc.returncode, out, err.decode("utf-8", errors="replace")
 
 
+def terminate_running() -> int:
+    """Send SIGTERM to every program :func:`run` is streaming output from; how many."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for proc in running:
+        with contextlib.suppress(OSError):  # it ended in between
+            proc.terminate()
+    return len(running)
+
+
 def _stream(
     args: list[str],
     cwd: Path | None,
@@ -164,15 +179,21 @@ def _stream(
         text=True,
         errors="replace",
     ) as proc:
-        if input_text is not None and proc.stdin is not None:
-            proc.stdin.write(input_text)
-            proc.stdin.close()
-        assert proc.stdout is not None
-        for raw in proc.stdout:
-            line = raw.rstrip("\n")
-            lines.append(line)
-            tail.append(line)
-            log.info("%s%s", f"[{prefix.strip()}] " if prefix else "  | ", redact(line))
-        returncode = proc.wait(timeout=timeout)
+        with _RUNNING_LOCK:
+            _RUNNING.add(proc)
+        try:
+            if input_text is not None and proc.stdin is not None:
+                proc.stdin.write(input_text)
+                proc.stdin.close()
+            assert proc.stdout is not None
+            for raw in proc.stdout:
+                line = raw.rstrip("\n")
+                lines.append(line)
+                tail.append(line)
+                log.info("%s%s", f"[{prefix.strip()}] " if prefix else "  | ", redact(line))
+            returncode = proc.wait(timeout=timeout)
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(proc)
     output = "\n".join(lines)
     return Result(args, returncode, output, ""), "\n".join(tail)

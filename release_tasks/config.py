@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from release_tasks import config_spec, repository, tasker_layout
 from release_tasks import registries as kinds
+from release_tasks.config_checks import across_components, tree_problems
 from release_tasks.config_reader import Reader, Section, read_toml
 from release_tasks.errors import ConfigError
 from release_tasks.paths import PathSet
@@ -56,6 +57,9 @@ class Core:
     credential: tuple[str, ...]
     trusted_publishing: bool
     groups: tuple[CoreGroup, ...]
+    #: An alternative cargo registry (cargo's name for it) the crates are published to; the
+    #: pins on core crates then carry ``registry = "NAME"``. None: crates.io.
+    cargo_registry: str | None = None
 
     @property
     def crates(self) -> tuple[str, ...]:
@@ -172,28 +176,6 @@ def checked(unchecked: Unchecked, tree: Tree) -> Config:
     return config
 
 
-def tree_problems(config: Config, tree: Tree) -> list[str]:
-    """Every path pattern and binding directory of ``config`` that names nothing in ``tree``.
-
-    A typo there would not fail anywhere else: the component's changes would silently
-    stop counting, and ``detect`` would call it unchanged.
-    """
-    problems = []
-    hint = "matches no file tracked by git; a typo here hides the component's changes"
-    for group in config.core.groups:
-        for pattern in group.paths.patterns:
-            if not tree.matches(pattern):
-                problems.append(f"core.groups.{group.name}.paths: {pattern!r} {hint}")
-    for binding in config.bindings:
-        if binding.directory and not tree.is_directory(binding.directory):
-            problems.append(f"bindings.{binding.name}.directory: {binding.directory!r} is not "
-                            "a directory holding files tracked by git")
-        for pattern in binding.paths.patterns:
-            if pattern != binding.directory and not tree.matches(pattern):
-                problems.append(f"bindings.{binding.name}.paths: {pattern!r} {hint}")
-    return problems
-
-
 def parse(data: Mapping[str, Any], source: str = CONFIG_FILE) -> Config:
     """Validate raw config data into a :class:`Config`; every problem at once."""
     config, problems = _read(data, source)
@@ -229,7 +211,7 @@ def _read(data: Mapping[str, Any], source: str, r: Reader | None = None) -> tupl
         registries=registries,
         preflight=project.commands("preflight"),
     )
-    _across_components(r, core, bindings)
+    r.problems.extend(across_components(core, bindings))
     return config, r.problems
 
 
@@ -256,7 +238,14 @@ def _parse_core(data: Section) -> Core:
         credential=data.credential("credential"),
         trusted_publishing=data.boolean("trusted-publishing"),
         groups=tuple(groups),
+        cargo_registry=_cargo_registry(data.string("cargo-registry")),
     )
+
+
+def _cargo_registry(name: str) -> str | None:
+    """``[core] cargo-registry``: cargo's name of the registry; None for crates.io (which
+    cargo calls ``crates-io``)."""
+    return None if name == "crates-io" else name
 
 
 def _parse_bindings(tables: Mapping[str, Section]) -> tuple[Binding, ...]:
@@ -289,38 +278,3 @@ def _endpoints(b: Section, registry: Registry) -> dict[str, str]:
         b.reader.problems.append(f"{b.where}.endpoints: unknown key {key!r} (allowed: "
                                  f"{', '.join(sorted(known))})")
     return {k: v for k, v in given.items() if k in known}
-
-
-def _package_key(registry: Registry, package: str) -> str:
-    """``package`` as its registry compares names (PyPI normalizes them, PEP 503)."""
-    return kinds.kind_of(registry).package_key(package)
-
-
-def _across_components(r: Reader, core: Core, bindings: tuple[Binding, ...]) -> None:
-    """What no two components may share: env keys, tag prefixes, crates, packages."""
-    names = [b.name for b in bindings]
-    keys = [g.env_key for g in core.groups] + [b.env_key for b in bindings] + ["CORE"]
-    for key in sorted({k for k in keys if keys.count(k) > 1}):
-        r.problems.append(f"env-key {key!r} is used by more than one component")
-    prefixes = [core.tag_prefix] + [b.tag_prefix for b in bindings]
-    for prefix in sorted({p for p in prefixes if prefixes.count(p) > 1}):
-        r.problems.append(f"tag-prefix {prefix!r} is used by more than one component")
-    crates = core.crates
-    for crate in sorted({c for c in crates if crates.count(c) > 1}):
-        r.problems.append(f"core.groups: crate {crate!r} is listed in more than one group")
-    published: dict[tuple[Registry, str], list[str]] = {}
-    for binding in bindings:
-        if binding.package:
-            owner = (binding.registry, _package_key(binding.registry, binding.package))
-            published.setdefault(owner, []).append(binding.name)
-    for (registry, package), owners in published.items():
-        if len(owners) > 1:
-            r.problems.append(
-                f"bindings {' and '.join(owners)} all publish {package!r} to {registry}: "
-                "a package belongs to one binding")
-    for group in core.groups:
-        for target in group.propagates_to:
-            if target not in names:
-                r.problems.append(
-                    f"core.groups.{group.name}.propagates-to: {target!r} is not a binding "
-                    f"(bindings: {', '.join(names) or 'none'})")

@@ -79,6 +79,14 @@ CORE = Table(path="core", doc="The Rust crates that share one version `X.Y.Z`.",
     Key(name="credential", kind="credential", default=("CARGO_REGISTRY_TOKEN",),
         example=("CARGO_REGISTRY_TOKEN",), doc=_CREDENTIAL),
     Key(name="trusted-publishing", kind="boolean", default=False, example=False, doc=_TRUSTED),
+    Key(name="cargo-registry", kind="string", default="crates-io", pattern=r"[A-Za-z0-9_-]+",
+        hint="is not a cargo registry name (letters, digits, `-` and `_`)", example="crates-io",
+        doc="The cargo registry the core crates are published to, by cargo's name for it "
+            "(`crates-io`: crates.io). Another one must be known to cargo "
+            "(`CARGO_REGISTRIES_NAME_INDEX`, or `[registries.NAME] index` in "
+            "`.cargo/config.toml`); `update` and `release` then write `registry = \"NAME\"` "
+            "on every pin of a core crate. `--registry` and `RELEASE_TASKS_CARGO_REGISTRY` "
+            "override it for one run."),
     Key(name="groups", kind="tables", required=True, table=GROUP, at_least_one=True,
         item="group of crates",
         doc="The groups of core crates, by name (`[core.groups.ffi]`); at least one."),

@@ -1,6 +1,7 @@
 """The publish phases: which crates, in which order (:func:`make_plan`, from the
-manifests), and running them: parallel within a phase, a barrier between phases, and a
-failure that stops exactly the crates depending on it.
+manifests), and running them: parallel within a phase, a barrier between phases, a
+failure that stops exactly the crates depending on it, and a stop (a signal, a rate limit
+past ``--max-wait``) that starts nothing more; then the account of what is where.
 
 Nothing here knows about cargo or registries: :func:`run_phases` is given the work to do
 for one crate, which makes the scheduling rules testable on their own.
@@ -16,13 +17,28 @@ from typing import Literal
 
 from release_tasks import workspace
 from release_tasks.config import Config
+from release_tasks.errors import PublishError
 from release_tasks.version import CoreVersion
 
-Outcome = Literal["published", "already published", "failed", "not attempted"]
+#: ``not attempted``: a dependency did not make it; ``not started``: the run stopped first;
+#: ``interrupted``: in flight when the run stopped (the account asks the registry).
+Outcome = Literal["published", "already published", "failed", "not attempted", "not started",
+                  "interrupted"]
 #: Outcomes that leave the version on the registry.
 ON_REGISTRY: frozenset[Outcome] = frozenset({"published", "already published"})
 
 Sleep = Callable[[float], None]
+
+
+class PublishStopped(PublishError):
+    """The run stopped before it was complete (:mod:`release_tasks.publish_stop`); the
+    message is its account. A signal gives its own exit code (130, 143); a ``--max-wait``
+    stop the publish failure's."""
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,18 +83,25 @@ class CrateResult:
 
 def run_phases(phases: Sequence[Sequence[str]], deps: Mapping[str, frozenset[str]],
                work: Callable[[str], CrateResult], *, version: str,
-               jobs: int | None = None) -> list[CrateResult]:
+               jobs: int | None = None,
+               stopping: Callable[[], bool] = lambda: False) -> list[CrateResult]:
     """Run ``work`` for each crate, phase by phase; results in phase order.
 
     Crates of a phase run in parallel (at most ``jobs`` at once; default: all of them) and
     the next phase starts when the whole phase is done. A crate whose dependency failed or
-    was not attempted is not attempted either; its phase siblings still run. ``work``
-    reports failures in its result; an exception from it is a bug and propagates.
+    was not attempted is not attempted either; its phase siblings still run. Once
+    ``stopping()`` says so, no later phase starts (``work`` sees the stop for the crates of
+    its phase). ``work`` reports failures in its result; an exception from it is a bug and
+    propagates.
     """
     results: dict[str, CrateResult] = {}
     for phase in phases:
         ready = []
         for crate in phase:
+            if stopping():
+                results[crate] = CrateResult(crate=crate, version=version, outcome="not started",
+                                             detail="the run stopped before it")
+                continue
             stopped = sorted(d for d in deps.get(crate, ()) if d in results
                              and results[d].outcome not in ON_REGISTRY)
             if stopped:
@@ -97,7 +120,8 @@ def run_phases(phases: Sequence[Sequence[str]], deps: Mapping[str, frozenset[str
 
 
 def _past(outcome: Outcome) -> str:
-    return "failed" if outcome == "failed" else "was not attempted"
+    return {"failed": "failed", "not started": "was not started",
+            "interrupted": "was interrupted"}.get(outcome, "was not attempted")
 
 
 def summary_table(results: Sequence[CrateResult]) -> str:
@@ -110,21 +134,30 @@ def summary_table(results: Sequence[CrateResult]) -> str:
                      for a, b, c, d in rows)
 
 
-def incomplete_report(results: Sequence[CrateResult], what: str) -> str:
-    """The message of a run that did not put every crate on the registry."""
+def incomplete_report(results: Sequence[CrateResult], what: str, *, why: str = "",
+                      resume: str = "") -> str:
+    """The message of a run that did not put every crate on the registry: the account of
+    every crate, and the command that resumes (``resume``; else a re-run's flag)."""
     def names(*outcomes: Outcome) -> str:
         return ", ".join(r.crate for r in results if r.outcome in outcomes) or "none"
 
-    lines = [f"{what} is incomplete.",
+    lines = [f"{what} is incomplete{f' ({why})' if why else ''}.",
              f"  published:        {names('published')}",
              f"  already there:    {names('already published')}",
              f"  failed:           {names('failed')}",
-             f"  not attempted:    {names('not attempted')}",
-             "", summary_table(results), ""]
+             f"  not attempted:    {names('not attempted')}"]
+    for outcome in ("interrupted", "not started"):
+        if any(r.outcome == outcome for r in results):
+            lines.append(f"  {outcome + ':':<18}{names(outcome)}")
+    lines += ["", summary_table(results), ""]
     for result in results:
-        if result.outcome in ("failed", "not attempted"):
+        if result.outcome in ("failed", "not attempted", "interrupted"):
             detail = result.detail.replace("\n", "\n      ")
             lines.append(f"  - {result.crate} {result.outcome}: {detail}")
-    lines.append("Fix the cause, then re-run with --on-duplicate=skip: it publishes exactly "
-                 "what is missing.")
+    if resume:
+        lines.append("A re-run asks the registry before each crate and publishes exactly what "
+                     f"is missing.\nto resume: {resume}")
+    else:
+        lines.append("Fix the cause, then re-run with --on-duplicate=skip: it publishes exactly "
+                     "what is missing.")
     return "\n".join(lines)

@@ -2,13 +2,18 @@
 
 Order comes from the manifests (:func:`release_tasks.workspace.phases`), never from a list.
 A run checks, in this order and before any upload: the credential, version drift and
-what the registry would refuse (every problem at once). ``--dry-run`` then packages every
-crate with one ``cargo package -p A -p B ...``, which verifies each crate against a local
-overlay of the others: ``cargo publish --dry-run`` cannot, for dependencies not yet on
-the registry. A real run publishes phase by phase (see :mod:`release_tasks.crate_phases`),
-asks the registry before each crate, waits until each version is visible, and tags
-``core-vX.Y.Z`` once every crate is on the registry: the credential check, the wait and the
-tag are the publish flow's own (:mod:`release_tasks.publish`).
+what the registry would refuse, including dependencies that would not resolve on an
+alternative registry (every problem at once). ``--dry-run`` then packages every crate with
+one ``cargo package -p A -p B ...``, which verifies each crate against a local overlay of the
+others: ``cargo publish --dry-run`` cannot, for dependencies not yet on the registry.
+
+A real run packages every crate (unverified: only the ``.crate`` files and their sha256),
+reads the registry once per crate (:mod:`release_tasks.crate_files`: what is there, with
+which bytes), says what the rate limits will make it wait, then publishes phase by phase
+(:mod:`release_tasks.crate_publisher`), paced (:mod:`release_tasks.crate_pacing`) and
+stoppable (:mod:`release_tasks.publish_stop`: SIGINT/SIGTERM, ``--max-wait``). It tags
+``core-vX.Y.Z`` only after reading every crate back from the registry with the expected
+sha256; the wait and the tag are the publish flow's own (:mod:`release_tasks.publish_tags`).
 
 Token: cargo reads ``CARGO_REGISTRY_TOKEN`` for crates.io and
 ``CARGO_REGISTRIES_<NAME>_TOKEN`` for a registry named ``<NAME>``. The configured
@@ -19,36 +24,42 @@ command line.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-import httpx
-
-from release_tasks import cmd, consistency, crate_checks, credentials, ordering, workspace
+from release_tasks import consistency, crate_checks, credentials, workspace
 from release_tasks.config import Config
+from release_tasks.crate_files import LocalCrate, hash_files, read_back
+from release_tasks.crate_pacing import stamp
 from release_tasks.crate_phases import (
     ON_REGISTRY,
     CratePlan,
     CrateResult,
-    Sleep,
+    PublishStopped,
     incomplete_report,
     make_plan,
-    run_phases,
     summary_table,
 )
-from release_tasks.duplicates import DEFAULT_ON_DUPLICATE, OnDuplicate, handle_duplicate
-from release_tasks.errors import DriftError, PublishError, ReleaseError, UpdateError, UsageError
+from release_tasks.crate_publisher import CratePublisher
+from release_tasks.duplicates import DEFAULT_ON_DUPLICATE, OnDuplicate
+from release_tasks.errors import DriftError, PublishError, UpdateError, UsageError
 from release_tasks.log import get_logger
-from release_tasks.publish import tag_and_push, wait_until_visible
-from release_tasks.registries import Endpoints, given_endpoints, kind_of, make_client
-from release_tasks.registries.crates_io import cargo
+from release_tasks.publish_stop import Stop, stoppable
+from release_tasks.publish_tags import tag_and_push
+from release_tasks.registries import Endpoints, given_endpoints, kind_of
+from release_tasks.registries.crates_io import cargo, cargo_config
 from release_tasks.registries.crates_io.cargo import (
     CARGO_REGISTRY_VAR,
     cargo_token_var,
     registry_label,
+)
+from release_tasks.registries.crates_io.limits import (
+    CRATES_IO_LIMITS,
+    RateLimits,
+    duration,
+    planned_wait,
 )
 from release_tasks.version import CoreVersion
 
@@ -56,10 +67,6 @@ log = get_logger("publish_crates")
 
 DEFAULT_INDEX_TIMEOUT = 600.0
 CRATES_IO: Final = cargo.NAME
-
-__all__ = ["CrateOptions", "CratePublisher", "cargo_env", "cargo_token_var", "registry_label",
-           "resolve_registry", "run"]
-
 
 @dataclass(frozen=True, kw_only=True)
 class CrateOptions:
@@ -72,12 +79,15 @@ class CrateOptions:
     index_timeout: float = DEFAULT_INDEX_TIMEOUT
     jobs: int | None = None  # crates published at once; None: the width of the phase
     offline: bool = True  # `cargo package --offline` in the dry run
+    max_wait: float | None = None  # seconds of rate-limit waits in all; None: no bound
 
     def __post_init__(self) -> None:
         if not self.index_timeout > 0:
             raise UsageError(f"--index-timeout must be more than 0 seconds, not {self.index_timeout}")
         if self.jobs is not None and self.jobs < 1:
             raise UsageError(f"--jobs must be 1 or more, not {self.jobs}")
+        if self.max_wait is not None and not self.max_wait >= 0:
+            raise UsageError(f"--max-wait must be 0 seconds or more, not {self.max_wait}")
         object.__setattr__(self, "registry", cargo.alternative(self.registry))
 
 
@@ -96,13 +106,16 @@ def cargo_env(env: Mapping[str, str], config: Config, registry: str | None) -> d
         return tool.env
 
 
-def resolve_registry(options: CrateOptions, env: Mapping[str, str]) -> str | None:
-    """``--registry``, else ``RELEASE_TASKS_CARGO_REGISTRY``, else crates.io (None)."""
-    return cargo.resolve_registry(options.registry, env)
+def resolve_registry(options: CrateOptions, env: Mapping[str, str],
+                     configured: str | None = None) -> str | None:
+    """``--registry``, else ``RELEASE_TASKS_CARGO_REGISTRY``, else ``configured`` (``[core]
+    cargo-registry``), else crates.io (None)."""
+    return cargo.resolve_registry(options.registry, env, configured)
 
 
-def check_repository(root: Path, config: Config, registry: str | None) -> tuple[CoreVersion,
-                                                                                 workspace.Workspace]:
+def check_repository(root: Path, config: Config, registry: str | None,
+                     env: Mapping[str, str] | None = None) -> tuple[CoreVersion,
+                                                                    workspace.Workspace]:
     """The drift check, then what the registry would refuse; every problem in one error."""
     drift: DriftError | None = None
     version = None
@@ -118,24 +131,39 @@ def check_repository(root: Path, config: Config, registry: str | None) -> tuple[
         raise
     crates = [c for c in config.core.crates if ws.crate(c).publish]
     problems = crate_checks.metadata_problems(root, ws, crates, registry or CRATES_IO)
-    if problems:
+    cwd, cargo_vars = root / config.core.workspace, env or {}
+    unresolved = crate_checks.registry_problems(
+        ws, crates, registry,
+        registry and cargo_config.registry_index(registry, cwd, cargo_vars),
+        registry is not None and cargo_config.crates_io_goes_to(registry, cwd, cargo_vars))
+    if problems or unresolved:
         also = list(drift.problems) if drift else []
-        lines = "\n".join(f"  - {p}" for p in [*problems, *also])
-        raise PublishError(f"{len(problems) + len(also)} problem(s) would stop the publish; "
-                           f"nothing was packaged or published:\n{lines}")
+        lines = "\n".join(f"  - {p}" for p in [*problems, *unresolved, *also])
+        fix = f"\n{crate_checks.registry_fix(registry, ws.crate(crates[0]).version)}" \
+            if unresolved else ""
+        raise PublishError(f"{len(problems) + len(unresolved) + len(also)} problem(s) would "
+                           f"stop the publish; nothing was packaged or published:\n{lines}{fix}")
     if drift is not None:
         raise drift
     assert version is not None
     return version, ws
 
 
+def known_limits(registry: str | None) -> RateLimits | None:
+    """The rate limits of ``registry``: crates.io's; none known for the others (a 429 then
+    says when to try again)."""
+    return CRATES_IO_LIMITS if registry is None else None
+
+
 def run(root: Path, config: Config, env: Mapping[str, str], options: CrateOptions,
-        endpoints: Endpoints | None = None) -> str:
+        endpoints: Endpoints | None = None,
+        limits: Callable[[str | None], RateLimits | None] = known_limits) -> str:
     """Preflight, then the dry run or the publish; returns the report for stdout.
 
-    ``endpoints`` defaults to what the environment and ``[registries]`` say.
+    ``endpoints`` defaults to what the environment and ``[registries]`` say; ``limits``
+    gives the registry's rate limits.
     """
-    registry = resolve_registry(options, env)
+    registry = resolve_registry(options, env, config.core.cargo_registry)
     plan = preflight(root, config, env, options, registry)
     if not plan.crates:
         return f"no crate of {config.source} is publishable; nothing to do"
@@ -146,28 +174,62 @@ def run(root: Path, config: Config, env: Mapping[str, str], options: CrateOption
             k: v for k, v in env.items() if k != CARGO_REGISTRY_VAR}
         given = given_endpoints(config.core.registry, config.registries)
         endpoints = kind_of(config.core.registry).endpoints(chosen, given)
-    return publish(root, config, plan, options, registry,
-                   CratePublisher(plan=plan, options=options, registry=registry,
-                                  endpoints=endpoints, env=cargo_env(env, config, registry)))
+    files = crate_checks.package_files(plan.workspace_dir, plan.crates, str(plan.version),
+                                       credentials.without_secrets(env, config),
+                                       registry=registry, offline=options.offline)
+    publisher = CratePublisher(plan=plan, options=options, registry=registry,
+                               endpoints=endpoints, env=cargo_env(env, config, registry),
+                               local=hash_files(files), limits=limits(registry),
+                               stop=Stop.from_env(env))
+    return publish(root, config, plan, options, registry, publisher)
 
 
 def preflight(root: Path, config: Config, env: Mapping[str, str], options: CrateOptions,
               registry: str | None) -> CratePlan:
     """Credential (a warning in a dry run), drift and registry metadata; then the plan."""
     credentials.preflight(config, "core", env, dry_run=options.dry_run)
-    version, ws = check_repository(root, config, registry)
+    version, ws = check_repository(root, config, registry, env)
     return make_plan(root, config, version, ws)
 
 
 def publish(root: Path, config: Config, plan: CratePlan, options: CrateOptions,
             registry: str | None, publisher: CratePublisher) -> str:
-    """Publish every phase; tag when every crate is on the registry, else PublishError."""
-    results = publisher.publish()
-    if any(r.outcome not in ON_REGISTRY for r in results):
-        what = f"publish of core {plan.version} to {registry_label(registry)}"
-        raise PublishError(incomplete_report(results, what))
-    tag_line = tag_core(root, config, plan, registry, push=options.push_tags)
-    return f"{summary_table(results)}\n{tag_line}"
+    """Publish every phase; read every crate back; tag. A stop (a signal, ``--max-wait``)
+    or an incomplete run is a PublishError whose message is the account."""
+    what = f"publish of core {plan.version} to {registry_label(registry)}"
+    resume = resume_command(options)
+    stop = publisher.stop
+    with stoppable(stop, threads=True), publisher.http:
+        results = publisher.publish()
+        if stop.is_set():
+            why = stop.reason + (f"; the next upload is allowed at {stamp(stop.resume_at)}: "
+                                 "resume after it" if stop.resume_at else "")
+            raise PublishStopped(incomplete_report(publisher.settle(results), what, why=why,
+                                                   resume=resume), stop.exit_code)
+        if any(r.outcome not in ON_REGISTRY for r in results):
+            raise PublishError(incomplete_report(results, what))
+        problems = read_back(publisher.http, publisher.endpoints, publisher.expected(),
+                             str(plan.version), registry_label(registry))
+    tag = f"{config.core.tag_prefix}{plan.version}"
+    if problems:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        raise PublishError(f"{what}: the read-back found {len(problems)} crate(s) not as "
+                           f"uploaded, so {tag} was not created:\n{lines}\nRe-run when the "
+                           f"registry shows them: {resume}")
+    warnings = [f"  !!! {r.crate}@{r.version}: {r.detail}" for r in results
+                if r.crate in publisher.other_bytes]
+    tag_line = tag_core(root, config, plan, registry, push=options.push_tags,
+                        notes=warnings)
+    return "\n".join([summary_table(results), *warnings, tag_line])
+
+
+def resume_command(options: CrateOptions) -> str:
+    """The command that carries on where this run stopped."""
+    words = ["nox -s publish_crates -- --on-duplicate=skip"]
+    words += [f"--registry {options.registry}"] if options.registry else []
+    words += [f"--max-wait {options.max_wait:g}"] if options.max_wait is not None else []
+    words += ["--push-tags"] if options.push_tags else []
+    return " ".join(words)
 
 
 # --- dry run --------------------------------------------------------------------------------
@@ -188,93 +250,42 @@ def describe(plan: CratePlan, files: Mapping[str, Path], options: CrateOptions,
              f"{len(plan.phases)} phase(s) to {registry_label(registry)}; all packaged and "
              "verified, nothing uploaded"]
     width = max(len(c) for c in plan.crates)
+    local: dict[str, LocalCrate] = hash_files(files)
     for number, phase in enumerate(plan.phases, start=1):
         lines.append(f"Phase {number}:")
         for crate in phase:
             size = files[crate].stat().st_size
-            lines.append(f"  {crate:<{width}}  {plan.version}  {files[crate]} ({size} bytes)")
+            lines.append(f"  {crate:<{width}}  {plan.version}  {files[crate]} ({size} bytes, "
+                         f"sha256 {local[crate].sha256})")
     for crate, reason in plan.left_out:
         lines.append(f"Left out: {crate} ({reason})")
     lines.append(f"A real run asks the registry before each crate (--on-duplicate="
-                 f"{options.on_duplicate}) and tags {tag} when all are there.")
+                 f"{options.on_duplicate}), compares the bytes of what is there, and tags "
+                 f"{tag} when the registry lists every crate with these sha256.")
+    if registry is None:
+        lines.append(worst_case(plan.crates))
     return "\n".join(lines)
 
 
-# --- publish ----------------------------------------------------------------------------
-
-@dataclass(frozen=True, kw_only=True)
-class CratePublisher:
-    """One publish run: what the worker threads share (all of it read-only)."""
-
-    plan: CratePlan
-    options: CrateOptions
-    registry: str | None
-    endpoints: Endpoints
-    env: Mapping[str, str]
-    http: httpx.Client = field(default_factory=make_client)
-    sleep: Sleep = time.sleep
-
-    @property
-    def version(self) -> str:
-        return str(self.plan.version)
-
-    def publish(self) -> list[CrateResult]:
-        with self.http:
-            if self.options.on_duplicate == "fail":
-                # Strict mode: refuse before anything is uploaded, not halfway through.
-                for crate in self.plan.crates:
-                    if self.exists(crate):
-                        self.duplicate(crate)
-            return run_phases(self.plan.phases, self.plan.deps, self.publish_one,
-                              version=self.version, jobs=self.options.jobs)
-
-    def exists(self, crate: str) -> bool:
-        # The whole list, judged by semver: the same version with other build metadata, or
-        # a greater one, is an error rather than "already published".
-        listed = kind_of(CRATES_IO).versions(self.http, self.endpoints, crate)
-        return ordering.check_listed(
-            CRATES_IO, registry_label(self.registry), crate, self.version, listed,
-            "Nothing more was published. Release the core above it: tag the commit it was "
-            "published from with its core tag, so that `nox -s versions` plans above it, then "
-            "`nox -s release`")
-
-    def duplicate(self, crate: str) -> None:
-        handle_duplicate(self.options.on_duplicate, crate, self.version,
-                         registry_label(self.registry), log)
-
-    def publish_one(self, crate: str) -> CrateResult:
-        start = time.monotonic()
-
-        def say(state: str) -> float:
-            elapsed = time.monotonic() - start
-            log.info("  %s@%s: %s (%.1fs)", crate, self.version, state, elapsed)
-            return elapsed
-
-        say("started")
-        try:
-            if self.exists(crate):
-                self.duplicate(crate)
-                return CrateResult(crate=crate, version=self.version,
-                                   outcome="already published", seconds=say("already there"))
-            say("uploading")
-            registry_args = ["--registry", self.registry] if self.registry else []
-            cmd.run(["cargo", "publish", "-p", crate, *registry_args],
-                    cwd=self.plan.workspace_dir, env=self.env, prefix=f"{crate} ")
-            say("waiting for index")
-            wait_until_visible(lambda: self.exists(crate), self.options.index_timeout,
-                               f"{crate}@{self.version}", sleep=self.sleep)
-        except ReleaseError as exc:
-            return CrateResult(crate=crate, version=self.version, outcome="failed",
-                               seconds=say("FAILED"), detail=str(exc))
-        return CrateResult(crate=crate, version=self.version, outcome="published",
-                           seconds=say("done"))
+def worst_case(crates: Sequence[str]) -> str:
+    """What crates.io's limits would make a first publish of every crate wait."""
+    wait = planned_wait(["new crate"] * len(crates), CRATES_IO_LIMITS)
+    said = f"wait {duration(wait)}" if wait else "not wait"
+    return (f"Were all {len(crates)} crates new to crates.io, its rate limit (new crates: "
+            f"{CRATES_IO_LIMITS.new_crate.describe()}) would make a real run {said}; a real "
+            "run counts what is new and says so before its first upload (--max-wait bounds it).")
 
 
 def tag_core(root: Path, config: Config, plan: CratePlan, registry: str | None, *,
-             push: bool) -> str:
+             push: bool, notes: Sequence[str] = ()) -> str:
     """Tag HEAD ``core-vX.Y.Z`` (idempotent) and push it when asked; one line to report."""
     version = plan.version
     message = (f"core {version} on {registry_label(registry)}\n\n"
-               + "".join(f"{crate} {version}\n" for crate in plan.crates))
+               + "".join(f"{crate} {version}\n" for crate in plan.crates)
+               + "".join(f"{note.strip()}\n" for note in notes))
     return tag_and_push(root, f"{config.core.tag_prefix}{version}", message, push=push,
                         published="every crate IS published")
+
+
+__all__ = ["CrateOptions", "CratePublisher", "CrateResult", "PublishStopped", "cargo_env",
+           "cargo_token_var", "known_limits", "registry_label", "resolve_registry", "run"]

@@ -35,6 +35,7 @@ class Dependency:
     req: str  # the requirement; cargo reports ``*`` when the entry has no version
     path: str | None  # repository-relative directory of a path dependency
     git: bool = False  # a git dependency
+    registry: str | None = None  # the index URL of its `registry = "NAME"`; None: crates.io
 
     @property
     def has_version(self) -> bool:
@@ -172,7 +173,8 @@ def parse_metadata(data: Mapping[str, Any], root: Path) -> Workspace:
                        kind=d.get("kind") or "normal", target=d.get("target"),
                        req=d.get("req", "*"),
                        path=_relative(d["path"], root) if d.get("path") else None,
-                       git=str(d.get("source") or "").startswith("git+"))
+                       git=str(d.get("source") or "").startswith("git+"),
+                       registry=d.get("registry"))
             for d in package.get("dependencies", []))
         crates.append(Crate(
             name=package["name"], version=package["version"],

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from release_tasks.edit.cargo_lock import cargo_lock_versions, set_cargo_lock_versions
-    from release_tasks.edit.cargo_pins import Pin, cargo_pins, edit_cargo_pins, set_cargo_pins
+    from release_tasks.edit.cargo_pins import (
+        Pin,
+        cargo_pins,
+        edit_cargo_pin_registries,
+        edit_cargo_pins,
+        set_cargo_pins,
+    )
     from release_tasks.edit.cargo_toml import (
         cargo_package_version,
         set_cargo_package_version,
@@ -46,7 +52,7 @@ if TYPE_CHECKING:
 # load tomlkit, and `versions` loads no editor it does not read with.
 _MODULES = {
     "Pin": "cargo_pins", "cargo_pins": "cargo_pins", "edit_cargo_pins": "cargo_pins",
-    "set_cargo_pins": "cargo_pins",
+    "set_cargo_pins": "cargo_pins", "edit_cargo_pin_registries": "cargo_pins",
     "cargo_lock_versions": "cargo_lock", "set_cargo_lock_versions": "cargo_lock",
     "cargo_package_version": "cargo_toml", "set_cargo_package_version": "cargo_toml",
     "set_workspace_package_version": "cargo_toml", "workspace_package_version": "cargo_toml",
@@ -78,6 +84,7 @@ __all__ = [
     "cargo_lock_versions",
     "cargo_package_version",
     "cargo_pins",
+    "edit_cargo_pin_registries",
     "edit_cargo_pins",
     "json_version",
     "package_lock_version",

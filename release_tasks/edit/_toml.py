@@ -6,8 +6,9 @@ with three exceptions this module works around:
 * a value assigned as a plain ``str`` is written as a double-quoted string, so replacements
   are built with the quote style of the value they replace;
 * a key added to a table goes to its end, with ``\\n`` whatever the file uses, and a key added
-  to an inline table gets odd spacing; so a missing ``version`` is spliced into the rendered
-  text right after ``path``, at a unique placeholder put where the ``path`` value was;
+  to an inline table gets odd spacing; so a missing ``version`` (or ``registry``) is spliced
+  into the rendered text right after ``path`` (or ``version``), at a unique placeholder put
+  where that value was;
 * a leading BOM is a parse error, so it is taken off before parsing and put back after.
 
 ``tomllib`` (the reference parser) validates the input and the result, and the result must
@@ -30,10 +31,14 @@ from release_tasks.edit._common import (
     split_bom,
 )
 
-# What precedes a ``path`` value on its line: anything (indent, dotted prefix), the key, `=`.
 # (tomlkit, and these patterns, are loaded by the first edit: reading a version needs neither.)
-_PATH_KEY_BEFORE = r"(?P<lead>.*?)(?:path|\"path\"|'path')(?P<sep>[ \t]*=[ \t]*)\Z"
 _BARE_KEY = r"[A-Za-z0-9_-]+"
+
+
+def _key_before(key: str) -> re.Pattern[str]:
+    """What precedes ``key``'s value on its line: anything (indent, dotted prefix), the key
+    (bare or quoted), `=`."""
+    return re.compile(rf"(?P<lead>.*?)(?:{key}|\"{key}\"|'{key}')(?P<sep>[ \t]*=[ \t]*)\Z")
 
 
 def parse_toml(text: str, source: str | None) -> dict[str, Any]:
@@ -70,8 +75,9 @@ class TomlEdit:
             raise fail(source, f"TOML that cannot be edited in place: {exc}") from exc
         self._changes: dict[DocPath, object] = {}
         self._written: set[str] = set()
-        # Placeholder, text of the original path value, inline?, new value, quote literal?
-        self._slots: list[tuple[str, str, bool, str, bool]] = []
+        # Placeholder, text of the anchor's value, inline?, new value, quote literal?, the
+        # anchor key (``path``), the new key (``version``).
+        self._slots: list[tuple[str, str, bool, str, bool, str, str]] = []
         self._eof_newline = ""
 
     def replace(self, table: MutableMapping[str, Any], key: str, value: str, path: DocPath) -> None:
@@ -94,17 +100,25 @@ class TomlEdit:
 
     def add_after_path(self, dep: MutableMapping[str, Any], value: str, path: DocPath) -> None:
         """Add ``version = value`` right after the ``path`` key of dependency table ``dep``."""
+        self.add_after(dep, "path", "version", value, path)
+
+    def add_after(self, dep: MutableMapping[str, Any], anchor: str, key: str, value: str,
+                  path: DocPath) -> None:
+        """Add ``key = value`` right after the ``anchor`` key of dependency table ``dep``
+        (one key per anchor and edit)."""
         import tomlkit
         from tomlkit.items import InlineTable, String
 
-        old = dep["path"]
+        old = dep[anchor]
         if not isinstance(old, String):
-            raise fail(self.source, f"{dotted(tuple(map(str, path[:-1])))}.path is not a string")
+            raise fail(self.source, f"{dotted(tuple(map(str, path[:-1])))}.{anchor} is not a "
+                                    "string")
         placeholder = self._placeholder()
-        dep["path"] = tomlkit.string(placeholder)
+        dep[anchor] = tomlkit.string(placeholder)
         literal = old.as_string().startswith("'")
         self._slots.append(
-            (placeholder, old.as_string(), isinstance(dep, InlineTable), value, literal)
+            (placeholder, old.as_string(), isinstance(dep, InlineTable), value, literal, anchor,
+             key)
         )
         self._changes[path] = value
         self._written.add(value)
@@ -129,24 +143,25 @@ class TomlEdit:
         return f"{base}-{len(self._slots)}"
 
     def _fill(
-        self, out: str, placeholder: str, path_text: str, inline: bool, value: str, literal: bool
+        self, out: str, placeholder: str, path_text: str, inline: bool, value: str, literal: bool,
+        anchor: str, key: str,
     ) -> str:
         quoted = f'"{placeholder}"'
         if out.count(quoted) != 1:
-            raise fail(self.source, "internal error: lost track of a dependency's path")
+            raise fail(self.source, f"internal error: lost track of a dependency's {anchor}")
         pos = out.index(quoted)
         line_start = out.rfind("\n", 0, pos) + 1
-        match = re.compile(_PATH_KEY_BEFORE).match(out, line_start, pos)
+        match = _key_before(anchor).match(out, line_start, pos)
         if match is None:
-            raise fail(self.source, f"cannot place a version next to `{out[line_start:pos]}`")
+            raise fail(self.source, f"cannot place a {key} next to `{out[line_start:pos]}`")
         version = f"'{value}'" if literal else f'"{value}"'
         sep = match["sep"]
         if inline:
             # `{ path = "a" }` gets `, version = ...`; the compact `{path="a"}` gets `,version=`.
             comma = ", " if " " in sep else ","
-            return out[:pos] + f"{path_text}{comma}version{sep}{version}" + out[pos + len(quoted) :]
+            return out[:pos] + f"{path_text}{comma}{key}{sep}{version}" + out[pos + len(quoted) :]
         out = out[:pos] + path_text + out[pos + len(quoted) :]
-        new_line = f"{match['lead']}version{sep}{version}"
+        new_line = f"{match['lead']}{key}{sep}{version}"
         line_end = out.find("\n", pos)
         if line_end == -1:  # The path line is the last one and has no newline: keep it so.
             self._eof_newline = dominant_newline(out)

@@ -8,13 +8,16 @@ dotted keys, and renamed ones (``x = { package = "tasker-shared", ... }``).
 
 * ``workspace = true`` entries are left alone: ``[workspace.dependencies]`` carries the pin.
 * :func:`edit_cargo_pins` lets the caller decide, entry by entry, what each requirement
-  becomes (or that a version-less path entry gets one); :func:`set_cargo_pins` is the simple
+  becomes (or that a version-less path entry gets one); :func:`edit_cargo_pin_registries`
+  likewise for the ``registry`` a path entry names (added after its ``version``, the
+  spelling cargo's documentation uses); :func:`set_cargo_pins` is the simple
   policy: every entry ``=X.Y.Z``, version-less path entries pinned except dev-dependencies
   (cargo drops those when publishing, which is what test helpers want).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -23,6 +26,7 @@ from release_tasks.edit._common import DocPath, check_semver, fail
 from release_tasks.edit._toml import TomlEdit, dotted, is_table
 
 Kind = Literal["workspace", "normal", "build", "dev"]
+_REGISTRY_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 # Cargo still accepts the underscore spellings of the old manifests.
 _TABLES: dict[str, Kind] = {
@@ -44,6 +48,7 @@ class Pin:
     version: str | None  # the requirement as written, e.g. ``=0.1.8``; None: has none
     kind: Kind = "normal"
     has_path: bool = False
+    registry: str | None = None  # its ``registry = "NAME"``; None: none (crates.io)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,27 @@ def edit_cargo_pins(text: str, crates: Collection[str], decide: Callable[[Pin], 
             edit.add_after_path(entry.table, wanted, entry.path)
         else:
             edit.replace(entry.table, entry.key, wanted, entry.path)
+    return edit.result()
+
+
+def edit_cargo_pin_registries(text: str, crates: Collection[str],
+                              decide: Callable[[Pin], str | None], *,
+                              source: str | None = None) -> str:
+    """Set the ``registry`` of each table entry on one of ``crates`` to ``decide(pin)``
+    (``None``: leave it); an entry without one gets it after its ``version`` (or ``path``)."""
+    edit = TomlEdit(text, source)
+    for entry in list(_entries(edit, crates)):
+        wanted = decide(entry.pin)
+        if wanted is None or wanted == entry.pin.registry or entry.mode == "string":
+            continue
+        if not _REGISTRY_NAME.fullmatch(wanted):
+            raise fail(source, f"{wanted!r} is not a cargo registry name")
+        where = (*entry.path[:-1], "registry")
+        if entry.pin.registry is not None:
+            edit.replace(entry.table, "registry", wanted, where)
+        else:
+            edit.add_after(entry.table, "version" if entry.mode == "version" else "path",
+                           "registry", wanted, where)
     return edit.result()
 
 
@@ -135,9 +161,10 @@ def _entries(edit: TomlEdit, crates: Collection[str]) -> Iterator[_Entry]:
                 continue
             path = (*keys, key, "version")
             has_path = "path" in value
+            registry = str(value["registry"]) if "registry" in value else None
             if "version" in value:
-                pin = Pin(table, key, str(crate), str(value["version"]), kind, has_path)
+                pin = Pin(table, key, str(crate), str(value["version"]), kind, has_path, registry)
                 yield _Entry(pin, value, "version", "version", path)
             elif has_path:
-                pin = Pin(table, key, str(crate), None, kind, has_path)
+                pin = Pin(table, key, str(crate), None, kind, has_path, registry)
                 yield _Entry(pin, value, "version", "add", path)

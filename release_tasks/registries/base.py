@@ -39,11 +39,16 @@ class IndexClient(Protocol):
     def exists(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
                sleep: Sleep = ...) -> bool: ...
 
+    def files(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
+              sleep: Sleep = ...) -> list[values.RemoteFile]: ...
+
 
 class Target(Protocol):
     """How a kind builds, checks and uploads a binding (a module of its own)."""
 
     def check_tools(self, ctx: values.PublishContext) -> None: ...
+
+    def expected_files(self, ctx: values.PublishContext) -> list[values.ExpectedFile]: ...
 
     def build(self, ctx: values.PublishContext) -> values.Build: ...
 

@@ -93,11 +93,7 @@ class KindDefaults:
 
     def files(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
               sleep: Sleep = time.sleep) -> list[RemoteFile]:
-        """A registry that holds one file per version, without digests: ``name-version``
-        when the version is listed."""
-        if self.exists(client, endpoints, name, version, sleep=sleep):
-            return [RemoteFile(name=f"{name}-{version}")]
-        return []
+        return self.index.files(client, endpoints, name, version, sleep=sleep)
 
     def credential_env(self, env: Mapping[str, str], source: str | None,
                        endpoints: Endpoints) -> AbstractContextManager[ToolEnv]:
@@ -107,8 +103,7 @@ class KindDefaults:
         self.target.check_tools(ctx)
 
     def expected_files(self, ctx: PublishContext) -> list[ExpectedFile]:
-        """One file, built in one step (what :meth:`files` lists by default)."""
-        return [ExpectedFile(step="build", name=f"{ctx.binding.package}-{ctx.rendering}")]
+        return self.target.expected_files(ctx)
 
     def build(self, ctx: PublishContext) -> Build:
         return self.target.build(ctx)

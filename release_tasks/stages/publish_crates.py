@@ -24,8 +24,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(default: 600)")
     p.add_argument("--jobs", type=int, metavar="N",
                    help="crates published at once (default: all crates of a phase)")
+    p.add_argument("--max-wait", type=float, metavar="SECONDS",
+                   help="wait at most this long in all for the registry's rate limits; when "
+                        "the next upload would take longer, stop in a resumable state and "
+                        "say when to resume (default: wait as long as they say)")
     p.add_argument("--offline", action=argparse.BooleanOptionalAction, default=True,
-                   help="run the dry run's cargo package offline (default: --offline)")
+                   help="run cargo package offline first (default: --offline; the real run then "
+                        "packages online when offline fails)")
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -37,6 +42,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     options = publish_crates.CrateOptions(
         dry_run=args.dry_run, on_duplicate=parse_on_duplicate(args.on_duplicate),
         registry=args.registry, push_tags=args.push_tags, jobs=args.jobs, offline=args.offline,
+        max_wait=args.max_wait,
         index_timeout=publish_crates.DEFAULT_INDEX_TIMEOUT if timeout is None else timeout)
     config = load_config(args)  # bad options are refused before the repository is read
     require_clean_tree(args.repo, allow_dirty=args.allow_dirty, dry_run=args.dry_run)

@@ -20,6 +20,7 @@ from release_tasks import config as config_mod
 from release_tasks import log as log_mod
 from release_tasks.git import Repo
 from release_tasks.registries import crates_io
+from release_tasks.registries.crates_io.limits import Limit, RateLimits
 from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.events import Kind
 from tests.registries.tools import require_tool
@@ -161,20 +162,23 @@ def test_rerun_publishes_nothing_and_follows_on_duplicate(
 def test_rerun_on_crates_io_uses_its_name(
         example_repo: Repo, cargo_registry: CargoRegistry, cargo_env: dict[str, str],
         capsys: pytest.CaptureFixture[str]) -> None:
-    """crates.io mode: the web API answers, cargo publishes without --registry."""
+    """crates.io mode: the web API answers, cargo publishes without --registry, paced by
+    crates.io's limits (here in tenths of a second: the sixth new crate waits)."""
     env = {**os.environ, **cargo_env,
            "CARGO_REGISTRIES_LOCAL_TOKEN": cargo_env["CARGO_REGISTRY_TOKEN"]}
     config = config_mod.load(example_repo.root)
     endpoints = crates_io.make_endpoints(api=cargo_registry.url)
+    scaled = RateLimits(new_crate=Limit(burst=5, period=0.3), new_version=Limit(30, 0.1))
     log_mod.setup()
     start = len(cmd.ARGV_LOG)
     publish_crates.run(example_repo.root, config, env, publish_crates.CrateOptions(),
-                       endpoints=endpoints)
+                       endpoints=endpoints, limits=lambda registry: scaled)
+    assert "6 upload(s) to crates.io: 6 new crate(s)" in capsys.readouterr().err
     assert all("--registry" not in argv for argv in cargo_calls(start, "publish"))
     capsys.readouterr()
 
     publish_crates.run(example_repo.root, config, env, publish_crates.CrateOptions(),
-                       endpoints=endpoints)
+                       endpoints=endpoints, limits=lambda registry: scaled)
 
     lines = capsys.readouterr().err.splitlines()
     assert "  [warn] tasker-pgmq@0.1.0 already exists on crates.io, skipping" in lines

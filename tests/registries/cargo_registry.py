@@ -3,7 +3,11 @@
 Serves the sparse index (``/index/``), the publish/yank/version web API (``/api/v1/``) and
 crate downloads. Everything is in memory. Versions can be made to appear in the index and
 the API only ``index_delay`` seconds after their upload, like crates.io's asynchronous
-index updates, which is what makes "wait until visible" logic testable.
+index updates, which is what makes "wait until visible" logic testable. It can apply
+crates.io's publish rate limits (:meth:`CargoRegistry.rate_limit`, answering 429 as crates.io
+does), hold a version that nobody uploaded from this commit (:meth:`CargoRegistry.plant`: a
+tampered ``.crate``), and list a checksum other than the stored bytes'
+(:meth:`CargoRegistry.misreport`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.registries import cargo_index, cargo_semver
+from tests.registries.cargo_limits import Action, RateLimiter
 from tests.registries.events import Event
 from tests.registries.httpbase import RegistryApp, Request, Response
 
@@ -86,6 +91,38 @@ class CargoRegistry(RegistryApp):
         #: if crates.io is redirected to this server.
         self.replaces_crates_io = replaces_crates_io
         self._crates: dict[str, list[CrateVersion]] = {}
+        self._limiter: RateLimiter | None = None
+        self._misreported: dict[str, str] = {}
+
+    # -- crates.io's behaviours ---------------------------------------------------------------
+    def rate_limit(self, *, new: tuple[int, float] | None = None,
+                   update: tuple[int, float] | None = None) -> None:
+        """Refuse uploads as crates.io does: ``new`` (burst, seconds per token) for crates
+        that do not exist yet, ``update`` for new versions; None for both: no limit."""
+        limits: dict[Action, tuple[int, float]] = {}
+        if new:
+            limits["new crate"] = new
+        if update:
+            limits["new version"] = update
+        with self._lock:
+            self._limiter = RateLimiter(limits) if limits else None
+
+    def plant(self, name: str, vers: str, crate: bytes,
+              deps: list[dict[str, Any]] | None = None) -> str:
+        """Hold ``name@vers`` with the bytes ``crate``, uploaded by nobody (a version published
+        from another commit, or altered); returns the sha256 the index lists."""
+        request = cargo_index.PublishRequest(
+            {"name": name, "vers": vers, "deps": deps or [], "features": {}}, crate)
+        now = time.time()
+        with self._lock:
+            self._crates.setdefault(name.lower(), []).append(CrateVersion(
+                entry=cargo_index.index_entry(request), crate=crate, published_at=now,
+                visible_at=now))
+        return request.cksum
+
+    def misreport(self, name: str, cksum: str) -> None:
+        """From now on, list ``cksum`` for every upload of ``name`` instead of its bytes'."""
+        self._misreported[name.lower()] = cksum
 
     # -- test-facing controls and views -------------------------------------------------
     @property
@@ -96,6 +133,8 @@ class CargoRegistry(RegistryApp):
         """Forget all crates, events and faults (the server keeps running)."""
         with self._lock:
             self._crates.clear()
+            self._misreported.clear()
+            self._limiter = None
         self.reset_controls()
 
     def versions(self, name: str, *, include_hidden: bool = False) -> list[CrateVersion]:
@@ -227,6 +266,15 @@ class CargoRegistry(RegistryApp):
         injected = self.faults.take_publish_reject(name)
         if injected is not None:
             return self._reject(name, vers, _errors(injected, f"injected rejection of {name}"))
+        limiter = self._limiter
+        if limiter is not None:
+            action: Action = ("new version" if self.versions(name, include_hidden=True)
+                              else "new crate")
+            refusal = limiter.take(request.header("authorization") or "", action)
+            if refusal is not None:
+                response = _errors(429, refusal.detail)
+                response.headers["Retry-After"] = refusal.retry_after
+                return self._reject(name, vers, response)
         deps = cargo_index.internal_deps(upload, self._aliases())
         with self._lock:
             existing = self._crates.get(name.lower(), [])
@@ -240,8 +288,10 @@ class CargoRegistry(RegistryApp):
                     name, vers, _errors(400, f"no known crate named `{unknown[0]}`")
                 )
             now = time.time()
+            entry = cargo_index.index_entry(upload)
+            entry["cksum"] = self._misreported.get(name.lower(), entry["cksum"])
             version = CrateVersion(
-                entry=cargo_index.index_entry(upload),
+                entry=entry,
                 crate=upload.crate,
                 published_at=now,
                 visible_at=now + self._index_delay,

@@ -117,6 +117,25 @@ def test_empty_names_and_prefixes_are_errors() -> None:
     ]
 
 
+@pytest.mark.parametrize(("given", "read"), [(None, None), ("crates-io", None),
+                                             ("my-registry_2", "my-registry_2")])
+def test_the_cargo_registry_is_a_cargo_name_crates_io_by_default(given: str | None,
+                                                                 read: str | None) -> None:
+    data = _default()
+    if given is not None:
+        data["core"]["cargo-registry"] = given
+    assert config.parse(data).core.cargo_registry == read
+
+
+def test_a_cargo_registry_that_is_no_cargo_name_is_a_problem() -> None:
+    data = _default()
+    data["core"]["cargo-registry"] = "my registry"
+    assert _problems(data) == ("core.cargo-registry: 'my registry' is not a cargo registry name "
+                               "(letters, digits, `-` and `_`)",)
+    data["core"]["cargo-registry"] = 3
+    assert _problems(data)[0].startswith("core.cargo-registry: expected a string, found 3")
+
+
 def test_the_same_package_twice_on_one_registry_is_an_error() -> None:
     data = _default()
     data["bindings"]["python2"] = copy.deepcopy(data["bindings"]["python"])

@@ -38,13 +38,14 @@ if TYPE_CHECKING:
     from release_tasks.config import Binding, Config
     from release_tasks.registries.base import Target
 
-__all__ = ["KIND", "CratesIo", "cargo_index_var", "cargo_token_var", "exists", "index_config",
-           "index_path", "make_endpoints", "parse_index_file", "registry_label",
-           "resolve_registry", "versions"]
+__all__ = ["KIND", "CratesIo", "Listed", "cargo_index_var", "cargo_token_var", "crate_file",
+           "exists", "files", "index_config", "index_path", "listing", "make_endpoints",
+           "parse_index_file", "registry_label", "resolve_registry", "versions"]
 
 log = get_logger("crates")
 _INDEX = f"{__name__}.index"
-_INDEX_NAMES = frozenset({"exists", "index_config", "index_path", "parse_index_file", "versions"})
+_INDEX_NAMES = frozenset({"Listed", "crate_file", "exists", "files", "index_config", "index_path",
+                          "listing", "parse_index_file", "versions"})
 
 
 class NoBindings:
@@ -56,6 +57,9 @@ class NoBindings:
                           "core crates are published by publish_crates")
 
     def check_tools(self, ctx: values.PublishContext) -> None:
+        raise self._refuse(ctx)
+
+    def expected_files(self, ctx: values.PublishContext) -> list[values.ExpectedFile]:
         raise self._refuse(ctx)
 
     def build(self, ctx: values.PublishContext) -> values.Build:
@@ -116,7 +120,7 @@ class CratesIo(KindDefaults):
                              "deprecation message and PyPI's yank reason)")
 
     def withdrawal(self, ctx: values.WithdrawContext, plan: values.YankPlan) -> values.YankPlan:
-        registry = resolve_registry(ctx.request.registry, ctx.env)
+        registry = resolve_registry(ctx.request.registry, ctx.env, ctx.config.core.cargo_registry)
         crates, left_out = yankable_crates(ctx)
         flags = ["--undo"] if ctx.request.undo else []
         flags += ["--registry", registry] if registry else []

@@ -48,9 +48,14 @@ def alternative(registry: str | None) -> str | None:
     return None if not registry or registry == NAME else registry
 
 
-def resolve_registry(option: str | None, env: Mapping[str, str]) -> str | None:
-    """``--registry``, else ``RELEASE_TASKS_CARGO_REGISTRY``, else crates.io (None)."""
-    return alternative(alternative(option) or env.get(CARGO_REGISTRY_VAR, "").strip())
+def resolve_registry(option: str | None, env: Mapping[str, str],
+                     configured: str | None = None) -> str | None:
+    """``--registry``, else ``RELEASE_TASKS_CARGO_REGISTRY`` (``crates-io`` there means
+    crates.io), else ``configured`` (``[core] cargo-registry``), else crates.io (None)."""
+    if alternative(option):
+        return option
+    variable = env.get(CARGO_REGISTRY_VAR, "").strip()
+    return alternative(variable) if variable else alternative(configured)
 
 
 def make_endpoints(api: str = CRATES_IO_API, registry: str | None = None,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import json
-import time
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from pathlib import PurePosixPath
@@ -28,8 +27,6 @@ from release_tasks.registries.common import (
 from release_tasks.registries.endpoints import EndpointField, Endpoints
 
 if TYPE_CHECKING:
-    import httpx
-
     from release_tasks.config import Binding
     from release_tasks.registries.http import Sleep
     from release_tasks.version import BindingVersion
@@ -89,17 +86,6 @@ class Npm(KindDefaults):
         from release_tasks.registries.npm import package
 
         return package.userconfig(endpoints["registry"], source, env)
-
-    def files(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
-              sleep: Sleep = time.sleep) -> list[values.RemoteFile]:
-        from release_tasks.registries.npm import index
-
-        return index.files(client, endpoints, name, version, sleep=sleep)
-
-    def expected_files(self, ctx: values.PublishContext) -> list[values.ExpectedFile]:
-        from release_tasks.registries.npm import package
-
-        return package.expected_files(ctx)
 
     # --- withdrawal: npm deprecate (unpublish is refused after 72 hours, forever) ----------
 

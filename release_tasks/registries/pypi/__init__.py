@@ -10,7 +10,6 @@ import argparse
 import dataclasses
 import importlib
 import re
-import time
 import tomllib
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
@@ -25,10 +24,7 @@ from release_tasks.registries.endpoints import EndpointField, Endpoints
 from release_tasks.registries.versionkey import PlainFirst, plain_numbers, without_trailing_zeros
 
 if TYPE_CHECKING:
-    import httpx
-
     from release_tasks.config import Binding
-    from release_tasks.registries.http import Sleep
 
 __all__ = ["KIND", "PyPI", "equal", "exists", "files", "project_url", "version_of", "versions"]
 
@@ -83,17 +79,6 @@ class PyPI(KindDefaults):
     def package_key(self, package: str) -> str:
         # PEP 503's normalized name (what packaging's canonicalize_name gives).
         return re.sub(r"[-_.]+", "-", package).lower()
-
-    def files(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
-              sleep: Sleep = time.sleep) -> list[values.RemoteFile]:
-        from release_tasks.registries.pypi import index
-
-        return index.files(client, endpoints, name, version, sleep=sleep)
-
-    def expected_files(self, ctx: values.PublishContext) -> list[values.ExpectedFile]:
-        from release_tasks.registries.pypi import wheels
-
-        return wheels.expected_files(ctx)
 
     def credential_env(self, env: Mapping[str, str], source: str | None,
                        endpoints: Endpoints) -> AbstractContextManager[values.ToolEnv]:

@@ -9,20 +9,16 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import re
-import time
 from typing import TYPE_CHECKING, Any
 
 from release_tasks.errors import UsageError
 from release_tasks.registries import values
 from release_tasks.registries.common import KindDefaults, ask_first, token_how
-from release_tasks.registries.endpoints import EndpointField, Endpoints
+from release_tasks.registries.endpoints import EndpointField
 from release_tasks.registries.rubygems import order
 
 if TYPE_CHECKING:
-    import httpx
-
     from release_tasks.config import Binding
-    from release_tasks.registries.http import Sleep
 
 __all__ = ["KIND", "RubyGems", "equal", "exists", "files", "versions"]
 
@@ -59,17 +55,6 @@ class RubyGems(KindDefaults):
 
     def sort_key(self, text: str) -> Any:
         return order.gem_key(text)
-
-    def files(self, client: httpx.Client, endpoints: Endpoints, name: str, version: str, *,
-              sleep: Sleep = time.sleep) -> list[values.RemoteFile]:
-        from release_tasks.registries.rubygems import index
-
-        return index.files(client, endpoints, name, version, sleep=sleep)
-
-    def expected_files(self, ctx: values.PublishContext) -> list[values.ExpectedFile]:
-        from release_tasks.registries.rubygems import gem
-
-        return gem.expected_files(ctx)
 
     # --- withdrawal: gem yank, every platform build of the version -------------------------
 

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from release_tasks.errors import RegistryError, UsageError
-from release_tasks.registries import crates_io
+from release_tasks.registries import crates_io, kind_of
+from release_tasks.registries.values import RemoteFile
 
 from .helpers import Recorder, client_for, json_response, routes
 
@@ -136,6 +137,26 @@ def test_api_versions_follow_next_page() -> None:
     )
     with client_for(recorder) as client:
         assert crates_io.versions(client, crates_io.make_endpoints(), "foo") == ["1.1.0", "1.0.0"]
+
+
+def test_the_kind_lists_a_versions_crate_file_with_its_sha256() -> None:
+    """The registry kind's ``files`` (the protocol every registry follows): the one
+    ``.crate`` of a version, with the sha256 of crates.io's ``checksum`` or the index's
+    ``cksum``; no digest when none is listed; nothing for a version that is not there."""
+    kind, sha = kind_of("crates-io"), "AB" * 32
+    api = "https://crates.io/api/v1/crates/foo/versions"
+    recorder = Recorder(routes({api: json_response({"versions": [
+        {"num": "1.1.0", "checksum": sha}, {"num": "1.0.0", "checksum": None}]})}))
+    with client_for(recorder) as client:
+        endpoints = crates_io.make_endpoints()
+        assert kind.files(client, endpoints, "foo", "1.1.0") == [
+            RemoteFile(name="foo-1.1.0.crate", digests={"sha256": sha.lower()})]
+        assert kind.files(client, endpoints, "foo", "1.0.0") == [RemoteFile(name="foo-1.0.0.crate")]
+        assert kind.files(client, endpoints, "foo", "2.0.0") == []
+    sparse = _sparse("3/f/foo", _index_file({"name": "foo", "vers": "1.0.0+b", "cksum": sha}))
+    with client_for(sparse) as client:
+        assert kind.files(client, SPARSE, "foo", "1.0.0") == [
+            RemoteFile(name="foo-1.0.0+b.crate", digests={"sha256": sha.lower()})]
 
 
 @pytest.mark.parametrize(
