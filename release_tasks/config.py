@@ -21,6 +21,7 @@ from release_tasks.config_checks import across_components, tree_problems
 from release_tasks.config_reader import Reader, Section, read_toml
 from release_tasks.errors import ConfigError
 from release_tasks.paths import PathSet
+from release_tasks.registries.crates_io import cargo
 from release_tasks.repository import Tree
 from release_tasks.version import Registry
 from release_tasks.version_files import VersionFile, parse_version_files
@@ -238,14 +239,8 @@ def _parse_core(data: Section) -> Core:
         credential=data.credential("credential"),
         trusted_publishing=data.boolean("trusted-publishing"),
         groups=tuple(groups),
-        cargo_registry=_cargo_registry(data.string("cargo-registry")),
+        cargo_registry=cargo.alternative(data.string("cargo-registry")),
     )
-
-
-def _cargo_registry(name: str) -> str | None:
-    """``[core] cargo-registry``: cargo's name of the registry; None for crates.io (which
-    cargo calls ``crates-io``)."""
-    return None if name == "crates-io" else name
 
 
 def _parse_bindings(tables: Mapping[str, Section]) -> tuple[Binding, ...]:
