@@ -15,14 +15,14 @@ and the other HTTP names below are looked up on first use).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from release_tasks.errors import ConfigError
 from release_tasks.registries import crates_io, npm, pypi, rubygems
 from release_tasks.registries.base import RegistryKind
 from release_tasks.registries.endpoints import Endpoints, check_url, merged_given, with_values
+from release_tasks.registries.lazy import lend
 
 if TYPE_CHECKING:
     from release_tasks.registries.http import Sleep, get, make_client
@@ -55,14 +55,8 @@ class _Labels(Mapping[str, str]):
 
 #: How each registry is named in messages and in the ``--on-duplicate`` log lines.
 REGISTRY_LABELS: Final[Mapping[str, str]] = _Labels()
-_HTTP_NAMES = frozenset({"Sleep", "get", "make_client"})
-
-
-def __getattr__(name: str) -> Any:
-    """The HTTP names, from :mod:`release_tasks.registries.http` when first asked for."""
-    if name in _HTTP_NAMES:
-        return getattr(importlib.import_module("release_tasks.registries.http"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The HTTP names, from :mod:`release_tasks.registries.http` when first asked for.
+__getattr__ = lend(__name__, "release_tasks.registries.http", {"Sleep", "get", "make_client"})
 
 
 def kind_of(name: str) -> RegistryKind:

@@ -9,7 +9,6 @@ the core (they version together), which ``--undo`` reverses.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
@@ -33,6 +32,7 @@ from release_tasks.registries.crates_io.cargo import (
     resolve_registry,
 )
 from release_tasks.registries.endpoints import EndpointField, Endpoints
+from release_tasks.registries.lazy import lend
 
 if TYPE_CHECKING:
     from release_tasks.config import Binding, Config
@@ -44,8 +44,6 @@ __all__ = ["KIND", "CratesIo", "Listed", "cargo_index_var", "cargo_token_var", "
 
 log = get_logger("crates")
 _INDEX = f"{__name__}.index"
-_INDEX_NAMES = frozenset({"Listed", "crate_file", "exists", "files", "index_config", "index_path",
-                          "listing", "parse_index_file", "versions"})
 
 
 class NoBindings:
@@ -171,9 +169,6 @@ _NO_BINDINGS = NoBindings()
 KIND = CratesIo()
 
 
-def __getattr__(name: str) -> Any:
-    """The index client's functions (``exists``, ``versions``, ...), loaded with it when first
-    asked for."""
-    if name in _INDEX_NAMES:
-        return getattr(importlib.import_module(_INDEX), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The index client's functions, loaded with it when first asked for.
+__getattr__ = lend(__name__, _INDEX, {"Listed", "crate_file", "exists", "files", "index_config",
+                                     "index_path", "listing", "parse_index_file", "versions"})

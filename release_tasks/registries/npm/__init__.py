@@ -7,7 +7,6 @@ npm refuses four-part versions, so a binding's ``X.Y.Z.P`` is published as
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
@@ -25,6 +24,7 @@ from release_tasks.registries.common import (
     semver_key,
 )
 from release_tasks.registries.endpoints import EndpointField, Endpoints
+from release_tasks.registries.lazy import lend
 
 if TYPE_CHECKING:
     from release_tasks.config import Binding
@@ -187,9 +187,5 @@ def _json(text: str | None) -> dict[str, Any]:
 KIND = Npm()
 
 
-def __getattr__(name: str) -> Any:
-    """The index client's functions (``exists``, ``files``, ``package_path``, ``versions``),
-    loaded with it when first asked for."""
-    if name in {"exists", "files", "package_path", "versions"}:
-        return getattr(importlib.import_module(_INDEX), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The index client's functions, loaded with it when first asked for.
+__getattr__ = lend(__name__, _INDEX, {"exists", "files", "package_path", "versions"})

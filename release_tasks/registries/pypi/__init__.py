@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from release_tasks.errors import VersionError
 from release_tasks.registries import values
 from release_tasks.registries.common import KindDefaults, mapped_env, package_dir
 from release_tasks.registries.endpoints import EndpointField, Endpoints
+from release_tasks.registries.lazy import lend
 from release_tasks.registries.versionkey import PlainFirst, plain_numbers, without_trailing_zeros
 
 if TYPE_CHECKING:
@@ -32,7 +32,6 @@ __all__ = ["KIND", "PyPI", "equal", "exists", "files", "project_url", "version_o
 _WEB = {"pypi.org": "https://pypi.org", "test.pypi.org": "https://test.pypi.org"}
 _VERSION_ASSIGNMENT = r"(?m)^__version__\s*=\s*(.+)$"
 _INDEX = f"{__name__}.index"
-_INDEX_NAMES = frozenset({"equal", "exists", "files", "project_url", "version_of", "versions"})
 _SKIP_DIRS = {".venv", "venv", "target", "node_modules", "build", "dist", "__pycache__"}
 
 
@@ -218,9 +217,5 @@ def _pep440(text: str) -> Any:
 KIND = PyPI()
 
 
-def __getattr__(name: str) -> Any:
-    """The index client's functions (``equal``, ``exists``, ``files``, ...), loaded with it
-    when first asked for."""
-    if name in _INDEX_NAMES:
-        return getattr(importlib.import_module(_INDEX), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The index client's functions, loaded with it when first asked for.
+__getattr__ = lend(__name__, _INDEX, {"equal", "exists", "files", "project_url", "version_of", "versions"})

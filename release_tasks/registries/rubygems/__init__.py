@@ -7,7 +7,6 @@ un-yank: a withdrawn version is gone for good.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +14,7 @@ from release_tasks.errors import UsageError
 from release_tasks.registries import values
 from release_tasks.registries.common import KindDefaults, ask_first, token_how
 from release_tasks.registries.endpoints import EndpointField
+from release_tasks.registries.lazy import lend
 from release_tasks.registries.rubygems import order
 
 if TYPE_CHECKING:
@@ -136,9 +136,5 @@ class RubyGems(KindDefaults):
 KIND = RubyGems()
 
 
-def __getattr__(name: str) -> Any:
-    """The index client's functions (``equal``, ``exists``, ``files``, ``versions``), loaded
-    with it when first asked for."""
-    if name in {"equal", "exists", "files", "versions"}:
-        return getattr(importlib.import_module(_INDEX), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# The index client's functions, loaded with it when first asked for.
+__getattr__ = lend(__name__, _INDEX, {"equal", "exists", "files", "versions"})
