@@ -12,6 +12,7 @@ the parsers.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import total_ordering
 from typing import Any
 
 
@@ -35,6 +36,7 @@ def without_trailing_zeros(numbers: tuple[int, ...]) -> tuple[int, ...]:
     return numbers[:end]
 
 
+@total_ordering
 class PlainFirst:
     """A registry sort key: plain numbers compared as numbers, all else by ``parse``.
 
@@ -63,21 +65,6 @@ class PlainFirst:
         if self._plain is not None and other._plain is not None:
             return self._plain < other._plain
         return bool(self.full() < other.full())
-
-    def __gt__(self, other: object) -> bool:
-        if not isinstance(other, PlainFirst):
-            return NotImplemented
-        return other.__lt__(self)
-
-    def __le__(self, other: object) -> bool:
-        if not isinstance(other, PlainFirst):
-            return NotImplemented
-        return not other.__lt__(self)
-
-    def __ge__(self, other: object) -> bool:
-        if not isinstance(other, PlainFirst):
-            return NotImplemented
-        return not self.__lt__(other)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PlainFirst):
