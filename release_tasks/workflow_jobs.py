@@ -11,13 +11,15 @@ from typing import TYPE_CHECKING
 
 from release_tasks.config import Config
 from release_tasks.registries.base import RegistryKind
+from release_tasks.workflow_requirement import INSTALL_COMMAND, REQUIREMENT_PATH
 
 if TYPE_CHECKING:
     from release_tasks.workflow import BindingJob
 
 DRY_RUN = "${{ needs.plan.outputs.dry_run == 'true' && '--dry-run' || '' }}"
 _CHECKOUT = ("- uses: actions/checkout@v4", "  with:", "    fetch-depth: 0")
-_HASHED = "hashFiles('noxfile.py', 'pyproject.toml', 'uv.lock', 'requirements*.txt')"
+_HASHED = (f"hashFiles('{REQUIREMENT_PATH.as_posix()}', 'noxfile.py', 'pyproject.toml', "
+           "'uv.lock', 'requirements*.txt')")
 _PUSH_NOTE = (
     "A tag push made with GITHUB_TOKEN is refused when the tagged commit changes files under",
     ".github/workflows/. The stage reports a failed tag push apart from the publish, so the",
@@ -28,8 +30,15 @@ _IDENTITY = ("- name: Git identity for the component tag", "  run: |",
              '    git config user.email "41898282+github-actions[bot]@users.noreply.github.com"')
 
 
+def _install_tool() -> tuple[str, ...]:
+    """The release tool (the noxfile imports it) with nox and uv, from the one requirement
+    file the repository commits (:mod:`release_tasks.workflow_requirement`)."""
+    return (f"# The release tool that made this workflow, with nox and uv: {REQUIREMENT_PATH.as_posix()}.",
+            f"- run: {INSTALL_COMMAND}")
+
+
 def _python(job: str) -> tuple[str, ...]:
-    """Python and nox (with uv, its fast backend), with uv's download cache and the job's nox
+    """Python and the release tool with nox, with uv's download cache and the job's nox
     environments kept between runs, keyed on what they are made from."""
     return (
         "- uses: actions/setup-python@v5", "  with:",
@@ -38,7 +47,7 @@ def _python(job: str) -> tuple[str, ...]:
         "      .nox",
         f"    key: nox-{job}-${{{{ runner.os }}}}-py${{{{ env.PYTHON_VERSION }}}}-${{{{ {_HASHED} }}}}",
         f"    restore-keys: nox-{job}-${{{{ runner.os }}}}-py${{{{ env.PYTHON_VERSION }}}}-",
-        "- run: python -m pip install 'nox[uv]'")
+        *_install_tool())
 
 
 def _indent(lines: Sequence[str], by: int) -> Iterator[str]:

@@ -1,4 +1,5 @@
-"""``init``: write a ``release.toml`` inferred from the workspace and the tree."""
+"""``init``: write a ``release.toml`` inferred from the workspace and the tree, and the
+requirement the release workflow installs the tool from (``.github/release-tasks.txt``)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from release_tasks import init, init_render, repository
+    from release_tasks import init, init_render, repository, workflow_requirement
     from release_tasks.log import get_logger
 
     log = get_logger("init")
@@ -38,6 +39,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return 0
     for path in init.write(result):
         log.info("init: wrote %s", path)
+    # What the release workflow's jobs install the tool from (kept when it is current).
+    log.info("init: %s", workflow_requirement.write(root, env, check=False).message)
     log.info("init: next: read %s, correct what it guessed wrong, commit it, then run "
              "`nox -s release -- --dry-run`", result.path.name)
     return 0

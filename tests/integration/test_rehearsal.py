@@ -30,7 +30,7 @@ import yaml
 from packaging.utils import parse_sdist_filename, parse_wheel_filename
 
 from release_tasks import config as config_mod
-from release_tasks import git, sandbox
+from release_tasks import git, sandbox, workflow_requirement
 from release_tasks import workflow as workflow_mod
 from release_tasks.git import Repo
 from tests.integration.publish_helpers import NO_CREDENTIALS, closed_port_url, ran
@@ -59,8 +59,10 @@ class Rehearsal:
         code, out = self.cli("workflow")
         assert code == 0, out
         path = repo.root / workflow_mod.WORKFLOW_PATH
-        sandbox.change(repo, "ci: the release workflow", {str(workflow_mod.WORKFLOW_PATH):
-                                                          path.read_text(encoding="utf-8")})
+        requirement = workflow_requirement.REQUIREMENT_PATH
+        sandbox.change(repo, "ci: the release workflow", {
+            str(workflow_mod.WORKFLOW_PATH): path.read_text(encoding="utf-8"),
+            str(requirement): (repo.root / requirement).read_text(encoding="utf-8")})
         self.workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
 
     def cli(self, *args: str, env: Mapping[str, str] | None = None) -> tuple[int, str]:
