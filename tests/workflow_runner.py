@@ -6,7 +6,8 @@ workflow file is read from the pushed ref of the repository ``origin``, and its 
 ``cancelled()``, ``failure()``, ``&&``, ``||``, ``!``, ``==``, ``!=`` and parentheses as
 GitHub reads them) gets:
 
-* a fresh workspace, always at the same path (``WORK/_work/NAME/NAME``, as on a runner);
+* a runner of its own, so jobs that need nothing of each other run at once (as on GitHub),
+  and a fresh workspace there (``WORK/JOB/_work/NAME/NAME``, the path a runner gives it);
   ``actions/checkout`` clones ``origin`` there with every tag and checks the ref out;
 * a fresh virtual environment with pip and nothing else, first on ``PATH``, standing for
   the runner's Python: what the job's steps install is all it has. Interpreters and tools
@@ -35,6 +36,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,8 @@ NO_OPS = {"actions/setup-python": "Python: the job's fresh virtual environment",
           "dtolnay/rust-toolchain": "cargo from the machine",
           "actions/cache": "no cache between jobs but uv's and cargo's own"}
 STEP_TIMEOUT = 900
+#: Jobs at once (GitHub starts every job whose needs are done; this machine is smaller).
+PARALLEL_JOBS = 3
 GH_STUB = """#!/bin/sh
 # gh: recorded, not sent to GitHub. `gh release view` says there is no release yet.
 printf '%s\\n' "gh $*" >> "$RUNNER_GH_CALLS"
@@ -292,22 +296,41 @@ class WorkflowRunner:
                              check=True, capture_output=True, text=True).stdout.strip()
         github = {"ref": f"refs/tags/{ref}", "ref_name": ref, "ref_type": "tag", "sha": sha,
                   "event_name": "push", "repository": self.repository,
-                  "workspace": str(self.workspace), "token": "github-token-for-tests"}
+                  "token": "github-token-for-tests"}
         workflow_env = {k: as_text(v) for k, v in (data.get("env") or {}).items()}
         self.gh_calls.unlink(missing_ok=True)
+        jobs: Mapping[str, Any] = data["jobs"]
         runs: dict[str, JobRun] = {}
-        for name in job_order(data["jobs"]):
-            start = time.monotonic()
-            runs[name] = self._job(name, data["jobs"][name], runs, github, dict(inputs or {}),
-                                   workflow_env)
-            runs[name].seconds = time.monotonic() - start
+        running: dict[Future[JobRun], str] = {}
+        pending = job_order(jobs)
+        with ThreadPoolExecutor(PARALLEL_JOBS) as pool:
+            while pending or running:
+                for name in [n for n in pending if all(d in runs for d in needs_of(jobs[n]))]:
+                    pending.remove(name)
+                    running[pool.submit(self._timed, name, jobs[name], dict(runs), github,
+                                        dict(inputs or {}), workflow_env)] = name
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    runs[running.pop(future)] = future.result()
         calls = (self.gh_calls.read_text(encoding="utf-8").splitlines()
                  if self.gh_calls.is_file() else [])
-        return Run(runs, calls)
+        return Run({name: runs[name] for name in job_order(jobs)}, calls)
 
-    @property
-    def workspace(self) -> Path:
-        return self.work / "_work" / self.name / self.name
+    def workspace(self, job: str) -> Path:
+        """Where the job's runner checks the repository out."""
+        return self.work / job / "_work" / self.name / self.name
+
+    def _timed(self, name: str, job: Mapping[str, Any], runs: Mapping[str, JobRun],
+               github: Mapping[str, Any], inputs: dict[str, Any],
+               workflow_env: Mapping[str, str]) -> JobRun:
+        start = time.monotonic()
+        run = self._job(name, job, runs, {**github, "workspace": str(self.workspace(name))},
+                        inputs, workflow_env)
+        run.seconds = time.monotonic() - start
+        logs = self.work / "_logs" / github["ref_name"]
+        logs.mkdir(parents=True, exist_ok=True)
+        (logs / f"{name}.log").write_text(f"{run.result}\n{run.text}\n", encoding="utf-8")
+        return run
 
     # -- one job ----------------------------------------------------------------------------
 
@@ -315,23 +338,23 @@ class WorkflowRunner:
              github: Mapping[str, Any], inputs: dict[str, Any],
              workflow_env: Mapping[str, str]) -> JobRun:
         needs = needs_of(job)
-        ancestors = self._ancestors(needs, runs)
+        results = [runs[n].result for n in needs]
         needs_ctx = {n: {"result": runs[n].result, "outputs": runs[n].outputs} for n in needs}
         contexts: dict[str, Any] = {"github": github, "inputs": inputs, "needs": needs_ctx,
                                     "secrets": self.secrets, "env": dict(workflow_env),
                                     "matrix": {}, "runner": {"os": "Linux", "arch": "X64"},
                                     "vars": {}}
-        if not self._condition(job.get("if"), contexts, ancestors):
+        if not self._condition(job.get("if"), contexts, results):
             return JobRun(name, "skipped", log=[f"(skipped: if: {job.get('if')!r})"])
         run = JobRun(name, "success")
         if "environment" in job:
             run.log.append(f"note: environment {job['environment']!r}: its secrets are the "
                            "runner's secrets here")
-        temp = self.work / "_temp" / name
+        temp, workspace = self.work / name / "_temp", self.workspace(name)
         shutil.rmtree(temp, ignore_errors=True)
-        shutil.rmtree(self.workspace, ignore_errors=True)
+        shutil.rmtree(workspace, ignore_errors=True)
         temp.mkdir(parents=True)
-        self.workspace.mkdir(parents=True)
+        workspace.mkdir(parents=True)
         venv = temp / "python"
         self._make_venv(venv)
         env_file, path_file = temp / "env", temp / "path"
@@ -350,22 +373,23 @@ class WorkflowRunner:
             if failed and not (condition and re.search(r"always\(\)|failure\(\)", condition)):
                 run.log.append(f"--- step {number} ({label}): skipped, an earlier step failed")
                 continue
-            if condition is not None and not self._condition(
-                    condition, contexts, [run.result] if failed else [], failed=failed):
+            if condition is not None and not self._condition(condition, contexts, [],
+                                                             failed=failed):
                 run.log.append(f"--- step {number} ({label}): skipped (if: {condition})")
                 continue
             run.log.append(f"--- step {number}: {label}")
             if "uses" in step:
-                self._uses(step, github, run)
+                self._uses(step, github, run, workspace)
                 continue
             outputs = temp / f"output-{number}"
             outputs.touch()
             env = self._step_env(job_env, env_file, path_file, venv, github, temp, outputs)
+            env["GITHUB_WORKSPACE"] = str(workspace)
             env.update({k: substitute(as_text(v), contexts)
                         for k, v in (step.get("env") or {}).items()})
             script = substitute(str(step["run"]), contexts)
             start = time.monotonic()
-            code, out = self._bash(script, env, timeout)
+            code, out = self._bash(script, env, timeout, workspace)
             run.log.append(out.rstrip())
             run.log.append(f"--- step {number}: {time.monotonic() - start:.1f} s")
             if "id" in step:
@@ -378,12 +402,6 @@ class WorkflowRunner:
         for key, value in (job.get("outputs") or {}).items():
             run.outputs[key] = substitute(as_text(value), contexts)
         return run
-
-    def _ancestors(self, needs: Sequence[str], runs: Mapping[str, JobRun]) -> list[str]:
-        seen: list[str] = []
-        for need in needs:
-            seen.append(runs[need].result)
-        return seen
 
     def _condition(self, condition: Any, contexts: Mapping[str, Any], results: Sequence[str],
                    *, failed: bool = False) -> bool:
@@ -416,16 +434,17 @@ class WorkflowRunner:
             subprocess.run([self.python, "-m", "venv", str(venv)], check=True,
                            capture_output=True)
 
-    def _uses(self, step: Mapping[str, Any], github: Mapping[str, Any], run: JobRun) -> None:
+    def _uses(self, step: Mapping[str, Any], github: Mapping[str, Any], run: JobRun,
+              workspace: Path) -> None:
         action = str(step["uses"]).split("@")[0]
         if action == "actions/checkout":
             depth = (step.get("with") or {}).get("fetch-depth", 1)
             argv = ["git", "clone", "--quiet", "--no-checkout"]
             if str(depth) != "0":
                 argv += ["--depth", str(depth)]  # (the generated workflow always says 0)
-            subprocess.run([*argv, self.origin.as_uri(), str(self.workspace)], check=True,
+            subprocess.run([*argv, self.origin.as_uri(), str(workspace)], check=True,
                            capture_output=True)
-            subprocess.run(["git", "-C", str(self.workspace), "checkout", "--quiet", "--detach",
+            subprocess.run(["git", "-C", str(workspace), "checkout", "--quiet", "--detach",
                             github["sha"]], check=True, capture_output=True)
             run.log.append(f"note: {action}: cloned {self.origin.name} at {github['ref_name']} "
                            f"(fetch-depth {depth})")
@@ -443,7 +462,7 @@ class WorkflowRunner:
             "PATH": os.pathsep.join([*reversed(added_path), str(venv / "bin"), self.base_path]),
             "CI": "true", "GITHUB_ACTIONS": "true", "RUNNER_OS": "Linux",
             "RUNNER_TEMP": str(temp), "RUNNER_GH_CALLS": str(self.gh_calls),
-            "GITHUB_WORKSPACE": str(self.workspace), "GITHUB_REPOSITORY": self.repository,
+            "GITHUB_REPOSITORY": self.repository,
             "GITHUB_REF": github["ref"], "GITHUB_REF_NAME": github["ref_name"],
             "GITHUB_REF_TYPE": github["ref_type"], "GITHUB_SHA": github["sha"],
             "GITHUB_EVENT_NAME": github["event_name"], "GITHUB_OUTPUT": str(outputs),
@@ -452,9 +471,10 @@ class WorkflowRunner:
         })
         return env
 
-    def _bash(self, script: str, env: Mapping[str, str], timeout: int) -> tuple[int, str]:
+    def _bash(self, script: str, env: Mapping[str, str], timeout: int,
+              workspace: Path) -> tuple[int, str]:
         try:
-            done = subprocess.run(["bash", "-e", "-c", script], cwd=self.workspace, env=env,
+            done = subprocess.run(["bash", "-e", "-c", script], cwd=workspace, env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                   timeout=timeout, errors="replace")
         except subprocess.TimeoutExpired as exc:
