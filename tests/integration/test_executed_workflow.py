@@ -31,7 +31,7 @@ import httpx
 import pytest
 
 from release_tasks import sandbox
-from release_tasks.git import Repo
+from release_tasks.git.repo import Repo
 from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.pypi_server import PypiServer
 from tests.registries.rubygems_registry import RubyGemsRegistry

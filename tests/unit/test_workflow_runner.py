@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from release_tasks import config as config_mod
-from release_tasks import workflow as workflow_mod
+from release_tasks.config import load as config_mod
+from release_tasks.workflow import generate as workflow_mod
 from tests.workflow_runner import WorkflowRunner, clean_path, evaluate, job_order, read_pairs
 
 
