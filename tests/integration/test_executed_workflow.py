@@ -171,6 +171,12 @@ def assert_nothing_built(run: Run) -> None:
         assert not found, f"{name} built or uploaded {found}:\n{job.text}"
 
 
+def assert_built(run: Run, jobs: list[str]) -> None:
+    """Each of ``jobs`` built and uploaded (and said so as :data:`BUILDS` reads it)."""
+    for name in jobs:
+        assert BUILDS.search(run.jobs[name].text), f"{name} built nothing:\n{run.jobs[name].text}"
+
+
 @pytest.fixture
 def registries(tmp_path: Path, tool: Tool, cargo_registry: CargoRegistry,
                rubygems_registry: RubyGemsRegistry, pypi_server: PypiServer,
@@ -226,6 +232,7 @@ def test_the_example_released_through_its_executed_workflow(
     first = adopter.release()
     run = adopter.ci(first)
     assert_jobs(run, EXAMPLE_JOBS)
+    assert_built(run, [job for job in EXAMPLE_JOBS if job.startswith("publish-")])
     assert "note: actions/checkout: cloned" in run.jobs["plan"].text
     assert {"core-v0.1.0", "ruby-v0.1.0.0", "python-v0.1.0.0", "typescript-v0.1.0.0"} <= (
         adopter.origin_tags())
@@ -356,6 +363,7 @@ def test_a_virtual_root_with_a_binding_named_node_released_through_its_executed_
     first = adopter.release()
     run = adopter.ci(first)
     assert_jobs(run, ACME_JOBS)
+    assert_built(run, ["publish-crates", "publish-node"])
     assert contents() == {"crates": [("acme-core", "0.4.0"), ("acme-proto", "0.4.0")],
                           "npm": ["0.4.0"]}
     assert {"core-v0.4.0", "node-v0.4.0.0"} <= adopter.origin_tags()
