@@ -502,12 +502,18 @@ def read_pairs(path: Path) -> dict[str, str]:
     return pairs
 
 
+#: What a runner's network needs from this machine (a proxy, its certificates).
+_NETWORK = re.compile(r"(?i)^(?:https?_proxy|no_proxy|all_proxy|ssl_cert_(?:file|dir)"
+                      r"|node_extra_ca_certs|\w*_ca_bundle)$")
+
+
 def base_env(extra: Mapping[str, str]) -> dict[str, str]:
     """What a runner's process starts with: this machine's PATH (no virtual environment on
-    it), HOME and locale; no variable of this test's process else; then ``extra``."""
+    it), HOME, locale and network settings; no variable of this test's process else; then
+    ``extra``."""
     kept = {k: v for k, v in os.environ.items()
             if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "RUSTUP_HOME",
-                     "RUSTUP_TOOLCHAIN")}
+                     "RUSTUP_TOOLCHAIN") or _NETWORK.match(k)}
     kept["PATH"] = clean_path(kept.get("PATH", ""))
     return {**kept, **extra}
 

@@ -12,7 +12,14 @@ import yaml
 
 from release_tasks.config import load as config_mod
 from release_tasks.workflow import generate as workflow_mod
-from tests.workflow_runner import WorkflowRunner, clean_path, evaluate, job_order, read_pairs
+from tests.workflow_runner import (
+    WorkflowRunner,
+    base_env,
+    clean_path,
+    evaluate,
+    job_order,
+    read_pairs,
+)
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +91,14 @@ def test_the_path_of_a_job_has_no_virtual_environment(tmp_path: Path) -> None:
     (venv / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
     path = f"{venv / 'bin'}:/usr/bin:/root/.pyenv/shims:/bin"
     assert clean_path(path) == "/usr/bin:/bin"
+
+
+def test_a_job_starts_from_the_machine_not_from_this_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", "/etc/ssl/certs/ca.pem")
+    monkeypatch.setenv("VIRTUAL_ENV", "/work/venv")
+    monkeypatch.setenv("PYTHONPATH", "/work/checkout")
+    monkeypatch.setenv("GEM_HOST_API_KEY", "a-secret")
+    env = base_env({"RELEASE_TASKS_NPM_REGISTRY": "http://127.0.0.1:4873/"})
+    assert env["SSL_CERT_FILE"] == "/etc/ssl/certs/ca.pem"
+    assert env["RELEASE_TASKS_NPM_REGISTRY"] == "http://127.0.0.1:4873/"
+    assert not {"VIRTUAL_ENV", "PYTHONPATH", "GEM_HOST_API_KEY"} & set(env)
