@@ -231,7 +231,7 @@ def test_full_release_rehearsal(rehearsal: Rehearsal, cargo_registry: CargoRegis
     code, out = rehearsal.cli("release", "--dry-run")
     assert code == 0 and f"planned as 0.1.1.0 in {second}, never published" in out, out
     third = rehearsal.release()
-    assert repo.out("show", "--name-only", "--format=", f"{third}^{{commit}}") == ""
+    assert repo.out("show", "--name-only", "--format=", f"{third}^{{commit}}") == "CHANGELOG.md"
     outputs = rehearsal.plan_outputs()
     assert (outputs["publish_core"], outputs["ruby_version"], outputs["python_version"],
             outputs["typescript_version"]) == ("false", "unchanged", "0.1.1.0", "unchanged")
