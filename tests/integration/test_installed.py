@@ -23,8 +23,8 @@ import pytest
 
 from release_tasks import git as git_mod
 from release_tasks import sandbox
+from release_tasks.standins.rubygems_registry import RubyGemsRegistry
 from tests.integration.publish_helpers import NO_CREDENTIALS, git, sandbox_at, tags
-from tests.registries.rubygems_registry import RubyGemsRegistry
 from tests.registries.tools import require_tool
 
 pytestmark = pytest.mark.integration

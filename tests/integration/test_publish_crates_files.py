@@ -13,6 +13,7 @@ import pytest
 
 from release_tasks import cmd, crate_checks, sandbox
 from release_tasks.git import Repo
+from release_tasks.standins.cargo_registry import CargoRegistry
 from tests.integration.crate_helpers import (
     CRATES,
     cargo_env_for,
@@ -22,7 +23,6 @@ from tests.integration.crate_helpers import (
     sha256,
     tampered,
 )
-from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.tools import require_tool
 from tests.support import RunCli
 

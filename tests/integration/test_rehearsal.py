@@ -33,12 +33,12 @@ from release_tasks import config as config_mod
 from release_tasks import git, sandbox
 from release_tasks import workflow as workflow_mod
 from release_tasks.git import Repo
+from release_tasks.standins.cargo_registry import CargoRegistry
+from release_tasks.standins.pypi_server import PypiServer
+from release_tasks.standins.rubygems_registry import RubyGemsRegistry
+from release_tasks.standins.verdaccio_server import Verdaccio
 from tests.integration.publish_helpers import NO_CREDENTIALS, closed_port_url, ran
-from tests.registries.cargo_registry import CargoRegistry
-from tests.registries.pypi_server import PypiServer
-from tests.registries.rubygems_registry import RubyGemsRegistry
 from tests.registries.tools import require_tool
-from tests.registries.verdaccio_server import Verdaccio
 from tests.support import RunCli
 
 pytestmark = pytest.mark.integration
