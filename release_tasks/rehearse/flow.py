@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import release_tasks
-from release_tasks import cmd, git, workflow
+from release_tasks import cmd, workflow
 from release_tasks.config import Config
 from release_tasks.errors import RehearsalError, ReleaseError
 from release_tasks.log import get_logger
@@ -171,8 +171,11 @@ class Rehearsal:
                 continue
 
     def make_clone(self) -> str:
-        source = git.Repo(self.root)
-        head = source.out("rev-parse", "HEAD")
+        def source(*args: str) -> str:
+            return cmd.run(["git", "-C", str(self.root), *args], env=self.env, capture=True,
+                           echo=False).stdout.strip()
+
+        head = source("rev-parse", "HEAD")
         cmd.run(["git", "clone", "--quiet", "--no-checkout", str(self.root), str(self.clone)],
                 env=self.env, capture=True)
         branch = self.config.main_branch
@@ -181,7 +184,7 @@ class Rehearsal:
         cmd.run(["git", "init", "--quiet", "--bare", str(origin)], env=self.env, capture=True)
         self.git("remote", "set-url", "origin", str(origin))
         self.git("push", "--quiet", "origin", branch)
-        dirty = source.out("status", "--porcelain", "--untracked-files=no")
+        dirty = source("status", "--porcelain", "--untracked-files=no")
         note = "; uncommitted changes in the work tree are not part of it" if dirty else ""
         return f"{head[:12]} as {branch}{note}"
 
