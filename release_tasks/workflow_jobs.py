@@ -281,17 +281,35 @@ def summary_job(config: Config, core: RegistryKind, jobs: Sequence[BindingJob]) 
         yield (f'            row "{job.binding.name} ({job.kind.label})" "{value}" '
                f'"$RESULT_{job.key}" "$STATE_{job.key}" "$FILES_{job.key}"')
     yield from """          } > summary.md
-          cat summary.md >> "$GITHUB_STEP_SUMMARY"
-      # Idempotent: a re-run updates the Release with the latest results.
-      - name: GitHub Release
-        if: needs.plan.outputs.release_tag != '' && needs.plan.outputs.dry_run != 'true'
-        env:
-          GH_TOKEN: ${{ github.token }}
-          GH_REPO: ${{ github.repository }}
-          TAG: ${{ needs.plan.outputs.release_tag }}
-        run: |
-          if gh release view "$TAG" >/dev/null 2>&1; then
-            gh release edit "$TAG" --title "$TAG" --notes-file summary.md
-          else
-            gh release create "$TAG" --title "$TAG" --notes-file summary.md --verify-tag
-          fi""".splitlines()
+          cat summary.md >> "$GITHUB_STEP_SUMMARY\"""".splitlines()
+    yield from release_page_steps(jobs)
+
+
+def release_page_steps(jobs: Sequence[BindingJob]) -> Iterator[str]:
+    """The summary job's GitHub Release: ``release_page`` at the release tag, given every
+    job's result. Idempotent: a re-run after a failed job completes the page."""
+    yield "      # One Release per release tag, through the REST API with the job's token: the"
+    yield "      # changelog from the tag, every package with its registry page, the platforms"
+    yield "      # of its files, what failed or was carried forward. Re-running changes nothing."
+    yield "      - name: Check out the release tag"
+    yield "        if: needs.plan.outputs.release_tag != '' && needs.plan.outputs.dry_run != 'true'"
+    yield "        uses: actions/checkout@v4"
+    yield "        with:"
+    yield "          ref: ${{ needs.plan.outputs.release_tag }}"
+    yield "          fetch-depth: 0"
+    for line in _python("summary"):
+        yield "      " + line
+        if line.startswith("- "):
+            yield ("        if: needs.plan.outputs.release_tag != '' "
+                   "&& needs.plan.outputs.dry_run != 'true'")
+    yield "      - name: GitHub Release"
+    yield "        if: needs.plan.outputs.release_tag != '' && needs.plan.outputs.dry_run != 'true'"
+    yield "        env:"
+    yield "          GITHUB_TOKEN: ${{ github.token }}"
+    yield "          CORE_RESULT: ${{ needs.publish-crates.result }}"
+    yield "          CORE_STATE: ${{ needs.publish-crates.outputs.state }}"
+    for job in jobs:
+        yield f"          RESULT_{job.key}: ${{{{ needs.{job.job}.result }}}}"
+        yield f"          STATE_{job.key}: ${{{{ needs.{job.job}.outputs.state }}}}"
+    yield ("        run: nox -s release_page -- --tag "
+           "${{ needs.plan.outputs.release_tag }}")
