@@ -313,3 +313,45 @@ def release_page_steps(jobs: Sequence[BindingJob]) -> Iterator[str]:
         yield f"          STATE_{job.key}: ${{{{ needs.{job.job}.outputs.state }}}}"
     yield ("        run: nox -s release_page -- --tag "
            "${{ needs.plan.outputs.release_tag }}")
+
+
+def _step_blocks(lines: Sequence[str]) -> list[tuple[str, ...]]:
+    """Steps as blocks of lines (each starts with ``- ``)."""
+    blocks: list[list[str]] = []
+    for line in lines:
+        if line.startswith("- ") or not blocks:
+            blocks.append([line])
+        else:
+            blocks[-1].append(line)
+    return [tuple(b) for b in blocks]
+
+
+def rehearse_job(kinds: Sequence[RegistryKind]) -> Iterator[str]:
+    """In a dry run, the whole release rehearsed against local stand-ins of the registries
+    (``nox -s rehearse``): every kind's toolchain on one runner, no secret."""
+    seen: set[str] = set()
+    steps: list[str] = []
+    for kind in kinds:
+        for block in _step_blocks(kind.ci.steps):
+            key = block[0].split("#")[0].strip()
+            if key not in seen:
+                seen.add(key)
+                steps += block
+    yield "  rehearse:"
+    yield "    name: Rehearse on local registries"
+    yield "    needs: [plan, preflight]"
+    yield "    # A dry run publishes the release to local stand-ins of every registry, exactly as"
+    yield "    # the publish jobs would, then installs and loads each package (no secret, no"
+    yield "    # real registry; see RELEASING.md, \"Rehearse\")."
+    yield "    if: needs.plan.outputs.dry_run == 'true'"
+    yield "    runs-on: ubuntu-latest"
+    yield "    timeout-minutes: 60"
+    yield "    permissions:"
+    yield "      contents: read"
+    yield "    steps:"
+    yield from _indent(_CHECKOUT, 6)
+    yield from _indent(steps, 6)
+    yield from _indent(_python("rehearse"), 6)
+    yield "      - name: Rehearse"
+    yield "        run: nox -s rehearse"
+    yield ""

@@ -482,7 +482,8 @@ def test_one_release_at_a_time_never_cancelled(workflow: dict[str, Any]) -> None
 def test_every_checkout_has_full_history(workflow: dict[str, Any]) -> None:
     checkouts = [(name, step) for name, job in workflow["jobs"].items()
                  for step in job["steps"] if str(step.get("uses", "")).startswith("actions/checkout")]
-    assert {name for name, _ in checkouts} == {"plan", "preflight", *PUBLISH_JOBS, "summary"}
+    assert {name for name, _ in checkouts} == {"plan", "preflight", *PUBLISH_JOBS, "summary",
+                                               "rehearse"}
     for name, step in checkouts:
         assert step["uses"] == "actions/checkout@v4"
         assert step["with"]["fetch-depth"] == 0, name
