@@ -32,14 +32,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import release_tasks
-from release_tasks import cmd, workflow
-from release_tasks.config import Config
+from release_tasks import cmd
 from release_tasks.errors import RehearsalError, ReleaseError
+from release_tasks.git.tags import matches
 from release_tasks.log import get_logger
+from release_tasks.model.components import Config
 from release_tasks.rehearse import consumers, registries
 from release_tasks.rehearse.registries import StandIns
 from release_tasks.rehearse.report import Report
-from release_tasks.tags import matches
+from release_tasks.workflow.generate import binding_jobs
 
 log = get_logger("rehearse")
 
@@ -75,9 +76,9 @@ def publish_jobs(config: Config, env_lines: Mapping[str, str]) -> list[Job]:
     """The publish jobs whose condition holds for the plan, in the workflow's order."""
     jobs = []
     if env_lines.get("PUBLISH_CORE") == "true":
-        jobs.append(Job("publish-crates", "publish_crates", PUBLISH_FLAGS, "crates",
+        jobs.append(Job("publish-crates", "publish_crates", PUBLISH_FLAGS, config.core.registry,
                         f"{len(config.core.crates)} crates", env_lines["NEXT_CORE_VERSION"]))
-    for job in workflow.binding_jobs(config):
+    for job in binding_jobs(config):
         version = env_lines.get(f"NEXT_{job.key}_VERSION", "unchanged")
         if version in ("", "unchanged"):
             continue
@@ -200,17 +201,21 @@ class Rehearsal:
         return sorted(tags)[-1]
 
     def installer(self, job: Job, standins: StandIns) -> Callable[[], str]:
-        work, env, version = self.work, self.env, job.version
-        if job.registry == "crates":
-            return lambda: consumers.crates(work, standins.cargo_name, self.config.core.crates,
-                                            version, env)
-        if job.registry == "pypi":
-            return lambda: consumers.pypi(work, standins.pypi.url, job.package, version, env)
-        if job.registry == "rubygems":
-            return lambda: consumers.rubygems(work, standins.gems.url, job.package, version, env)
-        if job.registry == "npm":
-            return lambda: consumers.npm(work, standins.npm.url, job.package, version, env)
-        raise RehearsalError(f"no consumer for the {job.registry} registry")
+        """How a user installs and loads what ``job`` published, by its registry kind."""
+        work, env, version, package = self.work, self.env, job.version, job.package
+        crates = self.config.core.crates
+        installs: dict[str, Callable[[], str]] = {
+            "crates-io": lambda: consumers.crates(work, standins.cargo_name, crates, version,
+                                                  env),
+            "pypi": lambda: consumers.pypi(work, standins.pypi.url, package, version, env),
+            "rubygems": lambda: consumers.rubygems(work, standins.gems.url, package, version,
+                                                   env),
+            "npm": lambda: consumers.npm(work, standins.npm.url, package, version, env),
+        }
+        found = installs.get(job.registry)
+        if found is None:
+            raise RehearsalError(f"no consumer for the {job.registry} registry kind")
+        return found
 
 
 def _env_lines(out: str) -> dict[str, str]:

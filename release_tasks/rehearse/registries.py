@@ -19,8 +19,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from release_tasks.config import Config
 from release_tasks.errors import RehearsalError
+from release_tasks.model.components import Config
 from release_tasks.standins.cargo_registry import CargoRegistry
 from release_tasks.standins.procs import ServerStartError
 from release_tasks.standins.pypi_server import PypiServer

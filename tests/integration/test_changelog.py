@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from release_tasks import sandbox
-from release_tasks.git import Repo
+from release_tasks.git.repo import Repo
 from tests.registries.tools import require_tool
 from tests.support import RunCli
 

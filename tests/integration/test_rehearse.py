@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from release_tasks import cmd, config, sandbox
-from release_tasks.git import Repo
+from release_tasks import cmd, sandbox
+from release_tasks.config import load as config
+from release_tasks.git.repo import Repo
 from release_tasks.rehearse import registries
 from release_tasks.standins.cargo_registry import CargoRegistry
 from release_tasks.standins.pypi_server import PypiServer

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from release_tasks import sandbox
-from release_tasks.git import Repo
+from release_tasks.git.repo import Repo
 from tests.registries.github_releases import GitHubReleases
 from tests.support import RunCli
 

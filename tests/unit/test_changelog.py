@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import changelog, cliff, config, git
-from release_tasks.changelog import Changelog, Commit, ComponentLog, Released
-from release_tasks.paths import PathSet
+from release_tasks.config import load as config
+from release_tasks.git import repo as git
+from release_tasks.model.paths import PathSet
+from release_tasks.plan import changelog, cliff
+from release_tasks.plan.changelog import Changelog, Commit, ComponentLog, Released
 
 CONFIG = config.builtin()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import config
+from release_tasks.config import load as config
 from release_tasks.errors import RehearsalError
 from release_tasks.rehearse import flow, registries
 from release_tasks.rehearse.report import Report

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from release_tasks import release_page
 from release_tasks.errors import RegistryError
-from release_tasks.release_page import Row
+from release_tasks.publish import release_page
+from release_tasks.publish.release_page import Row
 
 CHANGELOG = "## release-1 (2026-12-07)\n\n### ruby 0.1.9.0\n\n- fix (abc1234)\n"
 
