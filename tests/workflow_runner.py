@@ -22,8 +22,10 @@ GitHub reads them) gets:
   note (the machine has the toolchains; there is no cache between jobs but uv's and cargo's
   own); any other action is skipped with a note.
 
-``gh`` (which talks to GitHub) is a recorder on ``PATH``. What a job prints, the notes
-included, is kept in its :class:`JobRun`.
+``actions/checkout`` honours ``ref`` and ``fetch-depth``. GitHub's API is what the runner's
+``GITHUB_API_URL`` names (the caller passes a stand-in's) with ``github.token``; ``gh`` is a
+recorder on ``PATH``. What a job prints, the notes included, is kept in its :class:`JobRun`
+and written to ``WORK/_logs/REF/JOB.log``.
 """
 
 from __future__ import annotations
@@ -275,10 +277,12 @@ class WorkflowRunner:
 
     def __init__(self, *, origin: Path, work: Path, env: Mapping[str, str],
                  secrets: Mapping[str, str], python: str, repository: str,
+                 token: str = "github-token-for-tests",
                  workflow: str = ".github/workflows/release.yml") -> None:
         self.origin, self.work, self.secrets = origin, work, dict(secrets)
         self.base_env = dict(env)
         self.python, self.repository, self.workflow = python, repository, workflow
+        self.token = token
         self.name = repository.rsplit("/", 1)[-1]
         stubs = work / "_tools"
         stubs.mkdir(parents=True, exist_ok=True)
@@ -296,7 +300,7 @@ class WorkflowRunner:
                              check=True, capture_output=True, text=True).stdout.strip()
         github = {"ref": f"refs/tags/{ref}", "ref_name": ref, "ref_type": "tag", "sha": sha,
                   "event_name": "push", "repository": self.repository,
-                  "token": "github-token-for-tests"}
+                  "token": self.token}
         workflow_env = {k: as_text(v) for k, v in (data.get("env") or {}).items()}
         self.gh_calls.unlink(missing_ok=True)
         jobs: Mapping[str, Any] = data["jobs"]
@@ -379,7 +383,7 @@ class WorkflowRunner:
                 continue
             run.log.append(f"--- step {number}: {label}")
             if "uses" in step:
-                self._uses(step, github, run, workspace)
+                self._uses(step, github, run, workspace, contexts)
                 continue
             outputs = temp / f"output-{number}"
             outputs.touch()
@@ -435,18 +439,22 @@ class WorkflowRunner:
                            capture_output=True)
 
     def _uses(self, step: Mapping[str, Any], github: Mapping[str, Any], run: JobRun,
-              workspace: Path) -> None:
+              workspace: Path, contexts: Mapping[str, Any]) -> None:
         action = str(step["uses"]).split("@")[0]
+        inputs = {k: substitute(as_text(v), contexts) for k, v in (step.get("with") or {}).items()}
         if action == "actions/checkout":
-            depth = (step.get("with") or {}).get("fetch-depth", 1)
+            depth = inputs.get("fetch-depth", "1")
+            ref = inputs.get("ref") or github["sha"]
+            shutil.rmtree(workspace, ignore_errors=True)
             argv = ["git", "clone", "--quiet", "--no-checkout"]
             if str(depth) != "0":
                 argv += ["--depth", str(depth)]  # (the generated workflow always says 0)
             subprocess.run([*argv, self.origin.as_uri(), str(workspace)], check=True,
                            capture_output=True)
             subprocess.run(["git", "-C", str(workspace), "checkout", "--quiet", "--detach",
-                            github["sha"]], check=True, capture_output=True)
-            run.log.append(f"note: {action}: cloned {self.origin.name} at {github['ref_name']} "
+                            ref], check=True, capture_output=True)
+            shown = inputs.get("ref") or github["ref_name"]
+            run.log.append(f"note: {action}: cloned {self.origin.name} at {shown} "
                            f"(fetch-depth {depth})")
         elif action in NO_OPS:
             run.log.append(f"note: {action}: no-op ({NO_OPS[action]})")

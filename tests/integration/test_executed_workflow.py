@@ -32,11 +32,12 @@ import pytest
 
 from release_tasks import sandbox
 from release_tasks.git.repo import Repo
-from tests.registries.cargo_registry import CargoRegistry
-from tests.registries.pypi_server import PypiServer
-from tests.registries.rubygems_registry import RubyGemsRegistry
+from release_tasks.standins.cargo_registry import CargoRegistry
+from release_tasks.standins.pypi_server import PypiServer
+from release_tasks.standins.rubygems_registry import RubyGemsRegistry
+from release_tasks.standins.verdaccio_server import Verdaccio
+from tests.registries.github_releases import GitHubReleases
 from tests.registries.tools import require_tool
-from tests.registries.verdaccio_server import Verdaccio
 from tests.workflow_runner import Run, WorkflowRunner, base_env, base_python, clean_path
 
 pytestmark = pytest.mark.integration
@@ -106,16 +107,18 @@ class Adopter:
     """A monorepo with an ``origin``, its maintainer (the installed tool) and its CI."""
 
     def __init__(self, repo: Path, tool: Tool, registries: Mapping[str, str],
-                 secrets: Mapping[str, str], work: Path) -> None:
+                 secrets: Mapping[str, str], work: Path, github: GitHubReleases) -> None:
         self.repo, self.tool = repo, tool
         self.origin = work / "origin.git"
         subprocess.run(["git", "init", "--bare", "--quiet", "--initial-branch", "main",
                         str(self.origin)], check=True)
         self.git("remote", "add", "origin", str(self.origin))
         self.env = {**registries, **tool.index_env()}
-        self.runner = WorkflowRunner(origin=self.origin, work=work / "runner",
-                                     env=base_env(self.env), secrets=secrets,
-                                     python=base_python(), repository=f"acme/{repo.name}")
+        # A runner's GITHUB_API_URL, here GitHub's releases stand-in, and its job token.
+        runner_env = base_env({**self.env, "GITHUB_API_URL": github.url})
+        self.runner = WorkflowRunner(origin=self.origin, work=work / "runner", env=runner_env,
+                                     secrets=secrets, python=base_python(),
+                                     repository=f"acme/{repo.name}", token=github.token)
 
     def git(self, *args: str) -> str:
         return subprocess.run(["git", "-C", str(self.repo), *args], check=True,
@@ -178,6 +181,17 @@ def assert_built(run: Run, jobs: list[str]) -> None:
 
 
 @pytest.fixture
+def github() -> Iterator[GitHubReleases]:
+    with GitHubReleases() as server:
+        yield server
+
+
+def release_tags(github: GitHubReleases) -> list[str]:
+    """The GitHub Releases the summary jobs made, by tag."""
+    return sorted(str(r["tag_name"]) for r in github.releases.values())
+
+
+@pytest.fixture
 def registries(tmp_path: Path, tool: Tool, cargo_registry: CargoRegistry,
                rubygems_registry: RubyGemsRegistry, pypi_server: PypiServer,
                verdaccio: Verdaccio) -> Iterator[tuple[dict[str, str], dict[str, str]]]:
@@ -216,10 +230,10 @@ EXAMPLE_JOBS = ["plan", "preflight", "publish-crates", "publish-ruby", "publish-
 def test_the_example_released_through_its_executed_workflow(
         tool: Tool, tmp_path: Path, registries: tuple[dict[str, str], dict[str, str]],
         cargo_registry: CargoRegistry, rubygems_registry: RubyGemsRegistry,
-        pypi_server: PypiServer, verdaccio: Verdaccio) -> None:
+        pypi_server: PypiServer, verdaccio: Verdaccio, github: GitHubReleases) -> None:
     variables, secrets = registries
     repo = sandbox.create(tmp_path / "tasker-core")
-    adopter = Adopter(repo.root, tool, variables, secrets, tmp_path)
+    adopter = Adopter(repo.root, tool, variables, secrets, tmp_path, github)
     adopter.adopt()
 
     def contents() -> dict[str, list[Any]]:
@@ -236,7 +250,7 @@ def test_the_example_released_through_its_executed_workflow(
     assert "note: actions/checkout: cloned" in run.jobs["plan"].text
     assert {"core-v0.1.0", "ruby-v0.1.0.0", "python-v0.1.0.0", "typescript-v0.1.0.0"} <= (
         adopter.origin_tags())
-    assert any(call.startswith(f"gh release create {first}") for call in run.gh_calls), run.gh_calls
+    assert release_tags(github) == [first]
     held = contents()
     assert len(held["crates"]) == 6 and held["gems"] == ["0.1.0.0"], held
     assert held["npm"] == ["0.1.0"] and len(held["pypi"]) == 2, held
@@ -244,10 +258,12 @@ def test_the_example_released_through_its_executed_workflow(
     # 2. A binding-only release: the Ruby job alone publishes.
     sandbox.touch(repo, "fix(ruby): retry", "workers/ruby/lib/tasker_core.rb")
     adopter.git("push", "--quiet", "origin", "main")
-    run = adopter.ci(adopter.release())
+    second = adopter.release()
+    run = adopter.ci(second)
     assert_jobs(run, ["plan", "preflight", "publish-ruby", "summary"])
     assert run.jobs["plan"].outputs["ruby_version"] == "0.1.0.1"
     assert contents()["gems"] == ["0.1.0.0", "0.1.0.1"]
+    assert release_tags(github) == [first, second]
     assert "ruby-v0.1.0.1" in adopter.origin_tags()
 
     # 3. A core release: an FFI-facing change releases the crates and every binding.
@@ -269,6 +285,7 @@ def test_the_example_released_through_its_executed_workflow(
     assert_nothing_built(run)
     assert contents() == held
     assert len(cargo_registry.log.events("publish")) == uploads
+    assert release_tags(github) == [first, second, third]  # updated, not made twice
 
 
 # --- a virtual workspace root with a binding named `node` ------------------------------------
@@ -349,11 +366,11 @@ ACME_JOBS = ["plan", "preflight", "publish-crates", "publish-node", "summary"]
 
 def test_a_virtual_root_with_a_binding_named_node_released_through_its_executed_workflow(
         tool: Tool, tmp_path: Path, registries: tuple[dict[str, str], dict[str, str]],
-        cargo_registry: CargoRegistry, verdaccio: Verdaccio) -> None:
+        cargo_registry: CargoRegistry, verdaccio: Verdaccio, github: GitHubReleases) -> None:
     variables, secrets = registries
     root = acme(tmp_path / "acme")
     repo = Repo(root)
-    adopter = Adopter(root, tool, variables, secrets, tmp_path)
+    adopter = Adopter(root, tool, variables, secrets, tmp_path, github)
     adopter.adopt()
 
     def contents() -> dict[str, list[Any]]:
@@ -392,3 +409,4 @@ def test_a_virtual_root_with_a_binding_named_node_released_through_its_executed_
     assert_nothing_built(run)
     assert contents() == held
     assert len(cargo_registry.log.events("publish")) == uploads
+    assert len(release_tags(github)) == 3
