@@ -441,8 +441,9 @@ class WorkflowRunner:
     def _uses(self, step: Mapping[str, Any], github: Mapping[str, Any], run: JobRun,
               workspace: Path, contexts: Mapping[str, Any]) -> None:
         action = str(step["uses"]).split("@")[0]
-        inputs = {k: substitute(as_text(v), contexts) for k, v in (step.get("with") or {}).items()}
         if action == "actions/checkout":
+            inputs = {k: substitute(as_text(v), contexts)
+                      for k, v in (step.get("with") or {}).items() if k in ("ref", "fetch-depth")}
             depth = inputs.get("fetch-depth", "1")
             ref = inputs.get("ref") or github["sha"]
             shutil.rmtree(workspace, ignore_errors=True)
