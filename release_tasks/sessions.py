@@ -40,7 +40,7 @@ _PACKAGE = Path(__file__).resolve().parent
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.error_on_missing_interpreters = False
 
-__all__ = ["demo", "detect", "edge", "history", "init", "preflight", "publish", "publish_crates",
+__all__ = ["demo", "detect", "doctor", "edge", "history", "init", "preflight", "publish", "publish_crates",
            "publish_python", "publish_ruby", "publish_typescript", "release", "update",
            "versions", "yank"]
 
@@ -235,6 +235,12 @@ def publish(session: nox.Session) -> None:
 def yank(session: nox.Session) -> None:
     """Withdraw a published version: cargo yank, gem yank, npm deprecate (--undo reverts)."""
     _stage(session, "yank")
+
+
+@nox.session(default=False, venv_backend="none")
+def doctor(session: nox.Session) -> None:
+    """Check this job's credential path per component (OIDC or token) before any build."""
+    _stage(session, "doctor")
 
 
 @nox.session(default=False, venv_backend="none")

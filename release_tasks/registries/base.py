@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from release_tasks.config import Binding
     from release_tasks.registries import values
     from release_tasks.registries.http import Sleep
+    from release_tasks.registries.trust import TrustSetup
     from release_tasks.version import BindingVersion
 
 __all__ = ["EndpointField", "Endpoints", "IndexClient", "RegistryKind", "Target"]
@@ -98,6 +99,11 @@ class RegistryKind(Protocol):
     @property
     def trusted_publishing(self) -> str:
         """What trusted publishing (OIDC) needs there, said when it is enabled but not offered."""
+        ...
+
+    @property
+    def trust(self) -> TrustSetup:
+        """Its trusted publishing: the publisher form, pending publishers, what shadows it."""
         ...
 
     @property

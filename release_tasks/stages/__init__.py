@@ -47,6 +47,7 @@ STAGES: Final[dict[str, Stage]] = {
     "publish_typescript": Stage("publish_binding", add="add_typescript_arguments",
                                 run="run_typescript", help="HELP_TYPESCRIPT"),
     "yank": Stage("yank"),
+    "doctor": Stage("doctor"),
     "preflight": Stage("preflight"),
     "workflow": Stage("workflow"),
     "schema": Stage("schema"),

@@ -16,6 +16,7 @@ from release_tasks.registries.common import KindDefaults, ask_first, token_how
 from release_tasks.registries.endpoints import EndpointField
 from release_tasks.registries.lazy import lend
 from release_tasks.registries.rubygems import order
+from release_tasks.registries.trust import TrustSetup
 
 if TYPE_CHECKING:
     from release_tasks.config import Binding
@@ -46,6 +47,10 @@ class RubyGems(KindDefaults):
                                      variable="RELEASE_TASKS_RUBYGEMS_HOST",
                                      default="https://rubygems.org", trailing_slash=False),)
     trusted_publishing = "RubyGems trusted publishing needs the gem's publisher configured on RubyGems"
+    trust = TrustSetup(
+        settings_url="https://rubygems.org/gems/{package}/trusted_publishers",
+        pending_url="https://rubygems.org/profile/oidc/pending_trusted_publishers",
+        provenance="a Sigstore attestation per gem (gem push --attestation, RubyGems 3.6+)")
     ci = values.CiSetup(environment="rubygems", secret="RUBYGEMS_API_KEY",
                         secret_help="RubyGems API key", steps=_STEPS,
                         env={"RUBY_VERSION": "3.3"}, artifact="gem")
