@@ -41,8 +41,8 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.error_on_missing_interpreters = False
 
 __all__ = ["demo", "detect", "doctor", "edge", "history", "init", "preflight", "publish", "publish_crates",
-           "publish_python", "publish_ruby", "publish_typescript", "release", "update",
-           "versions", "yank"]
+           "publish_python", "publish_ruby", "publish_typescript", "release", "trust",
+           "update", "versions", "yank"]
 
 
 def _checkout() -> Path | None:
@@ -241,6 +241,12 @@ def yank(session: nox.Session) -> None:
 def doctor(session: nox.Session) -> None:
     """Check this job's credential path per component (OIDC or token) before any build."""
     _stage(session, "doctor")
+
+
+@nox.session(default=False, venv_backend="none")
+def trust(session: nox.Session) -> None:
+    """The trusted-publisher settings per registry, and what each package still needs there."""
+    _stage(session, "trust")
 
 
 @nox.session(default=False, venv_backend="none")

@@ -48,6 +48,7 @@ STAGES: Final[dict[str, Stage]] = {
                                 run="run_typescript", help="HELP_TYPESCRIPT"),
     "yank": Stage("yank"),
     "doctor": Stage("doctor"),
+    "trust": Stage("trust"),
     "preflight": Stage("preflight"),
     "workflow": Stage("workflow"),
     "schema": Stage("schema"),

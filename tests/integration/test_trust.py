@@ -1,0 +1,130 @@
+"""``trust`` against the local registries: the form's fields per component, and an existing
+package told from a new one with each registry's next step; ``doctor`` with the npm on PATH."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import release_tasks
+from release_tasks.git import Repo
+from tests.registries.cargo_registry import CargoRegistry
+from tests.registries.pypi_server import PypiServer
+from tests.registries.rubygems_registry import RubyGemsRegistry
+from tests.registries.verdaccio_server import Verdaccio
+from tests.registries.wheels import make_wheel
+from tests.support import RunCli
+
+pytestmark = pytest.mark.integration
+
+
+def local_env(cargo: CargoRegistry, gems: RubyGemsRegistry, pypi: PypiServer,
+              npm: Verdaccio, tmp_path: Path) -> dict[str, str]:
+    env = cargo.configure_cargo("local", tmp_path / "cargo-home")
+    return {**env, "RELEASE_TASKS_CARGO_REGISTRY": "local",
+            "RELEASE_TASKS_RUBYGEMS_HOST": gems.url,
+            "RELEASE_TASKS_PYPI_INDEX_URL": pypi.url,
+            "RELEASE_TASKS_PYPI_UPLOAD_URL": pypi.upload_url,
+            "RELEASE_TASKS_NPM_REGISTRY": npm.url, "GITHUB_REPOSITORY": ""}
+
+
+def test_trust_tells_existing_packages_from_new_ones_per_registry(
+        example_repo: Repo, run_cli: RunCli, cargo_registry: CargoRegistry,
+        rubygems_registry: RubyGemsRegistry, pypi_server: PypiServer, verdaccio: Verdaccio,
+        tmp_path: Path) -> None:
+    pypi_server.reset()
+    cargo_registry.plant("tasker-pgmq", "0.1.0", b"an earlier crate")
+    wheel = make_wheel(tmp_path / "dist", "tasker-worker-py", "0.1.0")
+    pypi_server.put(wheel.name, wheel.read_bytes())
+    env = local_env(cargo_registry, rubygems_registry, pypi_server, verdaccio, tmp_path)
+
+    result = run_cli("trust", "--repo", str(example_repo.root), "--repository",
+                     "octo-org/monorepo", "--format", "json", env=env)
+    assert result.code == 0, result.err
+    found = {c["component"]: c for c in json.loads(result.out)}
+    assert found["core"]["form"] == {"owner": "octo-org", "repository": "monorepo",
+                                     "workflow": "release.yml", "environment": "release-crates"}
+    assert {c: f["form"]["environment"] for c, f in found.items()} == {
+        "core": "release-crates", "ruby": "release-rubygems", "python": "release-pypi",
+        "typescript": "release-npm"}
+    crates = {p["package"]: (p["state"], p["step"]) for p in found["core"]["packages"]}
+    assert crates["tasker-pgmq"] == ("exists", "configure")
+    assert crates["tasker-cli"] == ("new", "token")
+    steps = {c: [(p["state"], p["step"]) for p in f["packages"]] for c, f in found.items()
+             if c != "core"}
+    assert steps == {"ruby": [("new", "pending")], "python": [("exists", "configure")],
+                     "typescript": [("new", "token")]}
+
+    text = run_cli("trust", "--repo", str(example_repo.root), "--repository",
+                   "octo-org/monorepo", env=env)
+    assert text.code == 0, text.err
+    assert ("  form: owner octo-org, repository monorepo, workflow filename release.yml, "
+            "environment release-crates") in text.out
+    assert ("  tasker-worker-py: exists: add a trusted publisher at "
+            "https://pypi.org/manage/project/tasker-worker-py/settings/publishing/") in text.out
+    assert ("  tasker-worker-rb: not on the registry yet: add a pending publisher for "
+            "tasker-worker-rb at https://rubygems.org/profile/oidc/pending_trusted_publishers"
+            ) in text.out
+    assert ("  @tasker-systems/worker: not on the registry yet, and it takes no publisher "
+            "before: publish the first version with a token (NPM_TOKEN)") in text.out
+
+
+def test_trust_reads_the_repository_from_origin_and_refuses_another_host(
+        example_repo: Repo, run_cli: RunCli, cargo_registry: CargoRegistry,
+        tmp_path: Path) -> None:
+    env = {**cargo_registry.configure_cargo("local", tmp_path / "cargo-home"),
+           "RELEASE_TASKS_CARGO_REGISTRY": "local", "GITHUB_REPOSITORY": ""}
+    root = str(example_repo.root)
+    subprocess.run(["git", "-C", root, "remote", "add", "origin",
+                    "git@github.com:acme/tasker-core.git"], check=True)
+    result = run_cli("trust", "core", "--repo", root, "--format", "json", env=env)
+    assert result.code == 0, result.err
+    assert json.loads(result.out)[0]["form"]["owner"] == "acme"
+    subprocess.run(["git", "-C", root, "remote", "set-url", "origin",
+                    "https://gitlab.com/acme/tasker-core.git"], check=True)
+    refused = run_cli("trust", "core", "--repo", root, env=env)
+    assert refused.code == 2 and "--repository OWNER/NAME" in refused.err
+
+
+def trusted_toml(root: Path, binding: str) -> None:
+    """The built-in layout as the repository's release.toml, with trusted publishing on for
+    ``binding``."""
+    text = (Path(release_tasks.__file__).parent / "data" / "tasker.toml").read_text()
+    header = f"[bindings.{binding}]\n"
+    (root / "release.toml").write_text(
+        text.replace(header, header + "trusted-publishing = true\n"))
+
+
+def test_doctor_fails_on_an_old_npm_on_path_and_a_stray_node_auth_token(
+        example_repo: Repo, tmp_path: Path) -> None:
+    root = example_repo.root
+    trusted_toml(root, "typescript")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "npm"
+    fake.write_text("#!/bin/sh\necho 10.9.2\n")
+    fake.chmod(0o755)
+    oidc = {"ACTIONS_ID_TOKEN_REQUEST_URL": "http://127.0.0.1:9/t",
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token", "GITHUB_ACTIONS": "true"}
+    env = {k: v for k, v in os.environ.items() if k not in ("NPM_TOKEN", "NODE_AUTH_TOKEN")}
+    env |= {**oidc, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "NODE_AUTH_TOKEN": "npm_stray_secret",
+            "PYTHONPATH": str(Path(release_tasks.__file__).parents[1])}
+    argv = [sys.executable, "-m", "release_tasks", "doctor", "typescript", "--repo", str(root)]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 11, done.stderr
+    assert done.stdout == "FAIL  typescript (npm): trusted publishing (OIDC)\n"
+    assert "NODE_AUTH_TOKEN is set in this job" in done.stderr
+    assert "npm 10.9.2 is older than 11.5.1" in done.stderr
+    assert "npm_stray_secret" not in done.stdout + done.stderr
+
+    del env["NODE_AUTH_TOKEN"]
+    fake.write_text("#!/bin/sh\necho 11.5.1\n")
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "ok  typescript (npm): trusted publishing (OIDC)\n"
