@@ -16,10 +16,8 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
-
-import httpx
 
 from release_tasks import edge, git
 from release_tasks.config import Config
@@ -28,10 +26,15 @@ from release_tasks.registries import given_endpoints, kind_of
 from release_tasks.registries.trust import TrustSetup
 from release_tasks.workflow import WORKFLOW_PATH, binding_jobs
 
-#: What the registry said of a package: there, absent, or no definite answer.
-State = Literal["exists", "new", "unknown"]
+if TYPE_CHECKING:
+    import httpx
+
+#: What the registry said of a package: there, absent, no definite answer, or not asked.
+State = Literal["exists", "new", "unknown", "unasked"]
+Step = Literal["configure", "pending", "token", "unknown", "ask"]
 _SHORT = {"configure": "configure a publisher", "pending": "add a pending publisher",
-          "token": "first version with a token, then configure", "unknown": "registry unreachable"}
+          "token": "first version with a token, then configure", "unknown": "registry unreachable",
+          "ask": "not asked (--registries)"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,7 +57,7 @@ class PackageTrust:
 
     package: str
     state: State
-    step: Literal["configure", "pending", "token", "unknown"]
+    step: Step
     text: str  # the step in full, with its URL
 
 
@@ -98,16 +101,34 @@ def owner_repository(root: Path, config: Config, env: Mapping[str, str],
     slug = given or env.get("GITHUB_REPOSITORY", "").strip()
     if not slug:
         url, source = edge.repository_url(git.open_repo(root), config)
-        parts = urlsplit(url)
-        path = parts.path.strip("/").removesuffix(".git")
-        if parts.hostname != "github.com" or path.count("/") != 1:
+        slug = _github_path(url) or ""
+        if not slug:
             raise UsageError(f"the repository ({url}, from {source}) is not on github.com, "
                              "whose Actions the registries trust: pass --repository OWNER/NAME")
-        slug = path
+    return _split(slug)
+
+
+def _github_path(url: str) -> str | None:
+    parts = urlsplit(url)
+    path = parts.path.strip("/").removesuffix(".git")
+    return path if parts.hostname == "github.com" and path.count("/") == 1 else None
+
+
+def _split(slug: str) -> tuple[str, str]:
     owner, _, name = slug.partition("/")
     if not owner or not name or "/" in name:
         raise UsageError(f"--repository {slug!r}: expected OWNER/NAME")
     return owner, name
+
+
+def known_owner_repository(config: Config, env: Mapping[str, str]) -> tuple[str, str]:
+    """:func:`owner_repository` without running git (``GITHUB_REPOSITORY``, then
+    ``project.repository``); ``("OWNER", "NAME")`` when neither says."""
+    slug = env.get("GITHUB_REPOSITORY", "").strip() or _github_path(config.repository or "")
+    try:
+        return _split(slug) if slug else ("OWNER", "NAME")
+    except UsageError:
+        return "OWNER", "NAME"
 
 
 def environments(config: Config) -> dict[str, str]:
@@ -124,9 +145,18 @@ def _packages(config: Config, component: str) -> tuple[str, tuple[str, ...], tup
     return binding.registry, (binding.package,), binding.credential
 
 
+def lines(config: Config, components: Iterable[str], env: Mapping[str, str],
+          http: httpx.Client | None) -> list[str]:
+    """A dry run's line per component (the repository as :func:`known_owner_repository`
+    finds it); the registries are not asked without ``http``."""
+    owner_repo = known_owner_repository(config, env)
+    return [c.line() for c in survey(config, components, owner_repo, env, http)]
+
+
 def survey(config: Config, components: Iterable[str], owner_repo: tuple[str, str],
-           env: Mapping[str, str], http: httpx.Client) -> list[ComponentTrust]:
-    """A :class:`ComponentTrust` per component, each package asked of its registry."""
+           env: Mapping[str, str], http: httpx.Client | None) -> list[ComponentTrust]:
+    """A :class:`ComponentTrust` per component, each package asked of its registry (not
+    asked without ``http``)."""
     owner, repository = owner_repo
     places = environments(config)
     result = []
@@ -148,7 +178,10 @@ def survey(config: Config, components: Iterable[str], owner_repo: tuple[str, str
 
 
 def _state(config: Config, registry: str, own: Mapping[str, str] | None, package: str,
-           env: Mapping[str, str], http: httpx.Client) -> tuple[State, str]:
+           env: Mapping[str, str], http: httpx.Client | None) -> tuple[State, str]:
+    if http is None:
+        return "unasked", ""
+
     def quick(seconds: float) -> None:
         time.sleep(min(seconds, 1.0))  # an overview: no long waits for a slow registry
 
@@ -167,6 +200,9 @@ def _package(trust: TrustSetup, package: str, answer: tuple[State, str],
     if state == "exists":
         return PackageTrust(package=package, state=state, step="configure",
                             text=f"exists: add a trusted publisher at {settings}")
+    if state == "unasked":
+        return PackageTrust(package=package, state=state, step="ask",
+                            text="its registry was not asked (`nox -s trust` asks)")
     if state == "unknown":
         return PackageTrust(package=package, state=state, step="unknown",
                             text=f"cannot tell whether it exists ({why}); re-run `trust` when "

@@ -128,3 +128,32 @@ def test_doctor_fails_on_an_old_npm_on_path_and_a_stray_node_auth_token(
     done = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "ok  typescript (npm): trusted publishing (OIDC)\n"
+
+
+def test_release_dry_run_has_one_trust_line_per_component(
+        example_repo: Repo, run_cli: RunCli, cargo_registry: CargoRegistry,
+        rubygems_registry: RubyGemsRegistry, pypi_server: PypiServer, verdaccio: Verdaccio,
+        tmp_path: Path) -> None:
+    pypi_server.reset()
+    cargo_registry.plant("tasker-pgmq", "0.1.0", b"an earlier crate")
+    env = {**local_env(cargo_registry, rubygems_registry, pypi_server, verdaccio, tmp_path),
+           "GITHUB_REPOSITORY": "octo-org/monorepo"}
+    root = str(example_repo.root)
+    result = run_cli("release", "--dry-run", "--registries", "--repo", root, env=env)
+    assert result.code == 0, result.err
+    shown = result.out.split("Trusted publishing, per component")[1].splitlines()[1:5]
+    assert [line.split(" (")[0].strip() for line in shown] == ["core", "ruby", "python",
+                                                               "typescript"]
+    core, ruby, python, typescript = shown
+    assert "configure a publisher: tasker-pgmq;" in core
+    assert "first version with a token, then configure: tasker-shared" in core
+    assert core.endswith("[owner octo-org, repository monorepo, workflow filename release.yml, "
+                         "environment release-crates]")
+    assert "add a pending publisher: tasker-worker-rb" in ruby
+    assert "add a pending publisher: tasker-worker-py" in python
+    assert "first version with a token, then configure: @tasker-systems/worker" in typescript
+
+    quiet = run_cli("release", "--dry-run", "--repo", root, "--format", "json", env=env)
+    assert quiet.code == 0, quiet.err
+    lines = json.loads(quiet.out)["trust"]
+    assert len(lines) == 4 and all("not asked (--registries)" in line for line in lines)
