@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from release_tasks.config import Config
 from release_tasks.registries.base import RegistryKind
+from release_tasks.workflow_trust import Lane, binding_lane, core_lane, doctor_step
 
 if TYPE_CHECKING:
     from release_tasks.workflow import BindingJob
@@ -155,7 +156,7 @@ def preflight_job() -> Iterator[str]:
 
 def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
                  environment: str, notes: Sequence[str], tag: str, id_token: str,
-                 steps: Sequence[str], secrets: Mapping[str, str], command: str,
+                 steps: Sequence[str], lane: Lane, command: str,
                  push_note: Sequence[str]) -> Iterator[str]:
     yield f"  {job_id}:"
     yield f"    name: {title}"
@@ -176,25 +177,25 @@ def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
     yield from _indent(_CHECKOUT, 6)
     yield from _indent(steps, 6)
     yield from _indent(_python(job_id), 6)
+    yield from _indent(doctor_step(lane.component), 6)
     yield from _indent(_IDENTITY, 6)
+    yield from _indent(lane.steps, 6)
     yield from (f"      # {line}" for line in push_note)
     yield "      - name: Publish"
     yield "        id: publish"
-    if secrets:
+    if lane.env:
         yield "        env:"
-        yield from (f"          {var}: ${{{{ secrets.{secret} }}}}" for var, secret in secrets.items())
+        yield from (f"          {var}: {value}" for var, value in lane.env.items())
     yield f"        run: {command} --on-duplicate=skip --push-tags {DRY_RUN}"
     yield ""
 
 
 def crates_job(config: Config, kind: RegistryKind) -> Iterator[str]:
-    secrets = ({config.core.credential[0]: kind.ci.secret}
-               if config.core.credential and kind.ci.secret else {})
     yield from _publish_job(
         "publish-crates", f"Publish crates ({kind.label})", "[plan, preflight]",
         ["if: needs.plan.outputs.publish_core == 'true'"], f"release-{kind.ci.environment}",
         kind.ci.notes, f"{config.core.tag_prefix}X.Y.Z", kind.ci.id_token, kind.ci.steps,
-        secrets, "nox -s publish_crates --", _PUSH_NOTE)
+        core_lane(config, kind), "nox -s publish_crates --", _PUSH_NOTE)
     yield "  # The bindings need the crates published when the core changed (publish-crates"
     yield "  # succeeded), and run without them when it did not (publish-crates skipped). They do"
     yield "  # not wait for each other: one binding's failure never blocks another."
@@ -208,10 +209,10 @@ def binding_job(job: BindingJob) -> Iterator[str]:
                  "needs.publish-crates.result == 'skipped')",
                  f"  && {version} != 'unchanged' && {version} != ''"]
     ci, binding = job.kind.ci, job.binding
-    secrets = ({binding.credential[0]: ci.secret} if binding.credential and ci.secret else {})
     yield from _publish_job(
         job.job, job.title, "[plan, preflight, publish-crates]", condition, job.environment,
-        ci.notes, f"{binding.tag_prefix}X.Y.Z.P", ci.id_token, ci.steps, secrets, job.command,
+        ci.notes, f"{binding.tag_prefix}X.Y.Z.P", ci.id_token, ci.steps,
+        binding_lane(binding, job.kind), job.command,
         ("A failed tag push (GITHUB_TOKEN and a commit that changes workflow files) is reported",
          "apart from the publish: see publish-crates."))
 

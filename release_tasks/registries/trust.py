@@ -50,3 +50,12 @@ class TrustSetup:
     tool: ToolMinimum | None = None
     #: What provenance an upload carries there, and how the job makes it.
     provenance: str = ""
+    #: The official action that exchanges the job's OIDC token for a short-lived one, as
+    #: YAML lines of a step (id ``trusted``), where the tool's upload does not do it itself
+    #: (uv and npm do); ``exchanged``: the variable the upload reads and the expression that
+    #: gives it the token (none: the action exports it).
+    exchange_step: tuple[str, ...] = ()
+    exchanged: tuple[str, str] | None = None
+    #: Whether the component's token may stand beside the exchange in the upload step, for
+    #: a first version the registry takes no publisher for (crates.io); npm's would shadow it.
+    token_fallback: bool = False

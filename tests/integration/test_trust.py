@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 import release_tasks
 from release_tasks.git import Repo
@@ -157,3 +158,22 @@ def test_release_dry_run_has_one_trust_line_per_component(
     assert quiet.code == 0, quiet.err
     lines = json.loads(quiet.out)["trust"]
     assert len(lines) == 4 and all("not asked (--registries)" in line for line in lines)
+
+
+def test_a_fresh_init_and_workflow_need_no_stored_secret(example_repo: Repo,
+                                                         run_cli: RunCli) -> None:
+    root = str(example_repo.root)
+    assert run_cli("init", "--repo", root).code == 0
+    assert (example_repo.root / "release.toml").read_text().count(
+        "trusted-publishing = true") == 4
+    written = run_cli("workflow", "--repo", root)
+    assert written.code == 0, written.err
+    data = yaml.safe_load((example_repo.root / ".github/workflows/release.yml").read_text())
+    publish_env = {name: next(s for s in job["steps"] if s.get("name") == "Publish").get("env", {})
+                   for name, job in data["jobs"].items() if name.startswith("publish-")}
+    # Only a new crate's first version may fall back to a token secret (crates.io has no
+    # pending publishers); every other lane publishes through its OIDC exchange.
+    assert publish_env == {
+        "publish-crates": {"CARGO_REGISTRY_TOKEN":
+                           "${{ steps.trusted.outputs.token || secrets.CARGO_REGISTRY_TOKEN }}"},
+        **{name: {} for name in publish_env if name != "publish-crates"}}

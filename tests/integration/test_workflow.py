@@ -114,7 +114,8 @@ def test_every_publish_command_of_each_config_parses(name: str, tmp_path: Path) 
     plan: dict[str, Any] = {"dry_run": "false", "publish_core": "true", "core_version": "0.1.9"}
     plan |= {f"{b.env_key.lower()}_version": "0.1.9.0" for b in config.bindings}
     context = Context({"needs": {"plan": {"outputs": plan, "result": "success"}},
-                       "secrets": {}, "env": generated["env"], "github": {}, "inputs": {}})
+                       "secrets": {}, "env": generated["env"], "github": {}, "inputs": {},
+                       "steps": {}})
     runner = Runner(tmp_path)
     for job_name, job in generated["jobs"].items():
         if not job_name.startswith("publish-"):
@@ -167,6 +168,9 @@ class Context:
             return then if self.lookup(left) == right else otherwise
         if re.fullmatch(r"[\w.-]+", expression):
             return self.lookup(expression)
+        if "||" in expression:  # the first operand that is not empty, as GitHub's `||`
+            return next((value for part in expression.split("||")
+                         if (value := self.evaluate(part.strip()))), "")
         raise AssertionError(f"expression too complex to check: {expression!r}")
 
     def substitute(self, text: str) -> str:

@@ -88,7 +88,10 @@ class CratesIo(KindDefaults):
     trust = TrustSetup(
         settings_url="https://crates.io/crates/{package}/settings", pending_url=None,
         provenance="none on crates.io: the job attests each .crate to the repository "
-                   "(GitHub artifact attestations)")
+                   "(GitHub artifact attestations)",
+        exchange_step=("- name: crates.io token (trusted publishing)", "  id: trusted",
+                       "  uses: rust-lang/crates-io-auth-action@v1"),
+        exchanged=("CARGO_REGISTRY_TOKEN", "steps.trusted.outputs.token"), token_fallback=True)
     ci = values.CiSetup(environment="crates", secret="CARGO_REGISTRY_TOKEN",
                         secret_help="crates.io API token", artifact="crates",
                         steps=("- uses: dtolnay/rust-toolchain@stable",),

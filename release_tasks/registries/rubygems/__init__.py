@@ -50,7 +50,9 @@ class RubyGems(KindDefaults):
     trust = TrustSetup(
         settings_url="https://rubygems.org/gems/{package}/trusted_publishers",
         pending_url="https://rubygems.org/profile/oidc/pending_trusted_publishers",
-        provenance="a Sigstore attestation per gem (gem push --attestation, RubyGems 3.6+)")
+        provenance="a Sigstore attestation per gem (gem push --attestation, RubyGems 3.6+)",
+        exchange_step=("- name: RubyGems API key (trusted publishing)", "  id: trusted",
+                       "  uses: rubygems/configure-rubygems-credentials@v1.0.0"))
     ci = values.CiSetup(environment="rubygems", secret="RUBYGEMS_API_KEY",
                         secret_help="RubyGems API key", steps=_STEPS,
                         env={"RUBY_VERSION": "3.3"}, artifact="gem")
