@@ -196,8 +196,9 @@ def publish_ruby(session: nox.Session) -> None:
 # .nox): each run still installs the tool and its tools into it, which is quick when current.
 
 #: What building and uploading a Python binding needs beside the tool: maturin (with cffi
-#: and zig for its builds) and uv, which uploads.
-PYTHON_TOOLS = ("maturin>=1.9,<2", "cffi", "ziglang", "uv>=0.4")
+#: and zig for its builds), uv, which uploads, and pypi-attestations, which signs each file
+#: on the trusted-publishing path (PEP 740).
+PYTHON_TOOLS = ("maturin>=1.9,<2", "cffi", "ziglang", "uv>=0.4", "pypi-attestations>=0.0.26")
 
 
 @nox.session(default=False, reuse_venv=True)

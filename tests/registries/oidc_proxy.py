@@ -20,7 +20,7 @@ import base64
 import http.client
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -108,6 +108,9 @@ class NpmExchangeProxy(_Proxy):
         return self.forward(request, headers)
 
 
+_INTEGRITY = re.compile(r"^/integrity/([^/]+)/([^/]+)/([^/]+)/provenance$")
+
+
 def _multipart_field(body: bytes, name: str) -> str | None:
     match = re.search(rb'Content-Disposition: form-data; name="' + re.escape(name.encode())
                       + rb'"\r\n(?:[^\r\n]+\r\n)*\r\n(.*?)\r\n--', body, re.DOTALL)
@@ -129,7 +132,19 @@ class PypiExchangeProxy(_Proxy):
         super().__init__(upstream, TrustedPublishing(audience=self.audience,
                                                      token_prefix="pypi-oidc-"))
         self._upstream_password = upstream_password
-        self.attestations: dict[str, Any] = {}  # file name -> the attestations uploaded with it
+        #: file name -> the attestations uploaded with it, and the JWT claims of the upload.
+        self.attestations: dict[str, tuple[Any, Mapping[str, Any]]] = {}
+
+    def _provenance(self, filename: str) -> Response:
+        """PyPI's integrity API: the attestation bundles of one file (404: none)."""
+        if filename not in self.attestations:
+            return Response.json(404, {"message": "No provenance available"})
+        attestations, claims = self.attestations[filename]
+        workflow = str(claims.get("job_workflow_ref", "")).split("@")[0].rsplit("/", 1)[-1]
+        publisher = {"kind": "GitHub", "repository": claims.get("repository"),
+                     "workflow": workflow, "environment": claims.get("environment")}
+        return Response.json(200, {"version": 1, "attestation_bundles": [
+            {"publisher": publisher, "attestations": attestations}]})
 
     def add_publisher(self, project: str, publisher: Publisher, *, pending: bool) -> None:
         """A trusted publisher for ``project`` (PEP 503 name); ``pending``: PyPI's pending
@@ -149,6 +164,14 @@ class PypiExchangeProxy(_Proxy):
                                                        "description": str(exc)}]})
             return Response.json(200, {"success": True, "token": minted.token,
                                        "expires": int(minted.expires)})
+        if match := _INTEGRITY.match(request.path):
+            return self._provenance(unquote(match.group(3)))
+        if request.path == "/_/oidc/burn-token" and request.method == "POST":
+            try:
+                token = str(json.loads(request.body or b"{}").get("token"))
+            except ValueError:
+                token = ""
+            return Response.json(200 if self.trusted.revoke(token) else 404, {})
         headers = dict(request.headers)
         auth = request.header("authorization") or ""
         password = ""
@@ -164,5 +187,6 @@ class PypiExchangeProxy(_Proxy):
             attestations = _multipart_field(request.body, "attestations")
             filename = re.search(rb'name="content"; filename="([^"]+)"', request.body)
             if attestations is not None and filename is not None:
-                self.attestations[filename.group(1).decode()] = json.loads(attestations)
+                claims = self.trusted.minted[password].claims
+                self.attestations[filename.group(1).decode()] = (json.loads(attestations), claims)
         return self.forward(request, headers)
