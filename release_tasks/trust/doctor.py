@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from release_tasks import cmd
-from release_tasks.config import Config
-from release_tasks.credentials import requirements, satisfied_by
 from release_tasks.errors import ToolMissing
+from release_tasks.model.components import Config
 from release_tasks.registries import kind_of
+from release_tasks.registries.secrets import requirements, satisfied_by
 from release_tasks.registries.trust import ToolMinimum, TrustSetup
 
 #: ``program --version`` of a tool, or ``None`` when it is not installed.

@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-from release_tasks import edge, git
-from release_tasks.config import Config
+from release_tasks import edge
 from release_tasks.errors import ReleaseError, UsageError
+from release_tasks.git import repo as git
+from release_tasks.model.components import Config
 from release_tasks.registries import given_endpoints, kind_of
 from release_tasks.registries.trust import TrustSetup
-from release_tasks.workflow import WORKFLOW_PATH, binding_jobs
+from release_tasks.workflow.generate import WORKFLOW_PATH, binding_jobs
 
 if TYPE_CHECKING:
     import httpx

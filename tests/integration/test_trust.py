@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 import release_tasks
-from release_tasks.git import Repo
+from release_tasks.git.repo import Repo
 from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.pypi_server import PypiServer
 from tests.registries.rubygems_registry import RubyGemsRegistry

@@ -14,13 +14,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from release_tasks import config as config_mod
+from release_tasks.config import credentials
+from release_tasks.config import load as config_mod
 from release_tasks.errors import PublishError
-from release_tasks.publish import PublishContext
-from release_tasks.registries import kind_of
+from release_tasks.model.version import BindingVersion
+from release_tasks.publish.flow import PublishContext
+from release_tasks.registries import kind_of, ordering
+from release_tasks.registries.interface import Build
 from release_tasks.registries.pypi import attest, wheels
-from release_tasks.registries.values import Build
-from release_tasks.version import BindingVersion
 from tests.registries import tls
 from tests.registries.fixtures import unique_name
 from tests.registries.oidc import Identity, OidcIssuer, Publisher
@@ -80,8 +81,9 @@ def context(tmp_path: Path, proxy: PypiExchangeProxy, issuer: OidcIssuer,
     endpoints = kind_of("pypi").endpoints({"RELEASE_TASKS_PYPI_INDEX_URL": f"{proxy.url}/simple/",
                                            "RELEASE_TASKS_PYPI_UPLOAD_URL": f"{proxy.url}/"}, {})
     return PublishContext(root=tmp_path, config=config, binding=binding, version=version,
-                          rendering=version.render("pypi"), env=env, endpoints=endpoints,
+                          rendering=ordering.render(version, "pypi"), env=env, endpoints=endpoints,
                           dry_run=False, on_duplicate="warn", push_tags=False,
+                          kind=kind_of("pypi"), secret_names=tuple(credentials.secret_names(config)),
                           http=httpx.Client(verify=certs.client_context()))
 
 

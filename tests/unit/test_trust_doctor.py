@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from release_tasks import config
+from release_tasks.config import load as config
 from release_tasks.trust import doctor
 
 OIDC = {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://oidc.example/t?api-version=2.0",
@@ -111,7 +111,7 @@ def test_on_tokens_the_configured_variable_is_the_path(tmp_path: Path) -> None:
 def test_the_stage_prints_a_line_per_component_and_fails_with_every_fix(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from release_tasks import cli
-    from release_tasks.stages import doctor as stage
+    from release_tasks.cli.stages import doctor as stage
 
     monkeypatch.setattr(doctor, "probe_version", lambda program, env: "10.0.0")
     cfg = trusted_config("core", "typescript")

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from release_tasks import cmd
-from release_tasks import config as config_mod
+from release_tasks.config import load as config_mod
+from release_tasks.registries.interface import Build
 from release_tasks.registries.npm import package as npm_package
 from release_tasks.registries.pypi import attest
-from release_tasks.registries.values import Build
 from tests.unit.test_publish_common import OIDC, context, make_config
 
 

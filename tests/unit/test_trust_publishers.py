@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from release_tasks import config
+from release_tasks.config import load as config
 from release_tasks.errors import UsageError
 from release_tasks.trust import publishers
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from release_tasks import config as config_mod
-from release_tasks import workflow
+from release_tasks.config import load as config_mod
+from release_tasks.workflow import generate as workflow
 from tests.unit.test_workflow_render import all_trusted
 
 PUBLISH_JOBS = ["publish-crates", "publish-ruby", "publish-python", "publish-typescript"]

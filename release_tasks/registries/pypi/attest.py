@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from release_tasks import cmd
-from release_tasks.credentials import oidc_available
 from release_tasks.errors import PublishError, RegistryError
 from release_tasks.registries.common import TRUSTED
+from release_tasks.registries.secrets import oidc_available
 
 if TYPE_CHECKING:
     import httpx
 
-    from release_tasks.registries.values import PublishContext
+    from release_tasks.registries.interface import PublishContext
 
 #: The signing call (argv before the files); a test puts a stand-in of it on PATH.
 SIGNER = ("pypi-attestations", "sign")
