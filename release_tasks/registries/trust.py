@@ -59,3 +59,6 @@ class TrustSetup:
     #: Whether the component's token may stand beside the exchange in the upload step, for
     #: a first version the registry takes no publisher for (crates.io); npm's would shadow it.
     token_fallback: bool = False
+    #: Where the job finds the files it attests to the repository itself (GitHub artifact
+    #: attestations), for a registry that keeps no provenance: a glob below the workspace.
+    attested_files: str | None = None

@@ -193,6 +193,7 @@ def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
     yield "    permissions:"
     yield f"      contents: write  # push the {tag} tag"
     yield f"      id-token: write  # {id_token}"
+    yield from (f"      {line}" for line in lane.permissions)
     yield "    steps:"
     yield from _indent(_CHECKOUT, 6)
     yield from _indent(steps, 6)
@@ -207,6 +208,7 @@ def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
         yield "        env:"
         yield from (f"          {var}: {value}" for var, value in lane.env.items())
     yield f"        run: {command} --on-duplicate=skip --push-tags {DRY_RUN}"
+    yield from _indent(lane.after, 6)
     yield ""
 
 

@@ -12,6 +12,7 @@ the upload step gets the secret as today.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -30,6 +31,8 @@ class Lane:
     steps: tuple[str, ...] = ()  # YAML step lines, before the upload step
     env: Mapping[str, str] = field(default_factory=dict)  # the upload step's variables
     secret: str | None = None  # the repository secret it reads, if any
+    after: tuple[str, ...] = ()  # YAML step lines after the upload step
+    permissions: tuple[str, ...] = ()  # more job permissions, as YAML lines
 
 
 def doctor_step(component: str) -> tuple[str, ...]:
@@ -74,8 +77,27 @@ def lane(component: str, kind: RegistryKind, credential: tuple[str, ...], truste
 
 def core_lane(config: Config, kind: RegistryKind) -> Lane:
     core = config.core
-    return lane("core", kind, core.credential, core.trusted_publishing,
-                exchange=core.cargo_registry is None)
+    found = lane("core", kind, core.credential, core.trusted_publishing,
+                 exchange=core.cargo_registry is None)
+    pattern = kind.trust.attested_files
+    if pattern is None:
+        return found
+    subject = pattern if core.workspace in ("", ".") else f"{core.workspace}/{pattern}"
+    return dataclasses.replace(found, after=attestation_step(subject),
+                               permissions=("attestations: write  # attest the published files",))
+
+
+def attestation_step(subject: str) -> tuple[str, ...]:
+    """GitHub's artifact attestation of the files the upload packaged (a re-run that packaged
+    nothing has none to attest, hence no failure)."""
+    return ("# The registry keeps no provenance: the files are attested to this repository",
+            "# (GitHub artifact attestations; `gh attestation verify FILE -R OWNER/NAME`).",
+            "- name: Attest the published files",
+            f"  if: {NOT_DRY} && steps.publish.outcome == 'success'",
+            "  continue-on-error: true",
+            "  uses: actions/attest-build-provenance@v2",
+            "  with:",
+            f"    subject-path: {subject}")
 
 
 def binding_lane(binding: Binding, kind: RegistryKind) -> Lane:

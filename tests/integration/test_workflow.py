@@ -507,7 +507,10 @@ def test_preflight_runs_the_checks_of_the_config(workflow: dict[str, Any]) -> No
 def test_permissions(workflow: dict[str, Any]) -> None:
     assert workflow["permissions"] == {"contents": "read"}
     for name in PUBLISH_JOBS:
-        assert workflow["jobs"][name]["permissions"] == {"contents": "write", "id-token": "write"}
+        # The crates job also attests its .crate files (crates.io keeps no provenance).
+        more = {"attestations": "write"} if name == "publish-crates" else {}
+        assert workflow["jobs"][name]["permissions"] == {"contents": "write", "id-token": "write",
+                                                         **more}
     assert workflow["jobs"]["summary"]["permissions"] == {"contents": "write"}
     assert "permissions" not in workflow["jobs"]["plan"]
     assert "permissions" not in workflow["jobs"]["preflight"]

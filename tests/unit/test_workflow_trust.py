@@ -113,3 +113,17 @@ def test_an_alternative_cargo_registry_has_no_crates_io_exchange() -> None:
     assert "crates.io token (trusted publishing)" not in names(crates)
     assert step(crates, "Publish")["env"] == {
         "CARGO_REGISTRY_TOKEN": "${{ secrets.CARGO_REGISTRY_TOKEN }}"}
+
+
+def test_the_crates_are_attested_to_the_repository_after_the_upload() -> None:
+    jobs = rendered(config_mod.builtin())["jobs"]
+    crates = jobs["publish-crates"]
+    assert crates["permissions"]["attestations"] == "write"
+    order = names(crates)
+    assert order.index("Attest the published files") == order.index("Publish") + 1
+    attest = step(crates, "Attest the published files")
+    assert attest["uses"] == "actions/attest-build-provenance@v2"
+    assert attest["with"] == {"subject-path": "target/package/*.crate"}
+    assert "steps.publish.outcome == 'success'" in attest["if"]
+    assert all("attestations" not in job.get("permissions", {})
+               for name, job in jobs.items() if name != "publish-crates")
