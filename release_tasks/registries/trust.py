@@ -62,3 +62,5 @@ class TrustSetup:
     #: Where the job finds the files it attests to the repository itself (GitHub artifact
     #: attestations), for a registry that keeps no provenance: a glob below the workspace.
     attested_files: str | None = None
+    #: Steps a trusted lane runs before its exchange (a tool its provenance needs).
+    setup_steps: tuple[str, ...] = ()

@@ -58,7 +58,8 @@ def lane(component: str, kind: RegistryKind, credential: tuple[str, ...], truste
     env = {}
     fallback = secret if trust.token_fallback and credential and secret else None
     if exchange and trust.exchange_step:
-        steps = (f"# {kind.label} trusted publishing: a short-lived token from this job's OIDC "
+        steps = (*trust.setup_steps,
+                 f"# {kind.label} trusted publishing: a short-lived token from this job's OIDC "
                  "identity,", "# for the upload step only.",
                  *trust.exchange_step, f"  if: {NOT_DRY}")
         if fallback:

@@ -77,6 +77,10 @@ def test_trusted_lanes_need_no_stored_secret_and_the_token_reaches_only_the_uplo
     assert key["uses"] == "rubygems/configure-rubygems-credentials@v1.0.0"
     order = names(ruby)
     assert order.index("RubyGems API key (trusted publishing)") == order.index("Publish") - 1
+    # gem push --attestation needs RubyGems 3.6 or newer: the trusted lane updates it.
+    assert (order.index("Credential path")
+            < order.index("RubyGems 3.6 or newer (gem push --attestation)")
+            < order.index("RubyGems API key (trusted publishing)"))
     for job_name in ("publish-ruby", "publish-python", "publish-typescript"):
         assert "env" not in step(jobs[job_name], "Publish"), job_name
         assert steps_with_tokens(jobs[job_name]) == [], job_name
@@ -103,7 +107,8 @@ def test_a_component_on_tokens_gets_its_secret_as_before() -> None:
         "GEM_HOST_API_KEY": "${{ secrets.RUBYGEMS_API_KEY }}"}
     assert step(jobs["publish-typescript"], "Publish")["env"] == {
         "NPM_TOKEN": "${{ secrets.NPM_TOKEN }}"}
-    assert all("trusted publishing" not in name for job in jobs.values() for name in names(job))
+    assert all("trusted publishing" not in name and "RubyGems 3.6" not in name
+               for job in jobs.values() for name in names(job))
 
 
 def test_an_alternative_cargo_registry_has_no_crates_io_exchange() -> None:

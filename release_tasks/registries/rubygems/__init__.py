@@ -54,7 +54,9 @@ class RubyGems(KindDefaults):
         pending_url="https://rubygems.org/profile/oidc/pending_trusted_publishers",
         provenance="a Sigstore attestation per gem (gem push --attestation, RubyGems 3.6+)",
         exchange_step=("- name: RubyGems API key (trusted publishing)", "  id: trusted",
-                       "  uses: rubygems/configure-rubygems-credentials@v1.0.0"))
+                       "  uses: rubygems/configure-rubygems-credentials@v1.0.0"),
+        setup_steps=("- name: RubyGems 3.6 or newer (gem push --attestation)",
+                     "  run: gem update --system --no-document"))
     ci = values.CiSetup(environment="rubygems", secret="RUBYGEMS_API_KEY",
                         secret_help="RubyGems API key", steps=_STEPS,
                         env={"RUBY_VERSION": "3.3"}, artifact="gem")
