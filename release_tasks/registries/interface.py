@@ -144,6 +144,9 @@ class RemoteFile:
     name: str
     #: Algorithm (``sha256``, ``sha512``, ``sha1``) to lowercase hex digest; may be empty.
     digests: Mapping[str, str] = field(default_factory=dict)
+    #: Where the registry shows the file's provenance (PyPI: its PEP 740 provenance; npm:
+    #: its attestations), ``None`` when the registry shows none for it.
+    provenance: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

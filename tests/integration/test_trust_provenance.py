@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -17,6 +18,8 @@ import pytest
 from release_tasks.config import credentials
 from release_tasks.config import load as config_mod
 from release_tasks.errors import PublishError
+from release_tasks.history import registries, render
+from release_tasks.history.releases import Component, History, Publication
 from release_tasks.model.version import BindingVersion
 from release_tasks.publish.flow import PublishContext
 from release_tasks.registries import kind_of, ordering
@@ -128,3 +131,31 @@ def test_a_signer_that_writes_nothing_stops_before_the_upload(
     with pytest.raises(PublishError, match=r"wrote no .*\.whl\.publish\.attestation"):
         wheels.upload(ctx, Build(artifacts=(wheel,)))
     assert proxy.trusted.exchanges == [] and wheel.name not in pypi_server.files()
+
+
+def test_history_registries_shows_which_files_are_attested(
+        stand_ins: tuple[PypiExchangeProxy, OidcIssuer, tls.LocalTls], tmp_path: Path) -> None:
+    require_tool("uv")
+    proxy, issuer, certs = stand_ins
+    package = unique_name("tp-worker-py")
+    proxy.add_publisher(package, Publisher(repository=REPO, workflow="release.yml",
+                                           environment="release-pypi"), pending=True)
+    ctx = context(tmp_path, proxy, issuer, certs, package)
+    wheel = make_wheel(tmp_path / "dist", package, ctx.rendering)
+    wheels.upload(ctx, Build(artifacts=(wheel,)))
+
+    listed = kind_of("pypi").files(ctx.http, ctx.endpoints, package, ctx.rendering)
+    assert [(f.name, f.provenance is not None) for f in listed] == [(wheel.name, True)]
+    publication = Publication(component="python", version="0.1.8.2", tag="python-v0.1.8.2",
+                              commit="c" * 40, date=datetime.now(UTC), release_tag=None)
+    history = History(root=tmp_path, releases=(), components=(Component(
+        name="python", registry="pypi", packages=(package,), tag_prefix="python-v",
+        publications=(publication,)),))
+    env = {**ctx.env, "RELEASE_TASKS_PYPI_INDEX_URL": ctx.endpoints["index"]}
+    asked = registries.ask_registries(history, ctx.config, env, ctx.http)
+    [newest] = asked.components[0].publications
+    assert (newest.files, newest.attested) == ((wheel.name,), (wheel.name,))
+    assert "python-v0.1.8.2" in render.to_text(asked)
+    assert "  attested: every file" in render.to_text(asked)
+    assert render.to_dict(asked)["components"]["python"]["versions"][0]["attested"] == [
+        wheel.name]

@@ -22,8 +22,9 @@ class ExchangeRefused(Exception):
     """The OIDC service or the registry refused; the message is its answer."""
 
 
-def _call(url: str, *, method: str = "GET", body: Any = None,
-          headers: Mapping[str, str] | None = None) -> Any:
+def call(url: str, *, method: str = "GET", body: Any = None,
+         headers: Mapping[str, str] | None = None) -> Any:
+    """One JSON request; :class:`ExchangeRefused` with the answer on an HTTP error."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method,
                                      headers={"Accept": "application/json",
@@ -44,7 +45,7 @@ def id_token(env: Mapping[str, str], audience: str) -> str:
     if not url or not request_token:
         raise ExchangeRefused("no ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN: id-token: write missing")
     separator = "&" if "?" in url else "?"
-    answer = _call(f"{url}{separator}audience={quote(audience)}",
+    answer = call(f"{url}{separator}audience={quote(audience)}",
                    headers={"Authorization": f"Bearer {request_token}"})
     return str(answer["value"])
 
@@ -52,14 +53,14 @@ def id_token(env: Mapping[str, str], audience: str) -> str:
 def crates_io_auth_action(env: Mapping[str, str], api: str, audience: str = "crates.io") -> str:
     """crates.io's short-lived publish token (``steps.auth.outputs.token``)."""
     jwt = id_token(env, audience)
-    answer = _call(f"{api.rstrip('/')}/api/v1/trusted_publishing/tokens", method="POST",
+    answer = call(f"{api.rstrip('/')}/api/v1/trusted_publishing/tokens", method="POST",
                    body={"jwt": jwt})
     return str(answer["token"])
 
 
 def crates_io_revoke(api: str, token: str) -> None:
     """What the action's post step does: revoke the token."""
-    _call(f"{api.rstrip('/')}/api/v1/trusted_publishing/tokens", method="DELETE",
+    call(f"{api.rstrip('/')}/api/v1/trusted_publishing/tokens", method="DELETE",
           headers={"Authorization": token})
 
 
@@ -67,7 +68,7 @@ def configure_rubygems_credentials(env: Mapping[str, str], host: str,
                                    audience: str = "rubygems.org") -> str:
     """RubyGems' short-lived API key (what the action puts in ``GEM_HOST_API_KEY``)."""
     jwt = id_token(env, audience)
-    answer = _call(f"{host.rstrip('/')}/api/v1/oidc/trusted_publisher/exchange_token",
+    answer = call(f"{host.rstrip('/')}/api/v1/oidc/trusted_publisher/exchange_token",
                    method="POST", body={"jwt": jwt})
     return str(answer["rubygems_api_key"])
 
@@ -76,7 +77,7 @@ def pypi_mint_token(env: Mapping[str, str], upload_url: str) -> str:
     """PyPI's short-lived API token: the audience from ``/_/oidc/audience``, then mint-token
     on the upload URL's host."""
     base = upload_url.split("://", 1)[0] + "://" + upload_url.split("://", 1)[1].split("/", 1)[0]
-    audience = str(_call(f"{base}/_/oidc/audience")["audience"])
-    answer = _call(f"{base}/_/oidc/mint-token", method="POST",
+    audience = str(call(f"{base}/_/oidc/audience")["audience"])
+    answer = call(f"{base}/_/oidc/mint-token", method="POST",
                    body={"token": id_token(env, audience)})
     return str(answer["token"])

@@ -111,6 +111,10 @@ class NpmExchangeProxy(_Proxy):
 _INTEGRITY = re.compile(r"^/integrity/([^/]+)/([^/]+)/([^/]+)/provenance$")
 
 
+def _appending(extra: bytes) -> Callable[[re.Match[bytes]], bytes]:
+    return lambda found: found.group(0) + extra
+
+
 def _multipart_field(body: bytes, name: str) -> str | None:
     match = re.search(rb'Content-Disposition: form-data; name="' + re.escape(name.encode())
                       + rb'"\r\n(?:[^\r\n]+\r\n)*\r\n(.*?)\r\n--', body, re.DOTALL)
@@ -134,6 +138,7 @@ class PypiExchangeProxy(_Proxy):
         self._upstream_password = upstream_password
         #: file name -> the attestations uploaded with it, and the JWT claims of the upload.
         self.attestations: dict[str, tuple[Any, Mapping[str, Any]]] = {}
+        self.releases: dict[str, tuple[str, str]] = {}  # file name -> (project, version)
 
     def _provenance(self, filename: str) -> Response:
         """PyPI's integrity API: the attestation bundles of one file (404: none)."""
@@ -188,5 +193,19 @@ class PypiExchangeProxy(_Proxy):
             filename = re.search(rb'name="content"; filename="([^"]+)"', request.body)
             if attestations is not None and filename is not None:
                 claims = self.trusted.minted[password].claims
-                self.attestations[filename.group(1).decode()] = (json.loads(attestations), claims)
-        return self.forward(request, headers)
+                name = filename.group(1).decode()
+                self.attestations[name] = (json.loads(attestations), claims)
+                self.releases[name] = (project, _multipart_field(request.body, "version") or "")
+        answer = self.forward(request, headers)
+        if request.path.startswith("/simple/") and answer.status == 200:
+            answer.body = self._with_provenance(answer.body)
+        return answer
+
+    def _with_provenance(self, page: bytes) -> bytes:
+        """PEP 740 on a PEP 503 page: ``data-provenance`` on each attested file's anchor."""
+        for name, (project, version) in self.releases.items():
+            extra = (f' data-provenance="{self.url}/integrity/{project}/{version}/{name}/'
+                     'provenance"').encode()
+            anchor = re.compile(rb'<a href="[^"]*/' + re.escape(name.encode()) + rb'[^"]*"')
+            page = anchor.sub(_appending(extra), page)
+        return page

@@ -170,8 +170,14 @@ def test_real_npm_makes_its_own_oidc_exchange_in_front_of_verdaccio(
         oidc_env = {**oidc_env, **wrong.env(), "npm_config_registry": f"{proxy.url}/"}
         refused = run([npm, "publish"], oidc_env,
                       sample_projects.npm_package(tmp_path / "v3", name, "0.3.0"))
-        assert refused.returncode != 0
-        assert proxy.trusted.exchanges[0].startswith("refused: ") and proxy.uploads == []
+        assert refused.returncode != 0 and proxy.uploads == []
+        # The request npm makes, with this job's token for npm's audience: refused.
+        jwt = oidc_clients.id_token(wrong.env(), "npm:127.0.0.1")
+        with pytest.raises(oidc_clients.ExchangeRefused, match=r"401.*workflow"):
+            oidc_clients.call(f"{proxy.url}/-/npm/v1/oidc/token/exchange/package/"
+                              f"{name.replace('/', '%2f')}", method="POST",
+                              headers={"Authorization": f"Bearer {jwt}"})
+        assert all(answer.startswith("refused: ") for answer in proxy.trusted.exchanges)
 
 
 def test_pypi_mint_token_then_real_uv_publish_with_the_minted_token(
