@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 from release_tasks.model.components import Binding, Config
 from release_tasks.registries.interface import RegistryKind
-from release_tasks.workflow.trust import Lane, binding_lane, core_lane, doctor_step
+from release_tasks.workflow.trust import (
+    Lane,
+    binding_lane,
+    core_lane,
+    doctor_step,
+    plan_trust_step,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -154,6 +160,7 @@ def plan_job(jobs: Sequence[BindingJob]) -> Iterator[str]:
           FROM_REF: ${{ inputs.from_ref }}
         run: nox -s detect -- --format env ${FROM_REF:+--from "$FROM_REF"} >> "$GITHUB_OUTPUT"
 """.splitlines()
+    yield from _indent(plan_trust_step(), 6)
     yield ""
 
 

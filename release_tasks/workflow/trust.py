@@ -44,6 +44,16 @@ def doctor_step(component: str) -> tuple[str, ...]:
             f"  run: nox -s doctor -- {component}")
 
 
+def plan_trust_step() -> tuple[str, ...]:
+    """The plan job's report, before anything is published: per component, what its
+    registry's trusted publishing still needs (`trust`, in the run's summary)."""
+    return ("# Before anything is published: what each registry's trusted publishing still needs",
+            "# (a publisher, a pending publisher, or a first version with a token).",
+            "- name: Trusted publishing",
+            "  continue-on-error: true  # a report: it never holds a release back",
+            "  run: nox -s trust >> \"$GITHUB_STEP_SUMMARY\"")
+
+
 def lane(component: str, kind: RegistryKind, credential: tuple[str, ...], trusted: bool,
          *, exchange: bool = True) -> Lane:
     """The credential of one job; ``exchange=False``: the registry is not the kind's public

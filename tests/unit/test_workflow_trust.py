@@ -132,3 +132,11 @@ def test_the_crates_are_attested_to_the_repository_after_the_upload() -> None:
     assert "steps.publish.outcome == 'success'" in attest["if"]
     assert all("attestations" not in job.get("permissions", {})
                for name, job in jobs.items() if name != "publish-crates")
+
+
+def test_the_plan_job_reports_what_each_registry_still_needs() -> None:
+    plan = rendered(all_trusted())["jobs"]["plan"]
+    report = step(plan, "Trusted publishing")
+    assert report["run"] == 'nox -s trust >> "$GITHUB_STEP_SUMMARY"'
+    assert report["continue-on-error"] is True
+    assert names(plan)[-1] == "Trusted publishing"
