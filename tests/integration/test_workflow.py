@@ -317,7 +317,7 @@ def test_plan_job_at_a_release_tag(workflow: dict[str, Any], at_release_tag: tup
         "typescript_version": "unchanged", "typescript_npm_version": ""}
     calls = [nox_invocation(c) for c in runner.calls()]
     assert calls == [("versions", ["--check"]), ("versions", ["--format", "env"]),
-                     ("detect", ["--format", "env"])]
+                     ("detect", ["--format", "env"]), ("trust", [])]
     for session, args in calls:
         assert_parses(session, args)
 
