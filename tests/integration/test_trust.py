@@ -14,10 +14,10 @@ import yaml
 
 import release_tasks
 from release_tasks.git.repo import Repo
-from tests.registries.cargo_registry import CargoRegistry
-from tests.registries.pypi_server import PypiServer
-from tests.registries.rubygems_registry import RubyGemsRegistry
-from tests.registries.verdaccio_server import Verdaccio
+from release_tasks.standins.cargo_registry import CargoRegistry
+from release_tasks.standins.pypi_server import PypiServer
+from release_tasks.standins.rubygems_registry import RubyGemsRegistry
+from release_tasks.standins.verdaccio_server import Verdaccio
 from tests.registries.wheels import make_wheel
 from tests.support import RunCli
 

@@ -25,11 +25,11 @@ from release_tasks.publish.flow import PublishContext
 from release_tasks.registries import kind_of, ordering
 from release_tasks.registries.interface import Build
 from release_tasks.registries.pypi import attest, wheels
+from release_tasks.standins.oidc import Identity, OidcIssuer, Publisher
+from release_tasks.standins.pypi_server import PypiServer
 from tests.registries import tls
 from tests.registries.fixtures import unique_name
-from tests.registries.oidc import Identity, OidcIssuer, Publisher
 from tests.registries.oidc_proxy import PypiExchangeProxy
-from tests.registries.pypi_server import PypiServer
 from tests.registries.tools import require_tool
 from tests.registries.wheels import make_wheel
 

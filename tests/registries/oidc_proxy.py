@@ -24,8 +24,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from tests.registries.httpbase import RegistryApp, Request, Response
-from tests.registries.oidc import OidcIssuer, Publisher, TokenRefused, TrustedPublishing
+from release_tasks.standins.httpbase import RegistryApp, Request, Response
+from release_tasks.standins.oidc import OidcIssuer, Publisher, TokenRefused, TrustedPublishing
 
 _NPM_EXCHANGE = re.compile(r"^/-/npm/v1/oidc/token/exchange/package/(.+)$")
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from release_tasks.standins.cargo_registry import CargoRegistry
+from release_tasks.standins.oidc import Identity, OidcIssuer, Publisher, TokenRefused
+from release_tasks.standins.pypi_server import PypiServer
+from release_tasks.standins.rubygems_registry import RubyGemsRegistry
+from release_tasks.standins.verdaccio_server import Verdaccio
 from tests.registries import oidc_clients, sample_projects
-from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.fixtures import unique_name
-from tests.registries.oidc import Identity, OidcIssuer, Publisher, TokenRefused
 from tests.registries.oidc_proxy import NpmExchangeProxy, PypiExchangeProxy
-from tests.registries.pypi_server import PypiServer
-from tests.registries.rubygems_registry import RubyGemsRegistry
 from tests.registries.tools import require_tool
-from tests.registries.verdaccio_server import Verdaccio
 from tests.registries.wheels import make_wheel
 
 pytestmark = pytest.mark.integration

@@ -3,7 +3,7 @@
 Besides the push/yank/versions API it serves what ``gem install --source`` and
 ``gem fetch --source`` read (compact index, legacy Marshal specs, quick specs, ``.gem``
 files) so a test can install what it pushed. All state is in memory. Its trusted
-publishing (:attr:`RubyGemsRegistry.trusted`, see :mod:`tests.registries.oidc`) is
+publishing (:attr:`RubyGemsRegistry.trusted`, see :mod:`release_tasks.standins.oidc`) is
 rubygems.org's: ``POST /api/v1/oidc/trusted_publisher/exchange_token`` with ``{"jwt": ...}``
 returns ``{"rubygems_api_key": ...}`` for the gems whose publisher (or *pending* publisher,
 for a gem that does not exist yet) the JWT matches.
@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.registries import gem_index, gem_version
-from tests.registries.events import Event
-from tests.registries.gem_format import GemFormatError, GemSpec, Requirement, read_gem
-from tests.registries.httpbase import RegistryApp, Request, Response
-from tests.registries.oidc import OidcIssuer, Publisher, TokenRefused, TrustedPublishing
+from release_tasks.standins import gem_index, gem_version
+from release_tasks.standins.events import Event
+from release_tasks.standins.gem_format import GemFormatError, GemSpec, Requirement, read_gem
+from release_tasks.standins.httpbase import RegistryApp, Request, Response
+from release_tasks.standins.oidc import OidcIssuer, Publisher, TokenRefused, TrustedPublishing
 
 DEFAULT_API_KEY = "rubygems-test-api-key"
 

@@ -8,7 +8,7 @@ crates.io's publish rate limits (:meth:`CargoRegistry.rate_limit`, answering 429
 does), hold a version that nobody uploaded from this commit (:meth:`CargoRegistry.plant`: a
 tampered ``.crate``), and list a checksum other than the stored bytes'
 (:meth:`CargoRegistry.misreport`). Its trusted publishing (:attr:`CargoRegistry.trusted`, see
-:mod:`tests.registries.oidc`) is crates.io's: ``POST /api/v1/trusted_publishing/tokens``
+:mod:`release_tasks.standins.oidc`) is crates.io's: ``POST /api/v1/trusted_publishing/tokens``
 with ``{"jwt": ...}`` mints a token for the existing crates whose publisher the JWT matches,
 ``DELETE`` on the same path with that token revokes it; a publisher can only be added to a
 crate that exists.
@@ -25,11 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.registries import cargo_index, cargo_semver
-from tests.registries.cargo_limits import Action, RateLimiter
-from tests.registries.events import Event
-from tests.registries.httpbase import RegistryApp, Request, Response
-from tests.registries.oidc import OidcIssuer, Publisher, TokenRefused, TrustedPublishing
+from release_tasks.standins import cargo_index, cargo_semver
+from release_tasks.standins.cargo_limits import Action, RateLimiter
+from release_tasks.standins.events import Event
+from release_tasks.standins.httpbase import RegistryApp, Request, Response
+from release_tasks.standins.oidc import OidcIssuer, Publisher, TokenRefused, TrustedPublishing
 
 DEFAULT_TOKEN = "cargo-registry-test-token"
 

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.registries.httpbase import RegistryApp, Request, Response
+from release_tasks.standins.httpbase import RegistryApp, Request, Response
 
 ISSUER = "https://token.actions.githubusercontent.com"
 
