@@ -15,9 +15,14 @@ import yaml
 import release_tasks
 from release_tasks.git.repo import Repo
 from release_tasks.standins.cargo_registry import CargoRegistry
+from release_tasks.standins.oidc import Identity, OidcIssuer, Publisher
 from release_tasks.standins.pypi_server import PypiServer
 from release_tasks.standins.rubygems_registry import RubyGemsRegistry
 from release_tasks.standins.verdaccio_server import Verdaccio
+from tests.integration.crate_helpers import CRATES, cargo_env_for
+from tests.integration.crate_helpers import publish as crate_publish
+from tests.registries import oidc_clients
+from tests.registries.tools import require_tool
 from tests.registries.wheels import make_wheel
 from tests.support import RunCli
 
@@ -177,3 +182,27 @@ def test_a_fresh_init_and_workflow_need_no_stored_secret(example_repo: Repo,
         "publish-crates": {"CARGO_REGISTRY_TOKEN":
                            "${{ steps.trusted.outputs.token || secrets.CARGO_REGISTRY_TOKEN }}"},
         **{name: {} for name in publish_env if name != "publish-crates"}}
+
+
+def test_publish_crates_uploads_with_the_token_the_exchange_minted(
+        run_cli: RunCli, example_repo: Repo, cargo_registry: CargoRegistry,
+        tmp_path: Path) -> None:
+    require_tool("cargo")
+    env = cargo_env_for(cargo_registry, tmp_path)
+    with OidcIssuer(Identity(repository="octo-org/monorepo",
+                             environment="release-crates")) as issuer:
+        cargo_registry.trust_issuer(issuer)
+        for crate in CRATES:  # published before (crates.io has no publisher for a new crate)
+            cargo_registry.plant(crate, "0.0.9", b"an earlier version")
+            cargo_registry.add_publisher(crate, Publisher(
+                repository="octo-org/monorepo", workflow="release.yml",
+                environment="release-crates"))
+        # What the workflow's crates-io-auth-action step hands the upload step.
+        token = oidc_clients.crates_io_auth_action(issuer.env(), cargo_registry.url)
+        env["CARGO_REGISTRY_TOKEN"] = token
+        assert cargo_registry.token not in env.values()  # only the minted token is in reach
+        result = crate_publish(run_cli, example_repo, env)
+    assert result.code == 0, result.err
+    assert sorted(n for n, v in cargo_registry.log.published() if v == "0.1.0") == sorted(CRATES)
+    assert cargo_registry.trusted.exchanges == ["ok"]
+    assert token not in result.out + result.err
