@@ -21,7 +21,10 @@ BINDING_NAME = r"[a-z][a-z0-9_-]*"
 _CREDENTIAL = ("The environment variables the publish reads the registry token from, tried "
                "in order: the first one set is used.")
 _TRUSTED = ("Allow the registry's trusted publishing (an OpenID Connect token of the CI job) "
-            "when none of `credential` is set.")
+            "when none of `credential` is set. `init` writes `true`: the generated workflow "
+            "then passes the job no stored secret (on crates.io the token secret only "
+            "publishes a new crate's first version), and `trust` says what to configure on "
+            "the registry.")
 _ENV_NAME = "the name upper-cased, `-` as `_` (`client-rb`: `CLIENT_RB`)"
 _ENV_KEY_DOC = ("The stem of this component's keys in the output of `detect` and `versions` "
                 "(`STEM_CHANGED`, `NEXT_STEM_VERSION`).")

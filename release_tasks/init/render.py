@@ -69,7 +69,14 @@ def _core(p: Proposal, credential: Sequence[str]) -> list[str]:
     if p.workspace_dir != ".":
         lines.append(f"workspace = {_s(p.workspace_dir)}")
     lines.append(f"credential = {_list(credential)}")
-    return lines
+    return lines + _trusted()
+
+
+def _trusted() -> list[str]:
+    """Trusted publishing on: the release workflow needs no stored secret (the credential
+    variables stay the fallback, and `nox -s trust` says what the registry needs)."""
+    return ["# OIDC from the release workflow; the credential is the fallback (`nox -s trust`).",
+            "trusted-publishing = true"]
 
 
 def _group(g: Group) -> list[str]:
@@ -87,7 +94,7 @@ def _binding(b: FoundBinding, credential: Sequence[str]) -> list[str]:
     body += [f"registry = {_s(b.registry)}", f"package = {_s(b.package)}"]
     if b.crate is not None:
         body.append(f"crate = {_s(b.crate.name)}")
-    body += [f"credential = {_list(credential)}", "version-files = [",
+    body += [f"credential = {_list(credential)}", *_trusted(), "version-files = [",
              *(_version_file(v) for v in b.version_files), "]"]
     why = [f"{b.name}: {b.why}; named after {b.named}."]
     if b.lockfiles:

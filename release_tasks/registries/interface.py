@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from release_tasks.model.duplicates import OnDuplicate
     from release_tasks.model.version import BindingVersion
     from release_tasks.registries.http import Sleep
+    from release_tasks.registries.trust import TrustSetup
 
 __all__ = ["EndpointField", "Endpoints", "IndexClient", "RegistryKind", "Target"]
 
@@ -143,6 +144,9 @@ class RemoteFile:
     name: str
     #: Algorithm (``sha256``, ``sha512``, ``sha1``) to lowercase hex digest; may be empty.
     digests: Mapping[str, str] = field(default_factory=dict)
+    #: Where the registry shows the file's provenance (PyPI: its PEP 740 provenance; npm:
+    #: its attestations), ``None`` when the registry shows none for it.
+    provenance: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -370,6 +374,11 @@ class RegistryKind(Protocol):
     @property
     def trusted_publishing(self) -> str:
         """What trusted publishing (OIDC) needs there, said when it is enabled but not offered."""
+        ...
+
+    @property
+    def trust(self) -> TrustSetup:
+        """Its trusted publishing: the publisher form, pending publishers, what shadows it."""
         ...
 
     @property

@@ -25,6 +25,7 @@ from release_tasks.registries.common import (
 )
 from release_tasks.registries.endpoints import EndpointField, Endpoints
 from release_tasks.registries.lazy import lend
+from release_tasks.registries.trust import ToolMinimum, TrustSetup
 
 if TYPE_CHECKING:
     from release_tasks.model.components import Binding
@@ -61,6 +62,16 @@ class Npm(KindDefaults):
     trusted_publishing = ("npm trusted publishing needs npm 11.5.1 or newer, and a leftover "
                           "NODE_AUTH_TOKEN gets in its way")
     secret_variables = ("NPM_TOKEN", "NODE_AUTH_TOKEN")
+    trust = TrustSetup(
+        settings_url="https://www.npmjs.com/package/{package}/access", pending_url=None,
+        shadowing_variables=("NODE_AUTH_TOKEN", "NPM_TOKEN", "NPM_CONFIG__AUTHTOKEN",
+                             "npm_config__authToken"),
+        token_files=(".npmrc",), token_file_variables=("NPM_CONFIG_USERCONFIG",
+                                                       "npm_config_userconfig"),
+        token_marker="_authToken",
+        tool=ToolMinimum(program="npm", minimum=(11, 5, 1),
+                         fix="npm install --global npm@^11.5.1"),
+        provenance="npm provenance (trusted publishing gives it; with a token, --provenance)")
     ci = values.CiSetup(environment="npm", secret="NPM_TOKEN", secret_help="npm automation token",
                         steps=_STEPS, env={"NODE_VERSION": "22"},
                         id_token="trusted publishing (OIDC) and npm provenance")

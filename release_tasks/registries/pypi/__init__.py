@@ -21,6 +21,7 @@ from release_tasks.registries import interface as values
 from release_tasks.registries.common import KindDefaults, mapped_env, package_dir
 from release_tasks.registries.endpoints import EndpointField, Endpoints
 from release_tasks.registries.lazy import lend
+from release_tasks.registries.trust import TrustSetup
 from release_tasks.registries.versionkey import PlainFirst, plain_numbers, without_trailing_zeros
 
 if TYPE_CHECKING:
@@ -55,6 +56,10 @@ class PyPI(KindDefaults):
                       default="https://upload.pypi.org/legacy/", trailing_slash=True),
     )
     trusted_publishing = "PyPI trusted publishing needs the project's publisher configured on PyPI"
+    trust = TrustSetup(
+        settings_url="https://pypi.org/manage/project/{package}/settings/publishing/",
+        pending_url="https://pypi.org/manage/account/publishing/", workflow_field="Workflow name",
+        provenance="a PEP 740 attestation per file, made in the job from its OIDC identity")
     ci = values.CiSetup(environment="pypi", secret="PYPI_TOKEN", secret_help="PyPI API token",
                         steps=("- uses: dtolnay/rust-toolchain@stable  # maturin builds the "
                                "extension with cargo",))

@@ -17,6 +17,7 @@ from release_tasks.registries.common import KindDefaults, ask_first, token_how
 from release_tasks.registries.endpoints import EndpointField
 from release_tasks.registries.lazy import lend
 from release_tasks.registries.rubygems import order
+from release_tasks.registries.trust import TrustSetup
 
 if TYPE_CHECKING:
     from release_tasks.model.components import Binding
@@ -48,6 +49,14 @@ class RubyGems(KindDefaults):
                                      variable="RELEASE_TASKS_RUBYGEMS_HOST",
                                      default="https://rubygems.org", trailing_slash=False),)
     trusted_publishing = "RubyGems trusted publishing needs the gem's publisher configured on RubyGems"
+    trust = TrustSetup(
+        settings_url="https://rubygems.org/gems/{package}/trusted_publishers",
+        pending_url="https://rubygems.org/profile/oidc/pending_trusted_publishers",
+        provenance="a Sigstore attestation per gem (gem push --attestation, RubyGems 3.6+)",
+        exchange_step=("- name: RubyGems API key (trusted publishing)", "  id: trusted",
+                       "  uses: rubygems/configure-rubygems-credentials@v1.0.0"),
+        setup_steps=("- name: RubyGems 3.6 or newer (gem push --attestation)",
+                     "  run: gem update --system --no-document"))
     ci = values.CiSetup(environment="rubygems", secret="RUBYGEMS_API_KEY",
                         secret_help="RubyGems API key", steps=_STEPS,
                         env={"RUBY_VERSION": "3.3"}, artifact="gem")
