@@ -32,7 +32,7 @@ from release_tasks.config import Binding, Config
 from release_tasks.detect import Changes
 from release_tasks.errors import UsageError, VersionError
 from release_tasks.plan import BindingPlan, CoreOverride, CorePlan, RegistryVersion, ReleasePlan
-from release_tasks.version import BUMPS, BindingVersion, CoreVersion
+from release_tasks.version import BUMPS, PRE_LABELS, BindingVersion, CoreVersion, Prerelease
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +48,7 @@ class Facts:
     skip: Collection[str] = ()  # bindings left out with --skip
     core_option: str | None = None  # --core X.Y.Z
     bump: str | None = None  # --bump minor|major
+    pre: str | None = None  # --pre LABEL
 
     @property
     def released(self) -> ReleasePlan | None:
@@ -63,9 +64,9 @@ class Facts:
 
 
 def core_choice(current: CoreVersion, core: str | None, bump: str | None,
-                released: ReleasePlan | None) -> CoreOverride | None:
-    """The core version asked for with ``--core``/``--bump``, or recorded by the release at
-    HEAD; ``None`` when the usual rules apply."""
+                released: ReleasePlan | None, pre: str | None = None) -> CoreOverride | None:
+    """The core version asked for with ``--core``/``--bump``/``--pre``, or recorded by the
+    release at HEAD; ``None`` when the usual rules apply."""
     recorded = released.core_override if released is not None else None
     chosen: CoreOverride | None = None
     if core is not None:
@@ -78,6 +79,8 @@ def core_choice(current: CoreVersion, core: str | None, bump: str | None,
             raise UsageError(f"--bump {bump}: expected one of {', '.join(BUMPS)}")
         chosen = CoreOverride(current.bump("minor" if bump == "minor" else "major"),
                               f"--bump {bump}")
+    if pre is not None:
+        chosen = _prerelease(current, pre, core, chosen)
     if released is not None and chosen is not None:
         # CI publishes what the release planned; an option cannot change it afterwards.
         if recorded is None:
@@ -87,6 +90,26 @@ def core_choice(current: CoreVersion, core: str | None, bump: str | None,
             raise UsageError(f"HEAD is a release made with {recorded.option} (core "
                              f"{recorded.version}); {chosen.option} disagrees with it")
     return recorded or chosen
+
+
+def _prerelease(current: CoreVersion, label: str, core: str | None,
+                bumped: CoreOverride | None) -> CoreOverride:
+    """``--pre LABEL``, alone or after ``--bump``: the next prerelease of that label."""
+    if label not in PRE_LABELS:
+        raise UsageError(f"--pre {label}: expected one of {', '.join(PRE_LABELS)}")
+    if core is not None:
+        raise UsageError(f"--pre {label} with --core {core}: give the prerelease in --core "
+                         f"(e.g. --core {current.final.bump_patch()}-{label}.0), or drop --core")
+    if bumped is not None:
+        base = bumped.version
+        return CoreOverride(CoreVersion(base.major, base.minor, base.patch,
+                                        Prerelease(PRE_LABELS[PRE_LABELS.index(label)], 0)),
+                            f"{bumped.option} --pre {label}")
+    try:
+        version = current.prerelease(PRE_LABELS[PRE_LABELS.index(label)])
+    except VersionError as exc:
+        raise UsageError(str(exc)) from exc
+    return CoreOverride(version, f"--pre {label}")
 
 
 def plan(config: Config, facts: Facts) -> ReleasePlan:
@@ -100,7 +123,7 @@ def plan(config: Config, facts: Facts) -> ReleasePlan:
     released = facts.released
     skip = set(facts.skip) | {b.name for b in (released.bindings if released else ())
                               if b.skipped is not None}
-    chosen = core_choice(facts.core, facts.core_option, facts.bump, released)
+    chosen = core_choice(facts.core, facts.core_option, facts.bump, released, facts.pre)
 
     core_pending = facts.pending.get(CORE)
     moved = True  # the core goes past VERSION (not: VERSION released as it is)

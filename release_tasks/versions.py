@@ -22,7 +22,8 @@ from release_tasks.version_files import VersionFile
 
 
 def facts(repo: Snapshot, config: Config, changes: Changes, *, skip: Collection[str] = (),
-          core: str | None = None, bump: str | None = None) -> rules.Facts:
+          core: str | None = None, bump: str | None = None,
+          pre: str | None = None) -> rules.Facts:
     """Everything the rules need from the repository, read at the analysed commit."""
     head = changes.head_commit
     # A base that is itself a release (a carry-forward release on top of one) is never
@@ -43,7 +44,7 @@ def facts(repo: Snapshot, config: Config, changes: Changes, *, skip: Collection[
         core=CoreVersion.parse(clean_version_text(version_text), source=config.core.version_file),
         files=files, tags=repo.tags.commits,
         pending={} if first else carry.pending(repo.tags, config, changes.base_commit, own_commit),
-        skip=skip, core_option=core, bump=bump)
+        skip=skip, core_option=core, bump=bump, pre=pre)
 
 
 def _field(spec: VersionFile, text: str | None) -> str | None:
@@ -53,12 +54,13 @@ def _field(spec: VersionFile, text: str | None) -> str | None:
 
 def compute_plan(project: Project, from_ref: str | None = None, *, changes: Changes | None = None,
                  skip: Collection[str] = (), core: str | None = None,
-                 bump: str | None = None) -> ReleasePlan:
+                 bump: str | None = None, pre: str | None = None) -> ReleasePlan:
     """Detect changes (unless given) and compute every next version.
 
     ``skip`` names bindings left out of this release on purpose; they are recorded in the
     plan and carried forward. ``core``/``bump`` release the core at a chosen version. At a
-    release commit the release's own skips and core choice apply.
+    release commit the release's own skips and core choice apply. ``pre`` releases the core
+    as the next prerelease with that label.
     """
     if changes is None:
         repo, config = project.repo, project.config
@@ -68,7 +70,7 @@ def compute_plan(project: Project, from_ref: str | None = None, *, changes: Chan
         _read_ahead(repo, config, point.head_commit)
         changes = detect(repo, config, from_ref)
     return rules.plan(project.config, facts(project.repo, project.config, changes, skip=skip,
-                                            core=core, bump=bump))
+                                            core=core, bump=bump, pre=pre))
 
 
 def _read_ahead(repo: Snapshot, config: Config, head: str) -> None:

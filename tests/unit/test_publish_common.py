@@ -279,6 +279,26 @@ def test_npm_token_goes_through_a_temporary_userconfig(tmp_path: Path,
     assert not Path(child_env["npm_config_userconfig"]).exists()
 
 
+@pytest.mark.parametrize(("version", "dist_tag"), [("0.1.8.2", None), ("0.38.0-beta.5.0", "beta"),
+                                                ("0.23.2-rc.0.1", "rc")])
+def test_npm_prerelease_goes_under_its_label_never_latest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str, dist_tag: str | None) -> None:
+    seen: list[list[str]] = []
+
+    def spy(argv: Sequence[str], **kwargs: Any) -> cmd.Result:
+        seen.append(list(argv))
+        return cmd.Result(list(argv), 0, "", "")
+
+    monkeypatch.setattr("release_tasks.cmd.run", spy)
+    ctx = context(tmp_path, "typescript", version, env={"NPM_TOKEN": "t"})
+    npm_package.upload(ctx, Build(artifacts=(tmp_path / "pkg.tgz",)))
+    [argv] = seen
+    if dist_tag is None:
+        assert "--tag" not in argv
+    else:
+        assert argv[argv.index("--tag") + 1] == dist_tag
+
+
 @pytest.mark.parametrize(("platform", "name", "matches"), [
     ("linux-x86_64", "py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64", True),
     ("linux-x86_64", "py3-none-musllinux_1_2_x86_64", True),

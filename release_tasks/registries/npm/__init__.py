@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from release_tasks.errors import UsageError
-from release_tasks.registries import values
+from release_tasks.registries import spellings, values
 from release_tasks.registries.common import (
     KindDefaults,
     ask_first,
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["KIND", "Npm", "exists", "files", "package_path", "versions"]
 
-PATCH_FACTOR = 1000
+PATCH_FACTOR = spellings.PATCH_FACTOR
 _INDEX = f"{__name__}.index"
 _STEPS = (
     "- uses: dtolnay/rust-toolchain@stable  # the native library is built with cargo",
@@ -65,15 +65,10 @@ class Npm(KindDefaults):
                         id_token="trusted publishing (OIDC) and npm provenance")
 
     def render(self, version: BindingVersion) -> str:
-        core = version.core
-        return f"{core.major}.{core.minor}.{core.patch * PATCH_FACTOR + version.patch_level}"
+        return spellings.npm(version)
 
     def read_rendering(self, text: str, source: str) -> BindingVersion:
-        from release_tasks.version import BindingVersion, CoreVersion
-
-        core = CoreVersion.parse(text, source)
-        return BindingVersion(CoreVersion(core.major, core.minor, core.patch // PATCH_FACTOR),
-                              core.patch % PATCH_FACTOR)
+        return spellings.read_npm(text, source)
 
     def check_grammar(self, text: str) -> None:
         semver_grammar(text, self.name)

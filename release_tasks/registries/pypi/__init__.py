@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from release_tasks.errors import VersionError
-from release_tasks.registries import values
+from release_tasks.registries import spellings, values
 from release_tasks.registries.common import KindDefaults, mapped_env, package_dir
 from release_tasks.registries.endpoints import EndpointField, Endpoints
 from release_tasks.registries.lazy import lend
@@ -25,6 +25,7 @@ from release_tasks.registries.versionkey import PlainFirst, plain_numbers, witho
 
 if TYPE_CHECKING:
     from release_tasks.config import Binding
+    from release_tasks.version import BindingVersion
 
 __all__ = ["KIND", "PyPI", "equal", "exists", "files", "project_url", "version_of", "versions"]
 
@@ -57,6 +58,12 @@ class PyPI(KindDefaults):
     ci = values.CiSetup(environment="pypi", secret="PYPI_TOKEN", secret_help="PyPI API token",
                         steps=("- uses: dtolnay/rust-toolchain@stable  # maturin builds the "
                                "extension with cargo",))
+
+    def render(self, version: BindingVersion) -> str:
+        return spellings.pep440(version)
+
+    def read_rendering(self, text: str, source: str) -> BindingVersion:
+        return spellings.read_pep440(text, source)
 
     def check_grammar(self, text: str) -> None:
         if plain_numbers(text) is not None:  # PEP 440's normal form of a plain release

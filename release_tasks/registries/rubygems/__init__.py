@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from release_tasks.errors import UsageError
-from release_tasks.registries import values
+from release_tasks.registries import spellings, values
 from release_tasks.registries.common import KindDefaults, ask_first, token_how
 from release_tasks.registries.endpoints import EndpointField
 from release_tasks.registries.lazy import lend
@@ -19,6 +19,7 @@ from release_tasks.registries.rubygems import order
 
 if TYPE_CHECKING:
     from release_tasks.config import Binding
+    from release_tasks.version import BindingVersion
 
 __all__ = ["KIND", "RubyGems", "equal", "exists", "files", "versions"]
 
@@ -49,6 +50,12 @@ class RubyGems(KindDefaults):
     ci = values.CiSetup(environment="rubygems", secret="RUBYGEMS_API_KEY",
                         secret_help="RubyGems API key", steps=_STEPS,
                         env={"RUBY_VERSION": "3.3"}, artifact="gem")
+
+    def render(self, version: BindingVersion) -> str:
+        return spellings.gem(version)
+
+    def read_rendering(self, text: str, source: str) -> BindingVersion:
+        return spellings.read_gem(text, source)
 
     def check_grammar(self, text: str) -> None:
         order.check_grammar(text)
