@@ -47,14 +47,17 @@ def _spec_editor(spec: VersionFile, value: str) -> Editor:
 
 
 def _current(p: Planner, binding: Binding, text: str) -> BindingVersion | None:
-    """The binding's two-tier version; ``None`` when it was never released as one."""
+    """The binding's version in its scheme; ``None`` when it was never released as one."""
     spec = binding.primary_file
     try:
-        return BindingVersion.from_rendering(text, binding.registry, spec.path)
+        return BindingVersion.from_rendering(text, binding.registry, spec.path,
+                                             binding.versioning)
     except VersionError:
         pass
     form = kind_of(binding.registry).rendering_form
-    if form is not None:
+    if binding.versioning != "two-tier":
+        why = f"expected a {binding.versioning} version X.Y.Z in {binding.registry}'s spelling"
+    elif form is not None:
         why = f"expected {form}"
     else:
         try:
@@ -77,7 +80,14 @@ def _binding(p: Planner, binding: Binding, targets: Targets) -> None:
     primary = binding.primary_file
     ok, primary_text = p.read(primary.path, lambda t: formats.read(primary, t))
     current = _current(p, binding, primary_text) if ok and primary_text is not None else None
-    if current is not None and current.core > targets.core_next:
+    independent = binding.versioning == "independent"
+    if (binding.versioning == "lockstep" and current is not None
+            and current.core not in (targets.core_current, targets.core_next)):
+        p.sites.append(Site(primary.path, _key(primary), primary_text, primary_text or "",
+                            f"{_key(primary)}: found {primary_text}, "
+                            f"{expected(cur, nxt)} ({binding.name} is versioned in lockstep "
+                            "with the core)"))
+    if current is not None and not independent and current.core > targets.core_next:
         p.sites.append(Site(primary.path, "core part", str(current.core), str(current.core),
                             f"{binding.name} {current} is built on core {current.core}, "
                             f"newer than VERSION {cur}"))
@@ -97,6 +107,9 @@ def _binding(p: Planner, binding: Binding, targets: Targets) -> None:
         if spec.value == "binding":
             new = effective.render(binding.registry)
             before = primary_text
+        elif independent:
+            # The core it is built with: its own version says nothing of it.
+            new, before = (nxt if binding.name in targets.bindings else cur), cur
         else:
             new = str(effective.core)
             before = str(current.core) if current is not None else new

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from release_tasks import config_spec, repository, tasker_layout
 from release_tasks import registries as kinds
@@ -23,7 +23,7 @@ from release_tasks.errors import ConfigError
 from release_tasks.paths import PathSet
 from release_tasks.registries.crates_io import cargo
 from release_tasks.repository import Tree
-from release_tasks.version import Registry
+from release_tasks.version import BindingVersion, Registry, Scheme
 from release_tasks.version_files import VersionFile, parse_version_files
 
 if TYPE_CHECKING:
@@ -86,6 +86,13 @@ class Binding:
     version_files: tuple[VersionFile, ...]
     #: Its registry's URLs for this binding alone (by the kind's endpoint keys).
     endpoints: Mapping[str, str] = field(default_factory=dict)
+    #: How its version is made: two-tier ``X.Y.Z.P``, the core's (lockstep), or its own.
+    versioning: Scheme = "two-tier"
+
+    def parse_version(self, text: str, source: str = "version") -> BindingVersion:
+        """A canonical version of this binding (``X.Y.Z.P``, or ``X.Y.Z`` when it is not
+        versioned two-tier)."""
+        return BindingVersion.parse_for(text, self.versioning, source)
 
     @property
     def primary_file(self) -> VersionFile:
@@ -260,6 +267,7 @@ def _parse_bindings(tables: Mapping[str, Section]) -> tuple[Binding, ...]:
             trusted_publishing=b.boolean("trusted-publishing"),
             version_files=parse_version_files(b),
             endpoints=_endpoints(b, registry),
+            versioning=cast("Scheme", b.choice("versioning")),
         ))
     return tuple(bindings)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from release_tasks import registries as kinds
 from release_tasks.config_keys import Key, Table
+from release_tasks.version import SCHEMES
 from release_tasks.version_files import FILE_FORMATS, VALUE_KINDS
 
 ENV_KEY = r"[A-Z][A-Z0-9_]*"
@@ -143,6 +144,14 @@ BINDING = Table(path="bindings.NAME", doc=(
     Key(name="credential", kind="credential", default=(), example=("GEM_HOST_API_KEY",),
         doc=_CREDENTIAL + " None: the publish needs no token."),
     Key(name="trusted-publishing", kind="boolean", default=False, example=False, doc=_TRUSTED),
+    Key(name="versioning", kind="choice", default="two-tier", choices=SCHEMES, example="two-tier",
+        choice_docs={
+            "two-tier": "`X.Y.Z.P`: the core version it is built with and a patch level `P`",
+            "lockstep": "the core's version itself, released with every core release (a "
+                        "change of the binding alone releases the core too)",
+            "independent": "its own `X.Y.Z`, a patch up when it changes or a core group that "
+                           "propagates to it does",
+        }, doc="How the binding's version is made (VERSIONING.md, \"Versioning schemes\")."),
     Key(name="version-files", kind="table-list", required=True, table=VERSION_FILE,
         doc="Every version field of the binding that a release writes."),
     Key(name="endpoints", kind="urls", choices=lambda: tuple(sorted(

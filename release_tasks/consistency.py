@@ -76,10 +76,13 @@ def _hint(root: Path, config: Config, core: CoreVersion | None) -> str:
         spec = binding.primary_file
         try:
             text = formats.read(spec, read_exact(root / spec.path))
-            version = BindingVersion.from_rendering(text or "", binding.registry, spec.path)
+            version = BindingVersion.from_rendering(text or "", binding.registry, spec.path,
+                                                    binding.versioning)
         except (OSError, UnicodeDecodeError, UpdateError, VersionError):
             continue
-        if version.core <= core:
+        if binding.versioning == "lockstep":
+            args.append(f"--{binding.name} {core}")
+        elif binding.versioning == "independent" or version.core <= core:
             args.append(f"--{binding.name} {version}")
     return (f"To write the current versions into every file: "
             f"`nox -s update -- {' '.join(args)}` (check the binding versions first).")

@@ -19,7 +19,6 @@ from release_tasks.errors import ReleaseError
 from release_tasks.history import History, Planned, Release
 from release_tasks.log import get_logger
 from release_tasks.registries import given_endpoints, kind_of
-from release_tasks.version import BindingVersion
 
 log = get_logger("history")
 
@@ -69,7 +68,7 @@ def _files(config: Config, component: str, version: str, env: Mapping[str, str],
         kind = kind_of(binding.registry)
         endpoints = kind.endpoints(env, given_endpoints(binding.registry, config.registries,
                                                         binding.endpoints))
-        rendering = kind.render(BindingVersion.parse(version))
+        rendering = kind.render(binding.parse_version(version))
         return tuple(f.name for f in kind.files(http, endpoints, binding.package, rendering,
                                                 sleep=quick))
     except (ReleaseError, KeyError) as exc:

@@ -37,7 +37,7 @@ from release_tasks.publish_tags import NotVisible, tag_and_push, wait_until_visi
 from release_tasks.registries import given_endpoints, kind_of, make_client
 from release_tasks.registries.http import Sleep
 from release_tasks.registries.values import PublishContext
-from release_tasks.version import BindingVersion, Registry
+from release_tasks.version import Registry
 
 log = get_logger("publish")
 
@@ -72,7 +72,7 @@ def binding_for(config: config_mod.Config, registry: Registry, name: str | None,
 
 def _file_says(root: Path, binding: config_mod.Binding, version: str) -> bool:
     try:
-        rendering = BindingVersion.parse(version).render(binding.registry)
+        rendering = binding.parse_version(version).render(binding.registry)
         return formats.read_at(root, binding.primary_file) == rendering
     except (OSError, ReleaseError):
         return False
@@ -87,7 +87,7 @@ def make_context(root: Path, config: config_mod.Config, binding_name: str, versi
     binding = config.binding(binding_name)
     kind = kind_of(binding.registry)
     try:
-        version = BindingVersion.parse(version_text, source="VERSION argument")
+        version = binding.parse_version(version_text, source="VERSION argument")
         rendering = version.render(binding.registry)
     except VersionError as exc:
         raise UsageError(str(exc)) from exc

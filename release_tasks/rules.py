@@ -23,7 +23,7 @@ VERSIONING.md states the rules in prose; :func:`plan` is the same rules as one f
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from release_tasks import upward
@@ -32,7 +32,14 @@ from release_tasks.config import Binding, Config
 from release_tasks.detect import Changes
 from release_tasks.errors import UsageError, VersionError
 from release_tasks.plan import BindingPlan, CoreOverride, CorePlan, RegistryVersion, ReleasePlan
-from release_tasks.version import BUMPS, PRE_LABELS, BindingVersion, CoreVersion, Prerelease
+from release_tasks.version import (
+    BUMPS,
+    PRE_LABELS,
+    BindingVersion,
+    CoreVersion,
+    Prerelease,
+    Scheme,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,6 +144,12 @@ def plan(config: Config, facts: Facts) -> ReleasePlan:
         core_reasons = tuple(
             f"{g.label} changed ({len(changes.groups[g.name])} file(s))"
             for g in config.core.groups if changes.group_changed(g.name))
+        lockstep = [b.name for b in config.bindings if b.versioning == "lockstep"
+                    and changes.bindings.get(b.name) and b.name not in skip]
+        if lockstep and not core_changed:
+            # A lockstep binding's version is the core's: it moves only with the core.
+            next_core, core_changed = facts.core.bump_patch(), True
+            core_reasons += tuple(f"{name} changed (lockstep with the core)" for name in lockstep)
         if core_pending is not None:
             core_reasons += (core_pending.reason(),)
             moved = core_changed
@@ -158,7 +171,8 @@ def plan(config: Config, facts: Facts) -> ReleasePlan:
     bindings: list[BindingPlan] = []
     blocked: list[str] = []
     for binding in config.bindings:
-        entry, release = _binding(binding, config, facts, next_core, binding.name in skip)
+        entry, release = _binding(binding, config, facts, next_core, binding.name in skip,
+                                  core_changed=core_changed)
         bindings.append(entry)
         if release is not None:
             releases[binding.name] = release
@@ -180,15 +194,18 @@ def plan(config: Config, facts: Facts) -> ReleasePlan:
 
 
 def _binding(binding: Binding, config: Config, facts: Facts, next_core: CoreVersion,
-             skip: bool) -> tuple[BindingPlan, upward.Release | None]:
+             skip: bool, *, core_changed: bool) -> tuple[BindingPlan, upward.Release | None]:
     """The binding's plan entry, and how its version is made when it is released."""
     changes, pending = facts.changes, facts.pending.get(binding.name)
     text = facts.files.get(binding.name)
+    scheme = binding.versioning
     seen, levels = upward.tag_versions(binding.tag_prefix, facts.tags, facts.own_commit,
-                                       binding.registry, two_tier=True)
+                                       binding.registry, two_tier=scheme == "two-tier",
+                                       plain=scheme != "two-tier")
     current = None
     if text is not None:
-        in_file, current = upward.file_version(text, binding.primary_file.path, binding.registry)
+        in_file, current = upward.file_version(text, binding.primary_file.path, binding.registry,
+                                               scheme)
         seen.insert(0, in_file)
         if current is not None:
             levels.append(current)
@@ -198,19 +215,26 @@ def _binding(binding: Binding, config: Config, facts: Facts, next_core: CoreVers
                    if changes.group_changed(g.name) and binding.name in g.propagates_to]
     reasons: list[str] = []
     release: upward.Release | None = None
+    own = _own_version(scheme, current, levels, facts.core, first=facts.first)
     if facts.first:
-        release, reasons = upward.Release(known, "first"), ["first release"]
+        release, reasons = upward.Release(known, "first", own, scheme), ["first release"]
+    elif scheme == "lockstep" and (core_changed or files or (pending is not None
+                                                              and pending.skipped)):
+        release = upward.Release(known, "next", None, scheme)
+        reasons = ["released with the core (lockstep)"]
+        if files:
+            reasons.append(f"{len(files)} binding file(s) changed")
     elif propagating:
-        release = upward.Release(known, "next")
+        release = upward.Release(known, "next", own, scheme)
         reasons = [f"{g.label} changed" for g in propagating]
         if files:
             reasons.append(f"{len(files)} binding file(s) changed")
     elif files or (pending is not None and pending.skipped):
-        release = upward.Release(known, "next")
+        release = upward.Release(known, "next", own, scheme)
         reasons = [f"{len(files)} binding file(s) changed"] if files else []
     elif pending is not None and current is not None and current == pending.version:
         # Planned, committed, never published, unchanged since: publish that same version.
-        release = upward.Release(known, "carried", current)
+        release = upward.Release(known, "carried", current, scheme)
     if pending is not None and release is not None:
         reasons.append(pending.reason())
     next_version: BindingVersion | None = None
@@ -226,9 +250,23 @@ def _binding(binding: Binding, config: Config, facts: Facts, next_core: CoreVers
     entry = BindingPlan(
         name=binding.name, env_key=binding.env_key, registry=binding.registry,
         package=binding.package, tag_prefix=binding.tag_prefix,
-        current=RegistryVersion(text, binding.registry) if text is not None else None,
-        next=next_version, reasons=tuple(reasons), files=files, skipped=skipped)
+        current=RegistryVersion(text, binding.registry, scheme) if text is not None else None,
+        next=next_version, reasons=tuple(reasons), files=files, skipped=skipped,
+        versioning=scheme)
     return entry, release
+
+
+def _own_version(scheme: Scheme, current: BindingVersion | None,
+                 tagged: Sequence[BindingVersion], core: CoreVersion, *,
+                 first: bool) -> BindingVersion | None:
+    """An ``independent`` binding's next version: a patch above the greatest it has been (its
+    file and its tags); at a first release, what its file says. ``None`` for other schemes."""
+    if scheme != "independent":
+        return None
+    if first:
+        return current or BindingVersion.plain(core)
+    known = [v for v in (current, *tagged) if v is not None]
+    return max(known).next_patch() if known else BindingVersion.plain(core)
 
 
 def reproduced(plan: ReleasePlan, released: ReleasePlan, tag: str) -> None:

@@ -26,6 +26,10 @@ BUMPS: tuple[Bump, ...] = get_args(Bump)
 #: The prerelease labels ``--pre`` takes, lowest first (PEP 440's order: dev < a < b < rc).
 PreLabel = Literal["dev", "alpha", "beta", "rc"]
 PRE_LABELS: tuple[PreLabel, ...] = get_args(PreLabel)
+#: How a binding is versioned: ``two-tier`` ``X.Y.Z.P`` on the core it is built with,
+#: ``lockstep`` (the core's version itself), or ``independent`` (its own ``X.Y.Z``).
+Scheme = Literal["two-tier", "lockstep", "independent"]
+SCHEMES: tuple[Scheme, ...] = get_args(Scheme)
 
 # No leading zeros, no sign, no pre-release: what cargo, npm, PyPI and RubyGems all accept.
 # (Patterns, not compiled ones: ``re`` compiles each on first use, never at import.)
@@ -160,13 +164,17 @@ class BindingVersion:
     """A binding version ``X.Y.Z.P``: core ``X.Y.Z`` plus a language-side patch level ``P``.
 
     On a prerelease core it is ``X.Y.Z-LABEL.N.P`` (``0.38.0-beta.4.2``): below every binding
-    version of the final ``X.Y.Z``."""
+    version of the final ``X.Y.Z``.
+
+    A binding that is not versioned two-tier (``lockstep``, ``independent``) has no ``P``:
+    its version is a plain ``X.Y.Z[-LABEL.N]``, held in ``core`` with ``patch_level`` None.
+    """
 
     core: CoreVersion
-    patch_level: int
+    patch_level: int | None
 
     def __post_init__(self) -> None:
-        if not 0 <= self.patch_level <= MAX_PATCH_LEVEL:
+        if self.patch_level is not None and not 0 <= self.patch_level <= MAX_PATCH_LEVEL:
             raise VersionError(
                 f"binding patch level {self.patch_level} of {self.core}.{self.patch_level} "
                 f"is outside 0..{MAX_PATCH_LEVEL} (the npm rendering X.Y.(Z*1000+P) needs P < 1000)"
@@ -184,8 +192,33 @@ class BindingVersion:
         core = CoreVersion(int(match[1]), int(match[2]), int(match[3]), _pre(match[4], match[5]))
         return cls(core, int(match[6]))
 
+    @classmethod
+    def plain(cls, version: CoreVersion) -> BindingVersion:
+        """A binding version without ``P`` (a lockstep or independent binding's)."""
+        return cls(version, None)
+
+    @classmethod
+    def parse_for(cls, text: str, scheme: Scheme, source: str = "version") -> BindingVersion:
+        """Parse the canonical version of a binding versioned ``scheme``."""
+        if scheme == "two-tier":
+            return cls.parse(text, source)
+        return cls.plain(CoreVersion.parse(text, source))
+
+    @classmethod
+    def parse_any(cls, text: str, source: str = "version") -> BindingVersion:
+        """A canonical version of any scheme: ``X.Y.Z.P`` or a plain ``X.Y.Z`` (a plan's)."""
+        if re.fullmatch(_BINDING_RE, text):
+            return cls.parse(text, source)
+        return cls.plain(CoreVersion.parse(text, source))
+
+    @property
+    def is_plain(self) -> bool:
+        return self.patch_level is None
+
     def next_patch(self) -> BindingVersion:
-        """``0.1.8.2`` -> ``0.1.8.3``."""
+        """``0.1.8.2`` -> ``0.1.8.3``; a plain ``0.49.7`` -> ``0.49.8``."""
+        if self.patch_level is None:
+            return BindingVersion.plain(self.core.bump_patch())
         return BindingVersion(self.core, self.patch_level + 1)
 
     def render(self, registry: Registry) -> str:
@@ -198,14 +231,19 @@ class BindingVersion:
         return text
 
     @classmethod
-    def from_rendering(cls, text: str, registry: Registry, source: str = "version") -> BindingVersion:
-        """Inverse of :meth:`render`: read a registry's spelling back into ``X.Y.Z.P``."""
+    def from_rendering(cls, text: str, registry: Registry, source: str = "version",
+                       scheme: Scheme = "two-tier") -> BindingVersion:
+        """Inverse of :meth:`render`: read a registry's spelling back into ``X.Y.Z.P`` (a
+        plain ``X.Y.Z`` for a binding not versioned two-tier)."""
         from release_tasks.registries import kind_of
 
-        return kind_of(registry).read_rendering(text, source)
+        kind = kind_of(registry)
+        if scheme != "two-tier":
+            return cls.plain(kind.read_plain(text, source))
+        return kind.read_rendering(text, source)
 
     def _key(self) -> tuple[int, ...]:
-        return (*self.core._key(), self.patch_level)
+        return (*self.core._key(), -1 if self.patch_level is None else self.patch_level)
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, BindingVersion):
@@ -213,4 +251,4 @@ class BindingVersion:
         return self._key() < other._key()
 
     def __str__(self) -> str:
-        return f"{self.core}.{self.patch_level}"
+        return str(self.core) if self.patch_level is None else f"{self.core}.{self.patch_level}"

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from release_tasks.config import Binding
     from release_tasks.registries import values
     from release_tasks.registries.http import Sleep
-    from release_tasks.version import BindingVersion
+    from release_tasks.version import BindingVersion, CoreVersion
 
 __all__ = ["EndpointField", "Endpoints", "IndexClient", "RegistryKind", "Target"]
 
@@ -134,6 +134,11 @@ class RegistryKind(Protocol):
 
     def read_rendering(self, text: str, source: str) -> BindingVersion:
         """Inverse of :meth:`render`; VersionError naming ``source`` when it is not one."""
+        ...
+
+    def read_plain(self, text: str, source: str) -> CoreVersion:
+        """A plain ``X.Y.Z[-LABEL.N]`` (a lockstep or independent binding's) from this
+        registry's spelling of it; VersionError naming ``source`` when it is not one."""
         ...
 
     def check_grammar(self, text: str) -> None:

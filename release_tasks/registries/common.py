@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from release_tasks.config import Binding
     from release_tasks.registries.base import IndexClient, Target
     from release_tasks.registries.http import Sleep
-    from release_tasks.version import BindingVersion
+    from release_tasks.version import BindingVersion, CoreVersion
 
 CARGO_HINT = "Install Rust (cargo) with rustup: https://rustup.rs"
 TRUSTED = "trusted publishing"
@@ -76,6 +76,11 @@ class KindDefaults:
         from release_tasks.version import BindingVersion
 
         return BindingVersion.parse(text, source)
+
+    def read_plain(self, text: str, source: str) -> CoreVersion:
+        from release_tasks.version import CoreVersion
+
+        return CoreVersion.parse(text, source)
 
     def package_key(self, package: str) -> str:
         return package

@@ -16,6 +16,10 @@ npm       ``0.38.0-beta.4``      ``0.38.0-beta.4.2``     semver prerelease
 
 PEP 440 has no place for a patch on a ``dev`` prerelease (``.devN`` comes last): such a
 version is refused with the way out. Each reader is the inverse of its writer.
+
+A binding versioned ``lockstep`` or ``independent`` has a plain ``X.Y.Z[-LABEL.N]``, spelled
+as each registry spells a release or prerelease: ``0.38.0b4`` on PyPI, ``0.38.0.beta.4`` on
+RubyGems, ``0.38.0-beta.4`` on npm (no ``Z*1000`` there).
 """
 
 from __future__ import annotations
@@ -65,6 +69,8 @@ def core_pep440(core: CoreVersion) -> str:
 def pep440(version: BindingVersion) -> str:
     """The PyPI spelling of a binding version (see the module's table)."""
     core, level = version.core, version.patch_level
+    if level is None:
+        return core_pep440(core)
     if core.pre is None:
         return str(version)
     if level == 0:
@@ -101,6 +107,8 @@ def core_gem(core: CoreVersion) -> str:
 def gem(version: BindingVersion) -> str:
     """The RubyGems spelling of a binding version (see the module's table)."""
     core, level = version.core, version.patch_level
+    if level is None:
+        return core_gem(core)
     if core.pre is None:
         return str(version)
     return core_gem(core) + (f".{level}" if level else "")
@@ -122,6 +130,8 @@ def read_gem(text: str, source: str) -> BindingVersion:
 def npm(version: BindingVersion) -> str:
     """``X.Y.(Z*1000+P)``; on a prerelease core ``X.Y.(Z*1000)-LABEL.N[.P]``."""
     core, level = version.core, version.patch_level
+    if level is None:
+        return str(core)
     if core.pre is None:
         return f"{core.major}.{core.minor}.{core.patch * PATCH_FACTOR + level}"
     spelled = f"{core.major}.{core.minor}.{core.patch * PATCH_FACTOR}-{core.pre}"
@@ -145,3 +155,27 @@ def read_npm(text: str, source: str) -> BindingVersion:
                            f"prerelease core the patch is Z*1000 ({rendered // PATCH_FACTOR * 1000})")
     return BindingVersion(_core(major, minor, str(rendered // PATCH_FACTOR), label, number),
                           int(level) if level else 0)
+
+
+# --- plain versions (lockstep, independent) -------------------------------------------------
+
+
+def read_plain_pep440(text: str, source: str) -> CoreVersion:
+    """Inverse of :func:`core_pep440`."""
+    match = re.fullmatch(rf"({_NUM})\.({_NUM})\.({_NUM})(?:(a|b|rc)({_NUM})|\.dev({_NUM}))?", text)
+    if match is None:
+        raise VersionError(f"{source}: {text!r} is not a PyPI version X.Y.Z (or a prerelease "
+                           "X.Y.ZbN, X.Y.ZrcN, X.Y.Z.devN)")
+    major, minor, patch, short, number, dev = match.groups()
+    if dev is not None:
+        return _core(major, minor, patch, "dev", dev)
+    return _core(major, minor, patch, _PEP440_LABEL[short] if short else None, number)
+
+
+def read_plain_gem(text: str, source: str) -> CoreVersion:
+    """Inverse of :func:`core_gem`."""
+    match = re.fullmatch(rf"({_NUM})\.({_NUM})\.({_NUM})(?:\.({_LABELS})\.({_NUM}))?", text)
+    if match is None:
+        raise VersionError(f"{source}: {text!r} is not a RubyGems version X.Y.Z (or a "
+                           "prerelease X.Y.Z.beta.N)")
+    return _core(*match.groups())

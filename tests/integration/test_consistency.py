@@ -130,7 +130,8 @@ def _worker_manifest_edit(old: str, new: str) -> Plant:
                  "tasker-worker/Cargo.toml: target.'cfg(unix)'.dependencies.tasker-pgmq.version: "
                  "found =0.1.1, expected =0.1.0", id="target-specific pin"),
     pytest.param(lambda root: (root / "VERSION").write_text("0.1\n"),
-                 "VERSION: '0.1' is not a core version X.Y.Z (e.g. 0.1.8)", id="VERSION broken"),
+                 "VERSION: '0.1' is not a core version X.Y.Z or X.Y.Z-LABEL.N (e.g. 0.1.8, "
+                 "0.2.0-beta.1; LABEL one of dev, alpha, beta, rc)", id="VERSION broken"),
     pytest.param(lambda root: (root / "VERSION").unlink(), "VERSION: file not found",
                  id="VERSION missing"),
     pytest.param(lambda root: (root / PYPROJECT).unlink(),

@@ -96,11 +96,10 @@ class Npm(KindDefaults):
 
     def withdrawal(self, ctx: values.WithdrawContext, plan: values.YankPlan) -> values.YankPlan:
         from release_tasks.registries.npm import index, package
-        from release_tasks.version import BindingVersion
 
         assert ctx.binding is not None
         undo = ctx.request.undo
-        version = BindingVersion.parse(ctx.version)
+        version = ctx.binding.parse_version(ctx.version)
         rendering = self.render(version)
         message = "" if undo else ctx.request.message or default_message(version)
         endpoints = self.endpoints(ctx.env, ctx.given)

@@ -25,7 +25,7 @@ from release_tasks.registries.versionkey import PlainFirst, plain_numbers, witho
 
 if TYPE_CHECKING:
     from release_tasks.config import Binding
-    from release_tasks.version import BindingVersion
+    from release_tasks.version import BindingVersion, CoreVersion
 
 __all__ = ["KIND", "PyPI", "equal", "exists", "files", "project_url", "version_of", "versions"]
 
@@ -64,6 +64,9 @@ class PyPI(KindDefaults):
 
     def read_rendering(self, text: str, source: str) -> BindingVersion:
         return spellings.read_pep440(text, source)
+
+    def read_plain(self, text: str, source: str) -> CoreVersion:
+        return spellings.read_plain_pep440(text, source)
 
     def check_grammar(self, text: str) -> None:
         if plain_numbers(text) is not None:  # PEP 440's normal form of a plain release

@@ -19,7 +19,7 @@ from release_tasks.registries.rubygems import order
 
 if TYPE_CHECKING:
     from release_tasks.config import Binding
-    from release_tasks.version import BindingVersion
+    from release_tasks.version import BindingVersion, CoreVersion
 
 __all__ = ["KIND", "RubyGems", "equal", "exists", "files", "versions"]
 
@@ -56,6 +56,9 @@ class RubyGems(KindDefaults):
 
     def read_rendering(self, text: str, source: str) -> BindingVersion:
         return spellings.read_gem(text, source)
+
+    def read_plain(self, text: str, source: str) -> CoreVersion:
+        return spellings.read_plain_gem(text, source)
 
     def check_grammar(self, text: str) -> None:
         order.check_grammar(text)
