@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from release_tasks import upward
+from release_tasks import ordering, unreached, upward
 from release_tasks.carry import CORE, Pending
 from release_tasks.config import Binding, Config
 from release_tasks.detect import Changes
@@ -159,6 +159,12 @@ def plan(config: Config, facts: Facts) -> ReleasePlan:
         core_reasons += (chosen.reason,)
     core_tag_seen, _ = upward.tag_versions(config.core.tag_prefix, facts.tags, facts.own_commit,
                                            config.core.registry, two_tier=False)
+    # Every core release, by its release tag too (v0.23.1), reachable or not.
+    named = {s.where for s in core_tag_seen}
+    core_tag_seen += [upward.Seen(text, f"tag {tag}") for tag, text in sorted(
+        unreached.core_release_tags(config, facts.tags).items())
+        if f"tag {tag}" not in named and facts.tags[tag] != facts.own_commit
+        and ordering.is_version(config.core.registry, text)]
     core_known = upward.Known("core", config.core.registry, (
         upward.Seen(str(facts.core), config.core.version_file, is_file=True), *core_tag_seen))
     problems: list[str] = []

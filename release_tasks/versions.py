@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from release_tasks import carry, formats, git, rules
+from release_tasks import carry, formats, git, rules, unreached
 from release_tasks.config import Config
 from release_tasks.detect import Changes, compared, detect, marker_patterns
 from release_tasks.errors import ReleaseError, VersionError
@@ -69,8 +69,12 @@ def compute_plan(project: Project, from_ref: str | None = None, *, changes: Chan
         repo.expect_changed(base_commit, point.head_commit)
         _read_ahead(repo, config, point.head_commit)
         changes = detect(repo, config, from_ref)
-    return rules.plan(project.config, facts(project.repo, project.config, changes, skip=skip,
-                                            core=core, bump=bump, pre=pre))
+    found = facts(project.repo, project.config, changes, skip=skip, core=core, bump=bump, pre=pre)
+    if from_ref is None:
+        unreached.warn(unreached.newer_unreached(project.repo, project.config, changes.head_commit,
+                                                 found.core, changes.base_commit),
+                       changes.base_ref, found.core)
+    return rules.plan(project.config, found)
 
 
 def _read_ahead(repo: Snapshot, config: Config, head: str) -> None:

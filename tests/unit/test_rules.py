@@ -259,6 +259,13 @@ ROWS = [
         tags={BASE_TAG: BASE, "core-v0.38.0-beta.4": BASE, "core-v0.38.0-beta.9": BASE},
         error=("core 0.38.0-beta.5 would go backwards: crates.io orders it below "
                "0.38.0-beta.9 (tag core-v0.38.0-beta.9)",)),
+    Row("rule 6: the core goes past every core release tag, v* included, reachable or not",
+        changed=("server",), core="0.22.5",
+        files={"ruby": "0.22.5.0", "python": "0.22.5.0", "typescript": "0.22.5000"},
+        tags={BASE_TAG: BASE, "v0.22.5": BASE, "v0.23.1": ELSEWHERE,
+              "v0.24.0-rc.1": ELSEWHERE, "release-20261001-0900": ELSEWHERE},
+        error=("core 0.22.6 would go backwards: crates.io orders it below 0.24.0-rc.1 "
+               "(tag v0.24.0-rc.1)", "nox -s release -- --core 0.24.0")),
     # --- Adopting the tool on a history with other version schemes (the worked example) ----
     Row("adoption: --core 0.1.11 clears the gem published as 0.1.10 before the tool",
         changed=("ruby",), files=ADOPTED_FILES, tags=ADOPTED_TAGS, core_option="0.1.11",

@@ -12,7 +12,7 @@ from release_tasks import config, rules, update
 from release_tasks.errors import UsageError, VersionError
 from release_tasks.plan import ReleasePlan
 from release_tasks.version import BindingVersion, CoreVersion, Scheme
-from tests.unit.test_rules import BASE, BASE_TAG, changes, outcome
+from tests.unit.test_rules import BASE, BASE_TAG, ELSEWHERE, changes, outcome
 
 
 def schemed(**schemes: Scheme) -> config.Config:
@@ -131,3 +131,14 @@ def test_release_toml_says_the_scheme_per_binding() -> None:
     with pytest.raises(ConfigError, match=r"bindings\.ruby\.versioning: 'calendar' is not one of "
                                           "two-tier, lockstep, independent"):
         config.parse(data)
+
+
+def test_a_lockstep_binding_never_goes_below_a_published_prerelease() -> None:
+    """lancedb's case: the npm package at 0.38.0-beta.4 while the crates say 0.37.1."""
+    tags = {BASE_TAG: BASE, "core-v0.37.1": BASE, "typescript-v0.38.0-beta.4": ELSEWHERE}
+    files = {"ruby": "0.37.1.0", "python": "0.37.1", "typescript": "0.37.1"}
+    with pytest.raises(VersionError) as caught:
+        plan(LOCKSTEP, "server", core="0.37.1", files=files, tags=tags)
+    assert ("typescript 0.37.2 would go backwards: npm orders it below 0.38.0-beta.4 "
+            "(tag typescript-v0.38.0-beta.4)") in str(caught.value)
+    assert "--core 0.38.0" in str(caught.value)
