@@ -102,3 +102,44 @@ def test_the_drift_suggestion_is_accepted_and_clears_the_drift(run_cli: RunCli,
     assert fixed.code == 0, fixed.err
     after = run_cli("versions", "--repo", str(repo.root), "--check")
     assert after.code == 0, after.err
+
+
+def test_update_help_lists_each_bindings_option_by_name(run_cli: RunCli, example_repo: Repo,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    repo = example_repo
+    _schemed(repo)
+    with pytest.raises(SystemExit):
+        run_cli("update", "--repo", str(repo.root), "--help")
+    shown = capsys.readouterr().out
+    assert re.search(r"per-binding options \(the bindings of \S*release\.toml\):", shown), shown
+    assert "--ruby X.Y.Z.P" in shown and "tasker-worker-rb: its X.Y.Z.P, on the --core value" in shown
+    assert "--python X.Y.Z" in shown and "versioned in lockstep with the core" in shown
+    assert "--typescript X.Y.Z" in shown and "its own X.Y.Z" in shown
+
+
+def test_a_caret_requirement_the_version_meets_is_not_drift(run_cli: RunCli,
+                                                            example_repo: Repo) -> None:
+    """opendal's `opendal-core = "0.58.1"` with the core at 0.58.2: left as written until the
+    next version no longer meets it, then moved, operator kept."""
+    repo = example_repo
+    manifest = repo.root / "tasker-orchestration/Cargo.toml"
+    (repo.root / "VERSION").write_text("0.1.2\n", encoding="utf-8")
+    moved = run_cli("update", "--repo", str(repo.root), "--core", "0.1.2", "--ruby", "0.1.2.0",
+                    "--python", "0.1.2.0", "--typescript", "0.1.2.0")
+    assert moved.code == 0, moved.err
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        'tasker-pgmq = { path = "../tasker-pgmq", version = "=0.1.2" }',
+        'tasker-pgmq = { path = "../tasker-pgmq", version = "0.1.1" }'), encoding="utf-8")
+    assert 'version = "0.1.1"' in manifest.read_text(encoding="utf-8")
+    repo.out("add", "--all")
+    repo.out("commit", "--quiet", "-m", "a caret pin behind the version")
+    check = run_cli("versions", "--repo", str(repo.root), "--check")
+    assert check.code == 0, check.err
+    same = run_cli("update", "--repo", str(repo.root), "--core", "0.1.3")
+    assert same.code == 0, same.err
+    assert 'version = "0.1.1" }' in manifest.read_text(encoding="utf-8")
+    repo.out("checkout", "--quiet", "--", ".")
+    leaves = run_cli("update", "--repo", str(repo.root), "--core", "0.2.0")
+    assert leaves.code == 0, leaves.err
+    assert 'tasker-pgmq = { path = "../tasker-pgmq", version = "0.2.0" }' in manifest.read_text(
+        encoding="utf-8")
