@@ -15,7 +15,7 @@ import re
 import tomllib
 from collections.abc import Iterator, Sequence
 
-from release_tasks import edit
+from release_tasks import edit, init_schemes
 from release_tasks.config import VersionFile
 from release_tasks.errors import UpdateError
 from release_tasks.init_model import FoundBinding, Sources, below, parent
@@ -40,7 +40,17 @@ def find(src: Sources, core: str) -> tuple[list[FoundBinding], list[str]]:
     """Every binding of the tree (named), and a note for each near miss."""
     skipped: list[str] = []
     found = [*_gems(src, core, skipped), *_maturin(src, core, skipped), *_npm(src, core, skipped)]
-    return name_all(found, src.tags), skipped
+    named = name_all(found, src.tags)
+    guessed = [init_schemes.guess(src, b, core) for b in named]
+    # Lockstep is a project's choice: not when another binding is versioned two-tier.
+    mixed = any(scheme == "two-tier" for scheme, _ in guessed)
+    schemed = []
+    for binding, (scheme, why) in zip(named, guessed, strict=True):
+        if scheme == "lockstep" and mixed:
+            scheme, why = "two-tier", (f"{why}; but not every binding carries the core's "
+                                       "version: two-tier, the default")
+        schemed.append(dataclasses.replace(binding, versioning=scheme, versioning_why=why))
+    return schemed, skipped
 
 
 def own_version(src: Sources, manifest: str) -> str | None:

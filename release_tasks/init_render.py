@@ -85,11 +85,15 @@ def _binding(b: FoundBinding, credential: Sequence[str]) -> list[str]:
     if b.paths:
         body += _key_list("paths", b.paths)
     body += [f"registry = {_s(b.registry)}", f"package = {_s(b.package)}"]
+    if b.versioning != "two-tier":
+        body.append(f"versioning = {_s(b.versioning)}")
     if b.crate is not None:
         body.append(f"crate = {_s(b.crate.name)}")
     body += [f"credential = {_list(credential)}", "version-files = [",
              *(_version_file(v) for v in b.version_files), "]"]
     why = [f"{b.name}: {b.why}; named after {b.named}."]
+    if b.versioning_why:
+        why.append(f"Versioned {b.versioning}: {b.versioning_why}.")
     if b.lockfiles:
         why.append(f"Lockfiles the release keeps current: {', '.join(b.lockfiles)}.")
     lines = ["", *(line for text in why for line in _comment(text))]
@@ -133,6 +137,8 @@ def report(p: Proposal) -> list[str]:
         state = "" if b.disabled is None else " [written commented out]"
         lines.append(f"binding {b.name}{state}: {b.why} -> {b.registry} package {b.package} "
                      f"(named after {b.named})")
+        if b.versioning_why:
+            lines.append(f"  versioned {b.versioning}: {b.versioning_why}")
         lines += [f"  version file: {v.path} ({v.format}{', ' + v.key if v.key else ''}: "
                   f"{v.value})" for v in b.version_files]
         lines += [f"  lockfile: {lock}" for lock in b.lockfiles]

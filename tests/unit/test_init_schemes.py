@@ -1,0 +1,68 @@
+"""``init`` guessing each binding's versioning scheme from its version and the tags, saying
+why, and writing a config that reads back."""
+
+from __future__ import annotations
+
+import tomllib
+
+from release_tasks import config
+from tests.unit.init_models import GEM, LIBS, NPM, WHEEL, members, natives, propose, render
+
+PY_AT = WHEEL["python/pyproject.toml"]
+NODE_AT = NPM["node/package.json"]
+
+
+def _files(python: str, node: str) -> dict[str, str]:
+    return {**LIBS, **GEM, **WHEEL, **NPM,
+            "python/pyproject.toml": PY_AT.replace('version = "0.1.8.0"', f'version = "{python}"'),
+            "node/package.json": NODE_AT.replace('"0.1.8000"', f'"{node}"')}
+
+
+def _schemes(python: str, node: str, tags: tuple[str, ...] = (),
+             gem: str | None = None) -> dict[str, tuple[str, str]]:
+    files = _files(python, node)
+    if gem is not None:
+        files["ruby/lib/demo/version.rb"] = files["ruby/lib/demo/version.rb"].replace(
+            "0.1.8.0", gem)
+    p = propose([*members(), *natives()], files, tags)
+    parsed = config.parse(tomllib.loads(render(p)))
+    assert {b.name: b.versioning for b in parsed.bindings} == {
+        b.name: b.versioning for b in p.bindings}
+    return {b.name: (b.versioning, b.versioning_why) for b in p.bindings}
+
+
+def test_two_tier_versions_are_two_tier() -> None:
+    found = _schemes("0.1.8.1", "0.1.8002")
+    assert {n: s for n, (s, _) in found.items()} == {"ruby": "two-tier", "python": "two-tier",
+                                                      "node": "two-tier"}
+    assert "two-tier 0.1.8.2 on core 0.1.8" in found["node"][1]
+
+
+def test_own_versions_on_another_minor_are_independent() -> None:
+    """opendal's shape: nodejs 0.49.7 with core 0.58.2 (here 0.1.8)."""
+    found = _schemes("0.3.2", "0.49.7")
+    assert found["node"] == ("independent", "its version 0.49.7 is its own, not on the core's 0.1.8")
+    assert found["python"][0] == "independent"
+    assert found["ruby"][0] == "two-tier"
+
+
+def test_the_cores_version_with_releases_that_show_it_is_lockstep() -> None:
+    """lancedb's shape: every binding at the core's version, released with v* tags."""
+    found = _schemes("0.1.8", "0.1.8", tags=("v0.1.7", "v0.1.8", "python-v0.1.7", "python-v0.1.8"),
+                     gem="0.1.8")
+    assert {n: s for n, (s, _) in found.items()} == {"ruby": "lockstep", "python": "lockstep",
+                                                      "node": "lockstep"}
+    assert "its tags follow the core's (2 at core versions)" in found["python"][1]
+    assert "release tag v0.1.8" in found["node"][1]
+
+
+def test_lockstep_is_not_guessed_when_another_binding_is_two_tier() -> None:
+    found = _schemes("0.1.8", "0.1.8", tags=("v0.1.8", "python-v0.1.8"))
+    assert found["python"][0] == "two-tier"
+    assert "not every binding carries the core's version" in found["python"][1]
+
+
+def test_a_version_near_the_cores_is_an_earlier_schemes() -> None:
+    found = _schemes("0.1.8.0", "0.1.10", tags=("v0.1.8", "node-v0.1.10"))
+    assert found["node"][0] == "two-tier"
+    assert "near the core's 0.1.8" in found["node"][1]
