@@ -44,7 +44,8 @@ PROJECT = Table(path="project", doc="The repository as a whole.", keys=(
             "detection (releases made before adopting the tool included)."),
     Key(name="preflight", kind="commands", default=(), example=(("cargo", "test", "--locked"),),
         doc="The repository's own checks (format, lints, tests), each a command as a list of "
-            "arguments, run from the top level by `preflight` and by CI before anything is "
+            "arguments, run from the top level (a `cargo` command in the core's `workspace` "
+            "directory) by `preflight` and by CI before anything is "
             "published."),
 ))
 

@@ -49,13 +49,16 @@ def _version_file(spec: VersionFile) -> str:
     return "  { " + ", ".join(fields) + " },"
 
 
-def _project(p: Proposal, preflight: Sequence[Sequence[str]]) -> list[str]:
+def _project(p: Proposal, preflight: Sequence[Sequence[str]], locked: bool = True) -> list[str]:
     lines = ["[project]", f"name = {_s(p.project)}"]
     if p.repository:
         lines.append(f"repository = {_s(p.repository)}")
     lines.append(f"main-branch = {_s(p.main_branch)}")
+    where = (f" cargo runs in the workspace directory {p.workspace_dir}."
+             if p.workspace_dir != "." else "")
+    lock = "" if locked else " No Cargo.lock is tracked, so none of them takes --locked."
     lines += _comment("The repository's own checks: the CI preflight job runs them before "
-                      "anything is published; so does `nox -s preflight`.")
+                      f"anything is published; so does `nox -s preflight`.{where}{lock}")
     lines.append("preflight = [")
     lines += [f"  {_list(command)}," for command in preflight]
     lines.append("]")
@@ -105,13 +108,14 @@ def _binding(b: FoundBinding, credential: Sequence[str]) -> list[str]:
 
 
 def render(p: Proposal, *, preflight: Sequence[Sequence[str]], core_credential: Sequence[str],
-           credentials: dict[str, tuple[str, ...]], schema: str | None = None) -> str:
+           credentials: dict[str, tuple[str, ...]], schema: str | None = None,
+           locked: bool = True) -> str:
     """The ``release.toml`` text of ``p``; with ``schema``, a first line naming the JSON
     Schema there (taplo's ``#:schema`` directive, for validation in the editor)."""
     lines = [f"#:schema {schema}",
              "# (the installed release-tasks' JSON Schema of this file, which editors with taplo",
              "# check it against; `release-tasks schema --reference` explains every key)"] if schema else []
-    lines += [_HEADER.rstrip("\n"), "", *_project(p, preflight), "", *_core(p, core_credential)]
+    lines += [_HEADER.rstrip("\n"), "", *_project(p, preflight, locked), "", *_core(p, core_credential)]
     for group in p.groups:
         lines += _group(group)
     if p.left_out:
