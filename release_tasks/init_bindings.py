@@ -25,6 +25,7 @@ from release_tasks.workspace import Crate
 _GEM_NAME = re.compile(r"""\.name\s*=\s*(['"])([^'"\n]+)\1""")
 _REQUIRE = re.compile(r"""require_relative\s*\(?\s*['"]([^'"\n]+)['"]""")
 _CONSTANT = re.compile(r"^[ \t]*([A-Z][A-Z0-9_]*VERSION)[ \t]*=(?![=~>])", re.MULTILINE)
+_EXTENSIONS = re.compile(r"""\.extensions\s*=.*Cargo\.toml""")
 _TAGGED = re.compile(r"^([a-z][a-z0-9_-]*?)-v\d")
 #: Names a binding cannot take: the core's (its tags are core-v*, its env keys CORE_*) and
 #: the groups init proposes (env keys are shared).
@@ -95,11 +96,20 @@ def _extra_paths(directory: str, crate: Crate | None) -> tuple[str, ...]:
 def _gems(src: Sources, core: str, skipped: list[str]) -> Iterator[FoundBinding]:
     for spec in sorted(f for f in src.tree.files if f.endswith(".gemspec")):
         directory = parent(spec)
+        text = src.read(spec) or ""
         crates = _crates_in(src, f"{directory}/ext", 3) if directory else []
+        where = "under ext/"
+        if not crates and directory:
+            # rb-sys and magnus gems may build the crate at the gem's root
+            # (spec.extensions = ["./Cargo.toml"]).
+            crates = [c for c in _crates_in(src, directory, 0)
+                      if _EXTENSIONS.search(text) or _is_native(src, c)]
+            where = "at the gem's root (rb-sys)"
         if not crates:
-            skipped.append(f"{spec}: a gem without a crate under ext/: not an FFI binding")
+            skipped.append(f"{spec}: a gem without a crate under ext/ or at its root: not an "
+                           "FFI binding")
             continue
-        crate, text = crates[0], src.read(spec) or ""
+        crate = crates[0]
         named = _GEM_NAME.search(text)
         package = named.group(2) if named else posixpath.basename(spec)[: -len(".gemspec")]
         wanted = [posixpath.normpath(posixpath.join(directory, r + ".rb"))
@@ -124,7 +134,7 @@ def _gems(src: Sources, core: str, skipped: list[str]) -> Iterator[FoundBinding]
             version_files=(*files, *_core_file(src, crate, core)), paths=_extra_paths(directory, crate),
             lockfiles=tuple(f for f in src.tree.files
                             if below(f, crate.directory) and f.endswith("/Cargo.lock")),
-            why=f"{spec} with the crate {crate.name} under ext/", named="the default for a gem",
+            why=f"{spec} with the crate {crate.name} {where}", named="the default for a gem",
             notes=tuple(notes), disabled=disabled)
 
 
