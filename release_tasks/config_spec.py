@@ -105,6 +105,8 @@ VERSION_FILE = Table(path="bindings.NAME.version-files[]", doc=(
             "ruby": "a Ruby constant (`VERSION = '...'`), named by `key`",
             "pyproject": "`project.version` of a `pyproject.toml`",
             "package-json": "the top-level `version` of a `package.json` (the npm rendering)",
+            "package-json-platforms": "the `optionalDependencies` of a main `package.json` on "
+                                      "its per-platform packages, named `NAME-*` (napi-rs)",
         }, doc="How the field is found and edited (format-preserving)."),
     Key(name="key", kind="string", pattern=ENV_KEY, hint="a Ruby constant name is required",
         only_with=("format", "ruby"), example="VERSION",

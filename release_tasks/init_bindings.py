@@ -221,14 +221,50 @@ def _npm(src: Sources, core: str, skipped: list[str]) -> Iterator[FoundBinding]:
         locks = _lockfiles(src, directory, ("package-lock.json", "bun.lock"))
         typescript = (f"{directory}/tsconfig.json" in src.tree.entries or "types" in data
                       or any(below(f, directory) and f.endswith(".ts") for f in src.tree.files))
+        platforms, platform_notes = _platforms(src, path, directory, version)
         yield FoundBinding(
             name="typescript" if typescript else "node", registry="npm", directory=directory,
             package=package, crate=crate, paths=_extra_paths(directory, crate),
             version_files=(VersionFile(path=path, format="package-json", value="binding"),
-                           *_core_file(src, crate, core)),
+                           *platforms, *_core_file(src, crate, core)),
             lockfiles=locks, why=f"{path} next to the native crate {crate.name}",
             named="the default for an npm package" + (" with TypeScript" if typescript else ""),
-            notes=tuple(_npm_notes(src, directory, package, version, locks)))
+            notes=(*_npm_notes(src, directory, package, version, locks), *platform_notes))
+
+
+def _platforms(src: Sources, main: str, directory: str,
+               version: str) -> tuple[list[VersionFile], list[str]]:
+    """napi-rs's per-platform packages (``npm/*/package.json``), released at the main
+    package's version, and the main package's ``optionalDependencies`` on them."""
+    files: list[VersionFile] = []
+    stale: list[str] = []
+    for path in sorted(f for f in src.tree.files if below(f, f"{directory}/npm")
+                       and f.count("/") == directory.count("/") + 3
+                       and posixpath.basename(f) == "package.json"):
+        try:
+            data = json.loads(src.read(path) or "")
+        except ValueError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("version"), str):
+            files.append(VersionFile(path=path, format="package-json", value="binding"))
+            if data["version"] != version:
+                stale.append(f"{path} ({data['version']})")
+    notes = []
+    if files:
+        notes.append(f"{len(files)} per-platform package(s) under {directory}/npm/ (napi-rs): "
+                     "`update` writes the main package's version into each; their publishing "
+                     "is napi-rs's (napi prepublish)")
+    if stale:
+        notes.append(f"not at the main version {version}: {', '.join(stale[:3])}"
+                     + (f" and {len(stale) - 3} more" if len(stale) > 3 else "")
+                     + "; `nox -s update` with the current versions brings them in line")
+    try:
+        if edit.platform_dependencies(src.read(main) or "", source=main) is not None:
+            files.append(VersionFile(path=main, format="package-json-platforms",
+                                     value="binding"))
+    except UpdateError:
+        pass
+    return files, notes
 
 
 def _npm_notes(src: Sources, directory: str, package: str, version: str,

@@ -12,7 +12,8 @@ from typing import Literal, cast, get_args
 
 from release_tasks.config_reader import Section
 
-FileFormat = Literal["version", "cargo", "ruby", "pyproject", "package-json"]
+FileFormat = Literal["version", "cargo", "ruby", "pyproject", "package-json",
+                     "package-json-platforms"]
 FILE_FORMATS: tuple[FileFormat, ...] = get_args(FileFormat)
 ValueKind = Literal["core", "binding", "binding-core"]
 VALUE_KINDS: tuple[ValueKind, ...] = get_args(ValueKind)
