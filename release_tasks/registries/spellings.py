@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from release_tasks.errors import VersionError
-from release_tasks.version import (
+from release_tasks.model.version import (
     PRE_LABELS,
     BindingVersion,
     CoreVersion,

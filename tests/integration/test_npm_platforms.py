@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 import tomlkit
 
-from release_tasks import config, release, sandbox
-from release_tasks.git import Repo
+from release_tasks import release, sandbox
+from release_tasks.config import load as config
+from release_tasks.git.repo import Repo
 from release_tasks.project import open_project
 from tests.support import RunCli
 

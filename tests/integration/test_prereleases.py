@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from release_tasks import release, sandbox
-from release_tasks.git import Repo
+from release_tasks.git.repo import Repo
 from release_tasks.project import open_project
 from tests.support import RunCli, stage_env
 

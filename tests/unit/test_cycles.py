@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import workspace
+from release_tasks.cargo import workspace
+from release_tasks.cargo.workspace import Workspace
 from release_tasks.errors import ConfigError
-from release_tasks.workspace import Workspace
 from tests.unit.init_models import crate, dep
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tomllib
 
-from release_tasks import config
+from release_tasks.config import load as config
 from tests.unit.init_models import GEM, LIBS, NPM, WHEEL, members, natives, propose, render
 
 PY_AT = WHEEL["python/pyproject.toml"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from release_tasks import edit
-from release_tasks.config import VersionFile
 from release_tasks.errors import UpdateError
+from release_tasks.model.components import VersionFile
 from tests.unit.init_models import LIBS, NPM, members, natives, propose
 
 MAIN = """{

@@ -8,14 +8,18 @@ from collections.abc import Mapping
 
 import pytest
 
-from release_tasks import config, rules, update
+from release_tasks.apply import update
+from release_tasks.config import load as config
 from release_tasks.errors import UsageError, VersionError
-from release_tasks.plan import ReleasePlan
-from release_tasks.version import BindingVersion, CoreVersion, Scheme
+from release_tasks.model.components import Config
+from release_tasks.model.version import BindingVersion, CoreVersion, Scheme
+from release_tasks.plan import rules
+from release_tasks.plan.release_plan import ReleasePlan
+from release_tasks.registries import ordering
 from tests.unit.test_rules import BASE, BASE_TAG, ELSEWHERE, changes, outcome
 
 
-def schemed(**schemes: Scheme) -> config.Config:
+def schemed(**schemes: Scheme) -> Config:
     """The built-in layout with some bindings versioned otherwise."""
     base = config.builtin()
     return dataclasses.replace(base, bindings=tuple(
@@ -23,7 +27,7 @@ def schemed(**schemes: Scheme) -> config.Config:
         for b in base.bindings))
 
 
-def plan(cfg: config.Config, *changed: str, core: str = "0.58.2",
+def plan(cfg: Config, *changed: str, core: str = "0.58.2",
          files: Mapping[str, str], tags: Mapping[str, str] | None = None,
          first: bool = False, pre: str | None = None) -> ReleasePlan:
     found = {BASE_TAG: BASE, f"core-v{core}": BASE} if tags is None else tags
@@ -101,7 +105,8 @@ def test_the_plan_round_trips_with_its_schemes() -> None:
 
 def test_update_takes_each_binding_in_its_own_scheme() -> None:
     core, parsed = update.parse_inputs(OWN, "0.58.2", {"typescript": "0.49.7", "ruby": "0.58.2.1"})
-    assert str(parsed["typescript"]) == "0.49.7" and parsed["typescript"].render("npm") == "0.49.7"
+    assert str(parsed["typescript"]) == "0.49.7"
+    assert ordering.render(parsed["typescript"], "npm") == "0.49.7"
     with pytest.raises(UsageError, match="lockstep with the core"):
         update.parse_inputs(LOCKSTEP, "0.58.2", {"python": "0.58.1"})
     with pytest.raises(UsageError, match="not a core version"):
@@ -113,8 +118,8 @@ def test_update_takes_each_binding_in_its_own_scheme() -> None:
                                                 ("0.38.0-beta.4", "npm"), ("0.23.2.dev0", "pypi"),
                                                 ("1.2.3", "npm"), ("1.2.3", "pypi")])
 def test_plain_versions_read_back_from_each_spelling(text: str, registry: str) -> None:
-    version = BindingVersion.from_rendering(text, registry, scheme="lockstep")
-    assert version.is_plain and version.render(registry) == text
+    version = ordering.read_rendering(text, registry, scheme="lockstep")
+    assert version.is_plain and ordering.render(version, registry) == text
 
 
 def test_release_toml_says_the_scheme_per_binding() -> None:

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from packaging.version import Version
 
 from release_tasks.errors import VersionError
-from release_tasks.registries import kind_of
+from release_tasks.model.version import BindingVersion, CoreVersion
+from release_tasks.registries import kind_of, ordering
 from release_tasks.registries.pypi import equal as pep440_equal
 from release_tasks.registries.rubygems import equal as rubygems_equal
-from release_tasks.version import BindingVersion, CoreVersion
 
 
 def validate_for_registry(text: str, registry: str) -> None:
@@ -51,10 +51,10 @@ def test_bump_patch(current: str, expected: str) -> None:
                                               ("1.2.3.45", "1.2.3045")])
 def test_npm_rendering(version: str, npm: str) -> None:
     parsed = BindingVersion.parse(version)
-    assert parsed.render("npm") == npm
-    assert parsed.render("pypi") == version
-    assert parsed.render("rubygems") == version
-    assert BindingVersion.from_rendering(npm, "npm") == parsed
+    assert ordering.render(parsed, "npm") == npm
+    assert ordering.render(parsed, "pypi") == version
+    assert ordering.render(parsed, "rubygems") == version
+    assert ordering.read_rendering(npm, "npm") == parsed
 
 
 def test_patch_level_limit() -> None:
@@ -93,8 +93,8 @@ def test_core_round_trip(core: CoreVersion) -> None:
 def test_binding_round_trip(version: BindingVersion) -> None:
     assert BindingVersion.parse(str(version)) == version
     for registry in ("npm", "pypi", "rubygems"):
-        rendered = version.render(registry)
-        assert BindingVersion.from_rendering(rendered, registry) == version
+        rendered = ordering.render(version, registry)
+        assert ordering.read_rendering(rendered, registry) == version
 
 
 @given(bindings, bindings)
@@ -104,8 +104,9 @@ def test_renderings_keep_order(a: BindingVersion, b: BindingVersion) -> None:
         return (x > 0) - (x < 0)
 
     expected = sign((a > b) - (a < b))
-    assert sign(semver.Version.parse(a.render("npm")).compare(b.render("npm"))) == expected
-    va, vb = Version(a.render("pypi")), Version(b.render("pypi"))
+    npm_a, npm_b = ordering.render(a, "npm"), ordering.render(b, "npm")
+    assert sign(semver.Version.parse(npm_a).compare(npm_b)) == expected
+    va, vb = Version(ordering.render(a, "pypi")), Version(ordering.render(b, "pypi"))
     assert sign((va > vb) - (va < vb)) == expected
 
 
@@ -152,8 +153,8 @@ def test_prerelease_bindings_are_spelled_in_each_registry_and_read_back(
     version = BindingVersion.parse(canonical)
     assert str(version) == canonical
     for registry, text in (("pypi", pypi), ("rubygems", gem), ("npm", npm)):
-        assert version.render(registry) == text
-        assert BindingVersion.from_rendering(text, registry) == version
+        assert ordering.render(version, registry) == text
+        assert ordering.read_rendering(text, registry) == version
     assert str(Version(pypi)) == pypi  # PEP 440 normal form, as packaging spells it
 
 
@@ -161,11 +162,9 @@ def test_prerelease_bindings_are_spelled_in_each_registry_and_read_back(
 def test_prerelease_bindings_sort_between_the_finals_in_every_registry(registry: str) -> None:
     """Each registry's own order: the last final's bindings < the prerelease < its patches <
     the next prerelease < the final's first binding (``0.38.0.0``)."""
-    from release_tasks import ordering
-
     chain = ["0.37.2.5", "0.38.0-beta.4.0", "0.38.0-beta.4.1", "0.38.0-beta.5.0",
              "0.38.0-rc.0.0", "0.38.0-rc.0.2", "0.38.0.0", "0.38.0.1"]
-    spelled = [BindingVersion.parse(v).render(registry) for v in chain]
+    spelled = [ordering.render(BindingVersion.parse(v), registry) for v in chain]
     for lower, higher in itertools.pairwise(spelled):
         assert ordering.compare(registry, lower, higher) < 0, (lower, higher)
     assert sorted(BindingVersion.parse(v) for v in reversed(chain)) == [
@@ -174,5 +173,5 @@ def test_prerelease_bindings_sort_between_the_finals_in_every_registry(registry:
 
 def test_no_pep440_spelling_for_a_patch_on_a_dev_prerelease() -> None:
     with pytest.raises(VersionError, match="--pre dev"):
-        BindingVersion.parse("0.23.2-dev.0.1").render("pypi")
-    assert BindingVersion.parse("0.23.2-dev.0.1").render("rubygems") == "0.23.2.dev.0.1"
+        ordering.render(BindingVersion.parse("0.23.2-dev.0.1"), "pypi")
+    assert ordering.render(BindingVersion.parse("0.23.2-dev.0.1"), "rubygems") == "0.23.2.dev.0.1"

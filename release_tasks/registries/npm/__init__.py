@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from release_tasks.errors import UsageError
-from release_tasks.registries import spellings, values
+from release_tasks.registries import interface as values
+from release_tasks.registries import spellings
 from release_tasks.registries.common import (
     KindDefaults,
     ask_first,
@@ -27,9 +28,9 @@ from release_tasks.registries.endpoints import EndpointField, Endpoints
 from release_tasks.registries.lazy import lend
 
 if TYPE_CHECKING:
-    from release_tasks.config import Binding
+    from release_tasks.model.components import Binding
+    from release_tasks.model.version import BindingVersion
     from release_tasks.registries.http import Sleep
-    from release_tasks.version import BindingVersion
 
 __all__ = ["KIND", "Npm", "exists", "files", "package_path", "versions"]
 
@@ -49,6 +50,7 @@ _STEPS = (
 class Npm(KindDefaults):
     name = "npm"
     label = "npm"
+    binding_names = ("typescript", "ts", "node", "nodejs", "js", "javascript")
     alias = "publish_typescript"
     index_module = _INDEX
     target_module = f"{__name__}.package"
