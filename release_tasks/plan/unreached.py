@@ -4,8 +4,9 @@ The base of a plan is the nearest release reachable from the analysed commit. A 
 on a release branch is not reachable from the main branch, and planning from an older base
 would compare with the wrong release without a word. Each core release tag (``v*``,
 ``core-v*``, any pattern of the release tags followed by a version) whose version is above
-the core version the analysed commit holds is either such a release or a sign that
-``VERSION`` is behind: it is named with the way to compare with it (``--from TAG``).
+the base's (or, without a versioned tag on the base, above the core version the analysed
+commit holds) and that the analysed commit does not reach is such a release: it is named
+with the way to compare with it (``--from TAG``).
 
 Only those tags are asked about (one ``git merge-base --is-ancestor`` each), so a history
 whose newest release is reachable costs no git program.
@@ -52,11 +53,27 @@ def _above(text: str, core: CoreVersion) -> bool:
 
 def newer_unreached(repo: Snapshot, config: Config, head: str, core: CoreVersion,
                     base_commit: str) -> list[str]:
-    """The core release tags above ``core`` that ``head`` does not reach, newest first."""
-    candidates = {tag: text for tag, text in core_release_tags(config, repo.tags).items()
-                  if _above(text, core) and repo.tags.commit(tag) not in (head, base_commit)}
+    """The core release tags above the base that ``head`` does not reach, newest first.
+
+    "Above" is above the version the base's own core release tags name (``v0.21.3``), else
+    above ``core`` (what ``VERSION`` says at the analysed commit).
+    """
+    named = core_release_tags(config, repo.tags)
+    at_base = [CoreVersion.parse(text) for tag, text in named.items()
+               if repo.tags.commit(tag) == base_commit and _parses(text)]
+    floor = max(at_base) if at_base else core
+    candidates = {tag: text for tag, text in named.items()
+                  if _above(text, floor) and repo.tags.commit(tag) not in (head, base_commit)}
     unreached = [tag for tag in candidates if not _reaches(repo, head, repo.tags.commit(tag))]
     return sorted(unreached, key=lambda t: CoreVersion.parse(candidates[t]), reverse=True)
+
+
+def _parses(text: str) -> bool:
+    try:
+        CoreVersion.parse(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _reaches(repo: Snapshot, head: str, commit: str | None) -> bool:
@@ -71,6 +88,7 @@ def warn(tags: list[str], base_ref: str, core: CoreVersion) -> None:
     if not tags:
         return
     shown = ", ".join(tags[:5]) + (f" and {len(tags) - 5} more" if len(tags) > 5 else "")
-    log.warning("warning: release tag(s) %s above the core version %s are not reachable from "
-                "the analysed commit (made on a release branch?); this plan compares with %s. "
-                "To compare with the newest: --from %s", shown, core, base_ref, tags[0])
+    log.warning("warning: release tag(s) %s, newer than the base %s, are not reachable from "
+                "the analysed commit (made on a release branch?; VERSION says %s); this plan "
+                "compares with %s. To compare with the newest: --from %s", shown, base_ref, core,
+                base_ref, tags[0])
