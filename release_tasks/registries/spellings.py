@@ -172,6 +172,15 @@ def read_plain_pep440(text: str, source: str) -> CoreVersion:
     return _core(major, minor, patch, _PEP440_LABEL[short] if short else None, number)
 
 
+def read_plain_npm(text: str, source: str) -> CoreVersion:
+    """A plain semver version as npm packages spell it: ``0.38.0-beta.4``, and napi-rs's
+    ``0.15.3-dev0`` (read as ``0.15.3-dev.0``, the spelling a release writes)."""
+    match = re.fullmatch(rf"({_NUM})\.({_NUM})\.({_NUM})(?:-({_LABELS})\.?({_NUM}))?", text)
+    if match is None:
+        return CoreVersion.parse(text, source)
+    return _core(*match.groups())
+
+
 def read_plain_gem(text: str, source: str) -> CoreVersion:
     """Inverse of :func:`core_gem`."""
     match = re.fullmatch(rf"({_NUM})\.({_NUM})\.({_NUM})(?:\.({_LABELS})\.({_NUM}))?", text)

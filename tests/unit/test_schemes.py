@@ -147,3 +147,11 @@ def test_a_lockstep_binding_never_goes_below_a_published_prerelease() -> None:
     assert ("typescript 0.37.2 would go backwards: npm orders it below 0.38.0-beta.4 "
             "(tag typescript-v0.38.0-beta.4)") in str(caught.value)
     assert "--core 0.38.0" in str(caught.value)
+
+
+def test_napi_rs_dev_spelling_is_read_as_its_prerelease() -> None:
+    """tokenizers' package.json says 0.15.3-dev0: an independent binding goes to 0.15.3."""
+    version = ordering.read_rendering("0.15.3-dev0", "npm", scheme="independent")
+    assert str(version) == "0.15.3-dev.0" and str(version.next_patch()) == "0.15.3"
+    files = {"ruby": "0.58.2.0", "python": "0.8.1", "typescript": "0.15.3-dev0"}
+    assert outcome(plan(OWN, "typescript", files=files))["typescript"] == "0.15.3"

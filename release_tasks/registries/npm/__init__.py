@@ -29,7 +29,7 @@ from release_tasks.registries.lazy import lend
 
 if TYPE_CHECKING:
     from release_tasks.model.components import Binding
-    from release_tasks.model.version import BindingVersion
+    from release_tasks.model.version import BindingVersion, CoreVersion
     from release_tasks.registries.http import Sleep
 
 __all__ = ["KIND", "Npm", "exists", "files", "package_path", "versions"]
@@ -71,6 +71,9 @@ class Npm(KindDefaults):
 
     def read_rendering(self, text: str, source: str) -> BindingVersion:
         return spellings.read_npm(text, source)
+
+    def read_plain(self, text: str, source: str) -> CoreVersion:
+        return spellings.read_plain_npm(text, source)
 
     def check_grammar(self, text: str) -> None:
         semver_grammar(text, self.name)
