@@ -39,8 +39,10 @@ def find(src: Sources, core: str) -> tuple[list[FoundBinding], list[str]]:
     found = [*_gems(src, core, skipped), *_maturin(src, core, skipped), *_npm(src, core, skipped)]
     named = name_all(found, src.tags)
     guessed = [init_schemes.guess(src, b, core) for b in named]
-    # Lockstep is a project's choice: not when another binding is versioned two-tier.
-    mixed = any(scheme == "two-tier" for scheme, _ in guessed)
+    # Lockstep is a project's choice: not when another active binding is shown two-tier
+    # (one with nothing to go by does not count).
+    mixed = any(scheme == "two-tier" and "the default" not in why and b.disabled is None
+                for b, (scheme, why) in zip(named, guessed, strict=True))
     schemed = []
     for binding, (scheme, why) in zip(named, guessed, strict=True):
         if scheme == "lockstep" and mixed:

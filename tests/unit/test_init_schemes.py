@@ -66,3 +66,15 @@ def test_a_version_near_the_cores_is_an_earlier_schemes() -> None:
     found = _schemes("0.1.8.0", "0.1.10", tags=("v0.1.8", "node-v0.1.10"))
     assert found["node"][0] == "two-tier"
     assert "near the core's 0.1.8" in found["node"][1]
+
+
+def test_a_binding_with_nothing_to_go_by_does_not_stop_lockstep() -> None:
+    """lancedb: the wheel's version is dynamic (written commented out), the npm package at
+    the core's version with v* release tags: lockstep."""
+    files = _files("0.1.8", "0.1.8")
+    files["python/pyproject.toml"] = files["python/pyproject.toml"].replace(
+        'version = "0.1.8"', 'dynamic = ["version"]')
+    files["ruby/lib/demo/version.rb"] = files["ruby/lib/demo/version.rb"].replace("0.1.8.0", "0.1.8")
+    p = propose([*members(), *natives()], files, ("v0.1.7", "v0.1.8"))
+    found = {b.name: b.versioning for b in p.bindings}
+    assert found == {"ruby": "lockstep", "python": "two-tier", "node": "lockstep"}
