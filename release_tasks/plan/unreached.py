@@ -8,8 +8,8 @@ the base's (or, without a versioned tag on the base, above the core version the 
 commit holds) and that the analysed commit does not reach is such a release: it is named
 with the way to compare with it (``--from TAG``).
 
-Only those tags are asked about (one ``git merge-base --is-ancestor`` each), so a history
-whose newest release is reachable costs no git program.
+Only those tags are asked about (one ``git for-each-ref --merged`` for all of them), so a
+history whose newest release is reachable costs no git program.
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ def newer_unreached(repo: Snapshot, config: Config, head: str, core: CoreVersion
     floor = max(at_base) if at_base else core
     candidates = {tag: text for tag, text in named.items()
                   if _above(text, floor) and repo.tags.commit(tag) not in (head, base_commit)}
-    unreached = [tag for tag in candidates if not _reaches(repo, head, repo.tags.commit(tag))]
+    reached = _reached(repo, head, list(candidates))
+    unreached = [tag for tag in candidates if tag not in reached]
     return sorted(unreached, key=lambda t: CoreVersion.parse(candidates[t]), reverse=True)
 
 
@@ -76,11 +77,15 @@ def _parses(text: str) -> bool:
     return True
 
 
-def _reaches(repo: Snapshot, head: str, commit: str | None) -> bool:
-    if commit is None:
-        return True
-    result = repo.git.git("merge-base", "--is-ancestor", commit, head, check=False)
-    return result.returncode == 0
+def _reached(repo: Snapshot, head: str, tags: list[str]) -> set[str]:
+    """Which of ``tags`` ``head`` reaches: one ``git for-each-ref --merged`` for them all."""
+    if not tags:
+        return set()
+    result = repo.git.git("for-each-ref", f"--merged={head}", "--format=%(refname:strip=2)",
+                          *(f"refs/tags/{t}" for t in tags), check=False)
+    if result.returncode != 0:
+        return set(tags)  # cannot tell: name none
+    return set(result.stdout.split())
 
 
 def warn(tags: list[str], base_ref: str, core: CoreVersion) -> None:
