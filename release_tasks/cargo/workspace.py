@@ -198,7 +198,8 @@ def phases(workspace: Workspace, crates: Collection[str]) -> list[list[str]]:
     """
     order = list(crates)
     graph = {name: set(workspace.crate(name).deps) & set(order) for name in order}
-    found = cycles(graph)
+    found = cycles(graph, closing={(a, b) for a in order for b in graph[a]
+                                   if _dev_only(workspace.crate(a), b)})
     if found:
         raise ConfigError([describe_cycle(workspace, c) for c in found] + [CYCLE_FIX],
                           workspace.root_manifest)
@@ -228,9 +229,18 @@ CYCLE_FIX = ("the fix: crates.io needs every versioned dependency of a crate pub
              "cargo strips a version-less path dev-dependency when it publishes")
 
 
-def cycles(graph: Mapping[str, Collection[str]]) -> list[list[str]]:
-    """Every dependency cycle of ``graph`` at once: one path ``a -> b -> a`` per strongly
-    connected group of crates (Tarjan's algorithm), in the order of ``graph``."""
+def _dev_only(crate: Crate, dep: str) -> bool:
+    """Whether ``crate`` needs ``dep`` published first only for a versioned dev-dependency."""
+    kinds = {d.kind for d in crate.dependencies if d.name == dep}
+    return kinds == {"dev"}
+
+
+def cycles(graph: Mapping[str, Collection[str]],
+           closing: Collection[tuple[str, str]] = ()) -> list[list[str]]:
+    """Every dependency cycle of ``graph`` at once, in the order of ``graph``: in each
+    strongly connected group of crates (Tarjan's algorithm), one path ``a -> b -> ... -> a``
+    for each ``closing`` edge ``a -> b`` in it (the dev-dependencies: each must go), else one
+    path through the group."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -259,8 +269,36 @@ def cycles(graph: Mapping[str, Collection[str]]) -> list[list[str]]:
         if name not in index:
             connect(name)
     order = list(graph)
-    return [_path(graph, sorted(g, key=order.index)) for g in
-            sorted(groups, key=lambda g: min(order.index(n) for n in g))]
+    found: list[list[str]] = []
+    for group in sorted(groups, key=lambda g: min(order.index(n) for n in g)):
+        edges = sorted(((a, b) for a, b in closing if a in group and b in group),
+                       key=lambda e: (order.index(e[0]), order.index(e[1])))
+        if not edges:
+            found.append(_path(graph, sorted(group, key=order.index)))
+        for a, b in edges:
+            back = _between(graph, group, b, a)
+            found.append([a, *back] if back else [a, b, a])
+    return found
+
+
+def _between(graph: Mapping[str, Collection[str]], members: Collection[str], start: str,
+             goal: str) -> list[str]:
+    """The shortest path ``start -> ... -> goal`` inside ``members`` ([] when there is none)."""
+    if start == goal:
+        return [goal]
+    came_from: dict[str, str] = {start: start}
+    queue = [start]
+    for name in queue:  # breadth first: the list grows as it is walked
+        for dep in sorted(graph[name]):
+            if dep in members and dep not in came_from:
+                came_from[dep] = name
+                if dep == goal:
+                    trail = [goal]
+                    while trail[-1] != start:
+                        trail.append(came_from[trail[-1]])
+                    return trail[::-1]
+                queue.append(dep)
+    return []
 
 
 def _path(graph: Mapping[str, Collection[str]], group: Sequence[str]) -> list[str]:

@@ -34,7 +34,8 @@ def test_every_cycle_is_named_at_once_with_its_manifests_and_the_fix() -> None:
         "dependency cycle among published crates: core -> macros -> core: core "
         "(crates/core/Cargo.toml) dev-depends on macros with version '0.1.8' "
         "([dev-dependencies]); macros (crates/macros/Cargo.toml) depends on core")
-    assert problems[1].startswith("dependency cycle among published crates: svc -> layer -> svc")
+    # Each cycle starts with the dev-dependency to drop.
+    assert problems[1].startswith("dependency cycle among published crates: layer -> svc -> layer")
     assert "layer (crates/layer/Cargo.toml) dev-depends on svc with version '=0.1.8'" in problems[1]
     assert problems[2] == workspace.CYCLE_FIX and "drop the `version`" in problems[2]
     assert len(problems) == 3
@@ -53,3 +54,17 @@ def test_cycles_finds_each_strongly_connected_group() -> None:
     graph = {"a": {"b"}, "b": {"a", "c"}, "c": set(), "d": {"e"}, "e": {"f"}, "f": {"d"},
              "g": {"g"}}
     assert workspace.cycles(graph) == [["a", "b", "a"], ["d", "e", "f", "d"], ["g", "g"]]
+
+
+def test_every_dev_edge_of_one_tangle_is_named() -> None:
+    """opendal: the facade depends on each service, and two services' tests dev-depend on
+    the facade with a version: one strongly connected group, two edges to drop."""
+    ws = Workspace(root_manifest="core/Cargo.toml", target_directory=Path("t"), members=(
+        crate("opendal", "core/Cargo.toml", dep("foyer"), dep("goosefs"), dep("s3")),
+        crate("foyer", "core/services/foyer/Cargo.toml", dep("opendal", "dev", "^0.58.2")),
+        crate("goosefs", "core/services/goosefs/Cargo.toml", dep("opendal", "dev", "^0.58.2")),
+        crate("s3", "core/services/s3/Cargo.toml", dep("opendal", "dev", "*"))))
+    with pytest.raises(ConfigError) as caught:
+        workspace.phases(ws, ["opendal", "foyer", "goosefs", "s3"])
+    cycles = [p.split(": ")[1] for p in caught.value.problems[:-1]]
+    assert cycles == ["foyer -> opendal -> foyer", "goosefs -> opendal -> goosefs"]
