@@ -105,7 +105,9 @@ def _binding(p: Planner, binding: Binding, targets: Targets) -> None:
         if effective is None:
             continue
         if spec.value == "binding":
-            new = ordering.render(effective, binding.registry)
+            # A crate's manifest (maturin's dynamic version) holds cargo's spelling.
+            new = (str(effective) if spec.format == "cargo" and effective.is_plain
+                   else ordering.render(effective, binding.registry))
             before = primary_text
         elif independent:
             # The core it is built with: its own version says nothing of it.

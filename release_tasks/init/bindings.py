@@ -17,10 +17,11 @@ from collections.abc import Iterator, Sequence
 
 from release_tasks import edit
 from release_tasks.cargo.workspace import Crate
-from release_tasks.errors import UpdateError
+from release_tasks.errors import UpdateError, VersionError
 from release_tasks.init import schemes as init_schemes
 from release_tasks.init.model import FoundBinding, Sources, below, parent
 from release_tasks.model.components import VersionFile
+from release_tasks.model.version import CoreVersion
 from release_tasks.registries import kind_of
 
 _GEM_NAME = re.compile(r"""\.name\s*=\s*(['"])([^'"\n]+)\1""")
@@ -172,19 +173,34 @@ def _maturin(src: Sources, core: str, skipped: list[str]) -> Iterator[FoundBindi
                            "[project] name or a directory of its own: not taken for a binding")
             continue
         disabled = None
+        files = (VersionFile(path=path, format="pyproject", value="binding"),
+                 *_core_file(src, crate, core))
         if "version" in project.get("dynamic", []):
-            disabled = (f'{path} has dynamic = ["version"]: maturin then takes the crate\'s '
-                        "three-part version, which cannot carry a binding version X.Y.Z.P. "
-                        'Remove "version" from dynamic, add version = "X.Y.Z.P" under '
-                        "[project], and uncomment this table")
+            if _plain(own_version(src, crate.manifest)):
+                # maturin takes the crate's version: the crate's manifest is the version file,
+                # and only a three-part scheme fits there (init guesses which).
+                files = (VersionFile(path=crate.manifest, format="cargo", value="binding"),)
+            else:
+                disabled = (f'{path} has dynamic = ["version"]: maturin then takes the crate\'s '
+                            "three-part version, which cannot carry a binding version X.Y.Z.P. "
+                            'Remove "version" from dynamic, add version = "X.Y.Z.P" under '
+                            "[project], and uncomment this table")
         yield FoundBinding(
             name="python", registry="pypi", directory=directory, package=project["name"],
             crate=crate, paths=_extra_paths(directory, crate),
-            version_files=(VersionFile(path=path, format="pyproject", value="binding"),
-                           *_core_file(src, crate, core)),
+            version_files=files,
             lockfiles=_lockfiles(src, directory, ("uv.lock",)),
             why=f"{path}, built by maturin from the crate {crate.name}",
             named="the default for a maturin project", disabled=disabled)
+
+
+def _plain(version: str | None) -> bool:
+    """Whether a crate's own version is a plain ``X.Y.Z[-LABEL.N]`` (a binding's, then)."""
+    try:
+        CoreVersion.parse(version or "")
+    except VersionError:
+        return False
+    return True
 
 
 def _is_native(src: Sources, crate: Crate) -> bool:

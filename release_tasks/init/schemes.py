@@ -42,6 +42,13 @@ def guess(src: Sources, binding: FoundBinding, core: str) -> tuple[Scheme, str]:
         plain = ordering.read_rendering(text, binding.registry, "version", "independent")
     except ReleaseError:
         return "two-tier", f"its version {text} is no X.Y.Z: the default"
+    if binding.version_files[0].format == "cargo":
+        # maturin's dynamic version: the crate's, three parts; two-tier cannot be written there.
+        if str(plain.core) == core:
+            return "lockstep", (f"maturin takes its crate's version {text}, the core's: only a "
+                                "three-part scheme fits a Cargo.toml")
+        return "independent", (f"maturin takes its crate's version {text}, its own: only a "
+                               "three-part scheme fits a Cargo.toml")
     ours = CoreVersion.parse(core) if _is_core(core) else None
     if ours is not None and (plain.core.major, plain.core.minor) != (ours.major, ours.minor):
         return "independent", f"its version {text} is its own, not on the core's {core}"

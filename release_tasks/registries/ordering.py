@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from release_tasks.errors import VersionError
-from release_tasks.model.version import BindingVersion, Registry, Scheme
+from release_tasks.model.version import BindingVersion, CoreVersion, Registry, Scheme
 from release_tasks.registries import kind_of
 
 
@@ -129,5 +129,9 @@ def read_rendering(text: str, registry: Registry, source: str = "version",
     ``X.Y.Z`` for a binding not versioned two-tier)."""
     kind = kind_of(registry)
     if scheme != "two-tier":
-        return BindingVersion.plain(kind.read_plain(text, source))
+        try:
+            return BindingVersion.plain(kind.read_plain(text, source))
+        except VersionError:
+            # A crate's manifest as the version file (maturin's dynamic version): semver.
+            return BindingVersion.plain(CoreVersion.parse(text, source))
     return kind.read_rendering(text, source)

@@ -6,7 +6,20 @@ from __future__ import annotations
 import tomllib
 
 from release_tasks.config import load as config
-from tests.unit.init_models import GEM, LIBS, NPM, WHEEL, members, natives, propose, render
+from release_tasks.model.components import VersionFile
+from tests.unit.init_models import (
+    GEM,
+    LIBS,
+    NPM,
+    WHEEL,
+    crate,
+    dep,
+    manifest,
+    members,
+    natives,
+    propose,
+    render,
+)
 
 PY_AT = WHEEL["python/pyproject.toml"]
 NODE_AT = NPM["node/package.json"]
@@ -78,3 +91,23 @@ def test_a_binding_with_nothing_to_go_by_does_not_stop_lockstep() -> None:
     p = propose([*members(), *natives()], files, ("v0.1.7", "v0.1.8"))
     found = {b.name: b.versioning for b in p.bindings}
     assert found == {"ruby": "lockstep", "python": "two-tier", "node": "lockstep"}
+
+
+def test_a_dynamic_maturin_version_is_the_crates_in_a_three_part_scheme() -> None:
+    """lancedb's wheel: dynamic = ["version"], maturin takes python/Cargo.toml's version."""
+    def wheel(version: str) -> tuple[str, str]:
+        files = {**LIBS, **WHEEL,
+                 "python/pyproject.toml": PY_AT.replace('version = "0.1.8.0"',
+                                                        'dynamic = ["version"]'),
+                 "python/native/Cargo.toml": manifest("demo-py", version=version, cdylib=True)}
+        native = crate("demo-py", "python/native/Cargo.toml", dep("worker"), version=version,
+                       publish=False)
+        (python,) = propose([*members(), native], files).bindings
+        assert python.disabled is None
+        assert python.version_files == (VersionFile(path="python/native/Cargo.toml",
+                                                    format="cargo", value="binding"),)
+        return python.versioning, python.versioning_why
+
+    assert wheel("0.1.8")[0] == "lockstep"
+    assert wheel("0.3.1") == ("independent", "maturin takes its crate's version 0.3.1, its own: "
+                                             "only a three-part scheme fits a Cargo.toml")
