@@ -250,3 +250,14 @@ def test_python_runtime_version_from_the_crate_is_flagged(example_repo: Repo,
     assert ("workers/python/python/tasker_worker/__init__.py sets __version__ = "
             "_lib.core_version()") in flagged.err
     assert "importlib.metadata.version" in flagged.err
+
+
+def test_a_broken_version_file_is_answered_with_the_crates_version(example_repo: Repo,
+                                                                    run_cli: RunCli) -> None:
+    root = example_repo.root
+    (root / "VERSION").write_text("0.1\n")
+    result = check(run_cli, root)
+    assert result.code == DRIFT_EXIT, result.err
+    assert "the core crates say 0.1.0, so `echo 0.1.0 > VERSION`" in result.err
+    (root / "VERSION").write_text("0.1.0\n")
+    assert check(run_cli, root).code == 0
