@@ -31,6 +31,14 @@ LOCKFILES: tuple[tuple[str, Reader, Setter, str], ...] = (
 )
 
 
+def file_spelling(spec: VersionFile, version: BindingVersion, registry: str) -> str:
+    """How ``spec``'s field spells a binding's version: its registry's rendering, but cargo's
+    in a crate's manifest (maturin's dynamic version: the wheel takes the crate's)."""
+    if spec.format == "cargo" and version.is_plain:
+        return str(version)
+    return ordering.render(version, registry)
+
+
 def _key(spec: VersionFile) -> str:
     return spec.key or ("package.version" if spec.format == "cargo" else "version")
 
@@ -105,9 +113,7 @@ def _binding(p: Planner, binding: Binding, targets: Targets) -> None:
         if effective is None:
             continue
         if spec.value == "binding":
-            # A crate's manifest (maturin's dynamic version) holds cargo's spelling.
-            new = (str(effective) if spec.format == "cargo" and effective.is_plain
-                   else ordering.render(effective, binding.registry))
+            new = file_spelling(spec, effective, binding.registry)
             before = primary_text
         elif independent:
             # The core it is built with: its own version says nothing of it.

@@ -83,6 +83,24 @@ def test_make_context_refuses_a_version_the_files_do_not_hold(tmp_path: Path) ->
                                     dry_run=True, on_duplicate="warn", push_tags=False)
 
 
+def test_a_lockstep_wheel_at_its_crates_version_is_published_in_pep_440(tmp_path: Path) -> None:
+    """lancedb: maturin's dynamic version, the crate's manifest at 0.38.0-beta.5."""
+    data = copy.deepcopy(dict(config_mod.DEFAULT_CONFIG))
+    data["bindings"]["python"]["versioning"] = "lockstep"
+    data["bindings"]["python"]["version-files"] = [
+        {"path": "workers/python/Cargo.toml", "format": "cargo", "value": "binding"}]
+    cfg = config_mod.parse(data)
+    manifest = tmp_path / "workers/python/Cargo.toml"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text('[package]\nname = "tasker-worker-py"\nversion = "0.38.0-beta.5"\n')
+    ctx = publish.make_context(tmp_path, cfg, "python", "0.38.0-beta.5", {}, dry_run=True,
+                               on_duplicate="warn", push_tags=False)
+    assert (ctx.rendering, ctx.tag) == ("0.38.0b5", "python-v0.38.0-beta.5")
+    with pytest.raises(UsageError, match=r"says 0\.38\.0-beta\.5: release it first"):
+        publish.make_context(tmp_path, cfg, "python", "0.38.0-beta.6", {}, dry_run=True,
+                             on_duplicate="warn", push_tags=False)
+
+
 def test_builds_never_see_the_credential(tmp_path: Path) -> None:
     ctx = context(tmp_path, "python", env={"PYPI_TOKEN": "pypi-x", "MATURIN_PYPI_TOKEN": "m",
                                             "PATH": "/bin"})
