@@ -20,7 +20,7 @@ from release_tasks.cargo import workspace
 from release_tasks.cargo.workspace import Crate
 from release_tasks.config import load as config_mod
 from release_tasks.config.schema import directive_target
-from release_tasks.errors import ConfigError, ReleaseError, UsageError
+from release_tasks.errors import ConfigError, ReleaseError, UsageError, VersionError
 from release_tasks.git import repo as git
 from release_tasks.git import repository
 from release_tasks.init import bindings as init_bindings
@@ -28,6 +28,7 @@ from release_tasks.init import groups as init_groups
 from release_tasks.init import render as init_render
 from release_tasks.init.model import Proposal, Sources
 from release_tasks.log import get_logger
+from release_tasks.model.version import CoreVersion
 
 log = get_logger("init")
 VERSION_FILE = "VERSION"
@@ -52,7 +53,20 @@ def infer(src: Sources, *, project: str, repository_url: str | None, main_branch
         project=project, repository=repository_url, main_branch=main_branch,
         workspace_dir=workspace_dir, core_version=core, core_why=why, version_file=VERSION_FILE,
         version_file_missing=missing, groups=groups, bindings=tuple(bindings),
-        left_out=tuple(left.items()), notes=(*skipped, *notes))
+        left_out=tuple(left.items()), notes=(*skipped, *notes, *_prerelease_note(core)))
+
+
+def _prerelease_note(core: str) -> list[str]:
+    """What a prerelease core means for the next release, or why the core cannot be read."""
+    try:
+        version = CoreVersion.parse(core, source="the core version")
+    except VersionError as exc:
+        return [f"{exc}: write one in {VERSION_FILE} before releasing"]
+    if version.pre is None:
+        return []
+    return [f"the core is a prerelease, {version}: `nox -s release -- --pre {version.pre.label}` "
+            f"releases the next one ({version.prerelease(version.pre.label)}), "
+            f"`nox -s release` its final {version.final}"]
 
 
 def _reader(root: Path, tree: repository.Tree) -> Callable[[str], str | None]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import tomllib
 
 from release_tasks.config import load as config
+from release_tasks.init import infer
 from release_tasks.model.components import VersionFile
 from tests.unit.init_models import (
     GEM,
@@ -19,6 +20,7 @@ from tests.unit.init_models import (
     natives,
     propose,
     render,
+    sources,
 )
 
 PY_AT = WHEEL["python/pyproject.toml"]
@@ -111,3 +113,13 @@ def test_a_dynamic_maturin_version_is_the_crates_in_a_three_part_scheme() -> Non
     assert wheel("0.1.8")[0] == "lockstep"
     assert wheel("0.3.1") == ("independent", "maturin takes its crate's version 0.3.1, its own: "
                                              "only a three-part scheme fits a Cargo.toml")
+
+
+def test_a_prerelease_core_is_said_with_its_next_steps() -> None:
+    crates = [crate(c.name, c.manifest, *c.dependencies, version="0.38.0-beta.4")
+              for c in members()]
+    files = {**LIBS, "VERSION": "0.38.0-beta.4\n"}
+    p = infer.infer(sources(crates, files), project="d", repository_url=None, main_branch="main")
+    assert p.core_version == "0.38.0-beta.4"
+    assert ("the core is a prerelease, 0.38.0-beta.4: `nox -s release -- --pre beta` releases "
+            "the next one (0.38.0-beta.5), `nox -s release` its final 0.38.0") in p.notes
