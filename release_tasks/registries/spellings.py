@@ -1,5 +1,5 @@
-"""How each registry spells a binding version, prereleases included (later: part of
-``registries/ordering.py``, with the renderings).
+"""How each registry spells a binding version, prereleases included: the functions behind
+each kind's ``render``, ``read_rendering`` and ``read_plain`` (:mod:`.ordering` calls them).
 
 A final two-tier version ``X.Y.Z.P`` is ``X.Y.Z.P`` on PyPI and RubyGems and
 ``X.Y.(Z*1000+P)`` on npm. On a prerelease core (``0.38.0-beta.4``) each registry gets a
