@@ -207,7 +207,7 @@ def ask(question: str) -> bool:
 def run_release(project: Project, env: Mapping[str, str], *, dry_run: bool,
                 from_ref: str | None, yes: bool, push: bool, skip: tuple[str, ...] = (),
                 confirm: Callable[[str], bool] | None, now: datetime | None = None,
-                core: str | None = None, bump: str | None = None,
+                core: str | None = None, bump: str | None = None, pre: str | None = None,
                 ) -> tuple[Summary | None, str]:
     """Do the release (or its dry run). Returns the summary (``None`` if nothing to do)
     and the text to tell the maintainer."""
@@ -217,7 +217,7 @@ def run_release(project: Project, env: Mapping[str, str], *, dry_run: bool,
     if isinstance(outcome, str):
         return None, f"Nothing to release: {outcome}."
     plan = versions.compute_plan(project, from_ref, changes=outcome, skip=skip, core=core,
-                                 bump=bump)
+                                 bump=bump, pre=pre)
     if not plan.anything:
         consistency.check(project.root, project.config, tree=project.repo.tree.files)
         return None, "Nothing to release: no component changed since " + plan.base_ref + "."

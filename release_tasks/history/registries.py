@@ -18,7 +18,6 @@ from release_tasks.errors import ReleaseError
 from release_tasks.history.releases import Component, History, Planned, Release
 from release_tasks.log import get_logger
 from release_tasks.model.components import Config
-from release_tasks.model.version import BindingVersion
 from release_tasks.registries import given_endpoints, kind_of
 
 log = get_logger("history")
@@ -92,7 +91,7 @@ def _files(config: Config, component: str, version: str, env: Mapping[str, str],
             kind = kind_of(binding.registry)
             endpoints = kind.endpoints(env, given_endpoints(binding.registry, config.registries,
                                                             binding.endpoints))
-            rendering = kind.render(BindingVersion.parse(version))
+            rendering = kind.render(binding.parse_version(version))
             listed = kind.files(http, endpoints, binding.package, rendering, sleep=quick)
     except (ReleaseError, KeyError) as exc:
         log.warning("warning: cannot tell what the registry holds of %s %s: %s", component,

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from release_tasks.model.components import Binding, Config
     from release_tasks.model.duplicates import OnDuplicate
-    from release_tasks.model.version import BindingVersion
+    from release_tasks.model.version import BindingVersion, CoreVersion
     from release_tasks.registries.http import Sleep
     from release_tasks.registries.trust import TrustSetup
 
@@ -415,6 +415,11 @@ class RegistryKind(Protocol):
 
     def read_rendering(self, text: str, source: str) -> BindingVersion:
         """Inverse of :meth:`render`; VersionError naming ``source`` when it is not one."""
+        ...
+
+    def read_plain(self, text: str, source: str) -> CoreVersion:
+        """A plain ``X.Y.Z[-LABEL.N]`` (a lockstep or independent binding's) from this
+        registry's spelling of it; VersionError naming ``source`` when it is not one."""
         ...
 
     def check_grammar(self, text: str) -> None:

@@ -39,7 +39,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     confirm = release.ask if sys.stdin.isatty() else None
     summary, message = release.run_release(
         project, env, dry_run=args.dry_run, from_ref=args.from_ref, yes=args.yes,
-        push=args.push, confirm=confirm, skip=tuple(args.skip), core=args.core, bump=args.bump)
+        push=args.push, confirm=confirm, skip=tuple(args.skip), core=args.core, bump=args.bump,
+        pre=args.pre)
     trust = (_trust_lines(project.config, summary.components, env, registries=args.registries)
              if args.dry_run and summary is not None else [])
     emit(release.render(summary, message, args.format, trust=trust))

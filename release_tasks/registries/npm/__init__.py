@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from release_tasks.errors import UsageError
 from release_tasks.registries import interface as values
+from release_tasks.registries import spellings
 from release_tasks.registries.common import (
     KindDefaults,
     ask_first,
@@ -29,12 +30,12 @@ from release_tasks.registries.trust import ToolMinimum, TrustSetup
 
 if TYPE_CHECKING:
     from release_tasks.model.components import Binding
-    from release_tasks.model.version import BindingVersion
+    from release_tasks.model.version import BindingVersion, CoreVersion
     from release_tasks.registries.http import Sleep
 
 __all__ = ["KIND", "Npm", "exists", "files", "package_path", "versions"]
 
-PATCH_FACTOR = 1000
+PATCH_FACTOR = spellings.PATCH_FACTOR
 _INDEX = f"{__name__}.index"
 _STEPS = (
     "- uses: dtolnay/rust-toolchain@stable  # the native library is built with cargo",
@@ -77,15 +78,13 @@ class Npm(KindDefaults):
                         id_token="trusted publishing (OIDC) and npm provenance")
 
     def render(self, version: BindingVersion) -> str:
-        core = version.core
-        return f"{core.major}.{core.minor}.{core.patch * PATCH_FACTOR + version.patch_level}"
+        return spellings.npm(version)
 
     def read_rendering(self, text: str, source: str) -> BindingVersion:
-        from release_tasks.model.version import BindingVersion, CoreVersion
+        return spellings.read_npm(text, source)
 
-        core = CoreVersion.parse(text, source)
-        return BindingVersion(CoreVersion(core.major, core.minor, core.patch // PATCH_FACTOR),
-                              core.patch % PATCH_FACTOR)
+    def read_plain(self, text: str, source: str) -> CoreVersion:
+        return spellings.read_plain_npm(text, source)
 
     def check_grammar(self, text: str) -> None:
         semver_grammar(text, self.name)
@@ -112,12 +111,11 @@ class Npm(KindDefaults):
                              "un-deprecate (use --undo for that)")
 
     def withdrawal(self, ctx: values.WithdrawContext, plan: values.YankPlan) -> values.YankPlan:
-        from release_tasks.model.version import BindingVersion
         from release_tasks.registries.npm import index, package
 
         assert ctx.binding is not None
         undo = ctx.request.undo
-        version = BindingVersion.parse(ctx.version)
+        version = ctx.binding.parse_version(ctx.version)
         rendering = self.render(version)
         message = "" if undo else ctx.request.message or default_message(version)
         endpoints = self.endpoints(ctx.env, ctx.given)

@@ -220,6 +220,10 @@ def upload(ctx: PublishContext, built: Build) -> None:
             "--registry", ctx.endpoints["registry"]]
     if uses_provenance(ctx):
         argv.append("--provenance")
+    pre = ctx.version.core.pre
+    if pre is not None:
+        # A prerelease goes under its label's dist-tag: `latest` stays on the last final.
+        argv += ["--tag", pre.label]
     with userconfig(ctx.endpoints["registry"], ctx.credential(), ctx.upload_env()) as tool:
         cmd.run(argv, cwd=ctx.directory, env=tool.env, prefix="typescript")
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from release_tasks.errors import UsageError
 from release_tasks.registries import interface as values
+from release_tasks.registries import spellings
 from release_tasks.registries.common import KindDefaults, ask_first, token_how
 from release_tasks.registries.endpoints import EndpointField
 from release_tasks.registries.lazy import lend
@@ -21,6 +22,7 @@ from release_tasks.registries.trust import TrustSetup
 
 if TYPE_CHECKING:
     from release_tasks.model.components import Binding
+    from release_tasks.model.version import BindingVersion, CoreVersion
 
 __all__ = ["KIND", "RubyGems", "equal", "exists", "files", "versions"]
 
@@ -60,6 +62,15 @@ class RubyGems(KindDefaults):
     ci = values.CiSetup(environment="rubygems", secret="RUBYGEMS_API_KEY",
                         secret_help="RubyGems API key", steps=_STEPS,
                         env={"RUBY_VERSION": "3.3"}, artifact="gem")
+
+    def render(self, version: BindingVersion) -> str:
+        return spellings.gem(version)
+
+    def read_rendering(self, text: str, source: str) -> BindingVersion:
+        return spellings.read_gem(text, source)
+
+    def read_plain(self, text: str, source: str) -> CoreVersion:
+        return spellings.read_plain_gem(text, source)
 
     def check_grammar(self, text: str) -> None:
         order.check_grammar(text)
