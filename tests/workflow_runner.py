@@ -12,7 +12,8 @@ GitHub reads them) gets:
 * a fresh virtual environment with pip and nothing else, first on ``PATH``, standing for
   the runner's Python: what the job's steps install is all it has. Interpreters and tools
   of other virtual environments (this test's own) are taken off ``PATH``;
-* each ``run:`` step under ``bash -e`` (GitHub's default shell), in the workspace, with the
+* each ``run:`` step under ``bash -e`` (GitHub's default shell; ``continue-on-error``
+  honoured), in the workspace, with the
   workflow's, the job's and the step's ``env:``, ``${{ ... }}`` evaluated over ``github``,
   ``inputs``, ``env``, ``secrets``, ``needs``, ``steps``, ``matrix`` and ``runner``, and
   ``GITHUB_OUTPUT``, ``GITHUB_ENV``, ``GITHUB_PATH`` and ``GITHUB_STEP_SUMMARY`` honoured;
@@ -283,6 +284,9 @@ class WorkflowRunner:
         self.base_env = dict(env)
         self.python, self.repository, self.workflow = python, repository, workflow
         self.token = token
+        # Found here, once: sysconfig, which uv's finder reads, is not safe to first read
+        # from several threads at once.
+        self.uv = find_uv()
         self.name = repository.rsplit("/", 1)[-1]
         stubs = work / "_tools"
         stubs.mkdir(parents=True, exist_ok=True)
@@ -401,6 +405,10 @@ class WorkflowRunner:
                                      "success" if code == 0 else "failure"}
             if code != 0:
                 run.log.append(f"--- step {number} failed with exit code {code}")
+                if truthy(substitute(as_text(step.get("continue-on-error", False)), contexts)
+                          not in ("", "false")):
+                    run.log.append(f"--- step {number}: continue-on-error, the job goes on")
+                    continue
                 failed = True
                 run.result = "failure"
         for key, value in (job.get("outputs") or {}).items():
@@ -429,12 +437,10 @@ class WorkflowRunner:
 
     def _make_venv(self, venv: Path) -> None:
         """A virtual environment with pip and nothing else (setup-python's Python)."""
-        try:
-            from uv import find_uv_bin
-
-            subprocess.run([find_uv_bin(), "venv", "--quiet", "--seed", "--python", self.python,
+        if self.uv is not None:
+            subprocess.run([self.uv, "venv", "--quiet", "--seed", "--python", self.python,
                             str(venv)], check=True, capture_output=True)
-        except ImportError:
+        else:
             subprocess.run([self.python, "-m", "venv", str(venv)], check=True,
                            capture_output=True)
 
@@ -490,6 +496,15 @@ class WorkflowRunner:
             out = exc.stdout if isinstance(exc.stdout, str) else ""
             return 124, f"{out}\n(timed out after {timeout} s)"
         return done.returncode, done.stdout
+
+
+def find_uv() -> str | None:
+    """uv of this test's Python (the ``uv`` package), else from PATH."""
+    try:
+        from uv import find_uv_bin
+    except ImportError:
+        return shutil.which("uv")
+    return find_uv_bin()
 
 
 def read_pairs(path: Path) -> dict[str, str]:

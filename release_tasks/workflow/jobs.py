@@ -214,7 +214,7 @@ def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
     yield from _indent(_CHECKOUT, 6)
     yield from _indent(steps, 6)
     yield from _indent(_python(job_id), 6)
-    yield from _indent(doctor_step(lane.component), 6)
+    yield from _indent(doctor_step(lane.component, lane), 6)
     yield from _indent(_IDENTITY, 6)
     yield from _indent(lane.steps, 6)
     yield from (f"      # {line}" for line in push_note)
