@@ -64,7 +64,7 @@ class Tool:
     def index_env(self) -> dict[str, str]:
         """pip and uv find packages in the wheelhouse, and only there (uv reads no variable
         for ``--no-index``: a config file says it)."""
-        config = self.wheelhouse.with_name("uv.toml")
+        config = self.wheelhouse.with_name("uv-index.toml")  # never found by uv on its own
         config.write_text(f"no-index = true\nfind-links = [{str(self.wheelhouse)!r}]\n",
                           encoding="utf-8")
         # uv's cache of this session only: the tool's version is the same from build to
