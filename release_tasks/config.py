@@ -86,6 +86,9 @@ class Binding:
     version_files: tuple[VersionFile, ...]
     #: Its registry's URLs for this binding alone (by the kind's endpoint keys).
     endpoints: Mapping[str, str] = field(default_factory=dict)
+    #: The platforms it is published for (canonical names); empty: not declared, so the
+    #: publish runner's own build (its platform, and ``source`` where the registry has one).
+    platforms: tuple[str, ...] = ()
 
     @property
     def primary_file(self) -> VersionFile:
@@ -260,8 +263,22 @@ def _parse_bindings(tables: Mapping[str, Section]) -> tuple[Binding, ...]:
             trusted_publishing=b.boolean("trusted-publishing"),
             version_files=parse_version_files(b),
             endpoints=_endpoints(b, registry),
+            platforms=_platforms(b, registry),
         ))
     return tuple(bindings)
+
+
+def _platforms(b: Section, registry: Registry) -> tuple[str, ...]:
+    """``platforms = [...]``: only those the binding's registry has a name for."""
+    given = b.choices("platforms")
+    if registry not in kinds.REGISTRIES:
+        return given
+    kind = kinds.kind_of(registry)
+    for name in given:
+        if name not in kind.platform_tags:
+            b.reader.problems.append(f"{b.where}.platforms: {kind.label} has no {name!r} "
+                                     f"package (it has: {', '.join(kind.platform_tags)})")
+    return tuple(n for n in given if n in kind.platform_tags)
 
 
 def _endpoints(b: Section, registry: Registry) -> dict[str, str]:

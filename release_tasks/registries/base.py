@@ -58,6 +58,8 @@ class Target(Protocol):
 
     def upload(self, ctx: values.PublishContext, build: values.Build) -> None: ...
 
+    def identify(self, ctx: values.PublishContext, path: Path) -> values.Artifact: ...
+
 
 class RegistryKind(Protocol):
     """One kind of registry; see the module docstring. Instances are stateless."""
@@ -124,6 +126,35 @@ class RegistryKind(Protocol):
     @property
     def can_undo_withdrawal(self) -> bool:
         """Whether ``yank --undo`` can restore a withdrawn version."""
+        ...
+
+    @property
+    def platform_tags(self) -> Mapping[str, str]:
+        """Each canonical platform it has a package for, as it names it (a wheel's platform
+        tag, a RubyGems platform, napi's triple); empty: it knows no platforms (crates)."""
+        ...
+
+    @property
+    def adds_files(self) -> bool:
+        """Whether a published version takes new files (a wheel, a platform gem): what
+        ``publish --backfill`` needs."""
+        ...
+
+    def platforms_of_file(self, name: str, package: str, rendering: str) -> frozenset[str]:
+        """The platforms a file it lists for ``package`` ``rendering`` serves, by its name."""
+        ...
+
+    def platform_steps(self, platform: str) -> frozenset[str] | None:
+        """The build steps that make ``platform``'s files (``None``: all of them)."""
+        ...
+
+    def platform_package(self, package: str, platform: str) -> str:
+        """The package that holds ``package``'s build for ``platform`` (npm: a package of its
+        own per platform; elsewhere ``package`` itself)."""
+        ...
+
+    def identify(self, ctx: values.PublishContext, path: Path) -> values.Artifact:
+        """What the file ``path`` says it is: package, version and platforms, read from it."""
         ...
 
     # --- versions -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from release_tasks import cmd
 from release_tasks.errors import RegistryUnavailable, ToolMissing, UsageError, VersionError
 from release_tasks.registries.endpoints import EndpointField, Endpoints, resolve
 from release_tasks.registries.values import (
+    Artifact,
     Build,
     ExpectedFile,
     PublishContext,
@@ -60,6 +61,20 @@ class KindDefaults:
     alias: str | None = None
     withdraws_by_api = True
     can_undo_withdrawal = True
+    platform_tags: Mapping[str, str] = {}
+    adds_files = False
+
+    def platforms_of_file(self, name: str, package: str, rendering: str) -> frozenset[str]:
+        return frozenset()
+
+    def platform_package(self, package: str, platform: str) -> str:
+        return package
+
+    def platform_steps(self, platform: str) -> frozenset[str] | None:
+        return None
+
+    def identify(self, ctx: PublishContext, path: Path) -> Artifact:
+        return self.target.identify(ctx, path)
 
     @property
     def index(self) -> IndexClient:

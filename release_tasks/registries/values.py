@@ -60,6 +60,8 @@ class PublishContext:
     source_date_epoch: int | None = None
     #: Whether uncommitted changes to tracked files may be packed (``--allow-dirty``).
     allow_dirty: bool = False
+    #: ``--backfill``: upload only the platforms a published version lacks.
+    backfill: bool = False
 
     @property
     def kind(self) -> RegistryKind:
@@ -125,6 +127,25 @@ class Build:
     """What a build made: the files to verify and upload."""
 
     artifacts: tuple[Path, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Artifact:
+    """What a built file says it is: its package, version and platforms, read from the
+    file itself (a wheel's metadata and tags, a gem's spec, a tarball's package.json)."""
+
+    path: Path
+    package: str
+    version: str
+    #: The canonical platforms it installs on (``source`` for a source package); empty when
+    #: its registry name for the platform is none of the canonical ones.
+    platforms: frozenset[str]
+    #: The platform as the file names it (``manylinux_2_34_x86_64``, ``arm64-darwin``,
+    #: ``darwin/arm64``), for messages.
+    tag: str
+    #: What else tells two files of one platform apart (a wheel's ``cp312-cp312``): a
+    #: platform's set may hold one file per variant (a wheel per Python version).
+    variant: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -25,6 +25,7 @@ from release_tasks.registries.common import (
 )
 from release_tasks.registries.endpoints import EndpointField, Endpoints
 from release_tasks.registries.lazy import lend
+from release_tasks.registries.npm import platforms as platform_names
 
 if TYPE_CHECKING:
     from release_tasks.config import Binding
@@ -53,6 +54,10 @@ class Npm(KindDefaults):
     index_module = _INDEX
     target_module = f"{__name__}.package"
     token_variable = "NPM_TOKEN"
+    platform_tags = platform_names.TAGS
+
+    def platform_package(self, package: str, platform: str) -> str:
+        return platform_names.package_of(package, platform)
     rendering_form = "an npm version X.Y.(Z*1000+P), the npm rendering of X.Y.Z.P"
     endpoint_fields = (EndpointField(key="registry", config_key="npm",
                                      variable="RELEASE_TASKS_NPM_REGISTRY",

@@ -27,8 +27,15 @@ from release_tasks import cmd, credentials
 from release_tasks.errors import PublishError, ToolMissing
 from release_tasks.log import get_logger
 from release_tasks.registries.common import CARGO_HINT, TRUSTED, fresh_dir, require_tools
+from release_tasks.registries.npm import platforms as platform_names
 from release_tasks.registries.npm.index import tarball_name
-from release_tasks.registries.values import Build, ExpectedFile, PublishContext, ToolEnv
+from release_tasks.registries.values import (
+    Artifact,
+    Build,
+    ExpectedFile,
+    PublishContext,
+    ToolEnv,
+)
 
 log = get_logger("publish.npm")
 
@@ -85,6 +92,37 @@ def read_tarball(path: Path) -> PackReport:
     files = tuple(sorted(n.removeprefix("package/") for n in names if n.startswith("package/")))
     return PackReport(name=str(manifest.get("name", "")), version=str(manifest.get("version", "")),
                       filename=path.name, files=files, size=path.stat().st_size)
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The ``package/package.json`` of a packed ``.tgz``."""
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            member = archive.extractfile("package/package.json")
+            if member is None:
+                raise KeyError("package/package.json")
+            manifest = json.loads(member.read().decode("utf-8"))
+    except (OSError, KeyError, ValueError, tarfile.TarError) as exc:
+        raise PublishError(f"{path.name}: not an npm package tarball: {exc}") from exc
+    if not isinstance(manifest, dict):
+        raise PublishError(f"{path.name}: its package.json is not an object")
+    return manifest
+
+
+def identify(ctx: PublishContext, path: Path) -> Artifact:
+    """A tarball by its package.json: a platform package by ``os``/``cpu``/``libc``; the
+    main package (none of them) serves no platform of its own."""
+    manifest = read_manifest(path)
+    fields = [_listed(manifest.get(k)) for k in ("os", "cpu", "libc")]
+    found = platform_names.platform_of(*fields) if any(fields) else None
+    tag = "/".join(",".join(f) for f in fields if f) or "main package"
+    return Artifact(path=path, package=str(manifest.get("name", "")),
+                    version=str(manifest.get("version", "")),
+                    platforms=frozenset({found}) if found else frozenset(), tag=tag)
+
+
+def _listed(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def report_of(built: Build) -> PackReport | None:

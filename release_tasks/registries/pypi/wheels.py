@@ -27,6 +27,7 @@ from release_tasks.registries.common import (
     fresh_dir,
     require_tools,
 )
+from release_tasks.registries.pypi import platforms as platform_names
 from release_tasks.registries.pypi.dists import (
     host_glibc,
     needs_zig,
@@ -36,7 +37,7 @@ from release_tasks.registries.pypi.dists import (
     readme_problems,
 )
 from release_tasks.registries.pypi.index import equal
-from release_tasks.registries.values import Build, ExpectedFile, PublishContext
+from release_tasks.registries.values import Artifact, Build, ExpectedFile, PublishContext
 
 COMPATIBILITY_VAR = "RELEASE_TASKS_MATURIN_COMPATIBILITY"
 DEFAULT_COMPATIBILITY = "pypi"
@@ -168,6 +169,19 @@ def verify(ctx: PublishContext, build: Build) -> list[str]:
                             "build manylinux wheels (--compatibility pypi or manylinux_2_28 "
                             "with zig)")
     return problems
+
+
+def identify(ctx: PublishContext, path: Path) -> Artifact:
+    """A wheel by its metadata and its platform tags, an sdist as ``source``."""
+    info = read_dist(path)
+    if info.kind == "sdist":
+        return Artifact(path=path, package=info.name, version=info.version,
+                        platforms=frozenset({"source"}), tag="sdist")
+    tags = sorted({tag.rsplit("-", 1)[-1] for tag in info.tags})
+    found = frozenset(p for tag in tags for p in platform_names.platforms_of_tag(tag))
+    variant = ".".join(sorted({tag.rsplit("-", 1)[0] for tag in info.tags}))
+    return Artifact(path=path, package=info.name, version=info.version, platforms=found,
+                    tag=".".join(tags), variant=variant)
 
 
 def describe(ctx: PublishContext, build: Build) -> str:

@@ -16,6 +16,7 @@ from release_tasks.registries.common import KindDefaults, ask_first, token_how
 from release_tasks.registries.endpoints import EndpointField
 from release_tasks.registries.lazy import lend
 from release_tasks.registries.rubygems import order
+from release_tasks.registries.rubygems import platforms as platform_names
 
 if TYPE_CHECKING:
     from release_tasks.config import Binding
@@ -41,6 +42,11 @@ class RubyGems(KindDefaults):
     token_variable = "GEM_HOST_API_KEY"
     secret_variables = ("GEM_HOST_API_KEY",)
     ships_crate_source = True
+    platform_tags = platform_names.TAGS
+    adds_files = True  # a new platform on an existing version, never one twice
+
+    def platforms_of_file(self, name: str, package: str, rendering: str) -> frozenset[str]:
+        return platform_names.platforms_of_file(name, package, rendering)
     can_undo_withdrawal = False
     endpoint_fields = (EndpointField(key="host", config_key="rubygems",
                                      variable="RELEASE_TASKS_RUBYGEMS_HOST",

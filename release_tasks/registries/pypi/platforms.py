@@ -1,0 +1,78 @@
+"""The canonical platforms as PyPI names them: a wheel's platform tag (manylinux and
+musllinux on Linux, ``macosx_*`` and ``win_*``), and the sdist for ``source``.
+
+Tags are read with :mod:`packaging.tags` (through the wheel's file name), the way installers
+match them; a plain ``linux_*`` tag names no platform, since PyPI refuses it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from packaging.tags import Tag
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion
+
+__all__ = ["TAGS", "platforms_of_file", "platforms_of_tag"]
+
+#: Each platform as the platform tag of its wheel (a pattern: the glibc/musl/macOS version
+#: is the build's to choose); ``source``: the sdist.
+TAGS: Final = {
+    "linux-x86_64": "manylinux_*_x86_64",
+    "linux-aarch64": "manylinux_*_aarch64",
+    "linux-x86_64-musl": "musllinux_*_x86_64",
+    "linux-aarch64-musl": "musllinux_*_aarch64",
+    "macos-x86_64": "macosx_*_x86_64",
+    "macos-arm64": "macosx_*_arm64",
+    "windows-x86_64": "win_amd64",
+    "windows-arm64": "win_arm64",
+    "source": "sdist",
+}
+
+_LINUX = re.compile(r"^(?P<libc>many|musl)linux(?:_\d+_\d+|1|2010|2014)_(?P<arch>x86_64|aarch64)$")
+_MACOS = re.compile(r"^macosx_\d+_\d+_(?P<arch>x86_64|arm64|universal2)$")
+_WINDOWS = {"win_amd64": "windows-x86_64", "win_arm64": "windows-arm64"}
+
+
+def platforms_of_tag(platform_tag: str) -> frozenset[str]:
+    """The platforms a wheel's platform tag installs on (``universal2``: both macOS ones)."""
+    if platform_tag in _WINDOWS:
+        return frozenset({_WINDOWS[platform_tag]})
+    if found := _LINUX.match(platform_tag):
+        musl = "-musl" if found["libc"] == "musl" else ""
+        return frozenset({f"linux-{found['arch']}{musl}"})
+    if found := _MACOS.match(platform_tag):
+        arches = ("x86_64", "arm64") if found["arch"] == "universal2" else (found["arch"],)
+        return frozenset(f"macos-{arch}" for arch in arches)
+    return frozenset()
+
+
+def wheel_tags(filename: str) -> frozenset[Tag]:
+    """The tags of a wheel file name (empty for anything else)."""
+    try:
+        return parse_wheel_filename(filename)[3]
+    except (InvalidWheelFilename, InvalidVersion):
+        return frozenset()
+
+
+def platforms_of_file(filename: str) -> frozenset[str]:
+    """The platforms a file on PyPI serves: a wheel's by its tags, ``source`` for the sdist."""
+    if filename.endswith(".whl"):
+        return frozenset(p for tag in wheel_tags(filename) for p in platforms_of_tag(tag.platform))
+    try:
+        parse_sdist_filename(filename)
+    except (InvalidSdistFilename, InvalidVersion):
+        return frozenset()
+    return frozenset({"source"})
+
+
+def dist_name(package: str) -> str:
+    """The distribution name as file names spell it (``my_pkg``)."""
+    return str(canonicalize_name(package)).replace("-", "_")
