@@ -90,6 +90,8 @@ def check_set(ctx: PublishContext, paths: Sequence[Path], *,
         if not files and name not in present:
             problems.append(f"{name}: missing: no {_what(ctx, name)} in the artifacts")
     problems += _main_problems(ctx, mains)
+    if len(mains) == 1:
+        problems += _pin_problems(ctx, kind.identify(ctx, mains[0]))
     if problems:
         where = f" in {ctx.artifacts_dir}" if ctx.artifacts_dir else ""
         raise IncompleteSet(
@@ -132,6 +134,20 @@ def _main_problems(ctx: PublishContext, mains: list[Path]) -> list[str]:
     if len(mains) > 1:
         return [f"main package: {len(mains)} files: {', '.join(p.name for p in mains)}"]
     return []
+
+
+def _pin_problems(ctx: PublishContext, main: Artifact) -> list[str]:
+    """The main package pins every platform package at exactly this version: a range would
+    let npm install another version's library beside this version's code."""
+    found = []
+    for name in ctx.binding.platforms:
+        package = ctx.kind.platform_package(ctx.binding.package, name)
+        pinned = main.requires.get(package)
+        if pinned != ctx.rendering:
+            what = "does not list it" if pinned is None else f"pins {pinned!r}"
+            found.append(f"{name}: {main.path.name}: optionalDependencies {what}; expected "
+                         f'"{package}": "{ctx.rendering}"')
+    return found
 
 
 def _what(ctx: PublishContext, name: str) -> str:

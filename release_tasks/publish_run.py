@@ -57,9 +57,17 @@ class BindingRun:
         self.state: State | None = None
 
     def remote_files(self, sleep: Sleep = time.sleep) -> list[RemoteFile]:
+        """The version's files on the registry: of every package of the binding (npm: a
+        package per platform, then the main package)."""
         ctx = self.ctx
-        return self.kind.files(ctx.http, ctx.endpoints, ctx.binding.package, ctx.rendering,
-                               sleep=sleep)
+        return [file for package in self.packages()
+                for file in self.kind.files(ctx.http, ctx.endpoints, package, ctx.rendering,
+                                            sleep=sleep)]
+
+    def packages(self) -> list[str]:
+        ctx, main = self.ctx, self.ctx.binding.package
+        own = [self.kind.platform_package(main, name) for name in ctx.binding.platforms]
+        return [*dict.fromkeys(p for p in own if p != main), main]
 
     def read_registry(self) -> list[RemoteFile]:
         """What the registry has of the version (after its version list is judged)."""

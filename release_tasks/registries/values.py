@@ -146,6 +146,8 @@ class Artifact:
     #: What else tells two files of one platform apart (a wheel's ``cp312-cp312``): a
     #: platform's set may hold one file per variant (a wheel per Python version).
     variant: str = ""
+    #: The packages it pins (npm's main package: its ``optionalDependencies``).
+    requires: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -240,7 +240,9 @@ def test_npm_wants_a_package_per_platform_and_the_main_package(tmp_path: Path) -
                                    "os": ["linux"], "cpu": ["x64"], "libc": ["glibc"]})
     mac = npm_tarball(tmp_path, {"name": f"{name}-darwin-arm64", "version": version,
                                  "os": ["darwin"], "cpu": ["arm64"]})
-    main = npm_tarball(tmp_path, {"name": name, "version": version})
+    pins = {f"{name}-linux-x64-gnu": version, f"{name}-darwin-arm64": version}
+    main = npm_tarball(tmp_path, {"name": name, "version": version,
+                                  "optionalDependencies": pins})
     assert npm_package.identify(ctx, mac).platforms == {"macos-arm64"}
     found = check_set(ctx, [linux, mac, main])
     assert found.main == main and set(found.files) == {"linux-x86_64", "macos-arm64"}
@@ -250,6 +252,14 @@ def test_npm_wants_a_package_per_platform_and_the_main_package(tmp_path: Path) -
         caught.value)
     with pytest.raises(IncompleteSet, match="main package: missing"):
         check_set(ctx, [linux, mac])
+    loose = npm_tarball(tmp_path, {"name": name, "version": version, "optionalDependencies": {
+        f"{name}-linux-x64-gnu": f"^{version}"}})
+    with pytest.raises(IncompleteSet) as caught:
+        check_set(ctx, [linux, mac, loose])
+    text = str(caught.value)
+    assert (f"linux-x86_64: {loose.name}: optionalDependencies pins '^0.1.8002'; expected "
+            f'"{name}-linux-x64-gnu": "0.1.8002"') in text
+    assert "macos-arm64: " + loose.name + ": optionalDependencies does not list it" in text
 
 
 def test_backfill_is_refused_where_it_cannot_work(tmp_path: Path) -> None:

@@ -116,9 +116,12 @@ def identify(ctx: PublishContext, path: Path) -> Artifact:
     fields = [_listed(manifest.get(k)) for k in ("os", "cpu", "libc")]
     found = platform_names.platform_of(*fields) if any(fields) else None
     tag = "/".join(",".join(f) for f in fields if f) or "main package"
+    pins = manifest.get("optionalDependencies")
     return Artifact(path=path, package=str(manifest.get("name", "")),
                     version=str(manifest.get("version", "")),
-                    platforms=frozenset({found}) if found else frozenset(), tag=tag)
+                    platforms=frozenset({found}) if found else frozenset(), tag=tag,
+                    requires={str(k): str(v) for k, v in pins.items()}
+                    if isinstance(pins, dict) else {})
 
 
 def _listed(value: object) -> list[str]:
@@ -211,7 +214,29 @@ def build(ctx: PublishContext) -> PackedBuild:
     return PackedBuild(artifacts=(artifact,), report=report)
 
 
+def tarballs(built: Build) -> list[Path]:
+    return [a for a in built.artifacts if a.name.endswith(".tgz") and a.is_file()]
+
+
+def verify_set(ctx: PublishContext, built: Build) -> list[str]:
+    """A package per platform and the main package (the gate checked names, versions and
+    pins): each packs the files its package.json points at."""
+    problems = [f"{a.name}: not an npm package tarball (.tgz)" for a in built.artifacts
+                if not a.name.endswith(".tgz")]
+    for path in tarballs(built):
+        try:
+            manifest, packed = read_manifest(path), set(read_tarball(path).files)
+        except PublishError as exc:
+            problems.append(str(exc))
+            continue
+        problems += [f"{path.name}: package.json points at {entry}, which is not in the "
+                     "package" for entry in entry_points(manifest) if entry not in packed]
+    return problems
+
+
 def verify(ctx: PublishContext, built: Build) -> list[str]:
+    if ctx.binding.platforms and ctx.artifacts_dir is not None:
+        return verify_set(ctx, built)
     try:
         report = report_of(built)
     except PublishError as exc:
@@ -237,17 +262,17 @@ def verify(ctx: PublishContext, built: Build) -> list[str]:
 
 
 def describe(ctx: PublishContext, built: Build) -> str:
-    report = report_of(built)
-    assert report is not None  # verify said so first
-    return "\n".join([
-        f"[dry-run] Would publish to {ctx.endpoints['registry']} "
-        f"(npm publish --access public{' --provenance' if uses_provenance(ctx) else ''}):",
-        f"  {report.filename} ({report.size} bytes)",
-        f"    name:     {report.name}",
-        f"    version:  {report.version} (binding {ctx.version})",
-        f"    files ({len(report.files)}):",
-        *(f"      {f}" for f in report.files),
-    ])
+    single = report_of(built) if len(built.artifacts) == 1 else None
+    reports = [single] if single is not None else [read_tarball(p) for p in tarballs(built)]
+    lines = [f"[dry-run] Would publish to {ctx.endpoints['registry']} "
+             f"(npm publish --access public{' --provenance' if uses_provenance(ctx) else ''}):"]
+    for report in reports:
+        lines += [f"  {report.filename} ({report.size} bytes)",
+                  f"    name:     {report.name}",
+                  f"    version:  {report.version} (binding {ctx.version})",
+                  f"    files ({len(report.files)}):",
+                  *(f"      {f}" for f in report.files)]
+    return "\n".join(lines)
 
 
 def upload(ctx: PublishContext, built: Build) -> None:
