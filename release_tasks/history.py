@@ -43,6 +43,10 @@ class Publication:
     commit: str
     date: datetime
     release_tag: str | None
+    #: The declared platforms its registry holds files for (``history --registries``, for a
+    #: binding that declares platforms), else None; and those it lacks.
+    platforms: tuple[str, ...] | None = None
+    missing_platforms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -38,8 +38,22 @@ def _when(date: datetime) -> str:
 
 
 def _publication_dict(p: Publication) -> dict[str, Any]:
-    return {"version": p.version, "tag": p.tag, "date": _iso(p.date), "commit": p.commit,
-            "release_tag": p.release_tag}
+    found: dict[str, Any] = {"version": p.version, "tag": p.tag, "date": _iso(p.date),
+                             "commit": p.commit, "release_tag": p.release_tag}
+    if p.platforms is not None:
+        found |= {"platforms": list(p.platforms), "missing_platforms": list(p.missing_platforms)}
+    return found
+
+
+def _platforms(p: Publication) -> list[str]:
+    """What ``history --registries`` found of a version's declared platforms, for the text."""
+    if p.platforms is None:
+        return []
+    held = ", ".join(p.platforms) or "none"
+    missing = (f"; MISSING {', '.join(p.missing_platforms)} (publish --artifacts DIR "
+               "--backfill adds them where the registry takes new files)"
+               if p.missing_platforms else "")
+    return [f"  {'':<10} platforms: {held}{missing}"]
 
 
 def _release_dict(r: Release) -> dict[str, Any]:
@@ -124,6 +138,7 @@ def to_text(history: History) -> str:
             release = pub.release_tag or "no release tag"
             lines.append(f"  {pub.version:<10} {pub.tag:<24} {_when(pub.date)}  "
                          f"commit {pub.commit[:12]}  {release}")
+            lines += _platforms(pub)
         if not c.publications:
             lines.append("  (none)")
     if history.unpublished:

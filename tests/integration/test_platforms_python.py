@@ -8,6 +8,7 @@ one goes up whole, and ``--backfill`` uploads exactly the wheel the index lost.
 from __future__ import annotations
 
 import copy
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -63,6 +64,14 @@ def uploads() -> list[str]:
             and argv[1:2] == ["publish"] for a in argv if a.endswith((".whl", ".tar.gz"))]
 
 
+def held(run_cli: RunCli, root: Path, env: dict[str, str]) -> tuple[list[str], list[str]]:
+    """What ``history --registries`` says the published version has, and lacks."""
+    result = run_cli("history", "--registries", "--format", "json", "--repo", str(root), env=env)
+    assert result.code == 0, result.err
+    [version] = json.loads(result.out)["components"]["python"]["versions"]
+    return version["platforms"], version["missing_platforms"]
+
+
 def test_every_platform_or_nothing_then_backfill(run_cli: RunCli, tmp_path: Path,
                                                  server: PypiServer) -> None:
     root = sandbox_at(tmp_path, VERSION)
@@ -108,6 +117,11 @@ def test_every_platform_or_nothing_then_backfill(run_cli: RunCli, tmp_path: Path
     assert tags(root) == [TAG]
 
     (server.packages_dir / windows.name).unlink()  # the index lost one wheel
+    assert held(run_cli, root, env) == (["linux-x86_64", "macos-arm64", "source"],
+                                        ["windows-x86_64"])
+    text = run_cli("history", "--registries", "--format", "text", "--repo", str(root), env=env)
+    assert ("platforms: linux-x86_64, macos-arm64, source; MISSING windows-x86_64"
+            in text.out), text.out
     cmd.ARGV_LOG.clear()
     backfilled = run_cli("publish", "python", VERSION, "--repo", str(root), "--artifacts",
                          str(dist), "--backfill", env=env)
@@ -115,6 +129,7 @@ def test_every_platform_or_nothing_then_backfill(run_cli: RunCli, tmp_path: Path
     assert uploads() == [windows.name]
     assert f"uploaded {windows.name}" in backfilled.out
     assert server.files() == everything and tags(root) == [TAG]
+    assert held(run_cli, root, env) == (DECLARED, [])
 
     # Only the missing platform's file, the rest already on the index: enough for --backfill.
     (server.packages_dir / mac.name).unlink()
