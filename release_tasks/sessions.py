@@ -40,7 +40,7 @@ _PACKAGE = Path(__file__).resolve().parent
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.error_on_missing_interpreters = False
 
-__all__ = ["demo", "detect", "edge", "history", "init", "preflight", "publish", "publish_crates",
+__all__ = ["build", "demo", "detect", "edge", "history", "init", "preflight", "publish", "publish_crates",
            "publish_python", "publish_ruby", "publish_typescript", "release", "update",
            "versions", "yank"]
 
@@ -229,6 +229,13 @@ def publish(session: nox.Session) -> None:
     """Publish one binding by name: BINDING VERSION (any registry); tag it after the upload."""
     env = _bun_env(session)
     _stage(session, "publish", *PYTHON_TOOLS, env=env)
+
+
+@nox.session(default=False, reuse_venv=True)
+def build(session: nox.Session) -> None:
+    """Build one platform's files of a binding: BINDING VERSION --platform P --out DIR."""
+    env = _bun_env(session)
+    _stage(session, "build", *PYTHON_TOOLS, env=env)
 
 
 @nox.session(default=False, venv_backend="none")

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from release_tasks.workflow import BindingJob
 
 DRY_RUN = "${{ needs.plan.outputs.dry_run == 'true' && '--dry-run' || '' }}"
-_CHECKOUT = ("- uses: actions/checkout@v4", "  with:", "    fetch-depth: 0")
+CHECKOUT = ("- uses: actions/checkout@v4", "  with:", "    fetch-depth: 0")
 _HASHED = "hashFiles('noxfile.py', 'pyproject.toml', 'uv.lock', 'requirements*.txt')"
 _PUSH_NOTE = (
     "A tag push made with GITHUB_TOKEN is refused when the tagged commit changes files under",
@@ -28,7 +28,7 @@ _IDENTITY = ("- name: Git identity for the component tag", "  run: |",
              '    git config user.email "41898282+github-actions[bot]@users.noreply.github.com"')
 
 
-def _python(job: str) -> tuple[str, ...]:
+def python_steps(job: str) -> tuple[str, ...]:
     """Python and nox (with uv, its fast backend), with uv's download cache and the job's nox
     environments kept between runs, keyed on what they are made from."""
     return (
@@ -102,7 +102,7 @@ def plan_job(jobs: Sequence[BindingJob]) -> Iterator[str]:
     yield "          # All history and every tag: detection compares with the previous release tag, and"
     yield "          # a shallow clone (the default, depth 1) has neither."
     yield "          fetch-depth: 0"
-    yield from _indent(_python("plan"), 6)
+    yield from _indent(python_steps("plan"), 6)
     yield from """      - name: Mode
         id: mode
         env:
@@ -142,11 +142,11 @@ def preflight_job() -> Iterator[str]:
     runs-on: ubuntu-latest
     timeout-minutes: 60
     steps:""".splitlines()
-    yield from _indent(_CHECKOUT, 6)
+    yield from _indent(CHECKOUT, 6)
     yield "      - uses: dtolnay/rust-toolchain@stable"
     yield "        with:"
     yield "          components: rustfmt, clippy"
-    yield from _indent(_python("preflight"), 6)
+    yield from _indent(python_steps("preflight"), 6)
     yield "      # The managed repository's own checks, from `[project] preflight` of its config."
     yield "      - name: Pre-flight checks"
     yield "        run: nox -s preflight"
@@ -156,7 +156,7 @@ def preflight_job() -> Iterator[str]:
 def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
                  environment: str, notes: Sequence[str], tag: str, id_token: str,
                  steps: Sequence[str], secrets: Mapping[str, str], command: str,
-                 push_note: Sequence[str]) -> Iterator[str]:
+                 push_note: Sequence[str], gather: Sequence[str] = ()) -> Iterator[str]:
     yield f"  {job_id}:"
     yield f"    name: {title}"
     yield f"    needs: {needs}"
@@ -173,10 +173,11 @@ def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
     yield f"      contents: write  # push the {tag} tag"
     yield f"      id-token: write  # {id_token}"
     yield "    steps:"
-    yield from _indent(_CHECKOUT, 6)
+    yield from _indent(CHECKOUT, 6)
     yield from _indent(steps, 6)
-    yield from _indent(_python(job_id), 6)
+    yield from _indent(python_steps(job_id), 6)
     yield from _indent(_IDENTITY, 6)
+    yield from _indent(gather, 6)
     yield from (f"      # {line}" for line in push_note)
     yield "      - name: Publish"
     yield "        id: publish"
@@ -200,20 +201,25 @@ def crates_job(config: Config, kind: RegistryKind) -> Iterator[str]:
     yield "  # not wait for each other: one binding's failure never blocks another."
 
 
-def binding_job(job: BindingJob) -> Iterator[str]:
+def binding_job(job: BindingJob, build: str | None = None,
+                gather: Sequence[str] = ()) -> Iterator[str]:
+    """The binding's publish job; with ``build`` (a build matrix job's id), it waits for every
+    cell of it and publishes what ``gather`` downloads, with ``--artifacts``."""
     version = f"needs.plan.outputs.{job.output}"
     condition = ["if: >-", "  always() && !cancelled()",
                  "  && needs.plan.result == 'success' && needs.preflight.result == 'success'",
                  "  && (needs.publish-crates.result == 'success' || "
                  "needs.publish-crates.result == 'skipped')",
+                 *([f"  && needs.{build}.result == 'success'"] if build else []),
                  f"  && {version} != 'unchanged' && {version} != ''"]
     ci, binding = job.kind.ci, job.binding
     secrets = ({binding.credential[0]: ci.secret} if binding.credential and ci.secret else {})
+    needs = f"[plan, preflight, publish-crates{f', {build}' if build else ''}]"
     yield from _publish_job(
-        job.job, job.title, "[plan, preflight, publish-crates]", condition, job.environment,
+        job.job, job.title, needs, condition, job.environment,
         ci.notes, f"{binding.tag_prefix}X.Y.Z.P", ci.id_token, ci.steps, secrets, job.command,
         ("A failed tag push (GITHUB_TOKEN and a commit that changes workflow files) is reported",
-         "apart from the publish: see publish-crates."))
+         "apart from the publish: see publish-crates."), gather)
 
 
 def summary_job(config: Config, core: RegistryKind, jobs: Sequence[BindingJob]) -> Iterator[str]:
