@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from release_tasks import config as config_mod
-from release_tasks import git, init_bindings, init_groups, init_render, repository, workspace
+from release_tasks import git, init_bindings, init_groups, init_render, platforms, repository, workspace
 from release_tasks.config_schema import directive_target
 from release_tasks.errors import ConfigError, ReleaseError, UsageError
 from release_tasks.init_model import Proposal, Sources
@@ -128,7 +128,7 @@ def propose(root: Path, workspace_dir: str = ".") -> Result:
                          f"core crates' workspace with --workspace DIR{hint}")
     ws = workspace.load(root, workspace_dir)
     src = Sources(workspace=ws, tree=tree, read=_reader(root, tree), tags=tuple(git.list_tags(repo)),
-                  crate_at=_other_workspaces(root))
+                  crate_at=_other_workspaces(root), host=_host())
     url = _repository_url(repo, root, ws)
     project = (ws.root_package.name if ws.root_package
                else url.rstrip("/").rsplit("/", 1)[-1] if url else root.resolve().name)
@@ -163,3 +163,11 @@ def write(result: Result) -> list[Path]:
         out.write(result.text)
     written.append(result.path)
     return written
+
+
+def _host() -> str | None:
+    """This machine's platform, for bindings whose setup names none."""
+    try:
+        return platforms.host().name
+    except platforms.UnknownPlatform:
+        return None

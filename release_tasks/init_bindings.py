@@ -19,6 +19,7 @@ from release_tasks import edit
 from release_tasks.config import VersionFile
 from release_tasks.errors import UpdateError
 from release_tasks.init_model import FoundBinding, Sources, below, parent
+from release_tasks.init_platforms import with_platforms
 from release_tasks.version import Registry
 from release_tasks.workspace import Crate
 
@@ -40,7 +41,7 @@ def find(src: Sources, core: str) -> tuple[list[FoundBinding], list[str]]:
     """Every binding of the tree (named), and a note for each near miss."""
     skipped: list[str] = []
     found = [*_gems(src, core, skipped), *_maturin(src, core, skipped), *_npm(src, core, skipped)]
-    return name_all(found, src.tags), skipped
+    return [with_platforms(b, src) for b in name_all(found, src.tags)], skipped
 
 
 def own_version(src: Sources, manifest: str) -> str | None:
