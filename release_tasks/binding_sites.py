@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable
 
 from release_tasks import edit, formats
+from release_tasks.binding_surfaces import surfaces
 from release_tasks.config import Binding, Config, VersionFile
 from release_tasks.errors import UpdateError, VersionError
 from release_tasks.registries import kind_of
@@ -107,6 +108,8 @@ def _binding(p: Planner, binding: Binding, targets: Targets) -> None:
         p.add(spec.path, _spec_editor(spec, new), Site(spec.path, key, old, new, conflict))
     if primary_text is not None:
         _lockfiles(p, binding, primary_text, effective)
+        surfaces(p, binding, primary_text,
+                 effective.render(binding.registry) if effective is not None else primary_text)
 
 
 def _lockfiles(p: Planner, binding: Binding, primary_text: str,
