@@ -24,7 +24,8 @@ from release_tasks.errors import PublishError, ReleaseError, UsageError
 from release_tasks.log import get_logger
 from release_tasks.publish import make_context
 from release_tasks.publish_builds import head_of, require_clean_tree
-from release_tasks.publish_platforms import identity_problems
+from release_tasks.publish_platforms import identity_problems, pin_problems
+from release_tasks.registries.values import PublishContext
 
 log = get_logger("build")
 
@@ -43,10 +44,12 @@ def build_platform(root: Path, config: Config, binding_name: str, version: str,
                    platform_name: str, out: Path, env: Mapping[str, str], *,
                    http: httpx.Client, allow_dirty: bool = False) -> list[Path]:
     """Build ``platform_name``'s files of the binding at ``version`` into ``out``; checked."""
-    platform = resolve_platform(platform_name)
     ctx = make_context(root, config, binding_name, version, env, dry_run=False,
                        on_duplicate="warn", push_tags=False, http=http, allow_dirty=allow_dirty)
     binding, kind = ctx.binding, ctx.kind
+    if platform_name == platforms.MAIN:
+        return _build_main(ctx, out, allow_dirty)
+    platform = resolve_platform(platform_name)
     if platform.name not in kind.platform_tags:
         raise UsageError(f"{binding.name}: {kind.label} has no package for {platform.name}")
     if binding.platforms and platform.name not in binding.platforms:
@@ -78,9 +81,40 @@ def build_platform(root: Path, config: Config, binding_name: str, version: str,
                             f"{platform.name}")
     if not build.artifacts:
         problems.append(f"the build made no file for {platform.name}")
+    return _delivered(ctx, build.artifacts, problems, platform.name, out)
+
+
+def _build_main(ctx: PublishContext, out: Path, allow_dirty: bool) -> list[Path]:
+    """The main package of a registry with a package per platform (npm's): its own code,
+    pinning each declared platform's package at exactly this version."""
+    kind, binding = ctx.kind, ctx.binding
+    if not binding.platforms or all(kind.platform_package(binding.package, p) == binding.package
+                                    for p in binding.platforms):
+        raise UsageError(f"--platform {platforms.MAIN}: {binding.name} has no package per "
+                         "platform (a declared npm binding's main package)")
+    require_clean_tree(ctx.root, allow_dirty=allow_dirty, what="build")
+    kind.check_tools(ctx)
+    head = head_of(ctx.root)
+    ctx = dataclasses.replace(ctx, commit=head.commit, source_date_epoch=head.time,
+                              build_steps=kind.platform_steps(platforms.MAIN))
+    log.info("Building %s, the main package...", ctx.label)
+    build = kind.build(ctx)
+    problems = kind.verify(ctx, build)
+    for path in build.artifacts:
+        artifact = kind.identify(ctx, path)
+        problems += identity_problems(ctx, artifact) + pin_problems(ctx, artifact)
+        if artifact.platforms:
+            problems.append(f"{path.name}: a package for {', '.join(artifact.platforms)}, "
+                            "not the main package")
+    return _delivered(ctx, build.artifacts, problems, platforms.MAIN, out)
+
+
+def _delivered(ctx: PublishContext, files: tuple[Path, ...], problems: list[str], what: str,
+               out: Path) -> list[Path]:
+    """``files`` copied into ``out``; PublishError listing ``problems`` when there are any."""
     if problems:
-        raise PublishError(f"the build of {ctx.label} for {platform.name} is not what "
-                           f"{kind.label} takes for it:\n"
+        raise PublishError(f"the build of {ctx.label} for {what} is not what "
+                           f"{ctx.kind.label} takes for it:\n"
                            + "\n".join(f"  - {p}" for p in problems))
     out.mkdir(parents=True, exist_ok=True)
-    return [Path(shutil.copy2(path, out / path.name)) for path in build.artifacts]
+    return [Path(shutil.copy2(path, out / path.name)) for path in files]

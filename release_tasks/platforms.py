@@ -22,6 +22,9 @@ Libc = Literal["gnu", "musl"]
 SOURCE: Final = "source"
 #: What ``--platform host`` stands for: the platform of the machine that runs the tool.
 HOST: Final = "host"
+#: What ``build --platform`` calls the main package of a registry with a package per
+#: platform (npm's, which lists them in ``optionalDependencies``): built on any runner.
+MAIN: Final = "main"
 
 
 @dataclass(frozen=True, kw_only=True)

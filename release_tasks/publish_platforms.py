@@ -20,7 +20,7 @@ from release_tasks import platforms
 from release_tasks.errors import IncompleteSet, ReleaseError, VersionError
 from release_tasks.registries.values import Artifact, PublishContext, RemoteFile
 
-__all__ = ["PlatformSet", "check_set", "identity_problems", "on_registry"]
+__all__ = ["PlatformSet", "check_set", "identity_problems", "on_registry", "pin_problems"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,7 +91,7 @@ def check_set(ctx: PublishContext, paths: Sequence[Path], *,
             problems.append(f"{name}: missing: no {_what(ctx, name)} in the artifacts")
     problems += _main_problems(ctx, mains)
     if len(mains) == 1:
-        problems += _pin_problems(ctx, kind.identify(ctx, mains[0]))
+        problems += pin_problems(ctx, kind.identify(ctx, mains[0]))
     if problems:
         where = f" in {ctx.artifacts_dir}" if ctx.artifacts_dir else ""
         raise IncompleteSet(
@@ -136,7 +136,7 @@ def _main_problems(ctx: PublishContext, mains: list[Path]) -> list[str]:
     return []
 
 
-def _pin_problems(ctx: PublishContext, main: Artifact) -> list[str]:
+def pin_problems(ctx: PublishContext, main: Artifact) -> list[str]:
     """The main package pins every platform package at exactly this version: a range would
     let npm install another version's library beside this version's code."""
     found = []

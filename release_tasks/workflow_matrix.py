@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Final
 
+from release_tasks.platforms import MAIN
 from release_tasks.workflow_jobs import CHECKOUT, python_steps
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ RUNNERS: Final = {
     "windows-x86_64": "windows-latest",
     "windows-arm64": "windows-11-arm",
     "source": "ubuntu-latest",
+    MAIN: "ubuntu-latest",
 }
 
 __all__ = ["ARTIFACTS", "RUNNERS", "build_job", "build_job_id", "download_steps",
@@ -43,8 +45,14 @@ def build_job_id(job: BindingJob) -> str:
 
 
 def matrix_cells(job: BindingJob) -> list[tuple[str, str]]:
-    """(platform, runner) of each cell, in the order the config lists the platforms."""
-    return [(platform, RUNNERS[platform]) for platform in job.binding.platforms]
+    """(platform, runner) of each cell, in the order the config lists the platforms; a
+    registry with a package per platform (npm) has a cell for its main package last."""
+    binding, kind = job.binding, job.kind
+    cells = [(platform, RUNNERS[platform]) for platform in binding.platforms]
+    if any(kind.platform_package(binding.package, p) != binding.package
+           for p in binding.platforms):
+        cells.append((MAIN, RUNNERS[MAIN]))
+    return cells
 
 
 def build_job(job: BindingJob) -> Iterator[str]:

@@ -10,13 +10,14 @@ import json
 import os
 import shutil
 import subprocess
+import tarfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from release_tasks import cmd
-from release_tasks.errors import IncompleteSet
+from release_tasks.errors import IncompleteSet, PublishError
 from release_tasks.registries.npm import platforms as npm_platforms
 from tests.integration.publish_helpers import require_words, sandbox_at, tags
 from tests.integration.test_platforms_python import declare
@@ -120,3 +121,33 @@ def test_platform_packages_first_main_last_or_nothing(run_cli: RunCli, tmp_path:
     for name in [package, *(f"{package}-{npm_platforms.TAGS[p]}" for p in DECLARED)]:
         assert on_registry(verdaccio, home, name) == [RENDERING], name
     assert tags(root) == [f"typescript-v{VERSION}"]
+
+
+def test_build_packs_the_host_platform_package(run_cli: RunCli, tmp_path: Path) -> None:
+    for tool in ("npm", "bun", "cargo"):
+        require_tool(tool)
+    root = sandbox_at(tmp_path, VERSION)
+    declare(root, typescript=["linux-x86_64", "macos-arm64"])
+    out = tmp_path / "out"
+    env = {"CARGO_TARGET_DIR": str(tmp_path / "target")}
+    built = run_cli("build", "typescript", VERSION, "--platform", "linux-x86_64", "--out",
+                    str(out), "--repo", str(root), env=env)
+    assert built.code == 0, built.err
+    [tarball] = out.iterdir()
+    assert tarball.name == f"tasker-systems-worker-linux-x64-gnu-{RENDERING}.tgz"
+    with tarfile.open(tarball) as archive:
+        member = archive.extractfile("package/package.json")
+        assert member is not None
+        manifest = json.loads(member.read())
+        names = archive.getnames()
+    assert (manifest["name"], manifest["version"]) == (
+        "@tasker-systems/worker-linux-x64-gnu", RENDERING)
+    assert (manifest["os"], manifest["cpu"], manifest["libc"]) == (["linux"], ["x64"], ["glibc"])
+    assert f"package/{manifest['main']}" in names and manifest["main"].endswith(".node")
+    # The main package pins every platform package: the repository's package.json does not.
+    main = run_cli("build", "typescript", VERSION, "--platform", "main", "--out", str(out),
+                   "--repo", str(root), env=env)
+    assert main.code == PublishError.exit_code, main.err
+    require_words(main.err, ["linux-x86_64: tasker-systems-worker-", "optionalDependencies "
+                             "does not list it", f'"@tasker-systems/worker-darwin-arm64": '
+                             f'"{RENDERING}"'])

@@ -177,4 +177,5 @@ def test_a_binding_with_platforms_is_built_on_a_matrix_and_published_once() -> N
                               " --artifacts dist --on-duplicate=skip")
     assert "build-ruby" not in found and "--artifacts" not in str(found["publish-ruby"])
     cells = found["build-typescript"]["strategy"]["matrix"]["include"]
-    assert [c["platform"] for c in cells] == ["linux-x86_64", "linux-aarch64-musl", "macos-arm64"]
+    assert [c["platform"] for c in cells] == ["linux-x86_64", "linux-aarch64-musl", "macos-arm64",
+                                              "main"]  # npm's main package, built once

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from release_tasks.errors import UsageError
+from release_tasks.platforms import MAIN
 from release_tasks.registries import values
 from release_tasks.registries.common import (
     KindDefaults,
@@ -58,6 +59,10 @@ class Npm(KindDefaults):
 
     def platform_package(self, package: str, platform: str) -> str:
         return platform_names.package_of(package, platform)
+
+    def platform_steps(self, platform: str) -> frozenset[str] | None:
+        # the main package (package.STEP) or the platform's own (platform_package.step_of)
+        return frozenset({"tarball" if platform == MAIN else f"platform-{platform}"})
     rendering_form = "an npm version X.Y.(Z*1000+P), the npm rendering of X.Y.Z.P"
     endpoint_fields = (EndpointField(key="registry", config_key="npm",
                                      variable="RELEASE_TASKS_NPM_REGISTRY",

@@ -27,6 +27,7 @@ from release_tasks import cmd, credentials
 from release_tasks.errors import PublishError, ToolMissing
 from release_tasks.log import get_logger
 from release_tasks.registries.common import CARGO_HINT, TRUSTED, fresh_dir, require_tools
+from release_tasks.registries.npm import platform_package
 from release_tasks.registries.npm import platforms as platform_names
 from release_tasks.registries.npm.index import tarball_name
 from release_tasks.registries.values import (
@@ -191,9 +192,13 @@ def expected_files(ctx: PublishContext) -> list[ExpectedFile]:
     return [ExpectedFile(step=STEP, name=tarball_name(ctx.binding.package, ctx.rendering))]
 
 
-def build(ctx: PublishContext) -> PackedBuild:
-    """``cargo build``, ``bun install`` + ``bun run build``, ``npm pack``."""
+def build(ctx: PublishContext) -> Build:
+    """``cargo build``, ``bun install`` + ``bun run build``, ``npm pack``; or one platform's
+    package (:mod:`~release_tasks.registries.npm.platform_package`)."""
     env = ctx.build_env()
+    platform = platform_package.platform_of_steps(ctx.build_steps)
+    if platform is not None:
+        return platform_package.build_platform_package(ctx, platform, env)
     if ctx.binding.crate:
         cmd.run(["cargo", "build", "-p", ctx.binding.crate, "--release"], cwd=ctx.root,
                 env=env, prefix="typescript")
@@ -235,7 +240,8 @@ def verify_set(ctx: PublishContext, built: Build) -> list[str]:
 
 
 def verify(ctx: PublishContext, built: Build) -> list[str]:
-    if ctx.binding.platforms and ctx.artifacts_dir is not None:
+    if ctx.binding.platforms and (ctx.artifacts_dir is not None or
+                                  platform_package.platform_of_steps(ctx.build_steps)):
         return verify_set(ctx, built)
     try:
         report = report_of(built)
