@@ -7,7 +7,7 @@ import argparse
 import importlib
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from release_tasks import cmd
 from release_tasks.errors import RegistryUnavailable, ToolMissing, UsageError, VersionError
 from release_tasks.registries.endpoints import EndpointField, Endpoints, resolve
-from release_tasks.registries.values import (
+from release_tasks.registries.interface import (
     Artifact,
     Build,
     ExpectedFile,
@@ -29,10 +29,10 @@ from release_tasks.registries.versionkey import PlainFirst, plain_numbers
 if TYPE_CHECKING:
     import httpx
 
-    from release_tasks.config import Binding
-    from release_tasks.registries.base import IndexClient, Target
+    from release_tasks.model.components import Binding
+    from release_tasks.model.version import BindingVersion
     from release_tasks.registries.http import Sleep
-    from release_tasks.version import BindingVersion
+    from release_tasks.registries.interface import IndexClient, Target
 
 CARGO_HINT = "Install Rust (cargo) with rustup: https://rustup.rs"
 TRUSTED = "trusted publishing"
@@ -56,6 +56,7 @@ class KindDefaults:
     token_variable: str
     secret_variables: tuple[str, ...]
     for_bindings = True
+    binding_names: tuple[str, ...] = ()
     ships_crate_source = False
     rendering_form: str | None = None
     alias: str | None = None
@@ -69,6 +70,10 @@ class KindDefaults:
 
     def platform_package(self, package: str, platform: str) -> str:
         return package
+
+    def setup_platforms(self, read: Callable[[str], str | None], files: Sequence[str],
+                        directory: str, host: str | None) -> tuple[tuple[str, ...], str]:
+        return (), ""
 
     def platform_steps(self, platform: str) -> frozenset[str] | None:
         return None
@@ -88,7 +93,7 @@ class KindDefaults:
         return str(version)
 
     def read_rendering(self, text: str, source: str) -> BindingVersion:
-        from release_tasks.version import BindingVersion
+        from release_tasks.model.version import BindingVersion
 
         return BindingVersion.parse(text, source)
 

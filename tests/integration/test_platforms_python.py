@@ -17,7 +17,7 @@ import pytest
 import tomlkit
 
 from release_tasks import cmd
-from release_tasks import config as config_mod
+from release_tasks.config import load as config_mod
 from release_tasks.errors import IncompleteSet, UsageError
 from tests.integration.publish_helpers import git, require_words, sandbox_at, tags
 from tests.integration.test_publish_python import index_env

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from release_tasks import config, credentials
+from release_tasks.config import credentials
+from release_tasks.config import load as config
 from release_tasks.errors import CredentialsMissing
 
 OIDC = {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://oidc.example", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t" * 20}

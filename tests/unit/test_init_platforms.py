@@ -8,8 +8,9 @@ import dataclasses
 import json
 import tomllib
 
-from release_tasks import config, init
-from release_tasks.init_model import FoundBinding, Proposal
+from release_tasks.config import load as config
+from release_tasks.init import infer as init
+from release_tasks.init.model import FoundBinding, Proposal
 from tests.unit.init_models import GEM, LIBS, NPM, WHEEL, members, natives, render, sources
 
 

@@ -14,16 +14,17 @@ from typing import Any
 
 import pytest
 
-from release_tasks import config as config_mod
-from release_tasks import platforms, publish
+from release_tasks.config import load as config_mod
 from release_tasks.errors import ConfigError, IncompleteSet, UsageError
-from release_tasks.publish_platforms import check_set, on_registry
+from release_tasks.model import platforms
+from release_tasks.publish import flow as publish
+from release_tasks.publish.platforms import check_set, on_registry
 from release_tasks.registries import kind_of
+from release_tasks.registries.interface import RemoteFile
 from release_tasks.registries.npm import package as npm_package
 from release_tasks.registries.npm import platforms as npm_platforms
 from release_tasks.registries.pypi import platforms as pypi_platforms
 from release_tasks.registries.rubygems import platforms as gem_platforms
-from release_tasks.registries.values import RemoteFile
 from tests.registries.wheels import make_wheel
 from tests.unit.test_publish_common import context
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from release_tasks.errors import UsageError
-from release_tasks.platforms import MAIN
-from release_tasks.registries import values
+from release_tasks.model.platforms import MAIN
+from release_tasks.registries import interface as values
 from release_tasks.registries.common import (
     KindDefaults,
     ask_first,
@@ -29,9 +29,9 @@ from release_tasks.registries.lazy import lend
 from release_tasks.registries.npm import platforms as platform_names
 
 if TYPE_CHECKING:
-    from release_tasks.config import Binding
+    from release_tasks.model.components import Binding
+    from release_tasks.model.version import BindingVersion
     from release_tasks.registries.http import Sleep
-    from release_tasks.version import BindingVersion
 
 __all__ = ["KIND", "Npm", "exists", "files", "package_path", "versions"]
 
@@ -51,6 +51,7 @@ _STEPS = (
 class Npm(KindDefaults):
     name = "npm"
     label = "npm"
+    binding_names = ("typescript", "ts", "node", "nodejs", "js", "javascript")
     alias = "publish_typescript"
     index_module = _INDEX
     target_module = f"{__name__}.package"
@@ -59,6 +60,10 @@ class Npm(KindDefaults):
 
     def platform_package(self, package: str, platform: str) -> str:
         return platform_names.package_of(package, platform)
+
+    def setup_platforms(self, read: Callable[[str], str | None], files: Sequence[str],
+                        directory: str, host: str | None) -> tuple[tuple[str, ...], str]:
+        return platform_names.from_setup(read(f"{directory}/package.json"))
 
     def platform_steps(self, platform: str) -> frozenset[str] | None:
         # the main package (package.STEP) or the platform's own (platform_package.step_of)
@@ -79,7 +84,7 @@ class Npm(KindDefaults):
         return f"{core.major}.{core.minor}.{core.patch * PATCH_FACTOR + version.patch_level}"
 
     def read_rendering(self, text: str, source: str) -> BindingVersion:
-        from release_tasks.version import BindingVersion, CoreVersion
+        from release_tasks.model.version import BindingVersion, CoreVersion
 
         core = CoreVersion.parse(text, source)
         return BindingVersion(CoreVersion(core.major, core.minor, core.patch // PATCH_FACTOR),
@@ -110,8 +115,8 @@ class Npm(KindDefaults):
                              "un-deprecate (use --undo for that)")
 
     def withdrawal(self, ctx: values.WithdrawContext, plan: values.YankPlan) -> values.YankPlan:
+        from release_tasks.model.version import BindingVersion
         from release_tasks.registries.npm import index, package
-        from release_tasks.version import BindingVersion
 
         assert ctx.binding is not None
         undo = ctx.request.undo

@@ -1,7 +1,7 @@
 """Packing an npm binding's package for one platform, as napi-rs publishes native addons:
 the binding crate's library as ``BINARY.TRIPLE.node`` in a package of its own
 (``NAME-TRIPLE``, with ``os``, ``cpu`` and ``libc``), packed with ``npm pack``. The main
-package lists these in ``optionalDependencies`` (see :mod:`release_tasks.binding_surfaces`).
+package lists these in ``optionalDependencies`` (see :mod:`release_tasks.apply.surfaces`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 from release_tasks import cmd
 from release_tasks.errors import PublishError, UsageError
 from release_tasks.registries.common import fresh_dir
+from release_tasks.registries.interface import Build, PublishContext
 from release_tasks.registries.npm import platforms as platform_names
-from release_tasks.registries.values import Build, PublishContext
 
 #: The build step of one platform's package: ``platform-linux-x86_64``.
 PREFIX = "platform-"

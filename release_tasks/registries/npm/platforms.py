@@ -6,10 +6,13 @@ Linux) ``libc``; npm installs the one that fits from the main package's
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Final
 
-__all__ = ["FIELDS", "TAGS", "package_of", "platform_of"]
+from release_tasks.model.platforms import RUST_TARGETS
+
+__all__ = ["FIELDS", "TAGS", "from_setup", "package_of", "platform_of"]
 
 #: Each platform as napi-rs's triple (the suffix of its package's name).
 TAGS: Final = {
@@ -46,3 +49,25 @@ def platform_of(os: Sequence[str], cpu: Sequence[str], libc: Sequence[str]) -> s
     found = [name for name, (o, c, lib) in FIELDS.items()
              if list(os) == [o] and list(cpu) == [c] and (list(libc) == ([lib] if lib else []))]
     return found[0] if len(found) == 1 else None
+
+
+def from_setup(package_json: str | None) -> tuple[tuple[str, ...], str]:
+    """napi-rs v3's ``napi.targets``, or v2's ``napi.triples`` (``defaults`` and
+    ``additional``), as platforms."""
+    try:
+        napi = json.loads(package_json or "{}").get("napi", {})
+    except (ValueError, AttributeError):
+        return (), ""
+    if not isinstance(napi, dict):
+        return (), ""
+    targets = napi.get("targets")
+    if not isinstance(targets, list):
+        triples = napi.get("triples", {})
+        targets = []
+        if isinstance(triples, dict):
+            if triples.get("defaults", False):
+                targets += ["x86_64-apple-darwin", "x86_64-pc-windows-msvc",
+                            "x86_64-unknown-linux-gnu"]
+            targets += [t for t in triples.get("additional", []) if isinstance(t, str)]
+    found = tuple(dict.fromkeys(n for t in targets if (n := RUST_TARGETS.get(str(t)))))
+    return found, ("napi's targets in package.json" if found else "")

@@ -10,14 +10,14 @@ import argparse
 import dataclasses
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from release_tasks.errors import VersionError
-from release_tasks.registries import values
+from release_tasks.registries import interface as values
 from release_tasks.registries.common import KindDefaults, mapped_env, package_dir
 from release_tasks.registries.endpoints import EndpointField, Endpoints
 from release_tasks.registries.lazy import lend
@@ -25,7 +25,7 @@ from release_tasks.registries.pypi import platforms as platform_names
 from release_tasks.registries.versionkey import PlainFirst, plain_numbers, without_trailing_zeros
 
 if TYPE_CHECKING:
-    from release_tasks.config import Binding
+    from release_tasks.model.components import Binding
 
 __all__ = ["KIND", "PyPI", "equal", "exists", "files", "project_url", "version_of", "versions"]
 
@@ -39,6 +39,7 @@ _SKIP_DIRS = {".venv", "venv", "target", "node_modules", "build", "dist", "__pyc
 class PyPI(KindDefaults):
     name = "pypi"
     label = "PyPI"
+    binding_names = ("python", "py")
     alias = "publish_python"
     index_module = _INDEX
     target_module = f"{__name__}.wheels"
@@ -53,6 +54,10 @@ class PyPI(KindDefaults):
     def platform_steps(self, platform: str) -> frozenset[str] | None:
         # the names of wheels.WHEEL and wheels.SDIST (the target is loaded when it builds)
         return frozenset({"sdist" if platform == "source" else "wheel"})
+
+    def setup_platforms(self, read: Callable[[str], str | None], files: Sequence[str],
+                        directory: str, host: str | None) -> tuple[tuple[str, ...], str]:
+        return platform_names.from_setup(read(f"{directory}/pyproject.toml"), host)
 
     def platforms_of_file(self, name: str, package: str, rendering: str) -> frozenset[str]:
         stem = f"{platform_names.dist_name(package)}-{rendering}"

@@ -8,6 +8,7 @@ match them; a plain ``linux_*`` tag names no platform, since PyPI refuses it.
 from __future__ import annotations
 
 import re
+import tomllib
 from typing import Final
 
 from packaging.tags import Tag
@@ -20,7 +21,9 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion
 
-__all__ = ["TAGS", "platforms_of_file", "platforms_of_tag"]
+from release_tasks.model import platforms
+
+__all__ = ["TAGS", "from_setup", "platforms_of_file", "platforms_of_tag"]
 
 #: Each platform as the platform tag of its wheel (a pattern: the glibc/musl/macOS version
 #: is the build's to choose); ``source``: the sdist.
@@ -76,3 +79,17 @@ def platforms_of_file(filename: str) -> frozenset[str]:
 def dist_name(package: str) -> str:
     """The distribution name as file names spell it (``my_pkg``)."""
     return str(canonicalize_name(package)).replace("-", "_")
+
+
+def from_setup(pyproject: str | None, host: str | None) -> tuple[tuple[str, ...], str]:
+    """``[tool.maturin] compatibility`` says which C library this Linux's wheel is for."""
+    try:
+        maturin = tomllib.loads(pyproject or "").get("tool", {}).get("maturin")
+    except tomllib.TOMLDecodeError:
+        return (), ""
+    if not isinstance(maturin, dict) or host is None or not host.startswith("linux-"):
+        return (), ""
+    musl = str(maturin.get("compatibility", "")).startswith("musllinux")
+    name = f"linux-{platforms.get(host).arch}" + ("-musl" if musl else "")
+    return (name, "source"), ("[tool.maturin]: a wheel for this machine's Linux"
+                              f"{' (musllinux)' if musl else ''} and the sdist")

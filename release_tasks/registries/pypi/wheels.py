@@ -27,6 +27,7 @@ from release_tasks.registries.common import (
     fresh_dir,
     require_tools,
 )
+from release_tasks.registries.interface import Artifact, Build, ExpectedFile, PublishContext
 from release_tasks.registries.pypi import platforms as platform_names
 from release_tasks.registries.pypi.dists import (
     host_glibc,
@@ -37,7 +38,6 @@ from release_tasks.registries.pypi.dists import (
     readme_problems,
 )
 from release_tasks.registries.pypi.index import equal
-from release_tasks.registries.values import Artifact, Build, ExpectedFile, PublishContext
 
 COMPATIBILITY_VAR = "RELEASE_TASKS_MATURIN_COMPATIBILITY"
 DEFAULT_COMPATIBILITY = "pypi"

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from release_tasks.errors import UsageError
-from release_tasks.registries import values
+from release_tasks.registries import interface as values
 from release_tasks.registries.common import KindDefaults, ask_first, token_how
 from release_tasks.registries.endpoints import EndpointField
 from release_tasks.registries.lazy import lend
@@ -19,7 +21,7 @@ from release_tasks.registries.rubygems import order
 from release_tasks.registries.rubygems import platforms as platform_names
 
 if TYPE_CHECKING:
-    from release_tasks.config import Binding
+    from release_tasks.model.components import Binding
 
 __all__ = ["KIND", "RubyGems", "equal", "exists", "files", "versions"]
 
@@ -36,6 +38,7 @@ _STEPS = (
 class RubyGems(KindDefaults):
     name = "rubygems"
     label = "RubyGems"
+    binding_names = ("ruby", "rb")
     alias = "publish_ruby"
     index_module = _INDEX
     target_module = f"{__name__}.gem"
@@ -47,6 +50,13 @@ class RubyGems(KindDefaults):
 
     def platforms_of_file(self, name: str, package: str, rendering: str) -> frozenset[str]:
         return platform_names.platforms_of_file(name, package, rendering)
+
+    def setup_platforms(self, read: Callable[[str], str | None], files: Sequence[str],
+                        directory: str, host: str | None) -> tuple[tuple[str, ...], str]:
+        gemspecs = sorted(f for f in files if f.endswith(".gemspec")
+                          and f.rpartition("/")[0] == directory)
+        return platform_names.from_setup(read(f"{directory}/Rakefile"),
+                                         [read(g) or "" for g in gemspecs])
     can_undo_withdrawal = False
     endpoint_fields = (EndpointField(key="host", config_key="rubygems",
                                      variable="RELEASE_TASKS_RUBYGEMS_HOST",
@@ -66,7 +76,7 @@ class RubyGems(KindDefaults):
 
     def check_withdrawal(self, binding: Binding | None, version: str, undo: bool,
                          message: str | None) -> None:
-        from release_tasks.version import BindingVersion
+        from release_tasks.model.version import BindingVersion
 
         if undo:
             assert binding is not None
@@ -104,8 +114,6 @@ class RubyGems(KindDefaults):
     # --- edge: Bundler's git source with glob: -----------------------------------------------
 
     def edge(self, source: values.EdgeSource) -> values.Snippet:
-        from release_tasks.edge import github_slug
-
         binding, reader = source.binding, source.reader
         assert binding is not None
         directory = binding.directory
@@ -144,3 +152,12 @@ KIND = RubyGems()
 
 # The index client's functions, loaded with it when first asked for.
 __getattr__ = lend(__name__, _INDEX, {"equal", "exists", "files", "versions"})
+
+
+def github_slug(url: str) -> str | None:
+    """``owner/repo`` of a github.com URL, else ``None``."""
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    if parts.hostname == "github.com" and len(segments) == 2:
+        return "/".join(segments)
+    return None

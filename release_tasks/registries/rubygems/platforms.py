@@ -8,9 +8,10 @@ A gem's platform may carry more than its CPU and system (``x86_64-linux-gnu``,
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Final
 
-__all__ = ["TAGS", "platform_of", "platforms_of_file"]
+__all__ = ["TAGS", "from_setup", "platform_of", "platforms_of_file"]
 
 #: Each platform as the ``platform`` of its gem (``Gem::Platform#to_s``).
 TAGS: Final = {
@@ -52,3 +53,26 @@ def platforms_of_file(filename: str, package: str, version: str) -> frozenset[st
         return frozenset()
     found = platform_of(rest.removeprefix("-"))
     return frozenset({found}) if found else frozenset()
+
+
+_GEM_PLATFORM = re.compile(r"""\.platform\s*=\s*(['"])([^'"\n]+)\1""")
+_CROSS = re.compile(r"cross_platform\s*=\s*(%w[\[(]([^\])]*)[\])]|\[([^\]]*)\])")
+
+
+def from_setup(rakefile: str | None, gemspecs: Sequence[str]) -> tuple[tuple[str, ...], str]:
+    """rb-sys's ``cross_platform`` in the Rakefile (platform gems beside the source gem), else
+    a gemspec's literal ``platform``; a gemspec without one builds a source gem."""
+    cross = _CROSS.search(rakefile or "")
+    if cross:
+        words = (cross.group(2) or "").split() or re.findall(r"""['"]([^'"]+)['"]""",
+                                                            cross.group(3) or "")
+        found = tuple(dict.fromkeys(n for w in words if (n := platform_of(w))))
+        if found:
+            return (*found, "source"), "rb-sys's cross_platform in the Rakefile, and the source gem"
+    for text in gemspecs:
+        literal = _GEM_PLATFORM.search(text)
+        if literal and (name := platform_of(literal.group(2))):
+            return (name,), "the gemspec's platform"
+    if gemspecs and not any(".platform" in text for text in gemspecs):
+        return ("source",), "a gemspec without a platform: a source gem, compiled on install"
+    return (), ""
