@@ -61,7 +61,7 @@ def test_the_shared_session_environment_without_fcntl(tmp_path: Path) -> None:
         from pathlib import Path
         import filelock
         assert filelock.FileLock is filelock.SoftFileLock
-        from release_tasks import session_env
+        from release_tasks.sessions import env as session_env
 
         class Session:
             cache_dir = sys.argv[1]
