@@ -85,7 +85,8 @@ def fill(fd: int, data: bytes, mode: int) -> None:
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
         handle.flush()
-        os.fchmod(handle.fileno(), mode)
+        if hasattr(os, "fchmod"):  # POSIX; Windows keeps only a read-only bit, which we never set
+            os.fchmod(handle.fileno(), mode)
         os.fsync(handle.fileno())
 
 
