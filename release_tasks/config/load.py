@@ -189,7 +189,7 @@ def _parse_bindings(tables: Mapping[str, Section]) -> tuple[Binding, ...]:
 def _platforms(b: Section, registry: Registry) -> tuple[str, ...]:
     """``platforms = [...]``: only those the binding's registry has a name for."""
     given = b.choices("platforms")
-    if registry not in kinds.REGISTRIES:
+    if not given or registry not in kinds.REGISTRIES:
         return given
     kind = kinds.kind_of(registry)
     for name in given:

@@ -60,10 +60,12 @@ class PyPI(KindDefaults):
         return platform_names.from_setup(read(f"{directory}/pyproject.toml"), host)
 
     def platforms_of_file(self, name: str, package: str, rendering: str) -> frozenset[str]:
-        stem = f"{platform_names.dist_name(package)}-{rendering}"
+        from release_tasks.registries.pypi import dists  # packaging: loaded when files are read
+
+        stem = f"{dists.dist_name(package)}-{rendering}"
         if not (name.startswith(f"{stem}-") or name == f"{stem}.tar.gz"):
             return frozenset()
-        return platform_names.platforms_of_file(name)
+        return dists.platforms_of_file(name)
     endpoint_fields = (
         EndpointField(key="index", config_key="pypi-index", variable="RELEASE_TASKS_PYPI_INDEX_URL",
                       default="https://pypi.org/simple/", trailing_slash=True),

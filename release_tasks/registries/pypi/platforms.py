@@ -1,8 +1,9 @@
 """The canonical platforms as PyPI names them: a wheel's platform tag (manylinux and
 musllinux on Linux, ``macosx_*`` and ``win_*``), and the sdist for ``source``.
 
-Tags are read with :mod:`packaging.tags` (through the wheel's file name), the way installers
-match them; a plain ``linux_*`` tag names no platform, since PyPI refuses it.
+A plain ``linux_*`` tag names no platform, since PyPI refuses it. (A file's tags are read
+with :mod:`packaging`, in :mod:`~release_tasks.registries.pypi.dists`: this module is
+imported with the kind, which the version stages load without packaging.)
 """
 
 from __future__ import annotations
@@ -11,19 +12,9 @@ import re
 import tomllib
 from typing import Final
 
-from packaging.tags import Tag
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
-from packaging.version import InvalidVersion
-
 from release_tasks.model import platforms
 
-__all__ = ["TAGS", "from_setup", "platforms_of_file", "platforms_of_tag"]
+__all__ = ["TAGS", "from_setup", "platforms_of_tag"]
 
 #: Each platform as the platform tag of its wheel (a pattern: the glibc/musl/macOS version
 #: is the build's to choose); ``source``: the sdist.
@@ -55,30 +46,6 @@ def platforms_of_tag(platform_tag: str) -> frozenset[str]:
         arches = ("x86_64", "arm64") if found["arch"] == "universal2" else (found["arch"],)
         return frozenset(f"macos-{arch}" for arch in arches)
     return frozenset()
-
-
-def wheel_tags(filename: str) -> frozenset[Tag]:
-    """The tags of a wheel file name (empty for anything else)."""
-    try:
-        return parse_wheel_filename(filename)[3]
-    except (InvalidWheelFilename, InvalidVersion):
-        return frozenset()
-
-
-def platforms_of_file(filename: str) -> frozenset[str]:
-    """The platforms a file on PyPI serves: a wheel's by its tags, ``source`` for the sdist."""
-    if filename.endswith(".whl"):
-        return frozenset(p for tag in wheel_tags(filename) for p in platforms_of_tag(tag.platform))
-    try:
-        parse_sdist_filename(filename)
-    except (InvalidSdistFilename, InvalidVersion):
-        return frozenset()
-    return frozenset({"source"})
-
-
-def dist_name(package: str) -> str:
-    """The distribution name as file names spell it (``my_pkg``)."""
-    return str(canonicalize_name(package)).replace("-", "_")
 
 
 def from_setup(pyproject: str | None, host: str | None) -> tuple[tuple[str, ...], str]:
