@@ -144,3 +144,10 @@ class TagError(ReleaseError):
     """A tag exists on another commit, or could not be created or pushed."""
 
     exit_code = 14
+
+
+class RehearsalError(ReleaseError):
+    """A rehearsal could not run (a stand-in registry did not start), or one of its steps
+    failed; nothing real was touched either way."""
+
+    exit_code = 16

@@ -40,9 +40,9 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.error_on_missing_interpreters = False
 
-__all__ = ["build", "demo", "detect", "edge", "history", "init", "preflight", "publish", "publish_crates",
-           "publish_python", "publish_ruby", "publish_typescript", "release", "update",
-           "versions", "yank"]
+__all__ = ["build", "demo", "detect", "edge", "history", "init", "preflight", "publish",
+           "publish_crates", "publish_python", "publish_ruby", "publish_typescript", "rehearse",
+           "release", "update", "versions", "yank"]
 
 
 def _checkout() -> Path | None:
@@ -236,6 +236,29 @@ def build(session: nox.Session) -> None:
     """Build one platform's files of a binding: BINDING VERSION --platform P --out DIR."""
     env = _bun_env(session)
     _stage(session, "build", *PYTHON_TOOLS, env=env)
+
+
+#: The PyPI and npm stand-ins of ``rehearse``: the real servers, in the session's environment.
+STANDIN_TOOLS = ("pypiserver>=2", "passlib>=1.7")
+VERDACCIO = "verdaccio@6.8.0"
+
+
+def _verdaccio_env(session: nox.Session) -> dict[str, str]:
+    """verdaccio installed from the npm registry into this session (once: the environment is
+    kept), named for ``rehearse`` by ``RELEASE_TASKS_VERDACCIO``."""
+    prefix = Path(session.virtualenv.location) / "verdaccio"
+    entry = prefix / "node_modules" / "verdaccio" / "bin" / "verdaccio"
+    if not entry.is_file():
+        session.run("npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix),
+                    VERDACCIO, external=True)
+    return {"RELEASE_TASKS_VERDACCIO": str(entry)}
+
+
+@nox.session(default=False, reuse_venv=True)
+def rehearse(session: nox.Session) -> None:
+    """Publish the release to local stand-ins of the four registries, install and load each."""
+    env = {**_bun_env(session), **_verdaccio_env(session)}
+    _stage(session, "rehearse", *PYTHON_TOOLS, *STANDIN_TOOLS, env=env)
 
 
 @nox.session(default=False, venv_backend="none")

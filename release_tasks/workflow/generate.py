@@ -23,6 +23,7 @@ from release_tasks.workflow.jobs import (
     crates_job,
     plan_job,
     preflight_job,
+    rehearse_job,
     summary_job,
     triggers,
 )
@@ -76,6 +77,7 @@ def render(config: Config) -> str:
         preflight_job(),
         crates_job(config, kind_of(config.core.registry)),
         *(part for job in jobs for part in _binding_parts(job)),
+        rehearse_job(list(dict.fromkeys(kinds))),
         summary_job(config, kind_of(config.core.registry), jobs),
     ]
     return "\n".join(line for part in parts for line in part).rstrip() + "\n"

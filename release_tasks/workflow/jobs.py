@@ -36,7 +36,7 @@ class BindingJob:
 
 
 DRY_RUN = "${{ needs.plan.outputs.dry_run == 'true' && '--dry-run' || '' }}"
-CHECKOUT = ("- uses: actions/checkout@v4", "  with:", "    fetch-depth: 0")
+_CHECKOUT = ("- uses: actions/checkout@v4", "  with:", "    fetch-depth: 0")
 _HASHED = "hashFiles('noxfile.py', 'pyproject.toml', 'uv.lock', 'requirements*.txt')"
 _PUSH_NOTE = (
     "A tag push made with GITHUB_TOKEN is refused when the tagged commit changes files under",
@@ -48,7 +48,7 @@ _IDENTITY = ("- name: Git identity for the component tag", "  run: |",
              '    git config user.email "41898282+github-actions[bot]@users.noreply.github.com"')
 
 
-def python_steps(job: str) -> tuple[str, ...]:
+def _python(job: str) -> tuple[str, ...]:
     """Python and nox (with uv, its fast backend), with uv's download cache and the job's nox
     environments kept between runs, keyed on what they are made from."""
     return (
@@ -122,7 +122,7 @@ def plan_job(jobs: Sequence[BindingJob]) -> Iterator[str]:
     yield "          # All history and every tag: detection compares with the previous release tag, and"
     yield "          # a shallow clone (the default, depth 1) has neither."
     yield "          fetch-depth: 0"
-    yield from _indent(python_steps("plan"), 6)
+    yield from _indent(_python("plan"), 6)
     yield from """      - name: Mode
         id: mode
         env:
@@ -162,11 +162,11 @@ def preflight_job() -> Iterator[str]:
     runs-on: ubuntu-latest
     timeout-minutes: 60
     steps:""".splitlines()
-    yield from _indent(CHECKOUT, 6)
+    yield from _indent(_CHECKOUT, 6)
     yield "      - uses: dtolnay/rust-toolchain@stable"
     yield "        with:"
     yield "          components: rustfmt, clippy"
-    yield from _indent(python_steps("preflight"), 6)
+    yield from _indent(_python("preflight"), 6)
     yield "      # The managed repository's own checks, from `[project] preflight` of its config."
     yield "      - name: Pre-flight checks"
     yield "        run: nox -s preflight"
@@ -193,9 +193,9 @@ def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
     yield f"      contents: write  # push the {tag} tag"
     yield f"      id-token: write  # {id_token}"
     yield "    steps:"
-    yield from _indent(CHECKOUT, 6)
+    yield from _indent(_CHECKOUT, 6)
     yield from _indent(steps, 6)
-    yield from _indent(python_steps(job_id), 6)
+    yield from _indent(_python(job_id), 6)
     yield from _indent(_IDENTITY, 6)
     yield from _indent(gather, 6)
     yield from (f"      # {line}" for line in push_note)
@@ -307,17 +307,77 @@ def summary_job(config: Config, core: RegistryKind, jobs: Sequence[BindingJob]) 
         yield (f'            row "{job.binding.name} ({job.kind.label})" "{value}" '
                f'"$RESULT_{job.key}" "$STATE_{job.key}" "$FILES_{job.key}"')
     yield from """          } > summary.md
-          cat summary.md >> "$GITHUB_STEP_SUMMARY"
-      # Idempotent: a re-run updates the Release with the latest results.
-      - name: GitHub Release
-        if: needs.plan.outputs.release_tag != '' && needs.plan.outputs.dry_run != 'true'
-        env:
-          GH_TOKEN: ${{ github.token }}
-          GH_REPO: ${{ github.repository }}
-          TAG: ${{ needs.plan.outputs.release_tag }}
-        run: |
-          if gh release view "$TAG" >/dev/null 2>&1; then
-            gh release edit "$TAG" --title "$TAG" --notes-file summary.md
-          else
-            gh release create "$TAG" --title "$TAG" --notes-file summary.md --verify-tag
-          fi""".splitlines()
+          cat summary.md >> "$GITHUB_STEP_SUMMARY\"""".splitlines()
+    yield from release_page_steps(jobs)
+
+
+def release_page_steps(jobs: Sequence[BindingJob]) -> Iterator[str]:
+    """The summary job's GitHub Release: ``release_page`` at the release tag, given every
+    job's result. Idempotent: a re-run after a failed job completes the page."""
+    yield "      # One Release per release tag, through the REST API with the job's token: the"
+    yield "      # changelog from the tag, every package with its registry page, the platforms"
+    yield "      # of its files, what failed or was carried forward. Re-running changes nothing."
+    yield "      - name: Check out the release tag"
+    yield "        if: needs.plan.outputs.release_tag != '' && needs.plan.outputs.dry_run != 'true'"
+    yield "        uses: actions/checkout@v4"
+    yield "        with:"
+    yield "          ref: ${{ needs.plan.outputs.release_tag }}"
+    yield "          fetch-depth: 0"
+    for line in _python("summary"):
+        yield "      " + line
+        if line.startswith("- "):
+            yield ("        if: needs.plan.outputs.release_tag != '' "
+                   "&& needs.plan.outputs.dry_run != 'true'")
+    yield "      - name: GitHub Release"
+    yield "        if: needs.plan.outputs.release_tag != '' && needs.plan.outputs.dry_run != 'true'"
+    yield "        env:"
+    yield "          GITHUB_TOKEN: ${{ github.token }}"
+    yield "          CORE_RESULT: ${{ needs.publish-crates.result }}"
+    yield "          CORE_STATE: ${{ needs.publish-crates.outputs.state }}"
+    for job in jobs:
+        yield f"          RESULT_{job.key}: ${{{{ needs.{job.job}.result }}}}"
+        yield f"          STATE_{job.key}: ${{{{ needs.{job.job}.outputs.state }}}}"
+    yield ("        run: nox -s release_page -- --tag "
+           "${{ needs.plan.outputs.release_tag }}")
+
+
+def _step_blocks(lines: Sequence[str]) -> list[tuple[str, ...]]:
+    """Steps as blocks of lines (each starts with ``- ``)."""
+    blocks: list[list[str]] = []
+    for line in lines:
+        if line.startswith("- ") or not blocks:
+            blocks.append([line])
+        else:
+            blocks[-1].append(line)
+    return [tuple(b) for b in blocks]
+
+
+def rehearse_job(kinds: Sequence[RegistryKind]) -> Iterator[str]:
+    """In a dry run, the whole release rehearsed against local stand-ins of the registries
+    (``nox -s rehearse``): every kind's toolchain on one runner, no secret."""
+    seen: set[str] = set()
+    steps: list[str] = []
+    for kind in kinds:
+        for block in _step_blocks(kind.ci.steps):
+            key = block[0].split("#")[0].strip()
+            if key not in seen:
+                seen.add(key)
+                steps += block
+    yield "  rehearse:"
+    yield "    name: Rehearse on local registries"
+    yield "    needs: [plan, preflight]"
+    yield "    # A dry run publishes the release to local stand-ins of every registry, exactly as"
+    yield "    # the publish jobs would, then installs and loads each package (no secret, no"
+    yield "    # real registry; see RELEASING.md, \"Rehearse\")."
+    yield "    if: needs.plan.outputs.dry_run == 'true'"
+    yield "    runs-on: ubuntu-latest"
+    yield "    timeout-minutes: 60"
+    yield "    permissions:"
+    yield "      contents: read"
+    yield "    steps:"
+    yield from _indent(_CHECKOUT, 6)
+    yield from _indent(steps, 6)
+    yield from _indent(_python("rehearse"), 6)
+    yield "      - name: Rehearse"
+    yield "        run: nox -s rehearse"
+    yield ""

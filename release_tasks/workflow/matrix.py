@@ -14,7 +14,9 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 from release_tasks.model.platforms import MAIN
-from release_tasks.workflow.jobs import CHECKOUT, BindingJob, python_steps
+
+# The same checkout and install steps as every job of the workflow.
+from release_tasks.workflow.jobs import _CHECKOUT, BindingJob, _python
 
 #: Where the artifacts of every cell meet in the publish job (relative to the checkout).
 ARTIFACTS: Final = "dist"
@@ -75,9 +77,9 @@ def build_job(job: BindingJob) -> Iterator[str]:
     yield "      run:"
     yield "        shell: bash  # the same shell on Linux, macOS and Windows"
     yield "    steps:"
-    yield from _indent(CHECKOUT, 6)
+    yield from _indent(_CHECKOUT, 6)
     yield from _indent(job.kind.ci.steps, 6)
-    yield from _indent(python_steps(job_id), 6)
+    yield from _indent(_python(job_id), 6)
     yield "      - name: Build"
     yield (f"        run: nox -s build -- {binding.name} ${{{{ {version} }}}} --platform "
            f"${{{{ matrix.platform }}}} --out {ARTIFACTS}")

@@ -19,11 +19,11 @@ import pytest
 from release_tasks import cmd
 from release_tasks.errors import IncompleteSet, PublishError
 from release_tasks.registries.npm import platforms as npm_platforms
+from release_tasks.standins.verdaccio_server import Verdaccio
 from tests.integration.publish_helpers import require_words, sandbox_at, tags
 from tests.integration.test_platforms_python import declare
 from tests.registries.fixtures import unique_name
 from tests.registries.tools import require_tool
-from tests.registries.verdaccio_server import Verdaccio
 from tests.support import RunCli
 
 pytestmark = pytest.mark.integration

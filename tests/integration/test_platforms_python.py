@@ -19,9 +19,9 @@ import tomlkit
 from release_tasks import cmd
 from release_tasks.config import load as config_mod
 from release_tasks.errors import IncompleteSet, UsageError
+from release_tasks.standins.pypi_server import PypiServer
 from tests.integration.publish_helpers import git, require_words, sandbox_at, tags
 from tests.integration.test_publish_python import index_env
-from tests.registries.pypi_server import PypiServer
 from tests.registries.tools import require_tool
 from tests.support import RunCli
 

@@ -14,9 +14,9 @@ import pytest
 
 from release_tasks import cmd
 from release_tasks.errors import IncompleteSet
+from release_tasks.standins.rubygems_registry import RubyGemsRegistry
 from tests.integration.publish_helpers import require_words, sandbox_at, tags
 from tests.integration.test_platforms_python import declare
-from tests.registries.rubygems_registry import RubyGemsRegistry
 from tests.registries.tools import require_tool
 from tests.support import RunCli
 

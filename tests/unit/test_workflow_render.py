@@ -180,3 +180,16 @@ def test_a_binding_with_platforms_is_built_on_a_matrix_and_published_once() -> N
     cells = found["build-typescript"]["strategy"]["matrix"]["include"]
     assert [c["platform"] for c in cells] == ["linux-x86_64", "linux-aarch64-musl", "macos-arm64",
                                               "main"]  # npm's main package, built once
+def test_a_dry_run_rehearses_the_release_with_every_toolchain_and_no_secret() -> None:
+    found = jobs(config_mod.builtin())
+    job = found["rehearse"]
+    assert job["if"] == "needs.plan.outputs.dry_run == 'true'"
+    assert job["needs"] == ["plan", "preflight"]
+    assert job["permissions"] == {"contents": "read"}
+    uses = [s.get("uses", "") for s in job["steps"]]
+    for action in ("actions/checkout@v4", "dtolnay/rust-toolchain@stable", "ruby/setup-ruby@v1",
+                   "actions/setup-node@v4", "oven-sh/setup-bun@v2", "actions/setup-python@v5"):
+        assert uses.count(action) == 1, action
+    assert job["steps"][-1] == {"name": "Rehearse", "run": "nox -s rehearse"}
+    assert "secrets." not in yaml.safe_dump(job)
+    assert "rehearse" not in found["summary"]["needs"]  # a rehearsal never holds up the summary

@@ -47,6 +47,8 @@ STAGES: Final[dict[str, Stage]] = {
                             help="HELP_PYTHON"),
     "publish_typescript": Stage("publish_binding", add="add_typescript_arguments",
                                 run="run_typescript", help="HELP_TYPESCRIPT"),
+    "rehearse": Stage("rehearse"),
+    "release_page": Stage("release_page"),
     "yank": Stage("yank"),
     "preflight": Stage("preflight"),
     "workflow": Stage("workflow"),

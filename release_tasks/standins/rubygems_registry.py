@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.registries import gem_index, gem_version
-from tests.registries.events import Event
-from tests.registries.gem_format import GemFormatError, GemSpec, Requirement, read_gem
-from tests.registries.httpbase import RegistryApp, Request, Response
+from release_tasks.standins import gem_index, gem_version
+from release_tasks.standins.events import Event
+from release_tasks.standins.gem_format import GemFormatError, GemSpec, Requirement, read_gem
+from release_tasks.standins.httpbase import RegistryApp, Request, Response
 
 DEFAULT_API_KEY = "rubygems-test-api-key"
 

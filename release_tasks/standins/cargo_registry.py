@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.registries import cargo_index, cargo_semver
-from tests.registries.cargo_limits import Action, RateLimiter
-from tests.registries.events import Event
-from tests.registries.httpbase import RegistryApp, Request, Response
+from release_tasks.standins import cargo_index, cargo_semver
+from release_tasks.standins.cargo_limits import Action, RateLimiter
+from release_tasks.standins.events import Event
+from release_tasks.standins.httpbase import RegistryApp, Request, Response
 
 DEFAULT_TOKEN = "cargo-registry-test-token"
 

@@ -19,9 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-from tests.registries.events import EventLog
-from tests.registries.faults import Faults
-from tests.registries.procs import Lifecycle
+from release_tasks.standins.events import EventLog
+from release_tasks.standins.faults import Faults
+from release_tasks.standins.procs import Lifecycle
 
 _MAX_BODY = 64 * 1024 * 1024
 _IDLE_TIMEOUT = 10.0
