@@ -29,9 +29,14 @@ def test_without_a_setup_that_names_platforms_the_host_and_source() -> None:
     assert "source gem" in found["ruby"].platforms_why
     assert found["python"].platforms == ("linux-x86_64", "source")
     assert "[tool.maturin]" in found["python"].platforms_why
-    assert found["node"].platforms == ("linux-x86_64",)  # npm has no source package
-    assert "this machine's platform (linux-x86_64)" in found["node"].platforms_why
-    assert by_name(propose({**NPM}, host=None))["node"].platforms == ()
+    # npm: declared platforms mean a package per platform, which only napi's setup says
+    assert found["node"].platforms == ()
+    assert by_name(propose({**WHEEL}, host=None))["python"].platforms == ()
+    # A gem built for the machine that builds it: that machine's platform, and the source gem.
+    current = GEM["ruby/demo.gemspec"].replace("end\n", "  s.platform = Gem::Platform::CURRENT\nend\n")
+    ruby = by_name(propose({**GEM, "ruby/demo.gemspec": current}))["ruby"]
+    assert ruby.platforms == ("linux-x86_64", "source")
+    assert "this machine's platform (linux-x86_64) and the source package" in ruby.platforms_why
 
 
 def test_the_bindings_own_setup_names_them() -> None:
@@ -69,4 +74,5 @@ def test_the_written_file_reads_back_with_the_platforms() -> None:
     assert 'platforms = ["linux-x86_64", "source"]' in text
     data = tomllib.loads(text)
     assert data["bindings"]["python"]["platforms"] == ["linux-x86_64", "source"]
-    assert config.parse(data).binding("node").platforms == ("linux-x86_64",)
+    assert config.parse(data).binding("ruby").platforms == ("source",)
+    assert "platforms" not in data["bindings"]["node"]
