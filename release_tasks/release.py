@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -54,6 +54,11 @@ class Summary:
     missing_credentials: list[str]
     changelog: Changelog
     changelog_file: FileChange  # CHANGELOG.md with this release's section on top
+
+    @property
+    def components(self) -> list[str]:
+        """The components this release publishes (``core`` and binding names)."""
+        return _components(self.plan)
 
     @property
     def files(self) -> list[str]:
@@ -202,7 +207,7 @@ def ask(question: str) -> bool:
 def run_release(project: Project, env: Mapping[str, str], *, dry_run: bool,
                 from_ref: str | None, yes: bool, push: bool, skip: tuple[str, ...] = (),
                 confirm: Callable[[str], bool] | None, now: datetime | None = None,
-                core: str | None = None, bump: str | None = None,
+                core: str | None = None, bump: str | None = None, pre: str | None = None,
                 ) -> tuple[Summary | None, str]:
     """Do the release (or its dry run). Returns the summary (``None`` if nothing to do)
     and the text to tell the maintainer."""
@@ -212,7 +217,7 @@ def run_release(project: Project, env: Mapping[str, str], *, dry_run: bool,
     if isinstance(outcome, str):
         return None, f"Nothing to release: {outcome}."
     plan = versions.compute_plan(project, from_ref, changes=outcome, skip=skip, core=core,
-                                 bump=bump)
+                                 bump=bump, pre=pre)
     if not plan.anything:
         consistency.check(project.root, project.config, tree=project.repo.tree.files)
         return None, "Nothing to release: no component changed since " + plan.base_ref + "."
@@ -250,8 +255,13 @@ def _apply(repo: Snapshot, summary: Summary, *, push: bool) -> str:
             f"To abort instead:\n  git tag -d {tag} && git reset --hard HEAD~1")
 
 
-def render(summary: Summary | None, message: str, fmt: str) -> str:
+def render(summary: Summary | None, message: str, fmt: str, *,
+           trust: Sequence[str] = ()) -> str:
+    """The summary and the message; ``trust``: a dry run's line per component on its
+    registry's trusted publishing (see :mod:`release_tasks.trust.publishers`)."""
     if fmt == "json":
-        return json.dumps({"summary": summary.to_dict() if summary else None,
-                           "message": message}, indent=2)
-    return (summary.text() + "\n" if summary else "") + message
+        data = {"summary": summary.to_dict() if summary else None, "message": message}
+        return json.dumps({**data, "trust": list(trust)} if trust else data, indent=2)
+    shown = ["Trusted publishing, per component (`nox -s trust` shows each form):",
+             *(f"  {line}" for line in trust)] if trust else []
+    return "\n".join([*([summary.text()] if summary else []), *shown, message])

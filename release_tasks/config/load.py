@@ -32,7 +32,7 @@ from release_tasks.model.components import (
     VersionFile,
 )
 from release_tasks.model.paths import PathSet
-from release_tasks.model.version import Registry
+from release_tasks.model.version import Registry, Scheme
 from release_tasks.registries.crates_io import cargo
 
 if TYPE_CHECKING:
@@ -182,6 +182,7 @@ def _parse_bindings(tables: Mapping[str, Section]) -> tuple[Binding, ...]:
             version_files=parse_version_files(b),
             endpoints=_endpoints(b, registry),
             platforms=_platforms(b, registry),
+            versioning=cast("Scheme", b.choice("versioning")),
         ))
     return tuple(bindings)
 

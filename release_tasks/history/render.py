@@ -21,7 +21,8 @@ def to_dict(history: History) -> dict[str, Any]:
         "unpublished": [{"component": u.component, "version": u.version, "tag": u.tag,
                          "release_tag": u.release_tag, "release_date": _iso(u.release_date),
                          "superseded_by": u.superseded_by, "state": u.state,
-                         "files": _files(u.files)} for u in history.unpublished],
+                         "files": _files(u.files), "attested": _files(u.attested)}
+                        for u in history.unpublished],
     }
 
 
@@ -40,6 +41,8 @@ def _when(date: datetime) -> str:
 def _publication_dict(p: Publication) -> dict[str, Any]:
     found: dict[str, Any] = {"version": p.version, "tag": p.tag, "date": _iso(p.date),
                              "commit": p.commit, "release_tag": p.release_tag}
+    if p.files is not None:
+        found |= {"files": list(p.files), "attested": _files(p.attested)}
     if p.platforms is not None:
         found |= {"platforms": list(p.platforms), "missing_platforms": list(p.missing_platforms)}
     return found
@@ -68,7 +71,8 @@ def _release_dict(r: Release) -> dict[str, Any]:
                         "published": p.published is not None,
                         "published_at": _iso(p.published.date) if p.published else None,
                         "carried_to": p.carried_to, "problem": p.problem,
-                        "state": p.state, "files": _files(p.files)}
+                        "state": p.state, "files": _files(p.files),
+                        "attested": _files(p.attested)}
                        for p in r.components],
         "skipped": [{"component": c, "version": v} for c, v in r.skipped],
         "problems": list(r.problems),
@@ -79,14 +83,25 @@ def _files(files: tuple[str, ...] | None) -> list[str] | None:
     return None if files is None else list(files)
 
 
-def _on_registry(files: tuple[str, ...] | None) -> str:
+def _on_registry(files: tuple[str, ...] | None,
+                 attested: tuple[str, ...] | None = None) -> str:
     """What ``history --registries`` found of an untagged version, for the text."""
     if files is None:
         return ""
     if not files:
         return "; planned: nothing on its registry"
     return (f"; PARTIAL: {len(files)} file(s) on its registry ({', '.join(files)}), re-run its "
-            "publish to finish and tag it")
+            f"publish to finish and tag it{_attested(files, attested)}")
+
+
+def _attested(files: tuple[str, ...], attested: tuple[str, ...] | None) -> str:
+    """Which of ``files`` the registry shows an attestation for (``history --registries``)."""
+    if attested is None or not files:
+        return ""
+    if not attested:
+        return "; no attestation on its registry"
+    return ("; attested: every file" if set(attested) == set(files)
+            else f"; attested: {', '.join(attested)} (not the others)")
 
 
 def _plan_summary(plan: ReleasePlan) -> str:
@@ -119,7 +134,7 @@ def to_text(history: History) -> str:
             elif p.carried_to:
                 state = f"carried forward to {p.carried_to}"
             else:
-                state = f"UNPUBLISHED (no tag {p.tag}){_on_registry(p.files)}"
+                state = f"UNPUBLISHED (no tag {p.tag}){_on_registry(p.files, p.attested)}"
             lines.append(f"  {p.component:<{width}}  {p.version:<10} {state}")
             if p.problem:
                 lines.append(f"  {'':<{width}}  warning: {p.problem}")
@@ -137,7 +152,8 @@ def to_text(history: History) -> str:
         for pub in c.publications:
             release = pub.release_tag or "no release tag"
             lines.append(f"  {pub.version:<10} {pub.tag:<24} {_when(pub.date)}  "
-                         f"commit {pub.commit[:12]}  {release}")
+                         f"commit {pub.commit[:12]}  {release}"
+                         f"{_attested(pub.files or (), pub.attested).replace(';', ' ', 1)}")
             lines += _platforms(pub)
         if not c.publications:
             lines.append("  (none)")
@@ -147,7 +163,7 @@ def to_text(history: History) -> str:
         for u in history.unpublished:
             after = f"; superseded by {u.superseded_by}" if u.superseded_by else ""
             lines.append(f"  {u.component} {u.version} ({u.release_tag}): no tag {u.tag}{after}"
-                         f"{_on_registry(u.files)}")
+                         f"{_on_registry(u.files, u.attested)}")
         lines.append("  (CI creates component tags on the remote: `git fetch --tags` if they "
                      "are missing here)")
     return "\n".join(lines)

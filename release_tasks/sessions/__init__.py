@@ -40,9 +40,9 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.error_on_missing_interpreters = False
 
-__all__ = ["build", "demo", "detect", "edge", "history", "init", "preflight", "publish",
-           "publish_crates", "publish_python", "publish_ruby", "publish_typescript", "rehearse",
-           "release", "update", "versions", "yank"]
+__all__ = ["build", "demo", "detect", "doctor", "edge", "history", "init", "preflight",
+           "publish", "publish_crates", "publish_python", "publish_ruby", "publish_typescript",
+           "rehearse", "release", "trust", "update", "versions", "yank"]
 
 
 def _checkout() -> Path | None:
@@ -196,8 +196,9 @@ def publish_ruby(session: nox.Session) -> None:
 # .nox): each run still installs the tool and its tools into it, which is quick when current.
 
 #: What building and uploading a Python binding needs beside the tool: maturin (with cffi
-#: and zig for its builds) and uv, which uploads.
-PYTHON_TOOLS = ("maturin>=1.9,<2", "cffi", "ziglang", "uv>=0.4")
+#: and zig for its builds), uv, which uploads, and pypi-attestations, which signs each file
+#: on the trusted-publishing path (PEP 740).
+PYTHON_TOOLS = ("maturin>=1.9,<2", "cffi", "ziglang", "uv>=0.4", "pypi-attestations>=0.0.26")
 
 
 @nox.session(default=False, reuse_venv=True)
@@ -265,6 +266,18 @@ def rehearse(session: nox.Session) -> None:
 def yank(session: nox.Session) -> None:
     """Withdraw a published version: cargo yank, gem yank, npm deprecate (--undo reverts)."""
     _stage(session, "yank")
+
+
+@nox.session(default=False, venv_backend="none")
+def doctor(session: nox.Session) -> None:
+    """Check this job's credential path per component (OIDC or token) before any build."""
+    _stage(session, "doctor")
+
+
+@nox.session(default=False, venv_backend="none")
+def trust(session: nox.Session) -> None:
+    """The trusted-publisher settings per registry, and what each package still needs there."""
+    _stage(session, "trust")
 
 
 @nox.session(default=False, venv_backend="none")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Mapping
@@ -68,6 +69,10 @@ class RegistryApp(Lifecycle):
     """Base for a registry: owns the server thread, the fault switches, the event log and
     the delay before a published version becomes visible."""
 
+    #: Serve HTTPS with this context (``None``: plain HTTP), for a client that asks only
+    #: ``https://`` (uv's trusted publishing); the test gives the client the certificate.
+    tls: ssl.SSLContext | None = None
+
     def __init__(self, index_delay: float = 0.0) -> None:
         self.faults = Faults()
         self.log = EventLog()
@@ -114,7 +119,7 @@ class RegistryApp(Lifecycle):
     @property
     def url(self) -> str:
         """Base URL without a trailing slash."""
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> Self:
         if self._server is not None:
@@ -150,6 +155,8 @@ class _Server(ThreadingHTTPServer):
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _Handler)
+        if app.tls is not None:
+            self.socket = app.tls.wrap_socket(self.socket, server_side=True)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._conn_lock:

@@ -11,6 +11,13 @@ from dataclasses import dataclass
 
 from release_tasks.model.components import Binding, Config
 from release_tasks.registries.interface import RegistryKind
+from release_tasks.workflow.trust import (
+    Lane,
+    binding_lane,
+    core_lane,
+    doctor_step,
+    plan_trust_step,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -153,6 +160,7 @@ def plan_job(jobs: Sequence[BindingJob]) -> Iterator[str]:
           FROM_REF: ${{ inputs.from_ref }}
         run: nox -s detect -- --format env ${FROM_REF:+--from "$FROM_REF"} >> "$GITHUB_OUTPUT"
 """.splitlines()
+    yield from _indent(plan_trust_step(), 6)
     yield ""
 
 
@@ -175,7 +183,7 @@ def preflight_job() -> Iterator[str]:
 
 def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
                  environment: str, notes: Sequence[str], tag: str, id_token: str,
-                 steps: Sequence[str], secrets: Mapping[str, str], command: str,
+                 steps: Sequence[str], lane: Lane, command: str,
                  push_note: Sequence[str], gather: Sequence[str] = ()) -> Iterator[str]:
     yield f"  {job_id}:"
     yield f"    name: {title}"
@@ -192,30 +200,32 @@ def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
     yield "    permissions:"
     yield f"      contents: write  # push the {tag} tag"
     yield f"      id-token: write  # {id_token}"
+    yield from (f"      {line}" for line in lane.permissions)
     yield "    steps:"
     yield from _indent(_CHECKOUT, 6)
     yield from _indent(steps, 6)
     yield from _indent(_python(job_id), 6)
+    yield from _indent(doctor_step(lane.component), 6)
     yield from _indent(_IDENTITY, 6)
     yield from _indent(gather, 6)
+    yield from _indent(lane.steps, 6)
     yield from (f"      # {line}" for line in push_note)
     yield "      - name: Publish"
     yield "        id: publish"
-    if secrets:
+    if lane.env:
         yield "        env:"
-        yield from (f"          {var}: ${{{{ secrets.{secret} }}}}" for var, secret in secrets.items())
+        yield from (f"          {var}: {value}" for var, value in lane.env.items())
     yield f"        run: {command} --on-duplicate=skip --push-tags {DRY_RUN}"
+    yield from _indent(lane.after, 6)
     yield ""
 
 
 def crates_job(config: Config, kind: RegistryKind) -> Iterator[str]:
-    secrets = ({config.core.credential[0]: kind.ci.secret}
-               if config.core.credential and kind.ci.secret else {})
     yield from _publish_job(
         "publish-crates", f"Publish crates ({kind.label})", "[plan, preflight]",
         ["if: needs.plan.outputs.publish_core == 'true'"], f"release-{kind.ci.environment}",
         kind.ci.notes, f"{config.core.tag_prefix}X.Y.Z", kind.ci.id_token, kind.ci.steps,
-        secrets, "nox -s publish_crates --", _PUSH_NOTE)
+        core_lane(config, kind), "nox -s publish_crates --", _PUSH_NOTE)
     yield "  # The bindings need the crates published when the core changed (publish-crates"
     yield "  # succeeded), and run without them when it did not (publish-crates skipped). They do"
     yield "  # not wait for each other: one binding's failure never blocks another."
@@ -233,11 +243,11 @@ def binding_job(job: BindingJob, build: str | None = None,
                  *([f"  && needs.{build}.result == 'success'"] if build else []),
                  f"  && {version} != 'unchanged' && {version} != ''"]
     ci, binding = job.kind.ci, job.binding
-    secrets = ({binding.credential[0]: ci.secret} if binding.credential and ci.secret else {})
     needs = f"[plan, preflight, publish-crates{f', {build}' if build else ''}]"
     yield from _publish_job(
         job.job, job.title, needs, condition, job.environment,
-        ci.notes, f"{binding.tag_prefix}X.Y.Z.P", ci.id_token, ci.steps, secrets, job.command,
+        ci.notes, f"{binding.tag_prefix}X.Y.Z.P", ci.id_token, ci.steps,
+        binding_lane(binding, job.kind), job.command,
         ("A failed tag push (GITHUB_TOKEN and a commit that changes workflow files) is reported",
          "apart from the publish: see publish-crates."), gather)
 

@@ -50,3 +50,19 @@ def test_missing_program_is_tool_missing() -> None:
         cmd.run(["no-such-program-xyz"])
     with pytest.raises(ToolMissing, match="apt-get install nothing"):
         cmd.which("no-such-program-xyz", "apt-get install nothing")
+
+
+def test_a_long_command_is_echoed_once_shortened_and_failures_shorten_it(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """94 `-p CRATE` pairs are 3 KB: one line each time it is shown, with what was cut."""
+    crates = [a for n in range(94) for a in ("-p", f"crate-number-{n}")]
+    argv = [sys.executable, "-c", "import sys; sys.exit(2)", *crates]
+    with pytest.raises(CommandError) as info:
+        cmd.run(argv)
+    err = capsys.readouterr().err
+    echoed = [line for line in err.splitlines() if "+ " in line and sys.executable in line]
+    assert len(echoed) == 1 and len(echoed[0]) < 300, echoed
+    assert "more arguments)" in echoed[0] and "crate-number-93" not in err
+    message = str(info.value)
+    assert len(message.splitlines()[0]) < 300 and "more arguments)" in message
+    assert info.value.argv == argv

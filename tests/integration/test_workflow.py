@@ -114,7 +114,8 @@ def test_every_publish_command_of_each_config_parses(name: str, tmp_path: Path) 
     plan: dict[str, Any] = {"dry_run": "false", "publish_core": "true", "core_version": "0.1.9"}
     plan |= {f"{b.env_key.lower()}_version": "0.1.9.0" for b in config.bindings}
     context = Context({"needs": {"plan": {"outputs": plan, "result": "success"}},
-                       "secrets": {}, "env": generated["env"], "github": {}, "inputs": {}})
+                       "secrets": {}, "env": generated["env"], "github": {}, "inputs": {},
+                       "steps": {}})
     runner = Runner(tmp_path)
     for job_name, job in generated["jobs"].items():
         if not job_name.startswith("publish-"):
@@ -192,6 +193,9 @@ class Context:
             return then if self.lookup(left) == right else otherwise
         if re.fullmatch(r"[\w.-]+", expression):
             return self.lookup(expression)
+        if "||" in expression:  # the first operand that is not empty, as GitHub's `||`
+            return next((value for part in expression.split("||")
+                         if (value := self.evaluate(part.strip()))), "")
         raise AssertionError(f"expression too complex to check: {expression!r}")
 
     def substitute(self, text: str) -> str:
@@ -338,7 +342,7 @@ def test_plan_job_at_a_release_tag(workflow: dict[str, Any], at_release_tag: tup
         "typescript_version": "unchanged", "typescript_npm_version": ""}
     calls = [nox_invocation(c) for c in runner.calls()]
     assert calls == [("versions", ["--check"]), ("versions", ["--format", "env"]),
-                     ("detect", ["--format", "env"])]
+                     ("detect", ["--format", "env"]), ("trust", [])]
     for session, args in calls:
         assert_parses(session, args)
 
@@ -541,7 +545,10 @@ def test_preflight_runs_the_checks_of_the_config(workflow: dict[str, Any]) -> No
 def test_permissions(workflow: dict[str, Any]) -> None:
     assert workflow["permissions"] == {"contents": "read"}
     for name in PUBLISH_JOBS:
-        assert workflow["jobs"][name]["permissions"] == {"contents": "write", "id-token": "write"}
+        # The crates job also attests its .crate files (crates.io keeps no provenance).
+        more = {"attestations": "write"} if name == "publish-crates" else {}
+        assert workflow["jobs"][name]["permissions"] == {"contents": "write", "id-token": "write",
+                                                         **more}
     assert workflow["jobs"]["summary"]["permissions"] == {"contents": "write"}
     assert "permissions" not in workflow["jobs"]["plan"]
     assert "permissions" not in workflow["jobs"]["preflight"]

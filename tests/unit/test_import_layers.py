@@ -33,6 +33,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(rooms) for rooms in (
     {"plan"},  # detection, the version rules, the frozen plan, drift
     {"publish", "release", "sandbox", "preflight", "edge"},
     {"history", "init", "workflow", "demo"},
+    {"trust"},  # trusted publishing: the registries' forms and the job's credential path
     {"rehearse"},  # the workflow's jobs against the stand-ins, then the consumers
     {"cli"},  # the argument parser and one thin module per stage
     {"sessions", "__main__"},  # what a monorepo's noxfile imports

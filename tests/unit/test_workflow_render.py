@@ -55,8 +55,17 @@ def platforms() -> config_mod.Config:
     return config_mod.parse(data)
 
 
+def all_trusted() -> config_mod.Config:
+    """The default config as ``init`` writes it: trusted publishing on for every component."""
+    data = copy.deepcopy(dict(config_mod.DEFAULT_CONFIG))
+    data["core"]["trusted-publishing"] = True
+    for table in data["bindings"].values():
+        table["trusted-publishing"] = True
+    return config_mod.parse(data)
+
+
 CONFIGS = {"default": config_mod.builtin, "four-bindings": four_bindings, "node": node_binding,
-           "platforms": platforms}
+           "platforms": platforms, "trusted": all_trusted}
 
 
 def jobs(config: config_mod.Config) -> dict[str, Any]:

@@ -50,6 +50,8 @@ STAGES: Final[dict[str, Stage]] = {
     "rehearse": Stage("rehearse"),
     "release_page": Stage("release_page"),
     "yank": Stage("yank"),
+    "doctor": Stage("doctor"),
+    "trust": Stage("trust"),
     "preflight": Stage("preflight"),
     "workflow": Stage("workflow"),
     "schema": Stage("schema"),
