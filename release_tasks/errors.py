@@ -155,6 +155,11 @@ class PublishError(ReleaseError):
     exit_code = 13
 
 
+class IncompleteSet(PublishError):
+    """The artifacts of a publish are not one set per declared platform: nothing was
+    uploaded."""
+
+
 class TagError(ReleaseError):
     """A tag exists on another commit, or could not be created or pushed."""
 

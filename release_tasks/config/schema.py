@@ -61,6 +61,9 @@ def _value(key: Key) -> dict[str, Any]:
         return _list({**_STRING, "pattern": f"^{ENV_VAR}$"})
     if kind == "choice":
         return {**_STRING, "enum": list(key.values()), **_enum_docs(key)}
+    if kind == "choices":
+        return {"type": "array", "uniqueItems": True,
+                "items": {**_STRING, "enum": list(key.values()), **_enum_docs(key)}}
     if kind == "urls":
         return {"type": "object", "additionalProperties": False, "properties": {
             name: {**_STRING, "pattern": WORD, "description": key.docs().get(name, "")}

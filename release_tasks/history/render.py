@@ -39,10 +39,24 @@ def _when(date: datetime) -> str:
 
 
 def _publication_dict(p: Publication) -> dict[str, Any]:
-    found = {"version": p.version, "tag": p.tag, "date": _iso(p.date), "commit": p.commit,
-             "release_tag": p.release_tag}
-    return found if p.files is None else {**found, "files": list(p.files),
-                                          "attested": _files(p.attested)}
+    found: dict[str, Any] = {"version": p.version, "tag": p.tag, "date": _iso(p.date),
+                             "commit": p.commit, "release_tag": p.release_tag}
+    if p.files is not None:
+        found |= {"files": list(p.files), "attested": _files(p.attested)}
+    if p.platforms is not None:
+        found |= {"platforms": list(p.platforms), "missing_platforms": list(p.missing_platforms)}
+    return found
+
+
+def _platforms(p: Publication) -> list[str]:
+    """What ``history --registries`` found of a version's declared platforms, for the text."""
+    if p.platforms is None:
+        return []
+    held = ", ".join(p.platforms) or "none"
+    missing = (f"; MISSING {', '.join(p.missing_platforms)} (publish --artifacts DIR "
+               "--backfill adds them where the registry takes new files)"
+               if p.missing_platforms else "")
+    return [f"  {'':<10} platforms: {held}{missing}"]
 
 
 def _release_dict(r: Release) -> dict[str, Any]:
@@ -140,6 +154,7 @@ def to_text(history: History) -> str:
             lines.append(f"  {pub.version:<10} {pub.tag:<24} {_when(pub.date)}  "
                          f"commit {pub.commit[:12]}  {release}"
                          f"{_attested(pub.files or (), pub.attested).replace(';', ' ', 1)}")
+            lines += _platforms(pub)
         if not c.publications:
             lines.append("  (none)")
     if history.unpublished:

@@ -28,6 +28,7 @@ from release_tasks.init import groups as init_groups
 from release_tasks.init import render as init_render
 from release_tasks.init.model import Proposal, Sources
 from release_tasks.log import get_logger
+from release_tasks.model import platforms
 from release_tasks.model.version import CoreVersion
 
 log = get_logger("init")
@@ -147,7 +148,7 @@ def propose(root: Path, workspace_dir: str = ".") -> Result:
                          f"core crates' workspace with --workspace DIR{hint}")
     ws = workspace.load(root, workspace_dir)
     src = Sources(workspace=ws, tree=tree, read=_reader(root, tree), tags=tuple(git.list_tags(repo)),
-                  crate_at=_other_workspaces(root))
+                  crate_at=_other_workspaces(root), host=_host())
     url = _repository_url(repo, root, ws)
     project = (ws.root_package.name if ws.root_package
                else url.rstrip("/").rsplit("/", 1)[-1] if url else root.resolve().name)
@@ -198,3 +199,11 @@ def write(result: Result) -> list[Path]:
         out.write(result.text)
     written.append(result.path)
     return written
+
+
+def _host() -> str | None:
+    """This machine's platform, for bindings whose setup names none."""
+    try:
+        return platforms.host().name
+    except platforms.UnknownPlatform:
+        return None

@@ -99,6 +99,10 @@ def _binding(b: FoundBinding, credential: Sequence[str]) -> list[str]:
         body.append(f"versioning = {_s(b.versioning)}")
     if b.crate is not None:
         body.append(f"crate = {_s(b.crate.name)}")
+    if b.platforms:
+        body += [*_comment(f"Built on a matrix, one job per platform, and published only "
+                           f"complete; from {b.platforms_why}."), *_key_list("platforms",
+                                                                            b.platforms)]
     body += [f"credential = {_list(credential)}", *_trusted(), "version-files = [",
              *(_version_file(v) for v in b.version_files), "]"]
     why = [f"{b.name}: {b.why}; named after {b.named}."]

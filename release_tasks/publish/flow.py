@@ -86,10 +86,14 @@ def make_context(root: Path, config: config_mod.Config, binding_name: str, versi
                  env: Mapping[str, str], *, dry_run: bool, on_duplicate: OnDuplicate,
                  push_tags: bool, artifacts_dir: Path | None = None,
                  options: Mapping[str, Any] | None = None,
-                 http: httpx.Client | None = None, allow_dirty: bool = False) -> PublishContext:
+                 http: httpx.Client | None = None, allow_dirty: bool = False,
+                 backfill: bool = False) -> PublishContext:
     """Validate the command line against the repository and build the context."""
     binding = config.binding(binding_name)
     kind = kind_of(binding.registry)
+    if backfill:
+        on_duplicate = _backfill_checked(binding, kind.label, kind.adds_files, artifacts_dir,
+                                         on_duplicate)
     try:
         version = binding.parse_version(version_text, source="VERSION argument")
         rendering = ordering.render(version, binding.registry)
@@ -111,7 +115,27 @@ def make_context(root: Path, config: config_mod.Config, binding_name: str, versi
                           dry_run=dry_run, on_duplicate=on_duplicate, push_tags=push_tags,
                           artifacts_dir=artifacts_dir, options=dict(options or {}),
                           http=http or make_client(), allow_dirty=allow_dirty, kind=kind,
-                          secret_names=tuple(credentials.secret_names(config)))
+                          secret_names=tuple(credentials.secret_names(config)),
+                          backfill=backfill)
+
+
+def _backfill_checked(binding: config_mod.Binding, label: str, adds_files: bool,
+                      artifacts_dir: Path | None, on_duplicate: OnDuplicate) -> OnDuplicate:
+    """``--backfill`` completes a published version from a matrix's artifacts: it needs a
+    registry that takes new files on a version, declared platforms and ``--artifacts``; the
+    files already there are expected (``skip``), so ``--on-duplicate=fail`` contradicts it."""
+    if not adds_files:
+        raise UsageError(f"--backfill: a version on {label} never takes new files; "
+                         f"{binding.name} is published whole or not at all")
+    if not binding.platforms:
+        raise UsageError(f"--backfill: {binding.name} declares no platforms in release.toml "
+                         "(`platforms = [...]`), so there is no set to complete")
+    if artifacts_dir is None:
+        raise UsageError("--backfill needs --artifacts DIR: the files of the missing platforms")
+    if on_duplicate == "fail":
+        raise UsageError("--backfill expects files already on the registry; "
+                         "--on-duplicate=fail contradicts it")
+    return "skip"
 
 
 def already_published(ctx: PublishContext, sleep: Sleep = time.sleep) -> bool:

@@ -22,6 +22,7 @@ from release_tasks.errors import (
 from release_tasks.log import get_logger
 from release_tasks.publish.builds import collect_artifacts, keep, kept
 from release_tasks.publish.files import Inventory, State, digest, judge_duplicates
+from release_tasks.publish.platforms import check_set, on_registry
 from release_tasks.publish.stop import Account, Interrupted, Stop, stoppable
 from release_tasks.publish.tags import NotVisible, wait_until_visible
 from release_tasks.registries.http import Sleep
@@ -56,9 +57,17 @@ class BindingRun:
         self.state: State | None = None
 
     def remote_files(self, sleep: Sleep = time.sleep) -> list[RemoteFile]:
+        """The version's files on the registry: of every package of the binding (npm: a
+        package per platform, then the main package)."""
         ctx = self.ctx
-        return self.kind.files(ctx.http, ctx.endpoints, ctx.binding.package, ctx.rendering,
-                               sleep=sleep)
+        return [file for package in self.packages()
+                for file in self.kind.files(ctx.http, ctx.endpoints, package, ctx.rendering,
+                                            sleep=sleep)]
+
+    def packages(self) -> list[str]:
+        ctx, main = self.ctx, self.ctx.binding.package
+        own = [self.kind.platform_package(main, name) for name in ctx.binding.platforms]
+        return [*dict.fromkeys(p for p in own if p != main), main]
 
     def read_registry(self) -> list[RemoteFile]:
         """What the registry has of the version (after its version list is judged)."""
@@ -74,9 +83,13 @@ class BindingRun:
     def publish(self) -> str:
         ctx = self.ctx
         given = collect_artifacts(ctx.artifacts_dir) if ctx.artifacts_dir else ()
-        self.expected = ([ExpectedFile(step=GIVEN, name=p.name) for p in given] if given
-                         else self.kind.expected_files(ctx))
-        self.inventory = Inventory.of(self.expected, self.read_registry())
+        remote = self.read_registry()
+        if given and ctx.binding.platforms:
+            given, self.expected = self.platform_set(given, remote)
+        else:
+            self.expected = ([ExpectedFile(step=GIVEN, name=p.name) for p in given] if given
+                             else self.kind.expected_files(ctx))
+        self.inventory = Inventory.of(self.expected, remote)
         self.state = self.untagged(self.inventory.state)
         with stoppable(ctx.env) as stop:
             build, verified, steps = self.artifacts(given, stop)
@@ -104,6 +117,31 @@ class BindingRun:
         files = "\n".join([*(f"  uploaded {n}" for n in self.uploaded),
                             *(f"  already there: {line}" for line in lines)])
         return f"published {ctx.label} to {self.registry}; tagged {ctx.tag}\n{files}"
+
+    def platform_set(self, given: tuple[Path, ...], remote: list[RemoteFile],
+                     ) -> tuple[tuple[Path, ...], list[ExpectedFile]]:
+        """The gate (:mod:`release_tasks.publish.platforms`): the given files as one set per
+        declared platform, checked before anything is uploaded; with ``--backfill``, the
+        platforms the registry has already need no file. Returns the files and what a
+        complete version holds: each platform's file (or the registry's), in platform order,
+        and the main package last."""
+        ctx = self.ctx
+        present = on_registry(ctx, remote) if ctx.backfill else {}
+        if ctx.backfill and not remote:
+            raise PublishError(f"--backfill: {self.registry} has no file of {ctx.label}, so "
+                               "there is nothing to complete; publish it without --backfill")
+        found = check_set(ctx, given, present=present)
+        expected = [ExpectedFile(step=GIVEN, name=path.name, what=name)
+                    for name, paths in found.files.items() for path in paths]
+        expected += [ExpectedFile(step=GIVEN, name=file, what=name)
+                     for name, file in found.on_registry.items()]
+        files = tuple(path for paths in found.files.values() for path in paths)
+        if found.main is not None:
+            expected.append(ExpectedFile(step=GIVEN, name=found.main.name, what="main package"))
+            files += (found.main,)
+        for name, file in found.on_registry.items():
+            log.info("  %s: %s is on %s already (--backfill)", name, file, self.registry)
+        return tuple(dict.fromkeys(files)), expected
 
     def finish_complete(self, lines: list[str]) -> str:
         ctx = self.ctx

@@ -40,10 +40,9 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.error_on_missing_interpreters = False
 
-__all__ = ["demo", "detect", "doctor", "edge", "history", "init", "preflight", "publish",
-           "publish_crates", "publish_python", "publish_ruby", "publish_typescript", "rehearse",
-           "release", "trust",
-           "update", "versions", "yank"]
+__all__ = ["build", "demo", "detect", "doctor", "edge", "history", "init", "preflight",
+           "publish", "publish_crates", "publish_python", "publish_ruby", "publish_typescript",
+           "rehearse", "release", "trust", "update", "versions", "yank"]
 
 
 def _checkout() -> Path | None:
@@ -231,6 +230,13 @@ def publish(session: nox.Session) -> None:
     """Publish one binding by name: BINDING VERSION (any registry); tag it after the upload."""
     env = _bun_env(session)
     _stage(session, "publish", *PYTHON_TOOLS, env=env)
+
+
+@nox.session(default=False, reuse_venv=True)
+def build(session: nox.Session) -> None:
+    """Build one platform's files of a binding: BINDING VERSION --platform P --out DIR."""
+    env = _bun_env(session)
+    _stage(session, "build", *PYTHON_TOOLS, env=env)
 
 
 #: The PyPI and npm stand-ins of ``rehearse``: the real servers, in the session's environment.

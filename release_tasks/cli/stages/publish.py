@@ -38,7 +38,11 @@ def add_common(p: argparse.ArgumentParser) -> None:
         p, dry_run="build and check, show what would be uploaded; upload and tag nothing",
         what="VERSION", tag="component")
     p.add_argument("--artifacts", type=Path, metavar="DIR",
-                   help="upload the files in DIR (a build matrix's) instead of building")
+                   help="upload the files in DIR (a build matrix's) instead of building; with "
+                        "declared platforms, only one complete set per platform")
+    p.add_argument("--backfill", action="store_true",
+                   help="complete an already published version (PyPI, RubyGems): upload only "
+                        "the platforms it lacks from --artifacts DIR")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -70,7 +74,8 @@ def run_publish(args: argparse.Namespace, env: Mapping[str, str], kind_name: str
         ctx = publish.make_context(
             args.repo, config, name, args.version, env, dry_run=args.dry_run,
             on_duplicate=mode, push_tags=args.push_tags, artifacts_dir=args.artifacts,
-            options=kind.options(args), http=http, allow_dirty=args.allow_dirty)
+            options=kind.options(args), http=http, allow_dirty=args.allow_dirty,
+            backfill=args.backfill)
         emit(publish.publish_binding(ctx))
     return 0
 
