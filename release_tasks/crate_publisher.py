@@ -25,7 +25,7 @@ from release_tasks.crate_files import CrateState, LocalCrate, read_state
 from release_tasks.crate_pacing import Pacer, WaitTooLong, stamp
 from release_tasks.crate_phases import CratePlan, CrateResult, Outcome, Sleep, run_phases
 from release_tasks.duplicates import handle_duplicate
-from release_tasks.errors import CommandError, DuplicateVersion, ReleaseError
+from release_tasks.errors import CommandError, OtherBytes, ReleaseError
 from release_tasks.log import get_logger
 from release_tasks.publish_files import ContentMismatch
 from release_tasks.publish_stop import Stop, Stopped
@@ -149,7 +149,8 @@ class CratePublisher:
             return "other bytes, through a dependency"
         if verdict == "other bytes":
             if mode == "fail":
-                raise DuplicateVersion(f"{state.mismatch(self.where)} (--on-duplicate=fail)")
+                raise OtherBytes(f"{state.mismatch(self.where)} (--on-duplicate=fail); nothing "
+                                 "was published or tagged")
             log.warning("  [%s] !!! %s !!!", mode, state.mismatch(self.where))
             self.other_bytes.add(crate)
             return f"OTHER BYTES: registry sha256 {state.remote_sha256}, local " \

@@ -135,6 +135,13 @@ class PublishError(ReleaseError):
     exit_code = 13
 
 
+class OtherBytes(PublishError):
+    """The registry holds, under a name this commit builds, other bytes than it builds: the
+    component is never tagged as published (unless ``--accept-registry-bytes``)."""
+
+    exit_code = 16
+
+
 class TagError(ReleaseError):
     """A tag exists on another commit, or could not be created or pushed."""
 

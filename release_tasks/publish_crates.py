@@ -46,6 +46,7 @@ from release_tasks.crate_publisher import CratePublisher
 from release_tasks.duplicates import DEFAULT_ON_DUPLICATE, OnDuplicate
 from release_tasks.errors import DriftError, PublishError, UpdateError, UsageError
 from release_tasks.log import get_logger
+from release_tasks.publish_bytes import accepted_or_refused
 from release_tasks.publish_stop import Stop, stoppable
 from release_tasks.publish_tags import tag_and_push
 from release_tasks.registries import Endpoints, given_endpoints, kind_of
@@ -80,6 +81,7 @@ class CrateOptions:
     jobs: int | None = None  # crates published at once; None: the width of the phase
     offline: bool = True  # `cargo package --offline` in the dry run
     max_wait: float | None = None  # seconds of rate-limit waits in all; None: no bound
+    accept_registry_bytes: bool = False  # tag over other bytes on the registry, recorded
 
     def __post_init__(self) -> None:
         if not self.index_timeout > 0:
@@ -218,8 +220,15 @@ def publish(root: Path, config: Config, plan: CratePlan, options: CrateOptions,
                            f"registry shows them: {resume}")
     warnings = [f"  !!! {r.crate}@{r.version}: {r.detail}" for r in results
                 if r.crate in publisher.other_bytes]
+    if warnings and not options.accept_registry_bytes:
+        log.info("%s", summary_table(results))
+    notes = accepted_or_refused(
+        what, tag, [w.strip().removeprefix("!!! ") for w in warnings],
+        accept=options.accept_registry_bytes, rerun=resume,
+        yank=f"nox -s yank -- core {plan.version}"
+             + (f" --registry {options.registry}" if options.registry else ""))
     tag_line = tag_core(root, config, plan, registry, push=options.push_tags,
-                        notes=warnings)
+                        notes=[f"!!! {note}" for note in notes])
     return "\n".join([summary_table(results), *warnings, tag_line])
 
 
@@ -229,6 +238,7 @@ def resume_command(options: CrateOptions) -> str:
     words += [f"--registry {options.registry}"] if options.registry else []
     words += [f"--max-wait {options.max_wait:g}"] if options.max_wait is not None else []
     words += ["--push-tags"] if options.push_tags else []
+    words += ["--accept-registry-bytes"] if options.accept_registry_bytes else []
     return " ".join(words)
 
 

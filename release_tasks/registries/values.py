@@ -60,6 +60,9 @@ class PublishContext:
     source_date_epoch: int | None = None
     #: Whether uncommitted changes to tracked files may be packed (``--allow-dirty``).
     allow_dirty: bool = False
+    #: Whether files the registry holds with other bytes may be tagged as published
+    #: (``--accept-registry-bytes``, after checking them; the tag records them).
+    accept_registry_bytes: bool = False
 
     @property
     def kind(self) -> RegistryKind:
