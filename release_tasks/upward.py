@@ -59,8 +59,13 @@ class Known:
     two_tier: tuple[BindingVersion, ...] = ()
 
     def patch_level(self, core: CoreVersion) -> int:
-        """One more than the highest ``P`` known on ``core``; 0 when none is."""
+        """One more than the highest ``P`` known on ``core``; 0 when none is. A three-part
+        version its registry takes for ``core.0`` (RubyGems and PyPI: ``0.1.8 == 0.1.8.0``)
+        counts as ``P`` = 0 there, so a binding-only fix after it is ``core.1``."""
         levels = [v.patch_level for v in self.two_tier if v.core == core]
+        zero = core.binding(0).render(self.registry)
+        if any(s.text != zero and ordering.equal(self.registry, zero, s.text) for s in self.seen):
+            levels.append(0)
         return max(levels) + 1 if levels else 0
 
     def blocker(self, rendering: str, *, file_may_equal: bool) -> Seen | None:
