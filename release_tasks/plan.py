@@ -43,8 +43,9 @@ class RegistryVersion:
         except VersionError:
             return None
 
-    def canonical(self, core: CoreVersion | None = None) -> str:
-        """``X.Y.Z.P``, with the registry's own spelling in brackets where it differs.
+    def canonical(self, core: CoreVersion | None = None, *, spelled: bool = True) -> str:
+        """``X.Y.Z.P``, with the registry's own spelling in brackets where it differs (unless
+        not ``spelled``: a line that shows one rendering, ``0.4.1.0 -> 0.4.2.0``).
 
         A rendering that reads as a binding of core ``X.Y.0`` (npm's ``0.1.10``: ``0.1.0.10``)
         may as well be a three-part version published before the two-tier scheme: with
@@ -54,7 +55,7 @@ class RegistryVersion:
             return self.text
         if core is not None and version.core.patch == 0 and version.core != core:
             return self.text
-        return f"{version} [{self.registry}: {self.text}]"
+        return f"{version} [{self.registry}: {self.text}]" if spelled else str(version)
 
     def __str__(self) -> str:
         return self.text

@@ -96,7 +96,9 @@ def commit_message(plan: ReleasePlan) -> str:
     parts += [f"{b.name} {b.next}" for b in plan.bindings if b.next]
     body = [f"- {b.name} ({b.package}): "
             + (f"{b.next}, carried forward" if b.current is not None
-               and str(b.current) == b.rendering else f"{b.current or '-'} -> {b.next}")
+               and str(b.current) == b.rendering else
+               f"{b.current.canonical(plan.core.current, spelled=False) if b.current else '-'}"
+               f" -> {b.next}")
             + (f" [{b.registry}: {b.rendering}]" if b.rendering != str(b.next) else "")
             for b in plan.bindings if b.next]
     if plan.core.changed:

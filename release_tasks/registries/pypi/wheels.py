@@ -131,12 +131,12 @@ def build(ctx: PublishContext) -> Build:
         compatibility, zig = build_options(ctx)
         argv = ["maturin", "build", "--release", "--compatibility", compatibility,
                 "--out", str(out)]
-        cmd.run([*argv, "--zig"] if zig else argv, cwd=ctx.directory, env=env, prefix="python")
+        cmd.run([*argv, "--zig"] if zig else argv, cwd=ctx.directory, env=env, prefix=ctx.binding.name)
         found += artifacts_in(out)
     if ctx.wants(SDIST):
         out = fresh_dir(ctx.step_dir(SDIST))
         cmd.run(["maturin", "sdist", "--out", str(out)], cwd=ctx.directory, env=env,
-                prefix="python")
+                prefix=ctx.binding.name)
         found += artifacts_in(out)
     return Build(artifacts=tuple(found))
 
@@ -196,7 +196,7 @@ def upload_argv(ctx: PublishContext, build: Build) -> list[str]:
 
 def upload(ctx: PublishContext, build: Build) -> None:
     with ctx.kind.credential_env(ctx.upload_env(), ctx.credential(), ctx.endpoints) as tool:
-        cmd.run(upload_argv(ctx, build), cwd=ctx.directory, env=tool.env, prefix="python")
+        cmd.run(upload_argv(ctx, build), cwd=ctx.directory, env=tool.env, prefix=ctx.binding.name)
 
 
 def _zig_available(env: Mapping[str, str]) -> bool:

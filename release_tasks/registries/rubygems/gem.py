@@ -124,10 +124,10 @@ def build(ctx: PublishContext) -> Build:
     compile_argv = ["bundle", "exec", "rake", "compile"]
     if not (ctx.directory / "Gemfile").is_file():
         compile_argv = ["rake", "compile"]
-    cmd.run(compile_argv, cwd=ctx.directory, env=env, prefix="ruby")
+    cmd.run(compile_argv, cwd=ctx.directory, env=env, prefix=ctx.binding.name)
     # gem build evaluates the gemspec's file globs in the current directory, so it runs
     # in the binding's directory and the gem is moved out afterwards.
-    result = cmd.run(["gem", "build", spec.name], cwd=ctx.directory, env=env, prefix="ruby")
+    result = cmd.run(["gem", "build", spec.name], cwd=ctx.directory, env=env, prefix=ctx.binding.name)
     match = _BUILT.search(result.stdout)
     built = ctx.directory / match.group(1) if match else None
     if built is None or not built.is_file():
@@ -184,4 +184,4 @@ def upload(ctx: PublishContext, build: Build) -> None:
     with ctx.kind.credential_env(ctx.upload_env(), ctx.credential(), ctx.endpoints) as tool:
         for path in build.artifacts:
             cmd.run(["gem", "push", "--host", ctx.endpoints["host"], str(path)],
-                    env=tool.env, prefix="ruby")
+                    env=tool.env, prefix=ctx.binding.name)
