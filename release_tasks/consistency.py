@@ -10,7 +10,7 @@ expected Y``, with the exact ``update`` command that brings the files in line.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from release_tasks import formats, update, workspace
@@ -52,11 +52,18 @@ def check(root: Path, config: Config, plan: ReleasePlan | None = None, *,
     except (UpdateError, VersionError) as exc:
         raise DriftError([str(exc)], hint=_hint(root, config, None)) from exc
     raise_on_drift(root, config, result, current)
-    for binding in config.bindings:
-        for warning in kind_of(binding.registry).source_warnings(root, binding):
-            log.warning("%s", warning)
+    warn_sources(root, config)
     log.info("Version files agree: core %s", current)
     return current
+
+
+def warn_sources(root: Path, config: Config, names: Collection[str] | None = None) -> None:
+    """Log what the sources of the bindings (``names``: only those) do that a release will
+    regret: a ``__version__`` not from metadata, maturin's Rust SBOM."""
+    for binding in config.bindings:
+        if names is None or binding.name in names:
+            for warning in kind_of(binding.registry).source_warnings(root, binding):
+                log.warning("%s", warning)
 
 
 def raise_on_drift(root: Path, config: Config, result: ChangeSet, current: CoreVersion) -> None:

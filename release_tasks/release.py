@@ -123,6 +123,7 @@ def summarize(project: Project, plan: ReleasePlan, env: Mapping[str, str],
                                current=plan.core.current, tree=project.repo.tree.files)
     # Drift is what this very change set would overwrite that it should not.
     consistency.raise_on_drift(project.root, config, result, plan.core.current)
+    consistency.warn_sources(project.root, config, [b.name for b in plan.bindings if b.next])
     changes = list(result.changes)
     reqs = credentials.requirements(config, _components(plan))
     return Summary(plan=plan, phases=phases, changes=changes,

@@ -247,15 +247,14 @@ def test_the_registries_table_is_the_one_the_endpoints_read() -> None:
         assert f"`{field.default}`" in described.docs()[field.config_key]
 
 
-def test_init_names_the_installed_schema(tmp_path: Path) -> None:
+def test_init_names_the_repositorys_own_copy_of_the_schema() -> None:
+    target = config_schema.directive_target()
     text = init_render.render(init_models.full(), preflight=(), core_credential=("T",),
-                              credentials={}, schema="release_tasks/data/release.schema.json")
-    assert text.splitlines()[0] == "#:schema release_tasks/data/release.schema.json"
-    # Inside the repository (a .venv there): relative to release.toml, as taplo resolves it.
-    inside = config_schema.directive_target(ROOT)
-    assert (ROOT / inside).resolve() == config_schema.SCHEMA_FILE
-    outside = config_schema.directive_target(tmp_path)
-    assert outside == config_schema.SCHEMA_FILE.as_uri() and outside.startswith("file:///")
+                              credentials={}, schema=target)
+    assert text.splitlines()[0] == "#:schema .github/release-tasks.schema.json"
+    # A path inside the repository, relative to release.toml: the same in every clone.
+    assert not target.startswith(("/", "file:")) and ".." not in target
+    assert f"release-tasks schema --write-to {target}" in text
 
 
 def test_every_allowed_value_and_url_key_is_explained() -> None:
