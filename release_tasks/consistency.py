@@ -10,7 +10,7 @@ expected Y``, with the exact ``update`` command that brings the files in line.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from release_tasks import formats, update, workspace
@@ -36,7 +36,7 @@ def targets_of(plan: ReleasePlan | None, current: CoreVersion) -> tuple[
 
 def check(root: Path, config: Config, plan: ReleasePlan | None = None, *,
           ws: workspace.Workspace | None = None, tree: Sequence[str] | None = None,
-          ) -> CoreVersion:
+          env: Mapping[str, str] | None = None) -> CoreVersion:
     """Raise :class:`DriftError` listing every drift; return the current core version.
 
     With ``plan`` the sites are checked against the versions the plan writes (a file
@@ -48,7 +48,7 @@ def check(root: Path, config: Config, plan: ReleasePlan | None = None, *,
         ws = ws or workspace.load(root, config.core.workspace)
         core, bindings = targets_of(plan, current)
         result = update.change_set(root, config, core, bindings, ws=ws, current=current,
-                                   tree=tree)
+                                   tree=tree, env=env)
     except (UpdateError, VersionError) as exc:
         raise DriftError([str(exc)], hint=_hint(root, config, None)) from exc
     raise_on_drift(root, config, result, current)

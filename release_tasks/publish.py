@@ -133,7 +133,7 @@ def publish_binding(ctx: PublishContext) -> str:
     version is now complete, partial or still planned on the registry."""
     register_secrets_from_env(ctx.env, ctx.binding.credential)
     require_clean_tree(ctx.root, allow_dirty=ctx.allow_dirty, dry_run=ctx.dry_run)
-    consistency.check(ctx.root, ctx.config)
+    consistency.check(ctx.root, ctx.config, env=ctx.env)
     credentials.preflight(ctx.config, ctx.binding.name, ctx.env, dry_run=ctx.dry_run)
     ctx.kind.check_tools(ctx)
     head = head_of(ctx.root)

@@ -122,7 +122,7 @@ def check_repository(root: Path, config: Config, registry: str | None,
     drift: DriftError | None = None
     version = None
     try:
-        version = consistency.check(root, config)
+        version = consistency.check(root, config, env=env)
     except DriftError as exc:
         drift = exc
     try:
@@ -132,8 +132,12 @@ def check_repository(root: Path, config: Config, registry: str | None,
             raise drift from None
         raise
     crates = [c for c in config.core.crates if ws.crate(c).publish]
-    problems = crate_checks.metadata_problems(root, ws, crates, registry or CRATES_IO)
     cwd, cargo_vars = root / config.core.workspace, env or {}
+    unknown = registry and cargo_config.unknown_registry(registry, cwd, cargo_vars)
+    if unknown:
+        raise UsageError(f"cargo registry {registry}: {unknown}; nothing was packaged or "
+                         "published")
+    problems = crate_checks.metadata_problems(root, ws, crates, registry or CRATES_IO)
     unresolved = crate_checks.registry_problems(
         ws, crates, registry,
         registry and cargo_config.registry_index(registry, cwd, cargo_vars),

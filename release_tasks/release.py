@@ -120,7 +120,7 @@ def summarize(project: Project, plan: ReleasePlan, env: Mapping[str, str],
     phases = workspace.phases(ws, config.core.crates) if plan.core.changed else []
     core, bindings = consistency.targets_of(plan, plan.core.current)
     result = update.change_set(project.root, config, core, bindings, ws=ws,
-                               current=plan.core.current, tree=project.repo.tree.files)
+                               current=plan.core.current, tree=project.repo.tree.files, env=env)
     # Drift is what this very change set would overwrite that it should not.
     consistency.raise_on_drift(project.root, config, result, plan.core.current)
     consistency.warn_sources(project.root, config, [b.name for b in plan.bindings if b.next])
@@ -187,7 +187,7 @@ def run_release(project: Project, env: Mapping[str, str], *, dry_run: bool,
     plan = versions.compute_plan(project, from_ref, changes=outcome, skip=skip, core=core,
                                  bump=bump)
     if not plan.anything:
-        consistency.check(project.root, project.config, tree=project.repo.tree.files)
+        consistency.check(project.root, project.config, tree=project.repo.tree.files, env=env)
         return None, "Nothing to release: no component changed since " + plan.base_ref + "."
     summary = summarize(project, plan, env, now)
     if dry_run:

@@ -146,7 +146,7 @@ def rec(kind: FakeKind, monkeypatch: pytest.MonkeyPatch) -> Recorder:
     monkeypatch.setattr(publish, "component_tagged", recorder.tagged_already)
     monkeypatch.setattr(publish, "require_clean_tree", lambda root, **kw: None)
     monkeypatch.setattr(publish, "head_of", lambda root: Head(commit=COMMIT, time=1_700_000_000))
-    monkeypatch.setattr("release_tasks.consistency.check", lambda root, config: None)
+    monkeypatch.setattr("release_tasks.consistency.check", lambda root, config, **kw: None)
     monkeypatch.setattr("time.sleep", lambda seconds: None)
     return recorder
 
