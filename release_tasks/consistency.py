@@ -45,12 +45,18 @@ def check(root: Path, config: Config, plan: ReleasePlan | None = None, *,
     """
     try:
         current = update.current_core(root, config)
-        ws = ws or workspace.load(root, config.core.workspace)
+    except (UpdateError, VersionError) as exc:
+        raise DriftError([str(exc)], hint=_hint(root, config, None)) from exc
+    # A manifest cargo cannot read is not drift, and VERSION has nothing to do with it: the
+    # error is cargo's, naming the manifest.
+    ws = ws or workspace.load(root, config.core.workspace)
+    try:
         core, bindings = targets_of(plan, current)
         result = update.change_set(root, config, core, bindings, ws=ws, current=current,
                                    tree=tree, env=env)
     except (UpdateError, VersionError) as exc:
-        raise DriftError([str(exc)], hint=_hint(root, config, None)) from exc
+        raise DriftError([str(exc)], hint="Fix the file named above, then run "
+                         "`nox -s versions -- --check` again.") from exc
     raise_on_drift(root, config, result, current)
     warn_sources(root, config)
     log.info("Version files agree: core %s", current)

@@ -217,10 +217,12 @@ def _read_back(registry: Registry, seen: Iterable[Seen]) -> list[BindingVersion]
 
 
 def way_out(problems: Sequence[str], current: CoreVersion, core_known: Known,
-            releases: Mapping[str, Release], blocked: Sequence[str]) -> str:
+            releases: Mapping[str, Release], blocked: Sequence[str], *,
+            core_blocked: bool = False) -> str:
     """The error text: every problem, then each way out that really unblocks the plan.
 
-    ``blocked`` names the bindings among the problems (``--skip`` can leave them out).
+    ``blocked`` names the bindings among the problems (``--skip`` can leave them out, unless
+    the core itself is blocked too: ``core_blocked``, which no ``--skip`` unblocks).
     """
     lines = ["versions only go up, in each registry's own order, and this plan would not:"]
     lines += [f"  - {p}" for p in problems]
@@ -234,7 +236,7 @@ def way_out(problems: Sequence[str], current: CoreVersion, core_known: Known,
             if bumped != lowest:
                 options.append((f"--bump {part}", bumped))
             break
-    options += [(f"--skip {name}", None) for name in blocked]
+    options += [] if core_blocked else [(f"--skip {name}", None) for name in blocked]
     if not options:
         lines.append("No --core or --bump unblocks it: fix the version file or the tag named above.")
         return "\n".join(lines)

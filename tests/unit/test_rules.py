@@ -302,6 +302,18 @@ def test_the_worked_example_plans_as_versioning_md_shows() -> None:
     assert rules.plan(CONFIG, row.facts()).text().splitlines() == lines[start:end]
 
 
+def test_a_core_below_version_is_offered_no_skip_since_none_unblocks_it() -> None:
+    row = Row("--core 0.0.9", changed=("ruby", "python", "typescript"), core_option="0.0.9",
+              files={"ruby": "0.1.8.0", "python": "0.1.8.0", "typescript": "0.1.8000"},
+              tags={BASE_TAG: BASE})
+    with pytest.raises(VersionError) as caught:
+        rules.plan(CONFIG, row.facts())
+    text = str(caught.value)
+    assert "core 0.0.9 would go backwards" in text
+    assert "--skip" not in text  # leaving bindings out leaves the core where it was
+    assert "nox -s release -- --core 0.1.9" in text
+
+
 def test_options_that_are_not_rules_are_usage_errors() -> None:
     with pytest.raises(UsageError, match="--skip core: not a binding"):
         rules.plan(CONFIG, Row("skip core", skip=("core",)).facts())
