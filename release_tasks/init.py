@@ -218,8 +218,9 @@ def next_steps(root: Path, result: Result) -> list[str]:
         steps.append("add a noxfile.py holding `from release_tasks.sessions import *  "
                      "# noqa: F403`")
     steps += ["`nox -s workflow` writes .github/workflows/release.yml (CI publishes from it)",
+              f"commit: git add {files} noxfile.py .github/workflows/release.yml "
+              "(release refuses modified tracked files)",
               "`nox -s release -- --dry-run` shows the first release; it changes nothing",
-              f"commit: git add {files} noxfile.py .github/workflows/release.yml",
               "`nox -s release -- --push` makes the release, and CI publishes it "
               "(RELEASING.md says what CI needs)"]
     return ["next steps:", *(f"  {n}. {step}" for n, step in enumerate(steps, 1)),
