@@ -2,7 +2,7 @@
 :mod:`release_tasks.sessions`, plus the project's own ``tests``, ``lint`` and ``bench``.
 
 ``nox -l`` lists them, ``nox -s STAGE -- ARGS`` runs one. A stage session runs this checkout
-(from the environment the stage sessions share, :mod:`release_tasks.session_env`) where nox
+(from the environment the stage sessions share, :mod:`release_tasks.sessions.env`) where nox
 was invoked, so ``nox -f path/to/noxfile.py -s release -- --dry-run`` works from anywhere
 inside a monorepo.
 """

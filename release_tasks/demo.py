@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from release_tasks import git, release, sandbox
+from release_tasks import release, sandbox
+from release_tasks.git import repo as git
 from release_tasks.log import get_logger
 from release_tasks.project import open_project
 from release_tasks.release import Summary

@@ -1,7 +1,7 @@
 """``edge``: how to depend on a branch of the repository instead of a release.
 
 For every published component it prints what its package manager needs, as its registry
-kind writes it (:meth:`~release_tasks.registries.base.RegistryKind.edge`): a Cargo git
+kind writes it (:meth:`~release_tasks.registries.interface.RegistryKind.edge`): a Cargo git
 dependency per core crate, a Gemfile line with Bundler's ``glob:``, a pip requirement with
 ``#subdirectory=``, and for npm, which cannot follow a branch into a subdirectory, the
 build-and-pack route. The repository URL comes from ``project.repository`` in
@@ -18,12 +18,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from release_tasks import git
-from release_tasks.config import CONFIG_FILE, Config
+from release_tasks.config.load import CONFIG_FILE
 from release_tasks.errors import ConfigError
+from release_tasks.git import repo as git
 from release_tasks.log import get_logger
+from release_tasks.model.components import Config
 from release_tasks.registries import kind_of
-from release_tasks.registries.values import EdgeSource, RefKind, Snippet
+from release_tasks.registries.interface import EdgeSource, RefKind, Snippet
+from release_tasks.registries.rubygems import github_slug
 
 log = get_logger("edge")
 
@@ -99,15 +101,6 @@ def _https(host: str, path: str) -> str:
     if host == "github.com" and path.endswith(".git"):
         path = path[:-len(".git")]
     return f"https://{host}/{path}"
-
-
-def github_slug(url: str) -> str | None:
-    """``owner/repo`` of a github.com URL, else ``None``."""
-    parts = urlsplit(url)
-    segments = [s for s in parts.path.split("/") if s]
-    if parts.hostname == "github.com" and len(segments) == 2:
-        return "/".join(segments)
-    return None
 
 
 def repository_url(repo: git.Repo, config: Config) -> tuple[str, str]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from release_tasks import cmd
-from release_tasks.config import Config
 from release_tasks.errors import CommandError, ReleaseError
 from release_tasks.log import get_logger
+from release_tasks.model.components import Config
 
 log = get_logger("preflight")
 

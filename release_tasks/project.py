@@ -13,17 +13,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from release_tasks.opening import Opening
+from release_tasks.git.opening import Opening
 
 if TYPE_CHECKING:
-    from release_tasks import config as config_mod
-    from release_tasks import workspace as workspace_mod
-    from release_tasks.snapshot import Snapshot
+    from release_tasks.cargo import workspace as workspace_mod
+    from release_tasks.config import load as config_mod
+    from release_tasks.git.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
 class Project:
-    """The repository (read once, see :mod:`release_tasks.snapshot`) and its config."""
+    """The repository (read once, see :mod:`release_tasks.git.snapshot`) and its config."""
 
     repo: Snapshot
     config: config_mod.Config
@@ -36,7 +36,7 @@ class Project:
     @cached_property
     def workspace(self) -> workspace_mod.Workspace:
         """The core crates' cargo workspace (one ``cargo metadata``, on first use)."""
-        from release_tasks import workspace as workspace_mod
+        from release_tasks.cargo import workspace as workspace_mod
 
         return workspace_mod.load(self.root, self.config.core.workspace)
 
@@ -53,7 +53,7 @@ def open_project(path: Path | Opening, config: config_mod.Config | None = None, 
     comes from the release's plan.
     """
     opening = path if isinstance(path, Opening) else Opening(path)
-    from release_tasks import config as config_mod  # imported while git opens the repository
+    from release_tasks.config import load as config_mod  # imported while git opens the repository
 
     repo = opening.finish()
     if config is None:

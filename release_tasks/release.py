@@ -19,16 +19,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from release_tasks import carry, consistency, credentials, detect, git, update, versions, workspace
-from release_tasks.detect import Changes
+from release_tasks.apply import update
+from release_tasks.apply.sites import FileChange
+from release_tasks.cargo import workspace
+from release_tasks.config import credentials
 from release_tasks.errors import ReleaseError, UsageError
+from release_tasks.git import repo as git
+from release_tasks.git.snapshot import Snapshot
+from release_tasks.git.tags import Tags
 from release_tasks.log import get_logger
-from release_tasks.plan import ReleasePlan
+from release_tasks.plan import carry, detect, versions
+from release_tasks.plan import drift as consistency
+from release_tasks.plan.detect import Changes
+from release_tasks.plan.release_plan import ReleasePlan
+from release_tasks.plan.tagplan import format_tag_message
 from release_tasks.project import Project
-from release_tasks.sites import FileChange
-from release_tasks.snapshot import Snapshot
-from release_tasks.tagplan import format_tag_message
-from release_tasks.tags import Tags
 
 log = get_logger("release")
 _SHOWN = 5  # changed files named per binding in the text summary (JSON has them all)

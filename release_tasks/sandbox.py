@@ -9,8 +9,10 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from release_tasks import cmd, git, tagplan
+from release_tasks import cmd
 from release_tasks.errors import UsageError
+from release_tasks.git import repo as git
+from release_tasks.plan import tagplan
 
 # The example of a source checkout; an installed wheel carries a copy as package data.
 _CHECKOUT_EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "tasker-core"

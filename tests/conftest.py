@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from release_tasks import cli, sandbox
-from release_tasks.git import Repo
+from release_tasks.git.repo import Repo
 from tests.support import CliResult, RunCli
 
 pytest_plugins = ["tests.registries.fixtures"]

@@ -12,8 +12,9 @@ from typing import Any, Protocol
 
 import tomlkit
 
-from release_tasks import cli, cmd, config
-from release_tasks.stages import update as update_stage
+from release_tasks import cli, cmd
+from release_tasks.cli.stages import update as update_stage
+from release_tasks.config import load as config
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

@@ -1,5 +1,5 @@
 """The registry kinds, as cibuildwheel lists its platforms: one module each behind one
-Protocol (:class:`~release_tasks.registries.base.RegistryKind`), in one dict keyed by the
+Protocol (:class:`~release_tasks.registries.interface.RegistryKind`), in one dict keyed by the
 name ``release.toml`` uses. Everything else loops over :data:`REGISTRIES` or asks
 :func:`kind_of`; a new kind is one module and one entry here.
 
@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Final
 
 from release_tasks.errors import ConfigError
 from release_tasks.registries import crates_io, npm, pypi, rubygems
-from release_tasks.registries.base import RegistryKind
 from release_tasks.registries.endpoints import Endpoints, check_url, merged_given, with_values
+from release_tasks.registries.interface import RegistryKind
 from release_tasks.registries.lazy import lend
 
 if TYPE_CHECKING:

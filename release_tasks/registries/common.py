@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from release_tasks import cmd
 from release_tasks.errors import RegistryUnavailable, ToolMissing, UsageError, VersionError
 from release_tasks.registries.endpoints import EndpointField, Endpoints, resolve
-from release_tasks.registries.values import (
+from release_tasks.registries.interface import (
     Build,
     ExpectedFile,
     PublishContext,
@@ -28,10 +28,10 @@ from release_tasks.registries.versionkey import PlainFirst, plain_numbers
 if TYPE_CHECKING:
     import httpx
 
-    from release_tasks.config import Binding
-    from release_tasks.registries.base import IndexClient, Target
+    from release_tasks.model.components import Binding
+    from release_tasks.model.version import BindingVersion
     from release_tasks.registries.http import Sleep
-    from release_tasks.version import BindingVersion
+    from release_tasks.registries.interface import IndexClient, Target
 
 CARGO_HINT = "Install Rust (cargo) with rustup: https://rustup.rs"
 TRUSTED = "trusted publishing"
@@ -55,6 +55,7 @@ class KindDefaults:
     token_variable: str
     secret_variables: tuple[str, ...]
     for_bindings = True
+    binding_names: tuple[str, ...] = ()
     ships_crate_source = False
     rendering_form: str | None = None
     alias: str | None = None
@@ -73,7 +74,7 @@ class KindDefaults:
         return str(version)
 
     def read_rendering(self, text: str, source: str) -> BindingVersion:
-        from release_tasks.version import BindingVersion
+        from release_tasks.model.version import BindingVersion
 
         return BindingVersion.parse(text, source)
 

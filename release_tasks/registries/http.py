@@ -21,7 +21,6 @@ import httpx
 from release_tasks import __version__
 from release_tasks.errors import RegistryError, RegistryUnavailable
 from release_tasks.log import get_logger
-from release_tasks.registries import REGISTRY_LABELS
 
 if TYPE_CHECKING:
     pass
@@ -66,7 +65,7 @@ def make_client(
 
 def get(
     client: httpx.Client,
-    registry: str,
+    label: str,
     url: str,
     *,
     headers: Mapping[str, str] | None = None,
@@ -76,7 +75,6 @@ def get(
     """GET ``url``: the response for 2xx, ``None`` for 404/410; see the module docstring."""
     if retries < 0:
         raise ValueError(f"retries must be 0 or more, not {retries}")
-    label = REGISTRY_LABELS[registry]
     shown = shown_url(url)
     for attempt in range(retries + 1):
         retry_after: float | None = None
@@ -183,18 +181,18 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return min(max(seconds, 0.0), RETRY_AFTER_CAP)
 
 
-def json_body(response: httpx.Response, registry: str) -> object:
+def json_body(response: httpx.Response, label: str) -> object:
     """The response's JSON, or RegistryError naming the registry and URL."""
     try:
         return response.json()
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
-        raise malformed(registry, response.url, f"invalid JSON ({exc})") from exc
+        raise malformed(label, response.url, f"invalid JSON ({exc})") from exc
 
 
-def malformed(registry: str, url: str | httpx.URL, detail: str) -> RegistryError:
+def malformed(label: str, url: str | httpx.URL, detail: str) -> RegistryError:
     """The error for a document that parsed but does not have the expected shape."""
     return RegistryError(
-        f"{REGISTRY_LABELS[registry]} returned a malformed answer for {shown_url(url)}: {detail}. "
+        f"{label} returned a malformed answer for {shown_url(url)}: {detail}. "
         "Nothing is assumed about what is published; check that the URL points at the "
         "registry's API."
     )

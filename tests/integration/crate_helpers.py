@@ -12,7 +12,7 @@ import sys
 import tarfile
 from pathlib import Path
 
-from release_tasks.git import Repo
+from release_tasks.git.repo import Repo
 from tests.registries.cargo_registry import CargoRegistry
 from tests.support import CliResult, RunCli
 

@@ -21,12 +21,12 @@ from typing import Any
 
 import httpx
 
-from release_tasks.config import Binding
 from release_tasks.errors import UsageError, VersionError
-from release_tasks.registries import values
+from release_tasks.model.components import Binding
+from release_tasks.model.version import BindingVersion
+from release_tasks.registries import interface as values
 from release_tasks.registries.endpoints import EndpointField, Endpoints
 from release_tasks.registries.http import Sleep
-from release_tasks.version import BindingVersion
 
 STORE_VAR = "RELEASE_TASKS_CRUMBS_STORE"
 TOKEN_VAR = "CRUMBS_TOKEN"

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import cmd, sandbox, update
-from release_tasks import config as config_mod
+from release_tasks import cmd, sandbox
+from release_tasks.apply import update
+from release_tasks.config import load as config_mod
 from release_tasks.log import LOGGER_NAME
-from release_tasks.version import BindingVersion
+from release_tasks.model.version import BindingVersion
 from tests.registries.httpbase import RegistryApp, Request, Response
 from tests.support import CliResult, RunCli
 

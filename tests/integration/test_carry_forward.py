@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from release_tasks import git, release, sandbox
-from release_tasks.git import Repo
+from release_tasks import release, sandbox
+from release_tasks.git import repo as git
+from release_tasks.git.repo import Repo
+from release_tasks.plan.tagplan import read_tag_plan
 from release_tasks.project import open_project
-from release_tasks.tagplan import read_tag_plan
 from tests.support import RunCli
 
 SHARED = "tasker-shared/src/lib.rs"

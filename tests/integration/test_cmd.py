@@ -57,7 +57,7 @@ def test_git_and_cargo_metadata_children_see_no_registry_token(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A git child (the default environment) and cargo metadata (the workspace reader's)
     get no credential: a tool that only reads has nothing to do with one."""
-    from release_tasks import workspace
+    from release_tasks.cargo import workspace
 
     monkeypatch.setenv("CARGO_REGISTRY_TOKEN", "s3cr3t-cargo-token")
     monkeypatch.setenv("CARGO_REGISTRIES_LOCAL_TOKEN", "s3cr3t-local-token")

@@ -11,7 +11,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from release_tasks import config, config_schema, init
+from release_tasks.config import load as config
+from release_tasks.config import schema as config_schema
+from release_tasks.init import infer as init
 from tests import trees
 from tests.integration.test_yank import write_repo
 from tests.registries.tools import require_tool

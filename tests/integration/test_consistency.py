@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks.git import Repo
+from release_tasks.git.repo import Repo
 from tests.integration.test_update import (
     PACKAGE_JSON,
     PYPROJECT,

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from release_tasks import config as config_mod
-from release_tasks import crate_checks, workspace
-from release_tasks.crate_phases import make_plan
+from release_tasks.cargo import workspace
+from release_tasks.config import load as config_mod
+from release_tasks.model.version import CoreVersion
+from release_tasks.publish.crates import checks as crate_checks
+from release_tasks.publish.crates.phases import make_plan
 from release_tasks.sandbox import EXAMPLE
-from release_tasks.version import CoreVersion
 
 pytestmark = pytest.mark.integration
 

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import config as config_mod
-from release_tasks import git, sandbox
-from release_tasks.git import Repo
+from release_tasks import sandbox
+from release_tasks.config import load as config_mod
+from release_tasks.git import repo as git
+from release_tasks.git.repo import Repo
 from tests.support import RunCli, client_rb_config, parse_env, stage_env, stage_json
 
 pytestmark = pytest.mark.integration

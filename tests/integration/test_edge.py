@@ -16,8 +16,8 @@ import pytest
 import tomlkit
 
 from release_tasks import cmd, edge, sandbox
-from release_tasks import config as config_mod
-from release_tasks.git import Repo
+from release_tasks.config import load as config_mod
+from release_tasks.git.repo import Repo
 from tests.support import IN_CI, RunCli
 
 pytestmark = pytest.mark.integration

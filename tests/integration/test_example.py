@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import config, workspace
-from release_tasks.git import Repo
+from release_tasks.cargo import workspace
+from release_tasks.config import load as config
+from release_tasks.git.repo import Repo
 from tests.registries.tools import require_tool
 
 pytestmark = pytest.mark.integration

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from release_tasks import history, release, sandbox
-from release_tasks.git import Repo
+from release_tasks import release, sandbox
+from release_tasks.git.repo import Repo
+from release_tasks.history import releases as history
 from release_tasks.project import open_project
 from tests.support import RunCli
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import git as git_mod
 from release_tasks import sandbox
+from release_tasks.git import repo as git_mod
 from tests.integration.publish_helpers import NO_CREDENTIALS, git, sandbox_at, tags
 from tests.registries.rubygems_registry import RubyGemsRegistry
 from tests.registries.tools import require_tool
@@ -106,7 +106,7 @@ def test_the_wheel_installs_a_working_command(installed: Installed, tmp_path: Pa
 
 def test_the_wheel_ships_the_schema_that_init_names(installed: Installed, tmp_path: Path) -> None:
     printed = installed.shell("release-tasks schema", tmp_path)
-    where = installed.shell("python -c 'from release_tasks import config_schema as s; "
+    where = installed.shell("python -c 'from release_tasks.config import schema as s; "
                             "print(s.SCHEMA_FILE)'", tmp_path)
     check = installed.shell("release-tasks schema --check", tmp_path)
 

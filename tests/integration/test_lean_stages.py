@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from release_tasks import cmd, release, sandbox
-from release_tasks.git import Repo
+from release_tasks.git.repo import Repo
 from release_tasks.project import open_project
 from tests.support import RunCli
 
@@ -28,9 +28,9 @@ pytestmark = pytest.mark.integration
 MOST_GIT = 5
 #: Modules that `detect` and `versions` have no use for, and that cost start-up time.
 HEAVY = ("httpx", "tomlkit", "semver", "packaging", "nox", "importlib.metadata",
-         "release_tasks.registries.http", "release_tasks.publish", "release_tasks.yank",
-         "release_tasks.edge", "release_tasks.credentials", "release_tasks.crate_",
-         "release_tasks.workspace", "release_tasks.consistency")
+         "release_tasks.registries.http",
+         "release_tasks.edge", "release_tasks.config.credentials", "release_tasks.publish.",
+         "release_tasks.cargo.workspace", "release_tasks.plan.drift")
 #: A registry kind's index client and its targets (build, check, upload), by module name.
 HEAVY_KIND_PARTS = (".index", ".gem", ".package", ".wheels", ".dists", ".limits")
 STAGES = ("versions", "detect")

@@ -1,8 +1,8 @@
-"""The registries' own code agrees with :mod:`release_tasks.ordering`.
+"""The registries' own code agrees with :mod:`release_tasks.registries.ordering`.
 
 Thousands of version pairs are compared in one process each: by RubyGems itself
 (``Gem::Version#<=>``), by npm's ``semver`` package (the one npm and Verdaccio use), and by
-:mod:`release_tasks.ordering`. The pairs come from a seeded generator that favours the
+:mod:`release_tasks.registries.ordering`. The pairs come from a seeded generator that favours the
 shapes that matter here: trailing zeros, three against four parts, prereleases, letters.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import ordering
+from release_tasks.registries import ordering
 from tests.registries.tools import require_tool
 from tests.unit.test_ordering import ORDER
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import tomlkit
 
-from release_tasks import config
-from release_tasks.git import Repo
+from release_tasks.config import load as config
+from release_tasks.git.repo import Repo
 from tests.registries.tools import require_tool
 from tests.support import RunCli
 

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import cmd, publish_crates, sandbox
-from release_tasks import config as config_mod
+from release_tasks import cmd, sandbox
 from release_tasks import log as log_mod
-from release_tasks.git import Repo
+from release_tasks.config import load as config_mod
+from release_tasks.git.repo import Repo
+from release_tasks.publish.crates import flow as publish_crates
 from release_tasks.registries import crates_io
 from release_tasks.registries.crates_io.limits import Limit, RateLimits
 from tests.registries.cargo_registry import CargoRegistry

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import cmd, crate_checks, sandbox
-from release_tasks.git import Repo
+from release_tasks import cmd, sandbox
+from release_tasks.git.repo import Repo
+from release_tasks.publish.crates import checks as crate_checks
 from tests.integration.crate_helpers import (
     CRATES,
     cargo_env_for,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks.git import Repo
+from release_tasks.git.repo import Repo
 from tests.integration.crate_helpers import CRATES, cargo_env_for, git, published, spawn
 from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.tools import require_tool

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import config as config_mod
 from release_tasks import log as log_mod
-from release_tasks import publish_crates
-from release_tasks.git import Repo
+from release_tasks.config import load as config_mod
+from release_tasks.git.repo import Repo
+from release_tasks.publish.crates import flow as publish_crates
 from release_tasks.registries.crates_io.limits import Limit, RateLimits
 from tests.integration.crate_helpers import CRATES, cargo_env_for, git, publish, published
 from tests.registries.cargo_registry import CargoRegistry

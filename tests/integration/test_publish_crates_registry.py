@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from release_tasks import cmd, sandbox
-from release_tasks.git import Repo
-from release_tasks.tasker_layout import DATA_FILE
+from release_tasks.config.builtin import DATA_FILE
+from release_tasks.git.repo import Repo
 from tests.integration.crate_helpers import CRATES, cargo_env_for, git, publish, published
 from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.tools import require_tool

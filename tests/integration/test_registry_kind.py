@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from release_tasks import config as config_mod
-from release_tasks import workflow
+from release_tasks.config import load as config_mod
 from release_tasks.errors import ConfigError
+from release_tasks.model.version import BindingVersion
 from release_tasks.registries import REGISTRIES
-from release_tasks.version import BindingVersion
+from release_tasks.workflow import generate as workflow
 from tests.integration.crumbs_kind import STORE_VAR, TOKEN_VAR, Crumbs
 from tests.integration.publish_helpers import NO_CREDENTIALS
 from tests.registries import sample_projects

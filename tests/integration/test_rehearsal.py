@@ -29,10 +29,11 @@ import tomlkit
 import yaml
 from packaging.utils import parse_sdist_filename, parse_wheel_filename
 
-from release_tasks import config as config_mod
-from release_tasks import git, sandbox
-from release_tasks import workflow as workflow_mod
-from release_tasks.git import Repo
+from release_tasks import sandbox
+from release_tasks.config import load as config_mod
+from release_tasks.git import repo as git
+from release_tasks.git.repo import Repo
+from release_tasks.workflow import generate as workflow_mod
 from tests.integration.publish_helpers import NO_CREDENTIALS, closed_port_url, ran
 from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.pypi_server import PypiServer

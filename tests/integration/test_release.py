@@ -21,12 +21,12 @@ from typing import Any
 
 import pytest
 
-from release_tasks import config as config_mod
 from release_tasks import release as release_mod
 from release_tasks import sandbox
-from release_tasks.git import Repo
+from release_tasks.config import load as config_mod
+from release_tasks.git.repo import Repo
+from release_tasks.plan.tagplan import read_tag_plan
 from release_tasks.project import open_project
-from release_tasks.tagplan import read_tag_plan
 from tests.integration.test_update import (
     CORE_LOCKED,
     PACKAGE_JSON,

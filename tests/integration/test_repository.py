@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from release_tasks import cli, repository, sandbox
-from release_tasks import config as config_mod
+from release_tasks import cli, sandbox
+from release_tasks.config import load as config_mod
 from release_tasks.errors import ConfigError
-from release_tasks.git import Repo
+from release_tasks.git import repository
+from release_tasks.git.repo import Repo
 from tests.integration.publish_helpers import NO_CREDENTIALS, require_words, sandbox_at
 from tests.registries import sample_projects
 from tests.registries.pypi_server import PypiServer

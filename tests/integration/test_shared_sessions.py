@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import session_env
-from release_tasks.git import Repo
+from release_tasks.git.repo import Repo
+from release_tasks.sessions import env as session_env
 
 pytestmark = pytest.mark.integration
 

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import sandbox, tags
-from release_tasks.git import Repo
-from release_tasks.snapshot import Snapshot
+from release_tasks import sandbox
+from release_tasks.git import tags
+from release_tasks.git.opening import open_snapshot
+from release_tasks.git.repo import Repo
 
 pytestmark = pytest.mark.integration
 
@@ -82,7 +83,7 @@ def test_every_kind_of_tag_reads_as_for_each_ref_reads_it(example_repo: Repo) ->
     sandbox.tag(repo, "on-the-second-commit")
 
     expected = _reference(repo)
-    snapshot = Snapshot.open(repo.root)
+    snapshot = open_snapshot(repo.root)
     try:
         got = {name: (t.commit, int(t.date.timestamp()), t.message)
                for name, t in snapshot.tags.items()}
@@ -99,7 +100,7 @@ def test_every_kind_of_tag_reads_as_for_each_ref_reads_it(example_repo: Repo) ->
 
 def test_a_repository_without_tags_and_one_without_commits(tmp_path: Path,
                                                            example_repo: Repo) -> None:
-    snapshot = Snapshot.open(example_repo.root)
+    snapshot = open_snapshot(example_repo.root)
     assert len(snapshot.tags) == 0 and snapshot.resolve("HEAD") == snapshot.head
     snapshot.close()
     empty = tmp_path / "empty"
@@ -107,7 +108,7 @@ def test_a_repository_without_tags_and_one_without_commits(tmp_path: Path,
     from release_tasks.errors import GitError
 
     with pytest.raises(GitError, match="no commits yet"):
-        Snapshot.open(empty)
+        open_snapshot(empty)
 
 
 def test_refs_are_resolved_by_the_same_program(example_repo: Repo) -> None:
@@ -115,7 +116,7 @@ def test_refs_are_resolved_by_the_same_program(example_repo: Repo) -> None:
     first = repo.out("rev-parse", "HEAD")
     sandbox.touch(repo, "later", "README.md")
     repo.out("branch", "old", first)
-    snapshot = Snapshot.open(repo.root)
+    snapshot = open_snapshot(repo.root)
     try:
         assert snapshot.resolve("old") == first
         assert snapshot.resolve(first[:12]) == first

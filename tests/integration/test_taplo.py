@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import config_schema, init_render
+from release_tasks.config import schema as config_schema
+from release_tasks.init import render as init_render
 from tests.registries.tools import require_tool
 from tests.unit import init_models
 

@@ -24,9 +24,10 @@ from typing import Any
 
 import pytest
 
-import release_tasks.update  # noqa: F401  # loaded before a test forks and drops privileges
-from release_tasks import cli, journal, sandbox
-from release_tasks.git import Repo
+import release_tasks.apply.update  # noqa: F401  # loaded before a test forks and drops privileges
+from release_tasks import cli, sandbox
+from release_tasks.edit import journal
+from release_tasks.git.repo import Repo
 from tests.registries.tools import require_tool
 from tests.support import IN_CI, RunCli
 

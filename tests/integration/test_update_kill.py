@@ -26,9 +26,9 @@ from typing import NoReturn
 
 import pytest
 
-from release_tasks import journal
-from release_tasks.git import Repo
-from release_tasks.stages._args import load_config
+from release_tasks.cli.stages._args import load_config
+from release_tasks.edit import journal
+from release_tasks.git.repo import Repo
 from tests.registries.tools import require_tool
 from tests.support import RunCli
 

@@ -17,12 +17,14 @@ from typing import Any
 
 import pytest
 
-from release_tasks import config as config_mod
-from release_tasks import git, release, sandbox, update
-from release_tasks.git import Repo
+from release_tasks import release, sandbox
+from release_tasks.apply import update
+from release_tasks.config import load as config_mod
+from release_tasks.git import repo as git
+from release_tasks.git.repo import Repo
+from release_tasks.model.version import CoreVersion
+from release_tasks.plan.tagplan import format_tag_message, read_tag_plan
 from release_tasks.project import open_project
-from release_tasks.tagplan import format_tag_message, read_tag_plan
-from release_tasks.version import CoreVersion
 from tests.support import RunCli, client_rb_config, parse_env, stage_env, stage_json
 
 pytestmark = pytest.mark.integration

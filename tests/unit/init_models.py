@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from release_tasks import config, init, init_render
-from release_tasks.init_model import Proposal, Sources
-from release_tasks.repository import Tree
-from release_tasks.workspace import Crate, Dependency, DepKind, Workspace
+from release_tasks.cargo.workspace import Crate, Dependency, DepKind, Workspace
+from release_tasks.config import load as config
+from release_tasks.git.repository import Tree
+from release_tasks.init import infer as init
+from release_tasks.init import render as init_render
+from release_tasks.init.model import Proposal, Sources
 
 CORE = "0.1.8"
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from release_tasks.cargo_req import Pin, parse_pin, satisfies
+from release_tasks.cargo.requirements import Pin, parse_pin, satisfies
 
 
 @pytest.mark.parametrize(("req", "pin"), [

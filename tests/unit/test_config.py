@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from release_tasks import config, tasker_layout
+from release_tasks.config import builtin as tasker_layout
+from release_tasks.config import load as config
 from release_tasks.errors import ConfigError
-from release_tasks.repository import Tree
+from release_tasks.git.repository import Tree
 
 
 def test_default_is_the_tasker_layout() -> None:

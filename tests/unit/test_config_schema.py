@@ -20,12 +20,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from release_tasks import config, config_schema, config_spec, init_render, registries, tasker_layout
-from release_tasks.config_keys import Key, Table, key_paths, walk
-from release_tasks.config_reader import Reader
+from release_tasks import registries
+from release_tasks.cli.stages import schema as schema_stage
+from release_tasks.config import (
+    builtin as tasker_layout,
+)
+from release_tasks.config import (
+    load as config,
+)
+from release_tasks.config import (
+    schema as config_schema,
+)
+from release_tasks.config import (
+    spec as config_spec,
+)
+from release_tasks.config.keys import Key, Table, key_paths, walk
+from release_tasks.config.reader import Reader
 from release_tasks.errors import ConfigError
-from release_tasks.paths import pattern_problem
-from release_tasks.stages import schema as schema_stage
+from release_tasks.init import render as init_render
+from release_tasks.model.paths import pattern_problem
 from tests.support import RunCli, client_rb_config
 from tests.unit import init_models
 

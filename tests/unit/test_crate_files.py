@@ -12,20 +12,19 @@ from pathlib import Path
 import httpx
 import pytest
 
-from release_tasks import crate_checks
 from release_tasks import log as log_mod
-from release_tasks.crate_files import CrateState, LocalCrate, read_back
-from release_tasks.crate_phases import CratePlan
-from release_tasks.crate_publisher import CratePublisher
+from release_tasks.cargo.workspace import Crate, Dependency, Workspace
 from release_tasks.errors import RegistryError
-from release_tasks.publish_crates import CrateOptions
+from release_tasks.model.version import CoreVersion
+from release_tasks.publish.crates import checks as crate_checks
+from release_tasks.publish.crates.files import CrateState, LocalCrate, read_back
+from release_tasks.publish.crates.phases import CratePlan
+from release_tasks.publish.crates.publisher import CrateOptions, CratePublisher
 from release_tasks.registries import crates_io, make_client
 from release_tasks.registries.crates_io import cargo_config
 from release_tasks.registries.crates_io.index import Listed, files_in, parse_index_entries
 from release_tasks.registries.crates_io.limits import CRATES_IO_LIMITS
-from release_tasks.registries.values import RemoteFile
-from release_tasks.version import CoreVersion
-from release_tasks.workspace import Crate, Dependency, Workspace
+from release_tasks.registries.interface import RemoteFile
 
 A, B = "a" * 64, "b" * 64
 INDEX = "http://127.0.0.1:9/index/"

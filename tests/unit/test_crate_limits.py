@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from release_tasks.crate_pacing import Pacer, WaitTooLong, stamp
-from release_tasks.publish_stop import Stop, Stopped
+from release_tasks.publish.crates.pacing import Pacer, WaitTooLong, stamp
+from release_tasks.publish.stop import Stop, Stopped
 from release_tasks.registries.crates_io.limits import (
     CRATES_IO_LIMITS,
     DATE_MARGIN,

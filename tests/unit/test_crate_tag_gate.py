@@ -11,14 +11,15 @@ from typing import Any
 import httpx
 import pytest
 
-from release_tasks import cmd, publish_crates
-from release_tasks import config as config_mod
-from release_tasks.crate_files import LocalCrate
-from release_tasks.crate_phases import CratePlan
-from release_tasks.crate_publisher import CratePublisher
+from release_tasks import cmd
+from release_tasks.config import load as config_mod
 from release_tasks.errors import PublishError
+from release_tasks.model.version import CoreVersion
+from release_tasks.publish.crates import flow as publish_crates
+from release_tasks.publish.crates.files import LocalCrate
+from release_tasks.publish.crates.phases import CratePlan
+from release_tasks.publish.crates.publisher import CratePublisher
 from release_tasks.registries import crates_io, make_client
-from release_tasks.version import CoreVersion
 
 INDEX = "http://127.0.0.1:9/index/"
 GOOD, BAD = "1" * 64, "2" * 64

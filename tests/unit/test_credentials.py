@@ -6,7 +6,8 @@ import dataclasses
 
 import pytest
 
-from release_tasks import config, credentials
+from release_tasks.config import credentials
+from release_tasks.config import load as config
 from release_tasks.errors import CredentialsMissing
 
 OIDC = {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://oidc.example", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t" * 20}

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import config, init
-from release_tasks.config import VersionFile
+from release_tasks.config import load as config
 from release_tasks.errors import UsageError
-from release_tasks.init_model import FoundBinding
+from release_tasks.init import infer as init
+from release_tasks.init.model import FoundBinding
+from release_tasks.model.components import VersionFile
 from tests.unit.init_models import (
     GEM,
     LIBS,

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import config, init
+from release_tasks.cargo.workspace import Workspace
+from release_tasks.config import load as config
 from release_tasks.errors import ConfigError
-from release_tasks.init_model import Sources
-from release_tasks.repository import Tree
-from release_tasks.workspace import Workspace
+from release_tasks.git.repository import Tree
+from release_tasks.init import infer as init
+from release_tasks.init.model import Sources
 from tests.unit.init_models import (
     CORE,
     GEM,

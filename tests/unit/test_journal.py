@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import journal
+from release_tasks.edit import journal
 from release_tasks.errors import UpdateError
 
 OLD = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from release_tasks.paths import PathSet, pattern_problem
+from release_tasks.model.paths import PathSet, pattern_problem
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from release_tasks import config, rules, tagplan
-from release_tasks.detect import Changes
+from release_tasks.config import load as config
 from release_tasks.errors import VersionError
-from release_tasks.plan import SCHEMA, RegistryVersion, ReleasePlan
-from release_tasks.version import BindingVersion, CoreVersion
+from release_tasks.model.version import BindingVersion, CoreVersion
+from release_tasks.plan import rules, tagplan
+from release_tasks.plan.detect import Changes
+from release_tasks.plan.release_plan import SCHEMA, RegistryVersion, ReleasePlan
 
 CONFIG = config.builtin()
 

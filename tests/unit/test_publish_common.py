@@ -15,17 +15,19 @@ from typing import Any
 
 import pytest
 
-from release_tasks import cmd, publish
-from release_tasks import config as config_mod
+from release_tasks import cmd
+from release_tasks.config import credentials
+from release_tasks.config import load as config_mod
 from release_tasks.errors import ToolMissing, UsageError
-from release_tasks.publish import PublishContext
-from release_tasks.registries import kind_of
+from release_tasks.model.version import BindingVersion
+from release_tasks.publish import flow as publish
+from release_tasks.publish.flow import PublishContext
+from release_tasks.registries import kind_of, ordering
 from release_tasks.registries.common import require_tools
+from release_tasks.registries.interface import Build
 from release_tasks.registries.npm import package as npm_package
 from release_tasks.registries.pypi import KIND as PYPI
 from release_tasks.registries.pypi import dists, wheels
-from release_tasks.registries.values import Build
-from release_tasks.version import BindingVersion
 from tests.registries.wheels import make_wheel
 
 OIDC = {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://oidc.example", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"}
@@ -51,9 +53,11 @@ def context(root: Path, binding: str = "ruby", version: str = "0.1.8.2", *,
     spec = cfg.binding(binding)
     parsed = BindingVersion.parse(version)
     return PublishContext(root=root, config=cfg, binding=spec, version=parsed,
-                          rendering=parsed.render(spec.registry), env=env or {},
+                          rendering=ordering.render(parsed, spec.registry), env=env or {},
                           endpoints=kind_of(spec.registry).endpoints({}, {}), dry_run=dry_run,
-                          on_duplicate=kw.pop("on_duplicate", "warn"), push_tags=False, **kw)
+                          on_duplicate=kw.pop("on_duplicate", "warn"), push_tags=False,
+                          kind=kind_of(spec.registry),
+                          secret_names=tuple(credentials.secret_names(cfg)), **kw)
 
 
 def test_binding_for_picks_by_registry() -> None:
@@ -107,7 +111,7 @@ def test_each_child_gets_only_its_own_secret(tmp_path: Path, binding: str,
 
 
 def test_cargo_gets_cargo_tokens_and_no_bindings(tmp_path: Path) -> None:
-    from release_tasks.publish_crates import cargo_env
+    from release_tasks.publish.crates.flow import cargo_env
 
     child = cargo_env(EVERY_SECRET, make_config(), "local")
     assert child["CARGO_REGISTRIES_LOCAL_TOKEN"] == "cargo-x"  # the configured credential

@@ -16,16 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from release_tasks import cli, cmd, crate_checks, publish_crates
-from release_tasks import config as config_mod
-from release_tasks.crate_phases import (
-    CratePlan,
-    CrateResult,
-    Outcome,
-    incomplete_report,
-    run_phases,
-    summary_table,
-)
+from release_tasks import cli, cmd
+from release_tasks.config import load as config_mod
 from release_tasks.errors import (
     CommandError,
     DuplicateVersion,
@@ -34,10 +26,20 @@ from release_tasks.errors import (
     RegistryUnavailable,
     UsageError,
 )
-from release_tasks.publish import wait_until_visible
+from release_tasks.model.version import CoreVersion
+from release_tasks.publish.crates import checks as crate_checks
+from release_tasks.publish.crates import flow as publish_crates
+from release_tasks.publish.crates.phases import (
+    CratePlan,
+    CrateResult,
+    Outcome,
+    incomplete_report,
+    run_phases,
+    summary_table,
+)
+from release_tasks.publish.flow import wait_until_visible
 from release_tasks.registries import crates_io, make_client
 from release_tasks.sandbox import EXAMPLE
-from release_tasks.version import CoreVersion
 
 PHASES = [["tasker-pgmq"], ["tasker-shared"], ["tasker-client", "tasker-orchestration"],
           ["tasker-worker", "tasker-cli"]]

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from release_tasks import publish, publish_run
 from release_tasks.errors import (
     CommandError,
     CredentialsMissing,
@@ -26,13 +25,14 @@ from release_tasks.errors import (
     RegistryUnavailable,
     ReleaseError,
 )
-from release_tasks.publish import PublishContext
-from release_tasks.publish_builds import Head, keep
-from release_tasks.publish_files import ContentMismatch
-from release_tasks.publish_stop import STOP_AFTER_VAR, Interrupted
+from release_tasks.publish import flow as publish
+from release_tasks.publish import run as publish_run
+from release_tasks.publish.builds import Head, keep
+from release_tasks.publish.files import ContentMismatch
+from release_tasks.publish.flow import PublishContext
+from release_tasks.publish.stop import STOP_AFTER_VAR, Interrupted
 from release_tasks.registries import REGISTRIES
-from release_tasks.registries.base import RegistryKind
-from release_tasks.registries.values import Build, ExpectedFile, RemoteFile
+from release_tasks.registries.interface import Build, ExpectedFile, RegistryKind, RemoteFile
 from tests.unit.test_publish_common import context
 
 KEY = {"GEM_HOST_API_KEY": "a-secret-key"}
@@ -146,7 +146,7 @@ def rec(kind: FakeKind, monkeypatch: pytest.MonkeyPatch) -> Recorder:
     monkeypatch.setattr(publish, "component_tagged", recorder.tagged_already)
     monkeypatch.setattr(publish, "require_clean_tree", lambda root, **kw: None)
     monkeypatch.setattr(publish, "head_of", lambda root: Head(commit=COMMIT, time=1_700_000_000))
-    monkeypatch.setattr("release_tasks.consistency.check", lambda root, config, **kw: None)
+    monkeypatch.setattr("release_tasks.plan.drift.check", lambda root, config, **kw: None)
     monkeypatch.setattr("time.sleep", lambda seconds: None)
     return recorder
 

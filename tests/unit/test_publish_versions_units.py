@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from release_tasks import publish
 from release_tasks.errors import VersionError
-from release_tasks.publish import PublishContext
-from release_tasks.publish_builds import Head
+from release_tasks.publish import flow as publish
+from release_tasks.publish.builds import Head
+from release_tasks.publish.flow import PublishContext
 from release_tasks.registries import REGISTRIES, endpoints_for, make_client
 from tests.unit.test_publish_common import context
 from tests.unit.test_publish_flow import KEY, FakeKind
@@ -106,7 +106,7 @@ def test_the_flow_stops_before_building_and_never_tags(
         tmp_path: Path, registry: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch,
         dry_run: bool, on_duplicate: str) -> None:
     tagged: list[str] = []
-    monkeypatch.setattr("release_tasks.consistency.check", lambda root, config, **kw: None)
+    monkeypatch.setattr("release_tasks.plan.drift.check", lambda root, config, **kw: None)
     monkeypatch.setattr(publish, "tag_component", lambda c, files=None, notes=(): tagged.append(c.tag))
     monkeypatch.setattr(publish, "require_clean_tree", lambda root, **kw: None)
     monkeypatch.setattr(publish, "head_of", lambda root: Head(commit="c0ffee", time=0))

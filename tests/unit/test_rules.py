@@ -18,13 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks import config, rules
-from release_tasks.carry import Pending
-from release_tasks.detect import Changes
+from release_tasks.config import load as config
 from release_tasks.errors import UsageError, VersionError
-from release_tasks.plan import ReleasePlan
-from release_tasks.tagplan import Tagged
-from release_tasks.version import BindingVersion, CoreVersion
+from release_tasks.model.version import BindingVersion, CoreVersion
+from release_tasks.plan import rules
+from release_tasks.plan.carry import Pending
+from release_tasks.plan.detect import Changes
+from release_tasks.plan.release_plan import ReleasePlan
+from release_tasks.plan.tagplan import Tagged
+from release_tasks.registries import ordering
 
 CONFIG = config.builtin()
 VERSIONING = Path(__file__).resolve().parents[2] / "VERSIONING.md"
@@ -53,7 +55,7 @@ def published(core: str, files: Mapping[str, str]) -> dict[str, str]:
     for binding in CONFIG.bindings:
         text = files[binding.name]
         with contextlib.suppress(VersionError):  # three parts: tagged as written
-            text = str(BindingVersion.from_rendering(text, binding.registry))
+            text = str(ordering.read_rendering(text, binding.registry))
         tags[f"{binding.tag_prefix}{text}"] = BASE
     return tags
 

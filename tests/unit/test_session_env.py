@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from release_tasks import session_env
+from release_tasks.sessions import env as session_env
 
 
 def _checkout(root: Path, dependencies: str) -> Path:

@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from release_tasks import ordering, upward
 from release_tasks.errors import VersionError
-from release_tasks.upward import Known, Release, Seen
-from release_tasks.version import BindingVersion, CoreVersion, Registry
+from release_tasks.model.version import BindingVersion, CoreVersion, Registry
+from release_tasks.plan import upward
+from release_tasks.plan.upward import Known, Release, Seen
+from release_tasks.registries import ordering
 
 V = CoreVersion.parse
 B = BindingVersion.parse
@@ -163,7 +164,7 @@ kinds = st.sampled_from(["first", "next"])
 
 def rendering_of(text: str, registry: Registry) -> str:
     try:
-        return B(text).render(registry)
+        return ordering.render(B(text), registry)
     except VersionError:
         return text
 
@@ -174,11 +175,11 @@ def test_a_version_without_problem_is_above_every_tag(
         registry: Registry, tags: list[str], file: str | None, kind: upward.Kind,
         core: CoreVersion) -> None:
     if registry == "npm" and file is not None and file.count(".") == 3:
-        file = B(file).render("npm")
+        file = ordering.render(B(file), "npm")
     k = known(registry, tags, file)
     release = Release(k, kind)
     if release.problem_on(core) is None:
-        mine = release.version_on(core).render(registry)
+        mine = ordering.render(release.version_on(core), registry)
         for tag in tags:
             assert ordering.compare(registry, mine, rendering_of(tag, registry)) > 0
         if file is not None:
@@ -192,7 +193,7 @@ def test_the_lowest_working_core_works_and_nothing_below_it_among_patches_does(
         registry: Registry, tags: list[str], file: str | None, current: CoreVersion,
         core_tags: list[str]) -> None:
     if registry == "npm" and file is not None:
-        file = B(file).render("npm")
+        file = ordering.render(B(file), "npm")
     release = Release(known(registry, tags, file), "next")
     core = core_known(str(current), core_tags)
     lowest = upward.lowest_working_core(current, core, [release])

@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from packaging.version import Version
 
 from release_tasks.errors import VersionError
-from release_tasks.registries import kind_of
+from release_tasks.model.version import BindingVersion, CoreVersion
+from release_tasks.registries import kind_of, ordering
 from release_tasks.registries.pypi import equal as pep440_equal
 from release_tasks.registries.rubygems import equal as rubygems_equal
-from release_tasks.version import BindingVersion, CoreVersion
 
 
 def validate_for_registry(text: str, registry: str) -> None:
@@ -49,10 +49,10 @@ def test_bump_patch(current: str, expected: str) -> None:
                                               ("1.2.3.45", "1.2.3045")])
 def test_npm_rendering(version: str, npm: str) -> None:
     parsed = BindingVersion.parse(version)
-    assert parsed.render("npm") == npm
-    assert parsed.render("pypi") == version
-    assert parsed.render("rubygems") == version
-    assert BindingVersion.from_rendering(npm, "npm") == parsed
+    assert ordering.render(parsed, "npm") == npm
+    assert ordering.render(parsed, "pypi") == version
+    assert ordering.render(parsed, "rubygems") == version
+    assert ordering.read_rendering(npm, "npm") == parsed
 
 
 def test_patch_level_limit() -> None:
@@ -91,8 +91,8 @@ def test_core_round_trip(core: CoreVersion) -> None:
 def test_binding_round_trip(version: BindingVersion) -> None:
     assert BindingVersion.parse(str(version)) == version
     for registry in ("npm", "pypi", "rubygems"):
-        rendered = version.render(registry)
-        assert BindingVersion.from_rendering(rendered, registry) == version
+        rendered = ordering.render(version, registry)
+        assert ordering.read_rendering(rendered, registry) == version
 
 
 @given(bindings, bindings)
@@ -102,6 +102,7 @@ def test_renderings_keep_order(a: BindingVersion, b: BindingVersion) -> None:
         return (x > 0) - (x < 0)
 
     expected = sign((a > b) - (a < b))
-    assert sign(semver.Version.parse(a.render("npm")).compare(b.render("npm"))) == expected
-    va, vb = Version(a.render("pypi")), Version(b.render("pypi"))
+    npm_a, npm_b = ordering.render(a, "npm"), ordering.render(b, "npm")
+    assert sign(semver.Version.parse(npm_a).compare(npm_b)) == expected
+    va, vb = Version(ordering.render(a, "pypi")), Version(ordering.render(b, "pypi"))
     assert sign((va > vb) - (va < vb)) == expected

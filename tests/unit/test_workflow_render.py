@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
-from release_tasks import cli, workflow
-from release_tasks import config as config_mod
+from release_tasks import cli
+from release_tasks.config import load as config_mod
+from release_tasks.workflow import generate as workflow
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / ".github" / "workflows" / "release.yml"

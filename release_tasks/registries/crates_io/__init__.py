@@ -1,7 +1,7 @@
 """crates.io (or an alternative cargo registry): where the core crates go, ``X.Y.Z`` semver.
 
 No binding publishes here: the crates are published phase by phase by ``publish_crates``
-(:mod:`release_tasks.publish_crates`), which asks this kind for the registry's version
+(:mod:`release_tasks.publish.crates.flow`), which asks this kind for the registry's version
 list, the token's variable and the labels. Withdrawal is ``cargo yank`` of every crate of
 the core (they version together), which ``--undo`` reverses.
 """
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from release_tasks.errors import ReleaseError, UsageError
 from release_tasks.log import get_logger
-from release_tasks.registries import values
+from release_tasks.registries import interface as values
 from release_tasks.registries.common import (
     KindDefaults,
     mapped_env,
@@ -35,8 +35,8 @@ from release_tasks.registries.endpoints import EndpointField, Endpoints
 from release_tasks.registries.lazy import lend
 
 if TYPE_CHECKING:
-    from release_tasks.config import Binding, Config
-    from release_tasks.registries.base import Target
+    from release_tasks.model.components import Binding, Config
+    from release_tasks.registries.interface import Target
 
 __all__ = ["KIND", "CratesIo", "Listed", "cargo_index_var", "cargo_token_var", "crate_file",
            "exists", "files", "index_config", "index_path", "listing", "make_endpoints",
@@ -153,7 +153,7 @@ class CratesIo(KindDefaults):
 
 def yankable_crates(ctx: values.WithdrawContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The core's crates, and those of them the manifests mark ``publish = false``."""
-    from release_tasks import workspace
+    from release_tasks.cargo import workspace
 
     config: Config = ctx.config
     try:

@@ -21,10 +21,11 @@ import httpx
 from release_tasks.errors import RegistryError, RegistryUnavailable, UsageError
 from release_tasks.registries import http
 from release_tasks.registries.endpoints import Endpoints
-from release_tasks.registries.values import RemoteFile
+from release_tasks.registries.interface import RemoteFile
 
 REGISTRY: Final = "crates-io"
-LABEL: Final = "crates.io"  # how the HTTP layer names REGISTRY
+#: How the registry is named in messages (the HTTP layer is handed it).
+LABEL: Final = "crates.io"
 # What crates.io accepts as a crate name; anything else cannot be in any cargo index.
 _CRATE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 # crates.io hands out every version when no per_page is given, and a ``next_page`` query
@@ -59,10 +60,10 @@ def listing(client: httpx.Client, endpoints: Endpoints, name: str, *,
     for _ in range(_MAX_PAGES):
         if url is None:
             return found
-        response = http.get(client, REGISTRY, url, sleep=sleep)
+        response = http.get(client, LABEL, url, sleep=sleep)
         if response is None:
             return found
-        document = http.json_body(response, REGISTRY)
+        document = http.json_body(response, LABEL)
         found.extend(_api_versions(document, url))
         url = _next_page(document, url)
     raise RegistryError(f"crates.io: more than {_MAX_PAGES} pages of versions for {name}")
@@ -98,12 +99,12 @@ def exists(client: httpx.Client, endpoints: Endpoints, name: str, version: str, 
     if endpoints.get("index") is not None:
         return bool(files_in(_index_listing(client, endpoints, name, sleep), name, version))
     url = f"{endpoints['api']}/api/v1/crates/{name}/{quote(version, safe='')}"
-    response = http.get(client, REGISTRY, url, sleep=sleep)
+    response = http.get(client, LABEL, url, sleep=sleep)
     if response is None:
         return False
-    document = http.json_body(response, REGISTRY)
+    document = http.json_body(response, LABEL)
     if not isinstance(document, dict) or not isinstance(document.get("version"), dict):
-        raise http.malformed(REGISTRY, url, 'expected an object with a "version" object')
+        raise http.malformed(LABEL, url, 'expected an object with a "version" object')
     return True
 
 
@@ -126,18 +127,18 @@ def index_config(
     absent, and a missing ``config.json`` tells that apart from a crate not yet published.
     """
     url = f"{index}config.json"
-    response = http.get(client, REGISTRY, url, sleep=sleep)
+    response = http.get(client, LABEL, url, sleep=sleep)
     if response is None:
         raise RegistryError(
             f"{http.shown_url(url)} does not exist, so this is not a cargo sparse index; "
             "check the registry's CARGO_REGISTRIES_<NAME>_INDEX value"
         )
-    document = http.json_body(response, REGISTRY)
+    document = http.json_body(response, LABEL)
     if not isinstance(document, dict) or not isinstance(document.get("dl"), str):
-        raise http.malformed(REGISTRY, url, 'expected an object with a "dl" string')
+        raise http.malformed(LABEL, url, 'expected an object with a "dl" string')
     api = document.get("api")
     if api is not None and not isinstance(api, str):
-        raise http.malformed(REGISTRY, url, '"api" must be a string')
+        raise http.malformed(LABEL, url, '"api" must be a string')
     return {key: value for key, value in document.items() if isinstance(value, str)}
 
 
@@ -155,9 +156,9 @@ def parse_index_entries(text: str, url: str) -> list[Listed]:
         try:
             entry = json.loads(line)
         except ValueError as exc:
-            raise http.malformed(REGISTRY, url, f"line {number} is not JSON ({exc})") from exc
+            raise http.malformed(LABEL, url, f"line {number} is not JSON ({exc})") from exc
         if not isinstance(entry, dict) or not isinstance(entry.get("vers"), str):
-            raise http.malformed(REGISTRY, url, f'line {number} has no "vers" string')
+            raise http.malformed(LABEL, url, f'line {number} has no "vers" string')
         found.append(Listed(entry["vers"], _sha256(entry.get("cksum"), url, number)))
     return found
 
@@ -168,7 +169,7 @@ def _index_listing(client: httpx.Client, endpoints: Endpoints, name: str,
     try:
         index_config(client, index, sleep=sleep)
         url = f"{index}{index_path(name)}"
-        response = http.get(client, REGISTRY, url, sleep=sleep)
+        response = http.get(client, LABEL, url, sleep=sleep)
         if response is None:
             return []
         return parse_index_entries(response.text, url)
@@ -186,12 +187,12 @@ def _index_listing(client: httpx.Client, endpoints: Endpoints, name: str,
 def _api_versions(document: object, url: str) -> list[Listed]:
     versions = document.get("versions") if isinstance(document, dict) else None
     if not isinstance(versions, list):
-        raise http.malformed(REGISTRY, url, 'expected an object with a "versions" list')
+        raise http.malformed(LABEL, url, 'expected an object with a "versions" list')
     found = []
     for number, entry in enumerate(versions, start=1):
         num = entry.get("num") if isinstance(entry, dict) else None
         if not isinstance(entry, dict) or not isinstance(num, str):
-            raise http.malformed(REGISTRY, url, 'a "versions" entry has no "num" string')
+            raise http.malformed(LABEL, url, 'a "versions" entry has no "num" string')
         found.append(Listed(num, _sha256(entry.get("checksum"), url, number)))
     return found
 
@@ -201,7 +202,7 @@ def _sha256(value: object, url: str, number: int) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not _SHA256.fullmatch(value.lower()):
-        raise http.malformed(REGISTRY, url, f"entry {number} has a checksum that is not a "
+        raise http.malformed(LABEL, url, f"entry {number} has a checksum that is not a "
                                             f"sha256: {value!r}")
     return value.lower()
 
@@ -212,7 +213,7 @@ def _next_page(document: object, url: str) -> str | None:
     if not next_page:
         return None
     if not isinstance(next_page, str):
-        raise http.malformed(REGISTRY, url, '"meta.next_page" must be a string')
+        raise http.malformed(LABEL, url, '"meta.next_page" must be a string')
     # crates.io gives only the query string ("?per_page=..&seek=..") of the next page.
     return str(httpx.URL(url).join(next_page))
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from release_tasks.errors import UsageError
-from release_tasks.registries import values
+from release_tasks.registries import interface as values
 from release_tasks.registries.common import (
     KindDefaults,
     ask_first,
@@ -27,9 +27,9 @@ from release_tasks.registries.endpoints import EndpointField, Endpoints
 from release_tasks.registries.lazy import lend
 
 if TYPE_CHECKING:
-    from release_tasks.config import Binding
+    from release_tasks.model.components import Binding
+    from release_tasks.model.version import BindingVersion
     from release_tasks.registries.http import Sleep
-    from release_tasks.version import BindingVersion
 
 __all__ = ["KIND", "Npm", "exists", "files", "package_path", "versions"]
 
@@ -49,6 +49,7 @@ _STEPS = (
 class Npm(KindDefaults):
     name = "npm"
     label = "npm"
+    binding_names = ("typescript", "ts", "node", "nodejs", "js", "javascript")
     alias = "publish_typescript"
     index_module = _INDEX
     target_module = f"{__name__}.package"
@@ -69,7 +70,7 @@ class Npm(KindDefaults):
         return f"{core.major}.{core.minor}.{core.patch * PATCH_FACTOR + version.patch_level}"
 
     def read_rendering(self, text: str, source: str) -> BindingVersion:
-        from release_tasks.version import BindingVersion, CoreVersion
+        from release_tasks.model.version import BindingVersion, CoreVersion
 
         core = CoreVersion.parse(text, source)
         return BindingVersion(CoreVersion(core.major, core.minor, core.patch // PATCH_FACTOR),
@@ -100,8 +101,8 @@ class Npm(KindDefaults):
                              "un-deprecate (use --undo for that)")
 
     def withdrawal(self, ctx: values.WithdrawContext, plan: values.YankPlan) -> values.YankPlan:
+        from release_tasks.model.version import BindingVersion
         from release_tasks.registries.npm import index, package
-        from release_tasks.version import BindingVersion
 
         assert ctx.binding is not None
         undo = ctx.request.undo

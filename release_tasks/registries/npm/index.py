@@ -18,9 +18,11 @@ import httpx
 from release_tasks.errors import UsageError
 from release_tasks.registries import http
 from release_tasks.registries.endpoints import Endpoints
-from release_tasks.registries.values import RemoteFile
+from release_tasks.registries.interface import RemoteFile
 
 REGISTRY: Final = "npm"
+#: How the registry is named in messages (the HTTP layer is handed it).
+LABEL: Final = "npm"
 # The abbreviated "corgi" document lists versions without every README: far smaller.
 ACCEPT: Final = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8"
 # URL-safe package names, optionally scoped; legacy names may carry capitals.
@@ -79,17 +81,17 @@ def _integrity_digests(integrity: str) -> dict[str, str]:
 def _versions(client: httpx.Client, endpoints: Endpoints, name: str,
               sleep: http.Sleep) -> dict[str, object]:
     url = f"{endpoints['registry']}{package_path(name)}"
-    response = http.get(client, REGISTRY, url, headers={"Accept": ACCEPT}, sleep=sleep)
+    response = http.get(client, LABEL, url, headers={"Accept": ACCEPT}, sleep=sleep)
     if response is None:
         return {}
-    document = http.json_body(response, REGISTRY)
+    document = http.json_body(response, LABEL)
     if not isinstance(document, dict):
-        raise http.malformed(REGISTRY, url, "expected a package document (a JSON object)")
+        raise http.malformed(LABEL, url, "expected a package document (a JSON object)")
     listed = document.get("versions")
     if listed is None and _fully_unpublished(document):
         return {}
     if not isinstance(listed, dict):
-        raise http.malformed(REGISTRY, url, 'expected a "versions" object')
+        raise http.malformed(LABEL, url, 'expected a "versions" object')
     return {str(k): v for k, v in listed.items()}
 
 

@@ -23,12 +23,13 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from release_tasks import cmd, credentials
+from release_tasks import cmd
 from release_tasks.errors import PublishError, ToolMissing
 from release_tasks.log import get_logger
+from release_tasks.registries import secrets
 from release_tasks.registries.common import CARGO_HINT, TRUSTED, fresh_dir, require_tools
+from release_tasks.registries.interface import Build, ExpectedFile, PublishContext, ToolEnv
 from release_tasks.registries.npm.index import tarball_name
-from release_tasks.registries.values import Build, ExpectedFile, PublishContext, ToolEnv
 
 log = get_logger("publish.npm")
 
@@ -126,7 +127,7 @@ def registry_key(url: str) -> str:
 
 def uses_provenance(ctx: PublishContext) -> bool:
     """Provenance (and OIDC) when trusted publishing is configured and offered by the runner."""
-    return ctx.binding.trusted_publishing and credentials.oidc_available(ctx.env)
+    return ctx.binding.trusted_publishing and secrets.oidc_available(ctx.env)
 
 
 def check_tools(ctx: PublishContext) -> None:

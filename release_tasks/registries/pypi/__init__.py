@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from release_tasks.errors import VersionError
-from release_tasks.registries import values
+from release_tasks.registries import interface as values
 from release_tasks.registries.common import KindDefaults, mapped_env, package_dir
 from release_tasks.registries.endpoints import EndpointField, Endpoints
 from release_tasks.registries.lazy import lend
 from release_tasks.registries.versionkey import PlainFirst, plain_numbers, without_trailing_zeros
 
 if TYPE_CHECKING:
-    from release_tasks.config import Binding
+    from release_tasks.model.components import Binding
 
 __all__ = ["KIND", "PyPI", "equal", "exists", "files", "project_url", "version_of", "versions"]
 
@@ -38,6 +38,7 @@ _SKIP_DIRS = {".venv", "venv", "target", "node_modules", "build", "dist", "__pyc
 class PyPI(KindDefaults):
     name = "pypi"
     label = "PyPI"
+    binding_names = ("python", "py")
     alias = "publish_python"
     index_module = _INDEX
     target_module = f"{__name__}.wheels"

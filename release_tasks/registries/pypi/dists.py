@@ -26,7 +26,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion
 
 from release_tasks.errors import PublishError, UsageError
-from release_tasks.registries.values import PublishContext
+from release_tasks.registries.interface import PublishContext
 
 # Platform tags PyPI takes; a plain linux_* tag is refused at upload.
 _PYPI_PLATFORMS = ("any", "manylinux", "musllinux", "macosx", "win", "ios", "android")

@@ -29,9 +29,11 @@ from packaging.version import InvalidVersion, Version
 from release_tasks.errors import UsageError
 from release_tasks.registries import http
 from release_tasks.registries.endpoints import Endpoints
-from release_tasks.registries.values import RemoteFile
+from release_tasks.registries.interface import RemoteFile
 
 REGISTRY: Final = "pypi"
+#: How the registry is named in messages (the HTTP layer is handed it).
+LABEL: Final = "PyPI"
 # JSON first; HTML for indexes that have no JSON (pypiserver); bare text/html for old ones.
 ACCEPT: Final = ", ".join(
     (
@@ -84,12 +86,12 @@ def _project_page(client: httpx.Client, endpoints: Endpoints, name: str, sleep: 
                   ) -> tuple[list[tuple[str, dict[str, str]]], list[str]]:
     """The project page's files (name, digests) and its listed versions (PEP 700)."""
     url = project_url(endpoints, name)
-    response = http.get(client, REGISTRY, url, headers={"Accept": ACCEPT}, sleep=sleep)
+    response = http.get(client, LABEL, url, headers={"Accept": ACCEPT}, sleep=sleep)
     if response is None:
         return [], []
     content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if content_type.endswith("json"):
-        return _json_files(http.json_body(response, REGISTRY), url)
+        return _json_files(http.json_body(response, LABEL), url)
     return _html_files(response.text), []
 
 
@@ -147,19 +149,19 @@ def _json_files(document: object, url: str,
                 ) -> tuple[list[tuple[str, dict[str, str]]], list[str]]:
     """Files (name, digests) and (API 1.1, PEP 700) listed versions of a PEP 691 page."""
     if not isinstance(document, dict) or not isinstance(document.get("files"), list):
-        raise http.malformed(REGISTRY, url, 'expected a PEP 691 object with a "files" list')
+        raise http.malformed(LABEL, url, 'expected a PEP 691 object with a "files" list')
     found: list[tuple[str, dict[str, str]]] = []
     for entry in document["files"]:
         filename = entry.get("filename") if isinstance(entry, dict) else None
         if not isinstance(filename, str):
-            raise http.malformed(REGISTRY, url, 'a "files" entry has no "filename" string')
+            raise http.malformed(LABEL, url, 'a "files" entry has no "filename" string')
         hashes = entry.get("hashes")
         digests = ({str(k).lower(): v.lower() for k, v in hashes.items() if isinstance(v, str)}
                    if isinstance(hashes, dict) else {})
         found.append((filename, digests))
     listed = document.get("versions", [])
     if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
-        raise http.malformed(REGISTRY, url, '"versions" must be a list of strings')
+        raise http.malformed(LABEL, url, '"versions" must be a list of strings')
     return found, [_normal(v) for v in listed]
 
 

@@ -27,6 +27,7 @@ from release_tasks.registries.common import (
     fresh_dir,
     require_tools,
 )
+from release_tasks.registries.interface import Build, ExpectedFile, PublishContext
 from release_tasks.registries.pypi.dists import (
     host_glibc,
     needs_zig,
@@ -36,7 +37,6 @@ from release_tasks.registries.pypi.dists import (
     readme_problems,
 )
 from release_tasks.registries.pypi.index import equal
-from release_tasks.registries.values import Build, ExpectedFile, PublishContext
 
 COMPATIBILITY_VAR = "RELEASE_TASKS_MATURIN_COMPATIBILITY"
 DEFAULT_COMPATIBILITY = "pypi"

@@ -9,16 +9,17 @@ from __future__ import annotations
 import dataclasses
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from release_tasks.errors import UsageError
-from release_tasks.registries import values
+from release_tasks.registries import interface as values
 from release_tasks.registries.common import KindDefaults, ask_first, token_how
 from release_tasks.registries.endpoints import EndpointField
 from release_tasks.registries.lazy import lend
 from release_tasks.registries.rubygems import order
 
 if TYPE_CHECKING:
-    from release_tasks.config import Binding
+    from release_tasks.model.components import Binding
 
 __all__ = ["KIND", "RubyGems", "equal", "exists", "files", "versions"]
 
@@ -35,6 +36,7 @@ _STEPS = (
 class RubyGems(KindDefaults):
     name = "rubygems"
     label = "RubyGems"
+    binding_names = ("ruby", "rb")
     alias = "publish_ruby"
     index_module = _INDEX
     target_module = f"{__name__}.gem"
@@ -60,7 +62,7 @@ class RubyGems(KindDefaults):
 
     def check_withdrawal(self, binding: Binding | None, version: str, undo: bool,
                          message: str | None) -> None:
-        from release_tasks.version import BindingVersion
+        from release_tasks.model.version import BindingVersion
 
         if undo:
             assert binding is not None
@@ -98,8 +100,6 @@ class RubyGems(KindDefaults):
     # --- edge: Bundler's git source with glob: -----------------------------------------------
 
     def edge(self, source: values.EdgeSource) -> values.Snippet:
-        from release_tasks.edge import github_slug
-
         binding, reader = source.binding, source.reader
         assert binding is not None
         directory = binding.directory
@@ -138,3 +138,12 @@ KIND = RubyGems()
 
 # The index client's functions, loaded with it when first asked for.
 __getattr__ = lend(__name__, _INDEX, {"equal", "exists", "files", "versions"})
+
+
+def github_slug(url: str) -> str | None:
+    """``owner/repo`` of a github.com URL, else ``None``."""
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    if parts.hostname == "github.com" and len(segments) == 2:
+        return "/".join(segments)
+    return None

@@ -19,8 +19,8 @@ from release_tasks import cmd
 from release_tasks.errors import PublishError, UsageError
 from release_tasks.log import get_logger
 from release_tasks.registries.common import CARGO_HINT, fresh_dir, require_tools
+from release_tasks.registries.interface import Build, ExpectedFile, PublishContext
 from release_tasks.registries.rubygems.index import equal
-from release_tasks.registries.values import Build, ExpectedFile, PublishContext
 
 log = get_logger("publish.rubygems")
 

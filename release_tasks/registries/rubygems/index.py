@@ -17,10 +17,12 @@ import httpx
 from release_tasks.errors import UsageError, VersionError
 from release_tasks.registries import http
 from release_tasks.registries.endpoints import Endpoints
+from release_tasks.registries.interface import RemoteFile
 from release_tasks.registries.rubygems.order import gem_key
-from release_tasks.registries.values import RemoteFile
 
 REGISTRY: Final = "rubygems"
+#: How the registry is named in messages (the HTTP layer is handed it).
+LABEL: Final = "RubyGems"
 # Gem::Specification's name rule: what can appear in a gem's name and so in its URL.
 _GEM_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -35,15 +37,15 @@ def _documents(client: httpx.Client, endpoints: Endpoints, name: str,
                sleep: http.Sleep) -> list[dict[str, object]]:
     """The entries of ``/api/v1/versions/NAME.json``, each with a ``number`` string."""
     url = _versions_url(endpoints, name)
-    response = http.get(client, REGISTRY, url, sleep=sleep)
+    response = http.get(client, LABEL, url, sleep=sleep)
     if response is None:
         return []
-    document = http.json_body(response, REGISTRY)
+    document = http.json_body(response, LABEL)
     if not isinstance(document, list):
-        raise http.malformed(REGISTRY, url, "expected a list of versions")
+        raise http.malformed(LABEL, url, "expected a list of versions")
     for entry in document:
         if not isinstance(entry, dict) or not isinstance(entry.get("number"), str):
-            raise http.malformed(REGISTRY, url, 'a version entry has no "number" string')
+            raise http.malformed(LABEL, url, 'a version entry has no "number" string')
     return document
 
 
@@ -74,7 +76,7 @@ def files(client: httpx.Client, endpoints: Endpoints, name: str, version: str, *
     for entry in _documents(client, endpoints, name, sleep):
         number, platform, sha = entry["number"], entry.get("platform", "ruby"), entry.get("sha")
         if not isinstance(platform, str):
-            raise http.malformed(REGISTRY, _versions_url(endpoints, name),
+            raise http.malformed(LABEL, _versions_url(endpoints, name),
                                  'a version entry without a "platform" string')
         if isinstance(number, str) and equal(number, version):
             digests = {"sha256": sha.lower()} if isinstance(sha, str) and sha else {}
@@ -96,7 +98,7 @@ def builds(client: httpx.Client, endpoints: Endpoints, name: str, version: str, 
     for number, platform in entries(client, endpoints, name, sleep=sleep):
         if platform is None:
             url = _versions_url(endpoints, name)
-            raise http.malformed(REGISTRY, url, 'a version entry without "number" and '
+            raise http.malformed(LABEL, url, 'a version entry without "number" and '
                                  '"platform" strings')
         if equal(number, version):
             found.append((number, platform))

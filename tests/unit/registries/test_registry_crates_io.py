@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from release_tasks.errors import RegistryError, RegistryUnavailable, UsageError
 from release_tasks.registries import crates_io, kind_of
-from release_tasks.registries.values import RemoteFile
+from release_tasks.registries.interface import RemoteFile
 
 from .helpers import Recorder, client_for, json_response, routes
 

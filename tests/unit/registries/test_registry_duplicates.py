@@ -6,14 +6,14 @@ import logging
 
 import pytest
 
-from release_tasks.duplicates import (
+from release_tasks.errors import DuplicateVersion, UsageError
+from release_tasks.model.duplicates import (
     DEFAULT_ON_DUPLICATE,
     ON_DUPLICATE_MODES,
     OnDuplicate,
     handle_duplicate,
     parse_on_duplicate,
 )
-from release_tasks.errors import DuplicateVersion, UsageError
 from release_tasks.registries import REGISTRY_LABELS
 
 LOGGER = logging.getLogger("release_tasks.test_duplicates")

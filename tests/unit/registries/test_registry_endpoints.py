@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from release_tasks import config as config_mod
+from release_tasks.config import load as config_mod
 from release_tasks.errors import ConfigError, UsageError
 from release_tasks.registries import (
     config_keys,

@@ -35,7 +35,7 @@ URL = "https://registry.example/thing"
 
 def _get(recorder: Recorder, sleeps: Sleeps, retries: int = DEFAULT_RETRIES) -> object:
     with client_for(recorder) as client:
-        return get(client, "pypi", URL, retries=retries, sleep=sleeps)
+        return get(client, "PyPI", URL, retries=retries, sleep=sleeps)
 
 
 @pytest.mark.parametrize("status", [200, 203])
@@ -160,7 +160,7 @@ def test_same_origin_redirects_are_followed(sleeps: Sleeps) -> None:
         return httpx.Response(200, text="page")
 
     with client_for(handler) as client:
-        response = get(client, "pypi", "http://127.0.0.1:8080/simple/foo", sleep=sleeps)
+        response = get(client, "PyPI", "http://127.0.0.1:8080/simple/foo", sleep=sleeps)
     assert response is not None
     assert str(response.url) == "http://127.0.0.1:8080/simple/foo/"
 
@@ -169,7 +169,7 @@ def test_redirect_to_another_server_is_refused(sleeps: Sleeps) -> None:
     fallback = httpx.Response(302, headers={"Location": "https://pypi.org/simple/foo/"})
     recorder = Recorder(always(fallback))
     with client_for(recorder) as client, pytest.raises(RegistryError, match="disable-fallback"):
-        get(client, "pypi", "http://127.0.0.1:8080/simple/foo/", sleep=sleeps)
+        get(client, "PyPI", "http://127.0.0.1:8080/simple/foo/", sleep=sleeps)
     assert recorder.urls == ["http://127.0.0.1:8080/simple/foo/"]
 
 
@@ -183,7 +183,7 @@ def test_client_sends_user_agent_and_has_timeouts() -> None:
     recorder = Recorder(always(json_response({})))
     with client_for(recorder) as client:
         assert client.timeout == httpx.Timeout(http.DEFAULT_TIMEOUT)
-        get(client, "crates-io", URL)
+        get(client, "crates.io", URL)
     agent = recorder.requests[0].headers["User-Agent"]
     assert re.fullmatch(r"release-tasks/\S+ \(\+https://github\.com/\S+\)", agent)
     assert make_client(timeout=2.5).timeout == httpx.Timeout(2.5)
@@ -191,10 +191,10 @@ def test_client_sends_user_agent_and_has_timeouts() -> None:
 
 def test_malformed_json_names_registry_and_url() -> None:
     with client_for(always(httpx.Response(200, text="<html>oops"))) as client:
-        response = get(client, "rubygems", URL)
+        response = get(client, "RubyGems", URL)
         assert response is not None
         with pytest.raises(RegistryError, match=f"RubyGems .*{re.escape(URL)}.*invalid JSON"):
-            http.json_body(response, "rubygems")
+            http.json_body(response, "RubyGems")
 
 
 @pytest.mark.parametrize(
@@ -240,7 +240,7 @@ def test_credentials_in_urls_are_masked_in_messages(sleeps: Sleeps) -> None:
     url = "https://user:s3cr3t-token@pypi.example/simple/foo/"
     recorder = Recorder(always(httpx.Response(500)))
     with client_for(recorder) as client, pytest.raises(RegistryUnavailable) as caught:
-        get(client, "pypi", url, retries=1, sleep=sleeps)
+        get(client, "PyPI", url, retries=1, sleep=sleeps)
     assert "s3cr3t-token" not in str(caught.value)
     assert "https://***@pypi.example/simple/foo/" in str(caught.value)
     assert http.shown_url("https://pypi.example/simple/") == "https://pypi.example/simple/"

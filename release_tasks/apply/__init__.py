@@ -1,0 +1,1 @@
+"""What ``update`` writes: every version site of a release, old and new value, through the journal."""

@@ -1,0 +1,1 @@
+"""Cargo's own model of the workspace (``cargo metadata``) and cargo's version requirements."""

@@ -1,0 +1,1 @@
+"""``release.toml``: its one description, its reader and checks, schema, reference and credentials."""

@@ -1,0 +1,1 @@
+"""``history``: what was released and published when, from the tags and the registries."""

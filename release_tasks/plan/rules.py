@@ -1,0 +1,234 @@
+"""The version rules: from what the repository says to the plan, with no I/O.
+
+VERSIONING.md states the rules in prose; :func:`plan` is the same rules as one function of
+:class:`Facts`, everything the repository says that they depend on, read beforehand
+(:mod:`release_tasks.plan.versions`):
+
+* First release (no release tag and no component tag reachable, tags on the analysed commit
+  itself not counted): the current ``VERSION`` is released as it is, every binding at
+  ``VERSION.0``.
+* Any core group changed: the core version is the patch bump of ``VERSION``. ``--core X.Y.Z``
+  or ``--bump minor|major`` release the core at that version instead, changed or not; the
+  release tag records the choice, so CI at the tag plans the same.
+* A group that propagates to a binding changed, or the binding itself changed: its next
+  version is built on the next core, with ``P`` one more than the highest ``P`` known on that
+  core (version file and two-tier tags), else 0.
+* A component the previous release planned but never published (no component tag), or
+  left out with ``--skip``, is carried forward: unchanged since, it is released at the
+  planned version; changed again, it follows the rules above.
+* Otherwise unchanged. Every next version goes up past the version file and every tag of its
+  component, in its registry's order (:mod:`release_tasks.plan.upward`); else a VersionError says
+  what blocks it and the way out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+
+from release_tasks.errors import UsageError, VersionError
+from release_tasks.model.components import Binding, Config
+from release_tasks.model.version import BUMPS, BindingVersion, CoreVersion
+from release_tasks.plan import upward
+from release_tasks.plan.carry import CORE, Pending
+from release_tasks.plan.detect import Changes
+from release_tasks.plan.release_plan import (
+    BindingPlan,
+    CoreOverride,
+    CorePlan,
+    RegistryVersion,
+    ReleasePlan,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Facts:
+    """What the repository says, as the rules need it."""
+
+    changes: Changes
+    first: bool  # no release marked before the analysed commit
+    core: CoreVersion  # what VERSION holds
+    files: Mapping[str, str | None]  # each binding's primary version file (``None``: absent)
+    tags: Mapping[str, str]  # every tag and the commit it names
+    pending: Mapping[str, Pending] = field(default_factory=dict)  # carried forward
+    skip: Collection[str] = ()  # bindings left out with --skip
+    core_option: str | None = None  # --core X.Y.Z
+    bump: str | None = None  # --bump minor|major
+
+    @property
+    def released(self) -> ReleasePlan | None:
+        """At a release commit, the plan its release tag carries."""
+        return self.changes.release.plan if self.changes.release is not None else None
+
+    @property
+    def own_commit(self) -> str | None:
+        """At a release commit, that commit: component tags on it are this release's own
+        (CI creates them after each publish), so a re-run after a partial failure is not a
+        reuse."""
+        return self.changes.release.commit if self.changes.release is not None else None
+
+
+def core_choice(current: CoreVersion, core: str | None, bump: str | None,
+                released: ReleasePlan | None) -> CoreOverride | None:
+    """The core version asked for with ``--core``/``--bump``, or recorded by the release at
+    HEAD; ``None`` when the usual rules apply."""
+    recorded = released.core_override if released is not None else None
+    chosen: CoreOverride | None = None
+    if core is not None:
+        try:
+            chosen = CoreOverride(CoreVersion.parse(core, source="--core"), f"--core {core}")
+        except VersionError as exc:
+            raise UsageError(str(exc)) from exc
+    elif bump is not None:
+        if bump not in BUMPS:
+            raise UsageError(f"--bump {bump}: expected one of {', '.join(BUMPS)}")
+        chosen = CoreOverride(current.bump("minor" if bump == "minor" else "major"),
+                              f"--bump {bump}")
+    if released is not None and chosen is not None:
+        # CI publishes what the release planned; an option cannot change it afterwards.
+        if recorded is None:
+            raise UsageError(f"HEAD is a release made without --core or --bump; {chosen.option} "
+                             "cannot change what it planned (drop the option)")
+        if chosen.version != recorded.version:
+            raise UsageError(f"HEAD is a release made with {recorded.option} (core "
+                             f"{recorded.version}); {chosen.option} disagrees with it")
+    return recorded or chosen
+
+
+def plan(config: Config, facts: Facts) -> ReleasePlan:
+    """Every next version, and why (a :class:`VersionError` when one cannot go up)."""
+    changes = facts.changes
+    names = [b.name for b in config.bindings]
+    for name in facts.skip:
+        if name not in names:
+            raise UsageError(f"--skip {name}: not a binding (bindings: {', '.join(names)}); "
+                             "the core cannot be skipped, every binding is built on it")
+    released = facts.released
+    skip = set(facts.skip) | {b.name for b in (released.bindings if released else ())
+                              if b.skipped is not None}
+    chosen = core_choice(facts.core, facts.core_option, facts.bump, released)
+
+    core_pending = facts.pending.get(CORE)
+    moved = True  # the core goes past VERSION (not: VERSION released as it is)
+    if facts.first:
+        next_core, core_changed = facts.core, True
+        core_reasons: tuple[str, ...] = ("first release",)
+        moved = False
+    else:
+        core_changed = changes.core_changed
+        next_core = facts.core.bump_patch() if core_changed else facts.core
+        core_reasons = tuple(
+            f"{g.label} changed ({len(changes.groups[g.name])} file(s))"
+            for g in config.core.groups if changes.group_changed(g.name))
+        if core_pending is not None:
+            core_reasons += (core_pending.reason(),)
+            moved = core_changed
+            core_changed = True  # unchanged since: the same version, published this time
+    if chosen is not None:
+        next_core, core_changed, moved = chosen.version, True, True
+        core_reasons += (chosen.reason,)
+    core_tag_seen, _ = upward.tag_versions(config.core.tag_prefix, facts.tags, facts.own_commit,
+                                           config.core.registry, two_tier=False)
+    core_known = upward.Known("core", config.core.registry, (
+        upward.Seen(str(facts.core), config.core.version_file, is_file=True), *core_tag_seen))
+    problems: list[str] = []
+    if core_changed:
+        found = upward.core_problem(core_known, next_core, moved=moved)
+        if found:
+            problems.append(found)
+
+    core_blocked = bool(problems)
+    releases: dict[str, upward.Release] = {}
+    bindings: list[BindingPlan] = []
+    blocked: list[str] = []
+    for binding in config.bindings:
+        entry, release = _binding(binding, config, facts, next_core, binding.name in skip)
+        bindings.append(entry)
+        if release is not None:
+            releases[binding.name] = release
+            found = release.problem_on(next_core)
+            if found:
+                problems.append(found)
+                blocked.append(binding.name)
+    if problems:
+        raise VersionError(upward.way_out(problems, facts.core, core_known, releases, blocked,
+                                          core_blocked=core_blocked))
+    core_plan = CorePlan(current=facts.core, next=next_core, changed=core_changed,
+                         reasons=core_reasons, crates=config.core.crates,
+                         registry=config.core.registry, tag_prefix=config.core.tag_prefix)
+    result = ReleasePlan(base_ref=changes.base_ref, base_commit=changes.base_commit,
+                         source_commit=changes.head_commit, first_release=facts.first,
+                         core=core_plan, bindings=tuple(bindings), core_override=chosen)
+    if changes.release is not None:
+        reproduced(result, changes.release.plan, changes.release.tag)
+    return result
+
+
+def _binding(binding: Binding, config: Config, facts: Facts, next_core: CoreVersion,
+             skip: bool) -> tuple[BindingPlan, upward.Release | None]:
+    """The binding's plan entry, and how its version is made when it is released."""
+    changes, pending = facts.changes, facts.pending.get(binding.name)
+    text = facts.files.get(binding.name)
+    seen, levels = upward.tag_versions(binding.tag_prefix, facts.tags, facts.own_commit,
+                                       binding.registry, two_tier=True)
+    current = None
+    if text is not None:
+        in_file, current = upward.file_version(text, binding.primary_file.path, binding.registry)
+        seen.insert(0, in_file)
+        if current is not None:
+            levels.append(current)
+    known = upward.Known(binding.name, binding.registry, tuple(seen), tuple(levels))
+    files = changes.bindings.get(binding.name, ())
+    propagating = [g for g in config.core.groups
+                   if changes.group_changed(g.name) and binding.name in g.propagates_to]
+    reasons: list[str] = []
+    release: upward.Release | None = None
+    if facts.first:
+        release, reasons = upward.Release(known, "first"), ["first release"]
+    elif propagating:
+        release = upward.Release(known, "next")
+        reasons = [f"{g.label} changed" for g in propagating]
+        if files:
+            reasons.append(f"{len(files)} binding file(s) changed")
+    elif files or (pending is not None and pending.skipped):
+        release = upward.Release(known, "next")
+        reasons = [f"{len(files)} binding file(s) changed"] if files else []
+    elif pending is not None and current is not None and current == pending.version:
+        # Planned, committed, never published, unchanged since: publish that same version.
+        release = upward.Release(known, "carried", current)
+    if pending is not None and release is not None:
+        reasons.append(pending.reason())
+    next_version: BindingVersion | None = None
+    if release is not None:
+        try:
+            next_version = release.version_on(next_core)
+        except VersionError:
+            next_version = None  # past P = 999: reported with the other problems
+    skipped = None
+    if skip and release is not None:
+        skipped, next_version, release = next_version, None, None
+        reasons.append("left out with --skip")
+    entry = BindingPlan(
+        name=binding.name, env_key=binding.env_key, registry=binding.registry,
+        package=binding.package, tag_prefix=binding.tag_prefix,
+        current=RegistryVersion(text, binding.registry) if text is not None else None,
+        next=next_version, reasons=tuple(reasons), files=files, skipped=skipped)
+    return entry, release
+
+
+def reproduced(plan: ReleasePlan, released: ReleasePlan, tag: str) -> None:
+    """At a release commit, the plan must be the one that was tagged: CI publishes what the
+    release committed. A tag made since (``ruby-v0.1.9.1`` on another commit) changes it."""
+    differences = []
+    if released.core.next != plan.core.next:
+        differences.append(f"core {released.core.next} -> {plan.core.next}")
+    planned = {b.name: b.next for b in released.bindings}
+    for entry in plan.bindings:
+        if entry.name in planned and planned[entry.name] != entry.next:
+            differences.append(f"{entry.name} {planned[entry.name]} -> {entry.next}")
+    if differences:
+        raise VersionError(
+            f"HEAD is release {tag}, but the repository no longer gives the versions it "
+            f"planned ({'; '.join(differences)}): a component tag was made or removed since. "
+            "Publishing it would release versions its files do not hold: make a new release "
+            "(`nox -s release`) instead")

@@ -1,0 +1,1 @@
+"""``publish_crates``: the core crates by phase, checked byte by byte, paced to rate limits."""

@@ -1,0 +1,1 @@
+"""``workflow``: the GitHub Actions release workflow of a repository, made from its config."""
