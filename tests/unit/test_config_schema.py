@@ -121,6 +121,22 @@ def test_the_committed_schema_and_reference_are_what_the_description_makes() -> 
     jsonschema.Draft7Validator.check_schema(config_schema.schema())
 
 
+def test_write_to_keeps_the_repositorys_copy_current(run_cli: RunCli, tmp_path: Path) -> None:
+    copy_path = tmp_path / config_schema.IN_REPOSITORY
+    written = run_cli("schema", "--write-to", str(copy_path))
+    assert written.code == 0, written.err
+    assert copy_path.read_text(encoding="utf-8") == config_schema.render()
+    copy_path.write_text("{}", encoding="utf-8")  # an older version's
+    assert run_cli("schema", "--write-to", str(copy_path)).code == 0
+    assert copy_path.read_text(encoding="utf-8") == config_schema.render()
+    refused = run_cli("schema", "--write-to", str(tmp_path))
+    assert refused.code == 1 and "a directory; give the file's path" in refused.err
+    (tmp_path / "plain").write_text("", encoding="utf-8")
+    blocked = run_cli("schema", "--write-to", str(tmp_path / "plain" / "schema.json"))
+    assert blocked.code == 1 and "cannot write it" in blocked.err
+    assert "Traceback" not in refused.err + blocked.err
+
+
 def test_schema_check_fails_on_a_stale_file_and_write_repairs_it(
         run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
