@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from release_tasks.errors import CommandError, ToolMissing
+from release_tasks.errors import CommandError, ToolMissing, shorten_command
 from release_tasks.log import get_logger, is_secret_name, redact
 
 log = get_logger("cmd")
@@ -89,7 +89,13 @@ def run(
     shown = redact(" ".join(args))
     where = f" (in {cwd})" if cwd else ""
     label = f"[{prefix.strip()}] " if prefix.strip() else ""
-    log.log(logging.INFO if echo else logging.DEBUG, "%s+ %s%s", label, shown, where)
+    short = redact(shorten_command(args))
+    if echo and short != shown:
+        # Once, shortened past a line; whole with --verbose.
+        log.info("%s+ %s%s", label, short, where)
+        log.debug("%s+ %s", label, shown)
+    else:
+        log.log(logging.INFO if echo else logging.DEBUG, "%s+ %s%s", label, shown, where)
     environment = child_env() if env is None else dict(env)
     try:
         if capture:

@@ -68,6 +68,26 @@ class UpdateError(ReleaseError):
     exit_code = 7
 
 
+#: A command longer than this is shown shortened (94 ``-p CRATE`` pairs are 3 KB).
+COMMAND_WIDTH = 200
+
+
+def shorten_command(argv: list[str], width: int = COMMAND_WIDTH) -> str:
+    """``argv`` as one line, cut at an argument past ``width`` characters with how many
+    arguments were left out."""
+    text = " ".join(argv)
+    if len(text) <= width:
+        return text
+    kept: list[str] = []
+    used = 0
+    for arg in argv:
+        if used + len(arg) + 1 > width - 30:
+            break
+        kept.append(arg)
+        used += len(arg) + 1
+    return f"{' '.join(kept)} ... (+{len(argv) - len(kept)} more arguments)"
+
+
 class CommandError(ReleaseError):
     """An external program failed."""
 
@@ -77,7 +97,7 @@ class CommandError(ReleaseError):
         self.argv = argv
         self.returncode = returncode
         self.tail = tail
-        shown = " ".join(argv)
+        shown = shorten_command(argv)
         message = f"command failed with exit code {returncode}: {shown}"
         if tail:
             message += "\n--- last lines of its output ---\n" + tail.rstrip("\n")
@@ -146,3 +166,10 @@ class TagError(ReleaseError):
     """A tag exists on another commit, or could not be created or pushed."""
 
     exit_code = 14
+
+
+class RehearsalError(ReleaseError):
+    """A rehearsal could not run (a stand-in registry did not start), or one of its steps
+    failed; nothing real was touched either way."""
+
+    exit_code = 16

@@ -4,7 +4,9 @@ Guards first (nothing written yet): clean tracked files, the main branch (or con
 HEAD not already released, and, once the plan is known, no drift. Then ``--dry-run`` prints
 the plan and stops; otherwise ``update`` writes the files, the bump is committed, and the
 commit gets an annotated ``release-YYYYMMDD-HHMM`` tag whose message carries the plan as
-JSON. CI publishes from that tag.
+JSON. The changelog (:mod:`release_tasks.changelog`) is in all three: the dry run prints it,
+the commit prepends it to ``CHANGELOG.md``, the tag's message repeats it. CI publishes from
+that tag.
 
 The run opens the project once (:mod:`release_tasks.project`): the repository, its tags and
 files, the config and the cargo workspace are read once and passed down.
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,8 +30,9 @@ from release_tasks.git import repo as git
 from release_tasks.git.snapshot import Snapshot
 from release_tasks.git.tags import Tags
 from release_tasks.log import get_logger
-from release_tasks.plan import carry, detect, versions
+from release_tasks.plan import carry, changelog, cliff, detect, versions
 from release_tasks.plan import drift as consistency
+from release_tasks.plan.changelog import CHANGELOG_FILE, Changelog
 from release_tasks.plan.detect import Changes
 from release_tasks.plan.release_plan import ReleasePlan
 from release_tasks.plan.tagplan import format_tag_message
@@ -49,17 +52,26 @@ class Summary:
     release_tag: str
     credentials: list[str]
     missing_credentials: list[str]
+    changelog: Changelog
+    changelog_file: FileChange  # CHANGELOG.md with this release's section on top
+
+    @property
+    def components(self) -> list[str]:
+        """The components this release publishes (``core`` and binding names)."""
+        return _components(self.plan)
 
     @property
     def files(self) -> list[str]:
         """The files the release changes."""
-        return [c.path for c in self.changes if c.changed]
+        return [c.path for c in (*self.changes, self.changelog_file) if c.changed]
 
     def to_dict(self) -> dict[str, Any]:
         return {"plan": self.plan.to_dict(), "phases": self.phases, "files": self.files,
                 "release_tag": self.release_tag, "tags": [self.release_tag, *self.plan.tags],
                 "credentials": self.credentials,
-                "missing_credentials": self.missing_credentials}
+                "missing_credentials": self.missing_credentials,
+                "changelog": {**self.changelog.to_dict(),
+                              "markdown": self.changelog.markdown()}}
 
     def text(self) -> str:
         lines = [self.plan.text()]
@@ -83,6 +95,8 @@ class Summary:
         lines += [f"  {c}" for c in self.credentials] or ["  (none)"]
         for missing in self.missing_credentials:
             lines.append(f"  missing now: {missing}")
+        lines.append(f"Changelog (prepended to {CHANGELOG_FILE}, repeated in the tag):")
+        lines += [f"  {line}".rstrip() for line in self.changelog.markdown().splitlines()]
         return "\n".join(lines)
 
 
@@ -131,10 +145,26 @@ def summarize(project: Project, plan: ReleasePlan, env: Mapping[str, str],
     consistency.warn_sources(project.root, config, [b.name for b in plan.bindings if b.next])
     changes = list(result.changes)
     reqs = credentials.requirements(config, _components(plan))
-    return Summary(plan=plan, phases=phases, changes=changes,
-                   release_tag=release_tag_name(project.repo.tags, config.release_tag_prefix, now),
+    tag = release_tag_name(project.repo.tags, config.release_tag_prefix, now)
+    log_ = changelog.build(project.repo, config, plan, title=tag,
+                           date=f"{now.astimezone(UTC):%Y-%m-%d}",
+                           renderer=cliff.renderer(project.root, plan.source_commit, env))
+    return Summary(plan=plan, phases=phases, changes=changes, release_tag=tag,
                    credentials=[r.describe() for r in reqs],
-                   missing_credentials=credentials.missing(reqs, env))
+                   missing_credentials=credentials.missing(reqs, env),
+                   changelog=log_, changelog_file=changelog_change(project, log_))
+
+
+def changelog_change(project: Project, log_: Changelog) -> FileChange:
+    """``CHANGELOG.md`` with the release's section on top. A file of that name that git
+    does not track is refused: it may be what an interrupted release left behind, and a
+    second section would go on top of the first."""
+    existing = project.repo.read(None, CHANGELOG_FILE)
+    if existing is not None and CHANGELOG_FILE not in project.repo.tree.files:
+        raise ReleaseError(f"{CHANGELOG_FILE} exists but git does not track it (left by an "
+                           "interrupted release?): commit it, or remove it, then release again")
+    return FileChange(CHANGELOG_FILE, existing or "",
+                      changelog.prepend(existing, log_.markdown()))
 
 
 def guard(project: Project, *, yes: bool, dry_run: bool,
@@ -180,7 +210,7 @@ def ask(question: str) -> bool:
 def run_release(project: Project, env: Mapping[str, str], *, dry_run: bool,
                 from_ref: str | None, yes: bool, push: bool, skip: tuple[str, ...] = (),
                 confirm: Callable[[str], bool] | None, now: datetime | None = None,
-                core: str | None = None, bump: str | None = None,
+                core: str | None = None, bump: str | None = None, pre: str | None = None,
                 ) -> tuple[Summary | None, str]:
     """Do the release (or its dry run). Returns the summary (``None`` if nothing to do)
     and the text to tell the maintainer."""
@@ -190,7 +220,7 @@ def run_release(project: Project, env: Mapping[str, str], *, dry_run: bool,
     if isinstance(outcome, str):
         return None, f"Nothing to release: {outcome}."
     plan = versions.compute_plan(project, from_ref, changes=outcome, skip=skip, core=core,
-                                 bump=bump)
+                                 bump=bump, pre=pre)
     if not plan.anything:
         consistency.check(project.root, project.config, tree=project.repo.tree.files, env=env)
         return None, "Nothing to release: no component changed since " + plan.base_ref + "."
@@ -203,12 +233,21 @@ def run_release(project: Project, env: Mapping[str, str], *, dry_run: bool,
 def _apply(repo: Snapshot, summary: Summary, *, push: bool) -> str:
     """Write, commit and tag the release; what to tell the maintainer next."""
     # The tree is clean (guarded), so the summary's computed contents are still current.
-    plan = summary.plan
-    update.apply_changes(repo.root, summary.changes, dry_run=False, git_dir=repo.git_dir)
+    plan, notes = summary.plan, summary.changelog_file
+    # An existing CHANGELOG.md is journaled with the version files; a new one (nothing to
+    # restore) is written after them.
+    tracked = [notes] if notes.old else []
+    update.apply_changes(repo.root, [*summary.changes, *tracked], dry_run=False,
+                         git_dir=repo.git_dir)
+    if not notes.old:
+        (repo.root / notes.path).write_text(notes.new, encoding="utf-8")
     commit = git.commit_all(repo.git, summary.files, commit_message(plan))
     tag = summary.release_tag
-    data = {**plan.to_dict(), "release_tag": tag, "release_commit": commit}
-    git.create_tag(repo.git, tag, commit, format_tag_message(commit_message(plan), data))
+    markdown = summary.changelog.markdown()
+    data = {**plan.to_dict(), "release_tag": tag, "release_commit": commit,
+            "changelog": markdown}
+    git.create_tag(repo.git, tag, commit, format_tag_message(
+        f"{commit_message(plan).rstrip()}\n\n{markdown}", data))
     log.info("Committed %s and tagged it %s", commit[:12], tag)
     branch = repo.status.branch or "HEAD"  # committing does not move to another branch
     if push:
@@ -219,8 +258,13 @@ def _apply(repo: Snapshot, summary: Summary, *, push: bool) -> str:
             f"To abort instead:\n  git tag -d {tag} && git reset --hard HEAD~1")
 
 
-def render(summary: Summary | None, message: str, fmt: str) -> str:
+def render(summary: Summary | None, message: str, fmt: str, *,
+           trust: Sequence[str] = ()) -> str:
+    """The summary and the message; ``trust``: a dry run's line per component on its
+    registry's trusted publishing (see :mod:`release_tasks.trust.publishers`)."""
     if fmt == "json":
-        return json.dumps({"summary": summary.to_dict() if summary else None,
-                           "message": message}, indent=2)
-    return (summary.text() + "\n" if summary else "") + message
+        data = {"summary": summary.to_dict() if summary else None, "message": message}
+        return json.dumps({**data, "trust": list(trust)} if trust else data, indent=2)
+    shown = ["Trusted publishing, per component (`nox -s trust` shows each form):",
+             *(f"  {line}" for line in trust)] if trust else []
+    return "\n".join([*([summary.text()] if summary else []), *shown, message])

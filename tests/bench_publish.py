@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from release_tasks import cmd, sandbox
-from tests.registries.cargo_registry import CargoRegistry
+from release_tasks.standins.cargo_registry import CargoRegistry
 
 #: The design document's hard-coded order, as its publish-crates.sh walks it.
 DOCUMENT_ORDER = ("tasker-pgmq", "tasker-shared", "tasker-client", "tasker-orchestration",

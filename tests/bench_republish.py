@@ -29,12 +29,13 @@ from typing import Any
 import httpx
 
 from release_tasks import sandbox
+from release_tasks.standins.cargo_registry import CargoRegistry
+from release_tasks.standins.pypi_server import PypiServer
+from release_tasks.standins.rubygems_registry import RubyGemsRegistry
+from release_tasks.standins.verdaccio_server import Verdaccio
 from tests.bench_common import ROOT, child_env
 from tests.bench_sessions import readme_nox
-from tests.registries.cargo_registry import CargoRegistry
-from tests.registries.pypi_server import PypiServer
-from tests.registries.rubygems_registry import RubyGemsRegistry
-from tests.registries.verdaccio_server import Verdaccio, ensure_installed
+from tests.registries.verdaccio_install import ensure_installed
 
 TARGET_SECONDS = 15.0
 TOOLS = ("cargo", "gem", "bundle", "rake", "maturin", "bun", "npm", "node")

@@ -31,6 +31,14 @@ LOCKFILES: tuple[tuple[str, Reader, Setter, str], ...] = (
 )
 
 
+def file_spelling(spec: VersionFile, version: BindingVersion, registry: str) -> str:
+    """How ``spec``'s field spells a binding's version: its registry's rendering, but cargo's
+    in a crate's manifest (maturin's dynamic version: the wheel takes the crate's)."""
+    if spec.format == "cargo" and version.is_plain:
+        return str(version)
+    return ordering.render(version, registry)
+
+
 def _key(spec: VersionFile) -> str:
     return spec.key or ("package.version" if spec.format == "cargo" else "version")
 
@@ -48,14 +56,16 @@ def _spec_editor(spec: VersionFile, value: str) -> Editor:
 
 
 def _current(p: Planner, binding: Binding, text: str) -> BindingVersion | None:
-    """The binding's two-tier version; ``None`` when it was never released as one."""
+    """The binding's version in its scheme; ``None`` when it was never released as one."""
     spec = binding.primary_file
     try:
-        return ordering.read_rendering(text, binding.registry, spec.path)
+        return ordering.read_rendering(text, binding.registry, spec.path, binding.versioning)
     except VersionError:
         pass
     form = kind_of(binding.registry).rendering_form
-    if form is not None:
+    if binding.versioning != "two-tier":
+        why = f"expected a {binding.versioning} version X.Y.Z in {binding.registry}'s spelling"
+    elif form is not None:
         why = f"expected {form}"
     else:
         try:
@@ -78,7 +88,14 @@ def _binding(p: Planner, binding: Binding, targets: Targets) -> None:
     primary = binding.primary_file
     ok, primary_text = p.read(primary.path, lambda t: formats.read(primary, t))
     current = _current(p, binding, primary_text) if ok and primary_text is not None else None
-    if current is not None and current.core > targets.core_next:
+    independent = binding.versioning == "independent"
+    if (binding.versioning == "lockstep" and current is not None
+            and current.core not in (targets.core_current, targets.core_next)):
+        p.sites.append(Site(primary.path, _key(primary), primary_text, primary_text or "",
+                            f"{_key(primary)}: found {primary_text}, "
+                            f"{expected(cur, nxt)} ({binding.name} is versioned in lockstep "
+                            "with the core)"))
+    if current is not None and not independent and current.core > targets.core_next:
         p.sites.append(Site(primary.path, "core part", str(current.core), str(current.core),
                             f"{binding.name} {current} is built on core {current.core}, "
                             f"newer than VERSION {cur}"))
@@ -96,8 +113,11 @@ def _binding(p: Planner, binding: Binding, targets: Targets) -> None:
         if effective is None:
             continue
         if spec.value == "binding":
-            new = ordering.render(effective, binding.registry)
+            new = file_spelling(spec, effective, binding.registry)
             before = primary_text
+        elif independent:
+            # The core it is built with: its own version says nothing of it.
+            new, before = (nxt if binding.name in targets.bindings else cur), cur
         else:
             new = str(effective.core)
             before = str(current.core) if current is not None else new

@@ -151,10 +151,17 @@ def _pins(p: Planner, manifest: str, moving: frozenset[str], cur: str, nxt: str,
                 sites.append(Site(manifest, key, None, f"={nxt}"))
             continue
         found = parse_pin(pin.version)
+        # A caret or tilde requirement behind the version that still allows it (opendal's
+        # `0.58.1` with 0.58.2) is not drift; it is rewritten only once it would not allow
+        # the next version.
+        allowed = (found is not None and found.op != "=" and found.version not in (cur, nxt)
+                   and bool(satisfies(pin.version, cur)))
+        if allowed and satisfies(pin.version, nxt):
+            continue
         if found is not None:
             new = found.moved_to(nxt)
             conflict = None
-            if found.version not in (cur, nxt):
+            if found.version not in (cur, nxt) and not allowed:
                 conflict = f"{key}: found {pin.version}, {expected(cur, nxt, found.op)}"
             decisions[(pin.table, pin.key)] = new
             sites.append(Site(manifest, key, pin.version, new, conflict))

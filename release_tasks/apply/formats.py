@@ -40,6 +40,8 @@ def read(spec: VersionFile, text: str) -> str | None:
         return edit.ruby_constant(text, spec.key, source=spec.path)
     if spec.format == "pyproject":
         return edit.pyproject_version(text, source=spec.path)
+    if spec.format == "package-json-platforms":
+        return edit.platform_dependencies(text, source=spec.path)
     return edit.json_version(text, source=spec.path)
 
 
@@ -54,4 +56,6 @@ def write(spec: VersionFile, text: str, value: str) -> str:
         return edit.set_ruby_constant(text, spec.key, value, source=spec.path)
     if spec.format == "pyproject":
         return edit.set_pyproject_version(text, value, source=spec.path)
+    if spec.format == "package-json-platforms":
+        return edit.set_platform_dependencies(text, value, source=spec.path)
     return edit.set_json_version(text, value, source=spec.path)

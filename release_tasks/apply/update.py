@@ -40,14 +40,17 @@ def parse_inputs(config: Config, core: str, bindings: Mapping[str, str]) -> tupl
         raise UsageError(str(exc)) from exc
     parsed: dict[str, BindingVersion] = {}
     for name, text in bindings.items():
-        config.binding(name)
+        binding = config.binding(name)
         try:
-            version = BindingVersion.parse(text, source=f"--{name}")
+            version = binding.parse_version(text, source=f"--{name}")
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
-        if version.core != core_version:
+        if binding.versioning == "two-tier" and version.core != core_version:
             raise UsageError(f"--{name} {text}: its core part {version.core} is not the --core "
                              f"value {core_version}")
+        if binding.versioning == "lockstep" and version.core != core_version:
+            raise UsageError(f"--{name} {text}: {name} is versioned in lockstep with the core, "
+                             f"so it is the --core value {core_version}")
         parsed[name] = version
     return core_version, parsed
 

@@ -2,8 +2,9 @@
 
 A pin that names one full version (``=0.1.8``, ``^0.1.8``, ``~0.1.8``, bare ``0.1.8``) is kept
 in step with the crate it pins, operator and all; any other requirement is left as written,
-and only checked: does the crate's next version still satisfy it? Release versions only:
-the versions this tool writes have no pre-release part.
+and only checked: does the crate's next version still satisfy it? A prerelease
+(``=0.38.0-beta.4``) is a pin too, and follows cargo's rule: a prerelease version meets a
+requirement only through a comparator that names a prerelease of the same ``X.Y.Z``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ _COMPARATOR = re.compile(
     r"(?P<rest>[-+][0-9A-Za-z.+-]*)?\s*$")
 
 Version = tuple[int, int, int]
+#: A version's order: ``X.Y.Z`` and its prerelease identifiers (a final sorts above them all).
+Key = tuple[int, int, int, tuple[tuple[int, int | str], ...]]
+_FINAL: tuple[tuple[int, int | str], ...] = ((2, 0),)
+_PRE = r"-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +29,7 @@ class Pin:
     """A requirement naming one full version with one operator: the kind kept in step."""
 
     op: str  # "", "=", "^" or "~"
-    version: str  # X.Y.Z
+    version: str  # X.Y.Z, or X.Y.Z-PRE
 
     def __str__(self) -> str:
         return f"{self.op}{self.version}"
@@ -36,26 +41,40 @@ class Pin:
 def parse_pin(req: str) -> Pin | None:
     """The :class:`Pin` ``req`` is, or ``None`` for any other requirement."""
     match = _COMPARATOR.match(req)
-    if (match is None or "," in req or match["rest"] or match["patch"] in (None, "*")
+    rest = match["rest"] if match is not None else None
+    if rest is not None and not re.fullmatch(_PRE, rest):
+        return None  # build metadata, or no prerelease
+    if (match is None or "," in req or match["patch"] in (None, "*")
             or match["minor"] in (None, "*") or match["major"] == "*"
             or (match["op"] or "") not in ("", "=", "^", "~")):
         return None
-    return Pin(match["op"] or "", f"{match['major']}.{match['minor']}.{match['patch']}")
+    return Pin(match["op"] or "", f"{match['major']}.{match['minor']}.{match['patch']}{rest or ''}")
 
 
-def _parse_version(text: str) -> Version:
-    major, minor, patch = (int(p) for p in text.split("."))
-    return major, minor, patch
+def _pre_key(rest: str | None) -> tuple[tuple[int, int | str], ...]:
+    """semver's order of prerelease identifiers: numbers below words, numbers as numbers."""
+    if not rest:
+        return _FINAL
+    return tuple((0, int(i)) if i.isdigit() else (1, i) for i in rest[1:].split("."))
 
 
-def _bounds(op: str, parts: list[int]) -> tuple[Version | None, bool, Version | None]:
+def _parse_version(text: str) -> Key:
+    release, _, pre = text.partition("-")
+    major, minor, patch = (int(p) for p in release.split("."))
+    return major, minor, patch, _pre_key(f"-{pre}" if pre else None)
+
+
+def _bounds(op: str, parts: list[int], rest: str | None = None) -> tuple[Key | None, bool, Key | None]:
     """``(lower, lower inclusive, upper exclusive)`` of one comparator."""
     filled = (*parts, *[0] * (3 - len(parts)))
-    low: Version = (filled[0], filled[1], filled[2])
+    low: Key = (filled[0], filled[1], filled[2], _pre_key(rest))
 
-    def bump(index: int) -> Version:
+    def bump(index: int) -> Key:
         head = [*parts[:index], parts[index] + 1, 0, 0][:3]
-        return head[0], head[1], head[2]
+        return head[0], head[1], head[2], ((0, 0),)  # below the bound's own prereleases
+
+    if op == "=" and rest:
+        return low, True, (*low[:3], (*low[3], (2, 0)))  # that prerelease exactly
 
     if op in ("", "^"):
         # The left-most non-zero part given may not change; all given parts zero: the last.
@@ -76,14 +95,16 @@ def _bounds(op: str, parts: list[int]) -> tuple[Version | None, bool, Version | 
 
 
 def satisfies(req: str, version: str) -> bool | None:
-    """Whether release ``version`` (X.Y.Z) meets cargo requirement ``req``; ``None`` when
-    ``req`` cannot be read (it is then left alone, unjudged)."""
+    """Whether ``version`` (X.Y.Z or X.Y.Z-PRE) meets cargo requirement ``req``; ``None``
+    when ``req`` cannot be read (it is then left alone, unjudged)."""
     wanted = _parse_version(version)
+    admits_pre = wanted[3] == _FINAL
     for comparator in req.split(","):
         if comparator.strip() == "*":
             continue
         match = _COMPARATOR.match(comparator)
-        if match is None or match["rest"]:
+        rest = match["rest"] if match is not None else None
+        if match is None or (rest is not None and not re.fullmatch(_PRE, rest)):
             return None
         parts: list[int] = []
         for name in ("major", "minor", "patch"):
@@ -96,9 +117,11 @@ def satisfies(req: str, version: str) -> bool | None:
             continue  # a bare wildcard
         if any(match[n] == "*" for n in ("major", "minor", "patch")):
             op = "="  # X.* and X.Y.* mean the given parts are fixed
-        low, inclusive, high = _bounds(op, parts)
+        low, inclusive, high = _bounds(op, parts, rest)
+        if rest and len(parts) == 3 and tuple(parts) == wanted[:3]:
+            admits_pre = True
         if low is not None and (wanted < low or (wanted == low and not inclusive)):
             return False
         if high is not None and wanted >= high:
             return False
-    return True
+    return admits_pre

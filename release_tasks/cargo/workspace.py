@@ -10,6 +10,7 @@ Publish phases come from this graph, never from a hard-coded list.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -201,16 +202,17 @@ def phases(workspace: Workspace, crates: Collection[str]) -> list[list[str]]:
     """
     order = list(crates)
     graph = {name: set(workspace.crate(name).deps) & set(order) for name in order}
+    found = cycles(graph, closing={(a, b) for a in order for b in graph[a]
+                                   if _dev_only(workspace.crate(a), b)})
+    if found:
+        raise ConfigError([describe_cycle(workspace, c) for c in found] + [CYCLE_FIX],
+                          workspace.root_manifest)
     depth: dict[str, int] = {}
     visiting: list[str] = []
 
     def visit(name: str) -> int:
         if name in depth:
             return depth[name]
-        if name in visiting:
-            cycle = [*visiting[visiting.index(name):], name]
-            raise ConfigError([f"dependency cycle among published crates: {' -> '.join(cycle)}"],
-                              workspace.root_manifest)
         visiting.append(name)
         depth[name] = 1 + max((visit(d) for d in sorted(graph[name])), default=0)
         visiting.pop()
@@ -222,6 +224,119 @@ def phases(workspace: Workspace, crates: Collection[str]) -> list[list[str]]:
     for name in order:
         result[depth[name] - 1].append(name)
     return result
+
+
+#: How projects whose tests dev-depend on the crates that depend on them publish anyway.
+CYCLE_FIX = ("the fix: crates.io needs every versioned dependency of a crate published before "
+             "it, dev-dependencies included, so a dev-dependency with a version closes the "
+             "cycle; drop the `version` of that dev-dependency (`x = { path = \"../x\" }`): "
+             "cargo strips a version-less path dev-dependency when it publishes")
+
+
+def _dev_only(crate: Crate, dep: str) -> bool:
+    """Whether ``crate`` needs ``dep`` published first only for a versioned dev-dependency."""
+    kinds = {d.kind for d in crate.dependencies if d.name == dep}
+    return kinds == {"dev"}
+
+
+def cycles(graph: Mapping[str, Collection[str]],
+           closing: Collection[tuple[str, str]] = ()) -> list[list[str]]:
+    """Every dependency cycle of ``graph`` at once, in the order of ``graph``: in each
+    strongly connected group of crates (Tarjan's algorithm), one path ``a -> b -> ... -> a``
+    for each ``closing`` edge ``a -> b`` in it (the dev-dependencies: each must go), else one
+    path through the group."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[set[str]] = []
+
+    def connect(name: str) -> None:
+        index[name] = low[name] = len(index)
+        stack.append(name)
+        for dep in sorted(graph[name]):
+            if dep not in index:
+                connect(dep)
+                low[name] = min(low[name], low[dep])
+            elif dep in stack:
+                low[name] = min(low[name], index[dep])
+        if low[name] == index[name]:
+            group = set()
+            while True:
+                top = stack.pop()
+                group.add(top)
+                if top == name:
+                    break
+            if len(group) > 1 or name in graph[name]:
+                groups.append(group)
+
+    for name in graph:
+        if name not in index:
+            connect(name)
+    order = list(graph)
+    found: list[list[str]] = []
+    for group in sorted(groups, key=lambda g: min(order.index(n) for n in g)):
+        edges = sorted(((a, b) for a, b in closing if a in group and b in group),
+                       key=lambda e: (order.index(e[0]), order.index(e[1])))
+        if not edges:
+            found.append(_path(graph, sorted(group, key=order.index)))
+        for a, b in edges:
+            back = _between(graph, group, b, a)
+            found.append([a, *back] if back else [a, b, a])
+    return found
+
+
+def _between(graph: Mapping[str, Collection[str]], members: Collection[str], start: str,
+             goal: str) -> list[str]:
+    """The shortest path ``start -> ... -> goal`` inside ``members`` ([] when there is none)."""
+    if start == goal:
+        return [goal]
+    came_from: dict[str, str] = {start: start}
+    queue = [start]
+    for name in queue:  # breadth first: the list grows as it is walked
+        for dep in sorted(graph[name]):
+            if dep in members and dep not in came_from:
+                came_from[dep] = name
+                if dep == goal:
+                    trail = [goal]
+                    while trail[-1] != start:
+                        trail.append(came_from[trail[-1]])
+                    return trail[::-1]
+                queue.append(dep)
+    return []
+
+
+def _path(graph: Mapping[str, Collection[str]], group: Sequence[str]) -> list[str]:
+    """The shortest cycle through the first crate of ``group``, inside the group."""
+    start, members = group[0], set(group)
+    came_from: dict[str, str] = {}
+    queue = [start]
+    for name in queue:  # breadth first: the list grows as it is walked
+        for dep in sorted(graph[name]):
+            if dep == start:
+                trail = [name]
+                while trail[-1] != start:
+                    trail.append(came_from[trail[-1]])
+                return [*reversed(trail), start]
+            if dep in members and dep not in came_from:
+                came_from[dep] = name
+                queue.append(dep)
+    return [start, start]
+
+
+def describe_cycle(workspace: Workspace, cycle: Sequence[str]) -> str:
+    """``a -> b -> a``, with each edge's manifest and kind (a dev-dependency named)."""
+    edges = []
+    for source, target in itertools.pairwise(cycle):
+        crate = workspace.crate(source)
+        kinds = sorted({d.kind for d in crate.dependencies if d.name == target
+                        and (d.kind != "dev" or d.has_version or not (d.path or d.git))})
+        if kinds == ["dev"]:
+            req = next(d.req for d in crate.dependencies if d.name == target and d.kind == "dev")
+            how = f"dev-depends on {target} with version {req!r} ([dev-dependencies])"
+        else:
+            how = f"depends on {target}" + ("" if kinds == ["normal"] else f" ({', '.join(kinds)})")
+        edges.append(f"{source} ({crate.manifest}) {how}")
+    return f"dependency cycle among published crates: {' -> '.join(cycle)}: {'; '.join(edges)}"
 
 
 def group_problems(workspace: Workspace, groups: Sequence[tuple[str, Sequence[str]]]) -> list[str]:

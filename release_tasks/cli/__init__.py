@@ -36,9 +36,10 @@ def stage_names() -> tuple[str, ...]:
     return tuple(STAGES)
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def build_parser(only: str | None = None, argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The whole command line; with ``only``, just that stage (the others are neither
-    declared nor imported)."""
+    declared nor imported). When ``argv`` asks for help, a stage whose options come from the
+    repository's config (``describe_options``) lists them too."""
     parser = Parser(prog="release-tasks",
                     description="Release a polyglot monorepo: Rust crates and FFI bindings.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -50,6 +51,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         module = _module(name)
         help_text = str(getattr(module, stage.help))
         add = cast(Callable[[argparse.ArgumentParser], None], getattr(module, stage.add))
+        describe = getattr(module, "describe_options", None)
+        if describe is not None and only == name and {"-h", "--help"} & set(argv):
+            add(sub.add_parser(name, help=help_text, description=help_text,
+                               epilog=describe(argv),
+                               formatter_class=argparse.RawDescriptionHelpFormatter))
+            continue
         add(sub.add_parser(name, help=help_text, description=help_text))
     return parser
 
@@ -67,7 +74,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     log.setup()
     log.register_secrets_from_env(env)
     try:
-        args, extras = build_parser(_stage_named(argv)).parse_known_args(argv)
+        args, extras = build_parser(_stage_named(argv), argv).parse_known_args(argv)
         module = _module(args.stage)
         if extras and not getattr(module, "TAKES_EXTRAS", False):
             raise UsageError(f"release-tasks {args.stage}: unrecognized arguments: "

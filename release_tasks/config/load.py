@@ -32,7 +32,7 @@ from release_tasks.model.components import (
     VersionFile,
 )
 from release_tasks.model.paths import PathSet
-from release_tasks.model.version import Registry
+from release_tasks.model.version import Registry, Scheme
 from release_tasks.registries.crates_io import cargo
 
 if TYPE_CHECKING:
@@ -181,6 +181,7 @@ def _parse_bindings(tables: Mapping[str, Section]) -> tuple[Binding, ...]:
             trusted_publishing=b.boolean("trusted-publishing"),
             version_files=parse_version_files(b),
             endpoints=_endpoints(b, registry),
+            versioning=cast("Scheme", b.choice("versioning")),
         ))
     return tuple(bindings)
 

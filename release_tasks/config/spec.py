@@ -14,6 +14,7 @@ from __future__ import annotations
 from release_tasks import registries as kinds
 from release_tasks.config.keys import Key, Table
 from release_tasks.model.components import FILE_FORMATS, VALUE_KINDS
+from release_tasks.model.version import SCHEMES
 
 ENV_KEY = r"[A-Z][A-Z0-9_]*"
 BINDING_NAME = r"[a-z][a-z0-9_-]*"
@@ -21,7 +22,10 @@ BINDING_NAME = r"[a-z][a-z0-9_-]*"
 _CREDENTIAL = ("The environment variables the publish reads the registry token from, tried "
                "in order: the first one set is used.")
 _TRUSTED = ("Allow the registry's trusted publishing (an OpenID Connect token of the CI job) "
-            "when none of `credential` is set.")
+            "when none of `credential` is set. `init` writes `true`: the generated workflow "
+            "then passes the job no stored secret (on crates.io the token secret only "
+            "publishes a new crate's first version), and `trust` says what to configure on "
+            "the registry.")
 _ENV_NAME = "the name upper-cased, `-` as `_` (`client-rb`: `CLIENT_RB`)"
 _ENV_KEY_DOC = ("The stem of this component's keys in the output of `detect` and `versions` "
                 "(`STEM_CHANGED`, `NEXT_STEM_VERSION`).")
@@ -43,7 +47,8 @@ PROJECT = Table(path="project", doc="The repository as a whole.", keys=(
             "detection (releases made before adopting the tool included)."),
     Key(name="preflight", kind="commands", default=(), example=(("cargo", "test", "--locked"),),
         doc="The repository's own checks (format, lints, tests), each a command as a list of "
-            "arguments, run from the top level by `preflight` and by CI before anything is "
+            "arguments, run from the top level (a `cargo` command in the core's `workspace` "
+            "directory) by `preflight` and by CI before anything is "
             "published."),
 ))
 
@@ -103,6 +108,8 @@ VERSION_FILE = Table(path="bindings.NAME.version-files[]", doc=(
             "ruby": "a Ruby constant (`VERSION = '...'`), named by `key`",
             "pyproject": "`project.version` of a `pyproject.toml`",
             "package-json": "the top-level `version` of a `package.json` (the npm rendering)",
+            "package-json-platforms": "the `optionalDependencies` of a main `package.json` on "
+                                      "its per-platform packages, named `NAME-*` (napi-rs)",
         }, doc="How the field is found and edited (format-preserving)."),
     Key(name="key", kind="string", pattern=ENV_KEY, hint="a Ruby constant name is required",
         only_with=("format", "ruby"), example="VERSION",
@@ -143,6 +150,14 @@ BINDING = Table(path="bindings.NAME", doc=(
     Key(name="credential", kind="credential", default=(), example=("GEM_HOST_API_KEY",),
         doc=_CREDENTIAL + " None: the publish needs no token."),
     Key(name="trusted-publishing", kind="boolean", default=False, example=False, doc=_TRUSTED),
+    Key(name="versioning", kind="choice", default="two-tier", choices=SCHEMES, example="two-tier",
+        choice_docs={
+            "two-tier": "`X.Y.Z.P`: the core version it is built with and a patch level `P`",
+            "lockstep": "the core's version itself, released with every core release (a "
+                        "change of the binding alone releases the core too)",
+            "independent": "its own `X.Y.Z`, a patch up when it changes or a core group that "
+                           "propagates to it does",
+        }, doc="How the binding's version is made (VERSIONING.md, \"Versioning schemes\")."),
     Key(name="version-files", kind="table-list", required=True, table=VERSION_FILE,
         doc="Every version field of the binding that a release writes."),
     Key(name="endpoints", kind="urls", choices=lambda: tuple(sorted(

@@ -39,6 +39,34 @@ def set_json_version(text: str, version: str, *, source: str | None = None) -> s
     return _splice(text, doc, [_TOP], version, False, source)
 
 
+def _platform_paths(text: str, source: str | None) -> list[DocPath]:
+    """The ``optionalDependencies`` entries on the package's own per-platform packages: the
+    ones named ``NAME-*`` (napi-rs: ``tokenizers-linux-x64-gnu``)."""
+    doc = _parse(text, [("name",)], False, source)
+    name, optional = lookup(doc.value, ("name",)), lookup(doc.value, ("optionalDependencies",))
+    if not isinstance(name, str) or not isinstance(optional, dict):
+        return []
+    return [("optionalDependencies", key) for key in optional if key.startswith(f"{name}-")]
+
+
+def platform_dependencies(text: str, *, source: str | None = None) -> str | None:
+    """The version the main package's ``optionalDependencies`` require of its per-platform
+    packages (``None``: it names none); two different ones are an error."""
+    paths = _platform_paths(text, source)
+    doc = _parse(text, paths, False, source)
+    found = {v for p in paths if (v := _string(doc, p, source)) is not None}
+    if len(found) > 1:
+        raise fail(source, f"optionalDependencies name its platform packages at "
+                           f"{', '.join(sorted(found))}: one version is expected")
+    return found.pop() if found else None
+
+
+def set_platform_dependencies(text: str, version: str, *, source: str | None = None) -> str:
+    """Set every ``optionalDependencies`` entry on the package's per-platform packages."""
+    paths = _platform_paths(text, source)
+    return _splice(text, _parse(text, paths, False, source), paths, version, False, source)
+
+
 def package_lock_version(text: str, name: str, *, source: str | None = None) -> str | None:
     """The version ``package-lock.json`` records for package ``name`` itself, if any."""
     doc = _parse(text, [_TOP, _LOCK_ROOT], False, source)

@@ -173,7 +173,9 @@ def create_tag(repo: Repo, tag: str, commit: str, message: str) -> bool:
     if existing is not None:
         raise TagError(f"tag {tag} already exists on {existing[:12]}, not on {commit[:12]}; "
                        "refusing to move a release tag")
-    result = repo.git("tag", "-a", tag, commit, "-F", "-", input_text=message, check=False)
+    # "whitespace": git's default cleanup would drop the changelog's "## " lines as comments.
+    result = repo.git("tag", "-a", "--cleanup=whitespace", tag, commit, "-F", "-",
+                      input_text=message, check=False)
     if result.returncode != 0:
         raise TagError(f"could not create tag {tag}: {result.stderr.strip()}")
     return True

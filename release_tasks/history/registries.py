@@ -15,10 +15,9 @@ from collections.abc import Callable, Mapping
 import httpx
 
 from release_tasks.errors import ReleaseError
-from release_tasks.history.releases import History, Planned, Release
+from release_tasks.history.releases import Component, History, Planned, Release
 from release_tasks.log import get_logger
 from release_tasks.model.components import Config
-from release_tasks.model.version import BindingVersion
 from release_tasks.registries import given_endpoints, kind_of
 
 log = get_logger("history")
@@ -28,33 +27,55 @@ __all__ = ["ask_registries"]
 
 def ask_registries(history: History, config: Config, env: Mapping[str, str],
                    http: httpx.Client) -> History:
-    """``history`` with the registry's files of every planned version that has no tag."""
-    asked: dict[tuple[str, str], tuple[str, ...] | None] = {}
+    """``history`` with the registry's files of every planned version that has no tag, and
+    of each component's newest published version, with those it shows an attestation for."""
+    asked: dict[tuple[str, str], Found] = {}
 
-    def files(planned: Planned) -> tuple[str, ...] | None:
-        key = (planned.component, planned.version)
+    def found(component: str, version: str) -> Found:
+        key = (component, version)
         if key not in asked:
-            asked[key] = _files(config, planned.component, planned.version, env, http)
+            asked[key] = _files(config, component, version, env, http)
         return asked[key]
+
+    def files(planned: Planned) -> Found:
+        return found(planned.component, planned.version)
 
     releases = tuple(_with_files(r, files) for r in history.releases)
     unpublished = tuple(
-        dataclasses.replace(u, files=asked.get((u.component, u.version))) for u in
-        history.unpublished)
-    return dataclasses.replace(history, releases=releases, unpublished=unpublished)
+        dataclasses.replace(u, files=asked[(u.component, u.version)][0],
+                            attested=asked[(u.component, u.version)][1])
+        if (u.component, u.version) in asked else u for u in history.unpublished)
+    components = tuple(_newest_with_files(c, found) for c in history.components)
+    return dataclasses.replace(history, releases=releases, unpublished=unpublished,
+                               components=components)
 
 
-def _with_files(release: Release,
-                files: Callable[[Planned], tuple[str, ...] | None]) -> Release:
+#: What a registry holds of one version: its files and those with an attestation (each
+#: ``None`` when it cannot say).
+Found = tuple[tuple[str, ...] | None, tuple[str, ...] | None]
+
+
+def _with_files(release: Release, files: Callable[[Planned], Found]) -> Release:
     components = tuple(
         p if p.published is not None or p.carried_to is not None
-        else dataclasses.replace(p, files=files(p)) for p in release.components)
+        else dataclasses.replace(p, files=files(p)[0], attested=files(p)[1])
+        for p in release.components)
     return dataclasses.replace(release, components=components)
 
 
+def _newest_with_files(component: Component, found: Callable[[str, str], Found]) -> Component:
+    if not component.publications or not component.packages:
+        return component
+    newest, *older = component.publications
+    names, attested = found(component.name, newest.version)
+    return dataclasses.replace(component, publications=(
+        dataclasses.replace(newest, files=names, attested=attested), *older))
+
+
 def _files(config: Config, component: str, version: str, env: Mapping[str, str],
-           http: httpx.Client) -> tuple[str, ...] | None:
-    """The files of ``component`` ``version`` on its registry; None when it cannot say."""
+           http: httpx.Client) -> Found:
+    """The files of ``component`` ``version`` on its registry, and those it shows an
+    attestation for; ``(None, None)`` when it cannot say."""
     def quick(seconds: float) -> None:
         time.sleep(min(seconds, 1.0))  # an overview: no long waits for a slow registry
 
@@ -63,16 +84,18 @@ def _files(config: Config, component: str, version: str, env: Mapping[str, str],
             kind = kind_of(config.core.registry)
             endpoints = kind.endpoints(env, given_endpoints(config.core.registry,
                                                             config.registries))
-            return tuple(f.name for crate in config.core.crates
-                         for f in kind.files(http, endpoints, crate, version, sleep=quick))
-        binding = config.binding(component)
-        kind = kind_of(binding.registry)
-        endpoints = kind.endpoints(env, given_endpoints(binding.registry, config.registries,
-                                                        binding.endpoints))
-        rendering = kind.render(BindingVersion.parse(version))
-        return tuple(f.name for f in kind.files(http, endpoints, binding.package, rendering,
-                                                sleep=quick))
+            listed = [f for crate in config.core.crates
+                      for f in kind.files(http, endpoints, crate, version, sleep=quick)]
+        else:
+            binding = config.binding(component)
+            kind = kind_of(binding.registry)
+            endpoints = kind.endpoints(env, given_endpoints(binding.registry, config.registries,
+                                                            binding.endpoints))
+            rendering = kind.render(binding.parse_version(version))
+            listed = kind.files(http, endpoints, binding.package, rendering, sleep=quick)
     except (ReleaseError, KeyError) as exc:
         log.warning("warning: cannot tell what the registry holds of %s %s: %s", component,
                     version, exc)
-        return None
+        return None, None
+    return (tuple(f.name for f in listed),
+            tuple(f.name for f in listed if f.provenance is not None))

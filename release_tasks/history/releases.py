@@ -43,6 +43,10 @@ class Publication:
     commit: str
     date: datetime
     release_tag: str | None
+    #: ``history --registries``, newest version of each component: the files its registry
+    #: shows an attestation (provenance) for; ``None`` when not asked or it cannot say.
+    attested: tuple[str, ...] | None = None
+    files: tuple[str, ...] | None = None  # the files its registry holds, when asked
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +61,8 @@ class Planned:
     carried_to: str | None = None  # a later release that planned the same version again
     #: The files its registry holds of it when asked (``history --registries``), else None.
     files: tuple[str, ...] | None = None
+    #: Of those, the files the registry shows an attestation for.
+    attested: tuple[str, ...] | None = None
 
     @property
     def state(self) -> str:
@@ -102,6 +108,7 @@ class Unpublished:
     release_date: datetime
     superseded_by: str | None
     files: tuple[str, ...] | None = None  # as :attr:`Planned.files`
+    attested: tuple[str, ...] | None = None  # as :attr:`Planned.attested`
 
     @property
     def state(self) -> str:

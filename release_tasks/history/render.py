@@ -22,7 +22,8 @@ def to_dict(history: History) -> dict[str, Any]:
         "unpublished": [{"component": u.component, "version": u.version, "tag": u.tag,
                          "release_tag": u.release_tag, "release_date": _iso(u.release_date),
                          "superseded_by": u.superseded_by, "state": u.state,
-                         "files": _files(u.files)} for u in history.unpublished],
+                         "files": _files(u.files), "attested": _files(u.attested)}
+                        for u in history.unpublished],
     }
 
 
@@ -39,8 +40,10 @@ def _when(date: datetime) -> str:
 
 
 def _publication_dict(p: Publication) -> dict[str, Any]:
-    return {"version": p.version, "tag": p.tag, "date": _iso(p.date), "commit": p.commit,
-            "release_tag": p.release_tag}
+    found = {"version": p.version, "tag": p.tag, "date": _iso(p.date), "commit": p.commit,
+             "release_tag": p.release_tag}
+    return found if p.files is None else {**found, "files": list(p.files),
+                                          "attested": _files(p.attested)}
 
 
 def _release_dict(r: Release) -> dict[str, Any]:
@@ -55,7 +58,8 @@ def _release_dict(r: Release) -> dict[str, Any]:
                         "published": p.published is not None,
                         "published_at": _iso(p.published.date) if p.published else None,
                         "carried_to": p.carried_to, "problem": p.problem,
-                        "state": p.state, "files": _files(p.files)}
+                        "state": p.state, "files": _files(p.files),
+                        "attested": _files(p.attested)}
                        for p in r.components],
         "skipped": [{"component": c, "version": v} for c, v in r.skipped],
         "problems": list(r.problems),
@@ -66,14 +70,25 @@ def _files(files: tuple[str, ...] | None) -> list[str] | None:
     return None if files is None else list(files)
 
 
-def _on_registry(files: tuple[str, ...] | None) -> str:
+def _on_registry(files: tuple[str, ...] | None,
+                 attested: tuple[str, ...] | None = None) -> str:
     """What ``history --registries`` found of an untagged version, for the text."""
     if files is None:
         return ""
     if not files:
         return "; planned: nothing on its registry"
     return (f"; PARTIAL: {len(files)} file(s) on its registry ({', '.join(files)}), re-run its "
-            "publish to finish and tag it")
+            f"publish to finish and tag it{_attested(files, attested)}")
+
+
+def _attested(files: tuple[str, ...], attested: tuple[str, ...] | None) -> str:
+    """Which of ``files`` the registry shows an attestation for (``history --registries``)."""
+    if attested is None or not files:
+        return ""
+    if not attested:
+        return "; no attestation on its registry"
+    return ("; attested: every file" if set(attested) == set(files)
+            else f"; attested: {', '.join(attested)} (not the others)")
 
 
 def _plan_summary(plan: ReleasePlan) -> str:
@@ -112,7 +127,7 @@ def to_text(history: History) -> str:
             elif p.carried_to:
                 state = f"carried forward to {p.carried_to}"
             else:
-                state = f"UNPUBLISHED (no tag {p.tag}){_on_registry(p.files)}"
+                state = f"UNPUBLISHED (no tag {p.tag}){_on_registry(p.files, p.attested)}"
             lines.append(f"  {p.component:<{width}}  {p.version:<10} {state}")
             if p.problem:
                 lines.append(f"  {'':<{width}}  warning: {p.problem}")
@@ -130,7 +145,8 @@ def to_text(history: History) -> str:
         for pub in c.publications:
             release = pub.release_tag or "no release tag"
             lines.append(f"  {pub.version:<10} {pub.tag:<24} {_when(pub.date)}  "
-                         f"commit {pub.commit[:12]}  {release}")
+                         f"commit {pub.commit[:12]}  {release}"
+                         f"{_attested(pub.files or (), pub.attested).replace(';', ' ', 1)}")
         if not c.publications:
             lines.append("  (none)")
     if history.unpublished:
@@ -139,7 +155,7 @@ def to_text(history: History) -> str:
         for u in history.unpublished:
             after = f"; superseded by {u.superseded_by}" if u.superseded_by else ""
             lines.append(f"  {u.component} {u.version} ({u.release_tag}): no tag {u.tag}{after}"
-                         f"{_on_registry(u.files)}")
+                         f"{_on_registry(u.files, u.attested)}")
         lines.append("  (CI creates component tags on the remote: `git fetch --tags` if they "
                      "are missing here)")
     return "\n".join(lines)

@@ -17,14 +17,17 @@ from collections.abc import Iterator, Sequence
 
 from release_tasks import edit
 from release_tasks.cargo.workspace import Crate
-from release_tasks.errors import UpdateError
+from release_tasks.errors import UpdateError, VersionError
+from release_tasks.init import schemes as init_schemes
 from release_tasks.init.model import FoundBinding, Sources, below, parent
 from release_tasks.model.components import VersionFile
+from release_tasks.model.version import CoreVersion
 from release_tasks.registries import kind_of
 
 _GEM_NAME = re.compile(r"""\.name\s*=\s*(['"])([^'"\n]+)\1""")
 _REQUIRE = re.compile(r"""require_relative\s*\(?\s*['"]([^'"\n]+)['"]""")
 _CONSTANT = re.compile(r"^[ \t]*([A-Z][A-Z0-9_]*VERSION)[ \t]*=(?![=~>])", re.MULTILINE)
+_EXTENSIONS = re.compile(r"""\.extensions\s*=.*Cargo\.toml""")
 _TAGGED = re.compile(r"^([a-z][a-z0-9_-]*?)-v\d")
 #: Names a binding cannot take: the core's (its tags are core-v*, its env keys CORE_*) and
 #: the groups init proposes (env keys are shared).
@@ -35,7 +38,19 @@ def find(src: Sources, core: str) -> tuple[list[FoundBinding], list[str]]:
     """Every binding of the tree (named), and a note for each near miss."""
     skipped: list[str] = []
     found = [*_gems(src, core, skipped), *_maturin(src, core, skipped), *_npm(src, core, skipped)]
-    return name_all(found, src.tags), skipped
+    named = name_all(found, src.tags)
+    guessed = [init_schemes.guess(src, b, core) for b in named]
+    # Lockstep is a project's choice: not when another active binding is shown two-tier
+    # (one with nothing to go by does not count).
+    mixed = any(scheme == "two-tier" and "the default" not in why and b.disabled is None
+                for b, (scheme, why) in zip(named, guessed, strict=True))
+    schemed = []
+    for binding, (scheme, why) in zip(named, guessed, strict=True):
+        if scheme == "lockstep" and mixed:
+            scheme, why = "two-tier", (f"{why}; but not every binding carries the core's "
+                                       "version: two-tier, the default")
+        schemed.append(dataclasses.replace(binding, versioning=scheme, versioning_why=why))
+    return schemed, skipped
 
 
 def own_version(src: Sources, manifest: str) -> str | None:
@@ -80,11 +95,20 @@ def _extra_paths(directory: str, crate: Crate | None) -> tuple[str, ...]:
 def _gems(src: Sources, core: str, skipped: list[str]) -> Iterator[FoundBinding]:
     for spec in sorted(f for f in src.tree.files if f.endswith(".gemspec")):
         directory = parent(spec)
+        text = src.read(spec) or ""
         crates = _crates_in(src, f"{directory}/ext", 3) if directory else []
+        where = "under ext/"
+        if not crates and directory:
+            # rb-sys and magnus gems may build the crate at the gem's root
+            # (spec.extensions = ["./Cargo.toml"]).
+            crates = [c for c in _crates_in(src, directory, 0)
+                      if _EXTENSIONS.search(text) or _is_native(src, c)]
+            where = "at the gem's root (rb-sys)"
         if not crates:
-            skipped.append(f"{spec}: a gem without a crate under ext/: not an FFI binding")
+            skipped.append(f"{spec}: a gem without a crate under ext/ or at its root: not an "
+                           "FFI binding")
             continue
-        crate, text = crates[0], src.read(spec) or ""
+        crate = crates[0]
         named = _GEM_NAME.search(text)
         package = named.group(2) if named else posixpath.basename(spec)[: -len(".gemspec")]
         wanted = [posixpath.normpath(posixpath.join(directory, r + ".rb"))
@@ -109,7 +133,7 @@ def _gems(src: Sources, core: str, skipped: list[str]) -> Iterator[FoundBinding]
             version_files=(*files, *_core_file(src, crate, core)), paths=_extra_paths(directory, crate),
             lockfiles=tuple(f for f in src.tree.files
                             if below(f, crate.directory) and f.endswith("/Cargo.lock")),
-            why=f"{spec} with the crate {crate.name} under ext/", named="the default for a gem",
+            why=f"{spec} with the crate {crate.name} {where}", named="the default for a gem",
             notes=tuple(notes), disabled=disabled)
 
 
@@ -149,19 +173,34 @@ def _maturin(src: Sources, core: str, skipped: list[str]) -> Iterator[FoundBindi
                            "[project] name or a directory of its own: not taken for a binding")
             continue
         disabled = None
+        files = (VersionFile(path=path, format="pyproject", value="binding"),
+                 *_core_file(src, crate, core))
         if "version" in project.get("dynamic", []):
-            disabled = (f'{path} has dynamic = ["version"]: maturin then takes the crate\'s '
-                        "three-part version, which cannot carry a binding version X.Y.Z.P. "
-                        'Remove "version" from dynamic, add version = "X.Y.Z.P" under '
-                        "[project], and uncomment this table")
+            if _plain(own_version(src, crate.manifest)):
+                # maturin takes the crate's version: the crate's manifest is the version file,
+                # and only a three-part scheme fits there (init guesses which).
+                files = (VersionFile(path=crate.manifest, format="cargo", value="binding"),)
+            else:
+                disabled = (f'{path} has dynamic = ["version"]: maturin then takes the crate\'s '
+                            "three-part version, which cannot carry a binding version X.Y.Z.P. "
+                            'Remove "version" from dynamic, add version = "X.Y.Z.P" under '
+                            "[project], and uncomment this table")
         yield FoundBinding(
             name="python", registry="pypi", directory=directory, package=project["name"],
             crate=crate, paths=_extra_paths(directory, crate),
-            version_files=(VersionFile(path=path, format="pyproject", value="binding"),
-                           *_core_file(src, crate, core)),
+            version_files=files,
             lockfiles=_lockfiles(src, directory, ("uv.lock",)),
             why=f"{path}, built by maturin from the crate {crate.name}",
             named="the default for a maturin project", disabled=disabled)
+
+
+def _plain(version: str | None) -> bool:
+    """Whether a crate's own version is a plain ``X.Y.Z[-LABEL.N]`` (a binding's, then)."""
+    try:
+        CoreVersion.parse(version or "")
+    except VersionError:
+        return False
+    return True
 
 
 def _is_native(src: Sources, crate: Crate) -> bool:
@@ -196,14 +235,50 @@ def _npm(src: Sources, core: str, skipped: list[str]) -> Iterator[FoundBinding]:
         locks = _lockfiles(src, directory, ("package-lock.json", "bun.lock"))
         typescript = (f"{directory}/tsconfig.json" in src.tree.entries or "types" in data
                       or any(below(f, directory) and f.endswith(".ts") for f in src.tree.files))
+        platforms, platform_notes = _platforms(src, path, directory, version)
         yield FoundBinding(
             name="typescript" if typescript else "node", registry="npm", directory=directory,
             package=package, crate=crate, paths=_extra_paths(directory, crate),
             version_files=(VersionFile(path=path, format="package-json", value="binding"),
-                           *_core_file(src, crate, core)),
+                           *platforms, *_core_file(src, crate, core)),
             lockfiles=locks, why=f"{path} next to the native crate {crate.name}",
             named="the default for an npm package" + (" with TypeScript" if typescript else ""),
-            notes=tuple(_npm_notes(src, directory, package, version, locks)))
+            notes=(*_npm_notes(src, directory, package, version, locks), *platform_notes))
+
+
+def _platforms(src: Sources, main: str, directory: str,
+               version: str) -> tuple[list[VersionFile], list[str]]:
+    """napi-rs's per-platform packages (``npm/*/package.json``), released at the main
+    package's version, and the main package's ``optionalDependencies`` on them."""
+    files: list[VersionFile] = []
+    stale: list[str] = []
+    for path in sorted(f for f in src.tree.files if below(f, f"{directory}/npm")
+                       and f.count("/") == directory.count("/") + 3
+                       and posixpath.basename(f) == "package.json"):
+        try:
+            data = json.loads(src.read(path) or "")
+        except ValueError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("version"), str):
+            files.append(VersionFile(path=path, format="package-json", value="binding"))
+            if data["version"] != version:
+                stale.append(f"{path} ({data['version']})")
+    notes = []
+    if files:
+        notes.append(f"{len(files)} per-platform package(s) under {directory}/npm/ (napi-rs): "
+                     "`update` writes the main package's version into each; their publishing "
+                     "is napi-rs's (napi prepublish)")
+    if stale:
+        notes.append(f"not at the main version {version}: {', '.join(stale[:3])}"
+                     + (f" and {len(stale) - 3} more" if len(stale) > 3 else "")
+                     + "; `nox -s update` with the current versions brings them in line")
+    try:
+        if edit.platform_dependencies(src.read(main) or "", source=main) is not None:
+            files.append(VersionFile(path=main, format="package-json-platforms",
+                                     value="binding"))
+    except UpdateError:
+        pass
+    return files, notes
 
 
 def _npm_notes(src: Sources, directory: str, package: str, version: str,

@@ -150,7 +150,7 @@ def propose(src: Sources, bindings: Sequence[FoundBinding], core: str
         every = _ordered(src, crates)
         # Not "core": its env key would be CORE, which the core itself uses.
         return (Group(name="crates", label="core crates", crates=every,
-                      paths=tuple(dict.fromkeys(_paths(src, every) + shared)), propagates_to=(),
+                      paths=_no_repeats(_paths(src, every) + shared), propagates_to=(),
                       why="the published crates at the core version; no binding is built from "
                           "any of them"),), left, notes
     built_from = [b for b in bindings if b.crate and set(_reach(src, [b])) & set(ffi)]
@@ -160,10 +160,10 @@ def propose(src: Sources, bindings: Sequence[FoundBinding], core: str
     ordered = _ordered(src, ffi)
     groups = [Group(
         name="ffi", label="FFI-facing core", crates=ordered,
-        paths=tuple(dict.fromkeys(_paths(src, ordered) + extra + shared)), propagates_to=targets,
+        paths=_no_repeats(_paths(src, ordered) + extra + shared), propagates_to=targets,
         why=f"the crates the bindings are built from ({_and(natives)} depend on them, directly "
-            "or not); with the workspace's Cargo.toml and Cargo.lock, a change here rebuilds "
-            "the bindings on the next core version")]
+            f"or not); with {_and(shared) if shared else 'them'}, a change here rebuilds the "
+            "bindings on the next core version")]
     server = _ordered(src, [c for c in crates if c not in reach])
     if server:
         groups.append(Group(name="server", label="server and tools", crates=server,
@@ -172,6 +172,14 @@ def propose(src: Sources, bindings: Sequence[FoundBinding], core: str
                                 "built from them, so a change here releases the core only"))
     return tuple(groups), left, notes
 
+
+
+def _no_repeats(paths: Sequence[str]) -> tuple[str, ...]:
+    """``paths`` without repeats, nor a path inside a directory already listed
+    (``tokenizers/Cargo.toml`` after ``tokenizers``)."""
+    unique = list(dict.fromkeys(paths))
+    return tuple(p for p in unique if not any(p.startswith(q.rstrip("/") + "/")
+                                              for q in unique if q not in (p, ".")))
 
 
 def _and(names: Sequence[str]) -> str:

@@ -9,9 +9,10 @@ writes is a config that ``release --dry-run`` reads as it stands. It never overw
 
 from __future__ import annotations
 
+import posixpath
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from release_tasks.cargo.workspace import Crate
 from release_tasks.config import load as config_mod
 from release_tasks.config.schema import IN_REPOSITORY, directive_target
 from release_tasks.config.schema import render as render_schema
-from release_tasks.errors import ConfigError, ReleaseError, UsageError
+from release_tasks.errors import ConfigError, ReleaseError, UsageError, VersionError
 from release_tasks.git import repo as git
 from release_tasks.git import repository
 from release_tasks.init import bindings as init_bindings
@@ -28,6 +29,7 @@ from release_tasks.init import groups as init_groups
 from release_tasks.init import render as init_render
 from release_tasks.init.model import Proposal, Sources
 from release_tasks.log import get_logger
+from release_tasks.model.version import CoreVersion
 from release_tasks.registries.pypi import sbom_warning
 
 log = get_logger("init")
@@ -53,7 +55,20 @@ def infer(src: Sources, *, project: str, repository_url: str | None, main_branch
         project=project, repository=repository_url, main_branch=main_branch,
         workspace_dir=workspace_dir, core_version=core, core_why=why, version_file=VERSION_FILE,
         version_file_missing=missing, groups=groups, bindings=tuple(bindings),
-        left_out=tuple(left.items()), notes=(*skipped, *notes))
+        left_out=tuple(left.items()), notes=(*skipped, *notes, *_prerelease_note(core)))
+
+
+def _prerelease_note(core: str) -> list[str]:
+    """What a prerelease core means for the next release, or why the core cannot be read."""
+    try:
+        version = CoreVersion.parse(core, source="the core version")
+    except VersionError as exc:
+        return [f"{exc}: write one in {VERSION_FILE} before releasing"]
+    if version.pre is None:
+        return []
+    return [f"the core is a prerelease, {version}: `nox -s release -- --pre {version.pre.label}` "
+            f"releases the next one ({version.prerelease(version.pre.label)}), "
+            f"`nox -s release` its final {version.final}"]
 
 
 def _reader(root: Path, tree: repository.Tree) -> Callable[[str], str | None]:
@@ -128,9 +143,8 @@ def propose(root: Path, workspace_dir: str = ".") -> Result:
     repo = git.Repo(root)
     tree = repository.tracked(root)
     if not (root / workspace_dir / "Cargo.toml").is_file():
-        found = sorted(str(Path(f).parent) for f in tree.files if f.endswith("/Cargo.toml")
-                       and b"[workspace]" in (root / f).read_bytes())
-        hint = f" (workspaces found in: {', '.join(found)})" if found else ""
+        found = candidate_workspaces(tree.files)
+        hint = f" (candidates, the top-most Cargo.toml files: {', '.join(found)})" if found else ""
         raise UsageError(f"no Cargo.toml in {root / workspace_dir}: give the directory of the "
                          f"core crates' workspace with --workspace DIR{hint}")
     ws = workspace.load(root, workspace_dir)
@@ -142,12 +156,28 @@ def propose(root: Path, workspace_dir: str = ".") -> Result:
     proposal = infer(src, project=project, repository_url=url, main_branch=_main_branch(repo),
                      workspace_dir=workspace_dir)
     builtin = config_mod.builtin()
+    locked = ws.lockfile in tree.entries
+    preflight = builtin.preflight if locked else tuple(
+        tuple(a for a in command if a != "--locked") for command in builtin.preflight)
     text = init_render.render(
-        proposal, preflight=builtin.preflight, core_credential=builtin.core.credential,
+        proposal, preflight=preflight, core_credential=builtin.core.credential,
+        locked=locked,
         credentials={b.registry: b.credential for b in builtin.bindings},
         schema=directive_target())
     _check(text, root, tree, ws)
     return Result(text=text, proposal=proposal, path=root / config_mod.CONFIG_FILE)
+
+
+def candidate_workspaces(files: Sequence[str]) -> list[str]:
+    """The directories of the top-most tracked ``Cargo.toml`` files (none of them inside
+    another's directory): where a core workspace can be, shallowest first."""
+    dirs = sorted({posixpath.dirname(f) or "." for f in files
+                   if posixpath.basename(f) == "Cargo.toml"}, key=lambda d: (d.count("/"), d))
+    found: list[str] = []
+    for directory in dirs:
+        if not any(d == "." or directory.startswith(d + "/") for d in found):
+            found.append(directory)
+    return found
 
 
 def refuse_existing(root: Path) -> None:

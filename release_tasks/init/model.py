@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 from release_tasks.cargo.workspace import Crate, Workspace
 from release_tasks.git.repository import Tree
 from release_tasks.model.components import VersionFile
-from release_tasks.model.version import Registry
+from release_tasks.model.version import Registry, Scheme
 
 #: The text of a tracked file (``None`` when there is no such file, or it cannot be read).
 ReadText = Callable[[str], "str | None"]
@@ -57,6 +57,8 @@ class FoundBinding:
     named: str = ""  # why it has its name
     notes: tuple[str, ...] = ()  # what the maintainer should know or check
     disabled: str | None = None  # why it is written commented out (None: it is active)
+    versioning: Scheme = "two-tier"
+    versioning_why: str = ""  # what the guess of the scheme went by
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -49,13 +49,16 @@ def _version_file(spec: VersionFile) -> str:
     return "  { " + ", ".join(fields) + " },"
 
 
-def _project(p: Proposal, preflight: Sequence[Sequence[str]]) -> list[str]:
+def _project(p: Proposal, preflight: Sequence[Sequence[str]], locked: bool = True) -> list[str]:
     lines = ["[project]", f"name = {_s(p.project)}"]
     if p.repository:
         lines.append(f"repository = {_s(p.repository)}")
     lines.append(f"main-branch = {_s(p.main_branch)}")
+    where = (f" cargo runs in the workspace directory {p.workspace_dir}."
+             if p.workspace_dir != "." else "")
+    lock = "" if locked else " No Cargo.lock is tracked, so none of them takes --locked."
     lines += _comment("The repository's own checks: the CI preflight job runs them before "
-                      "anything is published; so does `nox -s preflight`.")
+                      f"anything is published; so does `nox -s preflight`.{where}{lock}")
     lines.append("preflight = [")
     lines += [f"  {_list(command)}," for command in preflight]
     lines.append("]")
@@ -69,7 +72,14 @@ def _core(p: Proposal, credential: Sequence[str]) -> list[str]:
     if p.workspace_dir != ".":
         lines.append(f"workspace = {_s(p.workspace_dir)}")
     lines.append(f"credential = {_list(credential)}")
-    return lines
+    return lines + _trusted()
+
+
+def _trusted() -> list[str]:
+    """Trusted publishing on: the release workflow needs no stored secret (the credential
+    variables stay the fallback, and `nox -s trust` says what the registry needs)."""
+    return ["# OIDC from the release workflow; the credential is the fallback (`nox -s trust`).",
+            "trusted-publishing = true"]
 
 
 def _group(g: Group) -> list[str]:
@@ -85,11 +95,15 @@ def _binding(b: FoundBinding, credential: Sequence[str]) -> list[str]:
     if b.paths:
         body += _key_list("paths", b.paths)
     body += [f"registry = {_s(b.registry)}", f"package = {_s(b.package)}"]
+    if b.versioning != "two-tier":
+        body.append(f"versioning = {_s(b.versioning)}")
     if b.crate is not None:
         body.append(f"crate = {_s(b.crate.name)}")
-    body += [f"credential = {_list(credential)}", "version-files = [",
+    body += [f"credential = {_list(credential)}", *_trusted(), "version-files = [",
              *(_version_file(v) for v in b.version_files), "]"]
     why = [f"{b.name}: {b.why}; named after {b.named}."]
+    if b.versioning_why:
+        why.append(f"Versioned {b.versioning}: {b.versioning_why}.")
     if b.lockfiles:
         why.append(f"Lockfiles the release keeps current: {', '.join(b.lockfiles)}.")
     lines = ["", *(line for text in why for line in _comment(text))]
@@ -101,14 +115,15 @@ def _binding(b: FoundBinding, credential: Sequence[str]) -> list[str]:
 
 
 def render(p: Proposal, *, preflight: Sequence[Sequence[str]], core_credential: Sequence[str],
-           credentials: dict[str, tuple[str, ...]], schema: str | None = None) -> str:
+           credentials: dict[str, tuple[str, ...]], schema: str | None = None,
+           locked: bool = True) -> str:
     """The ``release.toml`` text of ``p``; with ``schema``, a first line naming the JSON
     Schema there (taplo's ``#:schema`` directive, for validation in the editor)."""
     lines = [f"#:schema {schema}",
              "# (release-tasks' JSON Schema of this file, which editors with taplo check it",
              f"# against; `release-tasks schema --write-to {schema}` refreshes it after an",
              "# upgrade, and `release-tasks schema --reference` explains every key)"] if schema else []
-    lines += [_HEADER.rstrip("\n"), "", *_project(p, preflight), "", *_core(p, core_credential)]
+    lines += [_HEADER.rstrip("\n"), "", *_project(p, preflight, locked), "", *_core(p, core_credential)]
     for group in p.groups:
         lines += _group(group)
     if p.left_out:
@@ -134,6 +149,8 @@ def report(p: Proposal) -> list[str]:
         state = "" if b.disabled is None else " [written commented out]"
         lines.append(f"binding {b.name}{state}: {b.why} -> {b.registry} package {b.package} "
                      f"(named after {b.named})")
+        if b.versioning_why:
+            lines.append(f"  versioned {b.versioning}: {b.versioning_why}")
         lines += [f"  version file: {v.path} ({v.format}{', ' + v.key if v.key else ''}: "
                   f"{v.value})" for v in b.version_files]
         lines += [f"  lockfile: {lock}" for lock in b.lockfiles]

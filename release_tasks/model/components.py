@@ -14,9 +14,10 @@ from typing import Literal, get_args
 
 from release_tasks.errors import ConfigError
 from release_tasks.model.paths import PathSet
-from release_tasks.model.version import Registry
+from release_tasks.model.version import BindingVersion, Registry, Scheme
 
-FileFormat = Literal["version", "cargo", "ruby", "pyproject", "package-json"]
+FileFormat = Literal["version", "cargo", "ruby", "pyproject", "package-json",
+                     "package-json-platforms"]
 FILE_FORMATS: tuple[FileFormat, ...] = get_args(FileFormat)
 ValueKind = Literal["core", "binding", "binding-core"]
 VALUE_KINDS: tuple[ValueKind, ...] = get_args(ValueKind)
@@ -84,6 +85,13 @@ class Binding:
     version_files: tuple[VersionFile, ...]
     #: Its registry's URLs for this binding alone (by the kind's endpoint keys).
     endpoints: Mapping[str, str] = field(default_factory=dict)
+    #: How its version is made: two-tier ``X.Y.Z.P``, the core's (lockstep), or its own.
+    versioning: Scheme = "two-tier"
+
+    def parse_version(self, text: str, source: str = "version") -> BindingVersion:
+        """A canonical version of this binding (``X.Y.Z.P``, or ``X.Y.Z`` when it is not
+        versioned two-tier)."""
+        return BindingVersion.parse_for(text, self.versioning, source)
 
     @property
     def primary_file(self) -> VersionFile:

@@ -16,7 +16,7 @@ from pathlib import Path
 from release_tasks.apply import formats, update
 from release_tasks.apply.sites import ChangeSet, read_exact
 from release_tasks.cargo import workspace
-from release_tasks.errors import DriftError, UpdateError, VersionError
+from release_tasks.errors import DriftError, ReleaseError, UpdateError, VersionError
 from release_tasks.log import get_logger
 from release_tasks.model.components import Config
 from release_tasks.model.version import BindingVersion, CoreVersion
@@ -80,20 +80,42 @@ def raise_on_drift(root: Path, config: Config, result: ChangeSet, current: CoreV
         raise DriftError(problems, hint=_hint(root, config, current))
 
 
+def _crates_version(root: Path, config: Config) -> str | None:
+    """The version most core crates hold, when cargo can tell and it is a core version."""
+    try:
+        ws = workspace.load(root, config.core.workspace)
+    except ReleaseError:
+        return None
+    versions = [c.version for c in ws.members if c.name in config.core.crates]
+    if not versions:
+        return None
+    found = max(set(versions), key=versions.count)
+    try:
+        return str(CoreVersion.parse(found))
+    except VersionError:
+        return None
+
+
 def _hint(root: Path, config: Config, core: CoreVersion | None) -> str:
     """The exact command that writes the current versions into every file."""
     if core is None:
-        return (f"Fix {config.core.version_file} (it must hold the core version X.Y.Z), then "
-                "run `nox -s versions -- --check` again.")
+        found = _crates_version(root, config)
+        value = (f": the core crates say {found}, so `echo {found} > {config.core.version_file}`"
+                 if found else "")
+        return (f"Fix {config.core.version_file} (it must hold the core version X.Y.Z or "
+                f"X.Y.Z-LABEL.N){value}, then run `nox -s versions -- --check` again.")
     args = [f"--core {core}"]
     for binding in config.bindings:
         spec = binding.primary_file
         try:
             text = formats.read(spec, read_exact(root / spec.path))
-            version = ordering.read_rendering(text or "", binding.registry, spec.path)
+            version = ordering.read_rendering(text or "", binding.registry, spec.path,
+                                              binding.versioning)
         except (OSError, UnicodeDecodeError, UpdateError, VersionError):
             continue
-        if version.core <= core:
+        if binding.versioning == "lockstep":
+            args.append(f"--{binding.name} {core}")
+        elif binding.versioning == "independent" or version.core <= core:
             args.append(f"--{binding.name} {version}")
     return (f"To write the current versions into every file: "
             f"`nox -s update -- {' '.join(args)}` (check the binding versions first).")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from release_tasks.errors import VersionError
-from release_tasks.model.version import BindingVersion, CoreVersion, Registry
+from release_tasks.model.version import BindingVersion, CoreVersion, Registry, Scheme
 from release_tasks.registries import ordering
 
 #: The layout of a plan's JSON. 2 numbers it; a plan without ``schema`` is 1, the same keys.
@@ -30,6 +30,7 @@ class RegistryVersion:
 
     text: str
     registry: Registry
+    scheme: Scheme = "two-tier"
 
     def __post_init__(self) -> None:
         if not ordering.is_version(self.registry, self.text):
@@ -37,9 +38,10 @@ class RegistryVersion:
 
     @property
     def two_tier(self) -> BindingVersion | None:
-        """The ``X.Y.Z.P`` it spells, or ``None`` for a version outside that scheme."""
+        """The ``X.Y.Z.P`` it spells (a plain ``X.Y.Z`` for a binding versioned so), or
+        ``None`` for a version outside its scheme."""
         try:
-            return ordering.read_rendering(self.text, self.registry)
+            return ordering.read_rendering(self.text, self.registry, scheme=self.scheme)
         except VersionError:
             return None
 
@@ -117,6 +119,7 @@ class BindingPlan:
     reasons: tuple[str, ...]
     files: tuple[str, ...]
     skipped: BindingVersion | None = None  # the version it would have had, left out with --skip
+    versioning: Scheme = "two-tier"
 
     @property
     def changed(self) -> bool:
@@ -203,6 +206,7 @@ class ReleasePlan:
                     "files": list(b.files),
                     "tag": b.tag,
                     "skipped": str(b.skipped) if b.skipped else None,
+                    "versioning": b.versioning,
                 }
                 for b in self.bindings
             ],
@@ -243,11 +247,14 @@ class ReleasePlan:
                     registry=b["registry"],
                     package=b["package"],
                     tag_prefix=_tag_prefix(b, f"{b['name']}-v"),
-                    current=RegistryVersion(b["current"], b["registry"]) if b["current"] else None,
-                    next=BindingVersion.parse(b["next"]) if b["next"] else None,
+                    current=RegistryVersion(b["current"], b["registry"],
+                                            b.get("versioning", "two-tier"))
+                    if b["current"] else None,
+                    next=BindingVersion.parse_any(b["next"]) if b["next"] else None,
                     reasons=tuple(b["reasons"]),
                     files=tuple(b["files"]),
-                    skipped=BindingVersion.parse(b["skipped"]) if b.get("skipped") else None,
+                    skipped=BindingVersion.parse_any(b["skipped"]) if b.get("skipped") else None,
+                    versioning=b.get("versioning", "two-tier"),
                 )
                 for b in data["bindings"]
             ),

@@ -23,13 +23,20 @@ VERSIONING.md states the rules in prose; :func:`plan` is the same rules as one f
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from release_tasks.errors import UsageError, VersionError
 from release_tasks.model.components import Binding, Config
-from release_tasks.model.version import BUMPS, BindingVersion, CoreVersion
-from release_tasks.plan import upward
+from release_tasks.model.version import (
+    BUMPS,
+    PRE_LABELS,
+    BindingVersion,
+    CoreVersion,
+    Prerelease,
+    Scheme,
+)
+from release_tasks.plan import unreached, upward
 from release_tasks.plan.carry import CORE, Pending
 from release_tasks.plan.detect import Changes
 from release_tasks.plan.release_plan import (
@@ -39,6 +46,7 @@ from release_tasks.plan.release_plan import (
     RegistryVersion,
     ReleasePlan,
 )
+from release_tasks.registries import ordering
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +62,7 @@ class Facts:
     skip: Collection[str] = ()  # bindings left out with --skip
     core_option: str | None = None  # --core X.Y.Z
     bump: str | None = None  # --bump minor|major
+    pre: str | None = None  # --pre LABEL
 
     @property
     def released(self) -> ReleasePlan | None:
@@ -69,9 +78,9 @@ class Facts:
 
 
 def core_choice(current: CoreVersion, core: str | None, bump: str | None,
-                released: ReleasePlan | None) -> CoreOverride | None:
-    """The core version asked for with ``--core``/``--bump``, or recorded by the release at
-    HEAD; ``None`` when the usual rules apply."""
+                released: ReleasePlan | None, pre: str | None = None) -> CoreOverride | None:
+    """The core version asked for with ``--core``/``--bump``/``--pre``, or recorded by the
+    release at HEAD; ``None`` when the usual rules apply."""
     recorded = released.core_override if released is not None else None
     chosen: CoreOverride | None = None
     if core is not None:
@@ -84,6 +93,8 @@ def core_choice(current: CoreVersion, core: str | None, bump: str | None,
             raise UsageError(f"--bump {bump}: expected one of {', '.join(BUMPS)}")
         chosen = CoreOverride(current.bump("minor" if bump == "minor" else "major"),
                               f"--bump {bump}")
+    if pre is not None:
+        chosen = _prerelease(current, pre, core, chosen)
     if released is not None and chosen is not None:
         # CI publishes what the release planned; an option cannot change it afterwards.
         if recorded is None:
@@ -93,6 +104,26 @@ def core_choice(current: CoreVersion, core: str | None, bump: str | None,
             raise UsageError(f"HEAD is a release made with {recorded.option} (core "
                              f"{recorded.version}); {chosen.option} disagrees with it")
     return recorded or chosen
+
+
+def _prerelease(current: CoreVersion, label: str, core: str | None,
+                bumped: CoreOverride | None) -> CoreOverride:
+    """``--pre LABEL``, alone or after ``--bump``: the next prerelease of that label."""
+    if label not in PRE_LABELS:
+        raise UsageError(f"--pre {label}: expected one of {', '.join(PRE_LABELS)}")
+    if core is not None:
+        raise UsageError(f"--pre {label} with --core {core}: give the prerelease in --core "
+                         f"(e.g. --core {current.final.bump_patch()}-{label}.0), or drop --core")
+    if bumped is not None:
+        base = bumped.version
+        return CoreOverride(CoreVersion(base.major, base.minor, base.patch,
+                                        Prerelease(PRE_LABELS[PRE_LABELS.index(label)], 0)),
+                            f"{bumped.option} --pre {label}")
+    try:
+        version = current.prerelease(PRE_LABELS[PRE_LABELS.index(label)])
+    except VersionError as exc:
+        raise UsageError(str(exc)) from exc
+    return CoreOverride(version, f"--pre {label}")
 
 
 def plan(config: Config, facts: Facts) -> ReleasePlan:
@@ -106,7 +137,7 @@ def plan(config: Config, facts: Facts) -> ReleasePlan:
     released = facts.released
     skip = set(facts.skip) | {b.name for b in (released.bindings if released else ())
                               if b.skipped is not None}
-    chosen = core_choice(facts.core, facts.core_option, facts.bump, released)
+    chosen = core_choice(facts.core, facts.core_option, facts.bump, released, facts.pre)
 
     core_pending = facts.pending.get(CORE)
     moved = True  # the core goes past VERSION (not: VERSION released as it is)
@@ -120,6 +151,12 @@ def plan(config: Config, facts: Facts) -> ReleasePlan:
         core_reasons = tuple(
             f"{g.label} changed ({len(changes.groups[g.name])} file(s))"
             for g in config.core.groups if changes.group_changed(g.name))
+        lockstep = [b.name for b in config.bindings if b.versioning == "lockstep"
+                    and changes.bindings.get(b.name) and b.name not in skip]
+        if lockstep and not core_changed:
+            # A lockstep binding's version is the core's: it moves only with the core.
+            next_core, core_changed = facts.core.bump_patch(), True
+            core_reasons += tuple(f"{name} changed (lockstep with the core)" for name in lockstep)
         if core_pending is not None:
             core_reasons += (core_pending.reason(),)
             moved = core_changed
@@ -129,6 +166,12 @@ def plan(config: Config, facts: Facts) -> ReleasePlan:
         core_reasons += (chosen.reason,)
     core_tag_seen, _ = upward.tag_versions(config.core.tag_prefix, facts.tags, facts.own_commit,
                                            config.core.registry, two_tier=False)
+    # Every core release, by its release tag too (v0.23.1), reachable or not.
+    named = {s.where for s in core_tag_seen}
+    core_tag_seen += [upward.Seen(text, f"tag {tag}") for tag, text in sorted(
+        unreached.core_release_tags(config, facts.tags).items())
+        if f"tag {tag}" not in named and facts.tags[tag] != facts.own_commit
+        and ordering.is_version(config.core.registry, text)]
     core_known = upward.Known("core", config.core.registry, (
         upward.Seen(str(facts.core), config.core.version_file, is_file=True), *core_tag_seen))
     problems: list[str] = []
@@ -142,7 +185,8 @@ def plan(config: Config, facts: Facts) -> ReleasePlan:
     bindings: list[BindingPlan] = []
     blocked: list[str] = []
     for binding in config.bindings:
-        entry, release = _binding(binding, config, facts, next_core, binding.name in skip)
+        entry, release = _binding(binding, config, facts, next_core, binding.name in skip,
+                                  core_changed=core_changed)
         bindings.append(entry)
         if release is not None:
             releases[binding.name] = release
@@ -165,15 +209,18 @@ def plan(config: Config, facts: Facts) -> ReleasePlan:
 
 
 def _binding(binding: Binding, config: Config, facts: Facts, next_core: CoreVersion,
-             skip: bool) -> tuple[BindingPlan, upward.Release | None]:
+             skip: bool, *, core_changed: bool) -> tuple[BindingPlan, upward.Release | None]:
     """The binding's plan entry, and how its version is made when it is released."""
     changes, pending = facts.changes, facts.pending.get(binding.name)
     text = facts.files.get(binding.name)
+    scheme = binding.versioning
     seen, levels = upward.tag_versions(binding.tag_prefix, facts.tags, facts.own_commit,
-                                       binding.registry, two_tier=True)
+                                       binding.registry, two_tier=scheme == "two-tier",
+                                       plain=scheme != "two-tier")
     current = None
     if text is not None:
-        in_file, current = upward.file_version(text, binding.primary_file.path, binding.registry)
+        in_file, current = upward.file_version(text, binding.primary_file.path, binding.registry,
+                                               scheme)
         seen.insert(0, in_file)
         if current is not None:
             levels.append(current)
@@ -183,19 +230,26 @@ def _binding(binding: Binding, config: Config, facts: Facts, next_core: CoreVers
                    if changes.group_changed(g.name) and binding.name in g.propagates_to]
     reasons: list[str] = []
     release: upward.Release | None = None
+    own = _own_version(scheme, current, levels, facts.core, first=facts.first)
     if facts.first:
-        release, reasons = upward.Release(known, "first"), ["first release"]
+        release, reasons = upward.Release(known, "first", own, scheme), ["first release"]
+    elif scheme == "lockstep" and (core_changed or files or (pending is not None
+                                                              and pending.skipped)):
+        release = upward.Release(known, "next", None, scheme)
+        reasons = ["released with the core (lockstep)"]
+        if files:
+            reasons.append(f"{len(files)} binding file(s) changed")
     elif propagating:
-        release = upward.Release(known, "next")
+        release = upward.Release(known, "next", own, scheme)
         reasons = [f"{g.label} changed" for g in propagating]
         if files:
             reasons.append(f"{len(files)} binding file(s) changed")
     elif files or (pending is not None and pending.skipped):
-        release = upward.Release(known, "next")
+        release = upward.Release(known, "next", own, scheme)
         reasons = [f"{len(files)} binding file(s) changed"] if files else []
     elif pending is not None and current is not None and current == pending.version:
         # Planned, committed, never published, unchanged since: publish that same version.
-        release = upward.Release(known, "carried", current)
+        release = upward.Release(known, "carried", current, scheme)
     if pending is not None and release is not None:
         reasons.append(pending.reason())
     next_version: BindingVersion | None = None
@@ -211,9 +265,23 @@ def _binding(binding: Binding, config: Config, facts: Facts, next_core: CoreVers
     entry = BindingPlan(
         name=binding.name, env_key=binding.env_key, registry=binding.registry,
         package=binding.package, tag_prefix=binding.tag_prefix,
-        current=RegistryVersion(text, binding.registry) if text is not None else None,
-        next=next_version, reasons=tuple(reasons), files=files, skipped=skipped)
+        current=RegistryVersion(text, binding.registry, scheme) if text is not None else None,
+        next=next_version, reasons=tuple(reasons), files=files, skipped=skipped,
+        versioning=scheme)
     return entry, release
+
+
+def _own_version(scheme: Scheme, current: BindingVersion | None,
+                 tagged: Sequence[BindingVersion], core: CoreVersion, *,
+                 first: bool) -> BindingVersion | None:
+    """An ``independent`` binding's next version: a patch above the greatest it has been (its
+    file and its tags); at a first release, what its file says. ``None`` for other schemes."""
+    if scheme != "independent":
+        return None
+    if first:
+        return current or BindingVersion.plain(core)
+    known = [v for v in (current, *tagged) if v is not None]
+    return max(known).next_patch() if known else BindingVersion.plain(core)
 
 
 def reproduced(plan: ReleasePlan, released: ReleasePlan, tag: str) -> None:

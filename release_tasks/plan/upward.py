@@ -21,7 +21,7 @@ from typing import Literal
 
 from release_tasks.errors import VersionError
 from release_tasks.log import get_logger
-from release_tasks.model.version import BUMPS, BindingVersion, CoreVersion, Registry
+from release_tasks.model.version import BUMPS, BindingVersion, CoreVersion, Registry, Scheme
 from release_tasks.registries import ordering
 
 log = get_logger("versions")
@@ -62,7 +62,8 @@ class Known:
         """One more than the highest ``P`` known on ``core``; 0 when none is. A three-part
         version its registry takes for ``core.0`` (RubyGems and PyPI: ``0.1.8 == 0.1.8.0``)
         counts as ``P`` = 0 there, so a binding-only fix after it is ``core.1``."""
-        levels = [v.patch_level for v in self.two_tier if v.core == core]
+        levels = [v.patch_level for v in self.two_tier
+                  if v.core == core and v.patch_level is not None]
         zero = ordering.render(core.binding(0), self.registry)
         if any(s.text != zero and ordering.equal(self.registry, zero, s.text) for s in self.seen):
             levels.append(0)
@@ -100,12 +101,15 @@ class Known:
 
 
 def tag_versions(prefix: str, tags: Mapping[str, str], own_commit: str | None,
-                 registry: Registry, two_tier: bool) -> tuple[list[Seen], list[BindingVersion]]:
+                 registry: Registry, two_tier: bool, *,
+                 plain: bool = False) -> tuple[list[Seen], list[BindingVersion]]:
     """The versions named by tags with ``prefix``, spelled for ``registry``.
 
-    A four-part tag of a binding is a two-tier version, compared as its rendering; any
-    other tag is compared as written. Tags on ``own_commit`` (the release commit CI is
-    publishing) are that release's own. Unparsable tags are ignored.
+    A four-part tag of a binding is a two-tier version, compared as its rendering; with
+    ``plain`` (a lockstep or independent binding) a three-part one (``0.38.0-beta.4``) is
+    compared as its rendering too; any other tag is compared as written. Tags on
+    ``own_commit`` (the release commit CI is publishing) are that release's own.
+    Unparsable tags are ignored.
     """
     seen: list[Seen] = []
     levels: list[BindingVersion] = []
@@ -114,12 +118,14 @@ def tag_versions(prefix: str, tags: Mapping[str, str], own_commit: str | None,
             continue
         text = tag[len(prefix):]
         version = _two_tier(text) if two_tier else None
+        if version is None and plain:
+            version = _plain(text)
         spelled = ordering.render(version, registry) if version is not None else text
         if not ordering.is_version(registry, spelled):
             log.debug("tag %s: %r is not a %s version; ignored", tag, text, registry)
             continue
         seen.append(Seen(spelled, f"tag {tag}"))
-        if version is not None:
+        if version is not None and (two_tier or plain):
             levels.append(version)
     return seen, levels
 
@@ -131,12 +137,21 @@ def _two_tier(text: str) -> BindingVersion | None:
         return None
 
 
-def file_version(text: str, path: str, registry: Registry) -> tuple[Seen, BindingVersion | None]:
-    """A binding's version file: what it says, and its two-tier reading when it has one."""
+def _plain(text: str) -> BindingVersion | None:
+    try:
+        return BindingVersion.plain(CoreVersion.parse(text))
+    except VersionError:
+        return None
+
+
+def file_version(text: str, path: str, registry: Registry,
+                 scheme: Scheme = "two-tier") -> tuple[Seen, BindingVersion | None]:
+    """A binding's version file: what it says, and its reading in the binding's scheme
+    (two-tier ``X.Y.Z.P``, or plain ``X.Y.Z``) when it has one."""
     if not ordering.is_version(registry, text):
         raise VersionError(f"{path}: {text!r} is not a {_label(registry)} version")
     try:
-        version = ordering.read_rendering(text, registry, path)
+        version = ordering.read_rendering(text, registry, path, scheme)
     except VersionError:
         version = None  # three parts, from before the two-tier scheme
     return Seen(text, path, is_file=True), version
@@ -148,11 +163,17 @@ class Release:
 
     known: Known
     kind: Kind
+    #: A carried-forward version; for an ``independent`` binding, its own next version.
     carried: BindingVersion | None = None
+    scheme: Scheme = "two-tier"
 
     def version_on(self, core: CoreVersion) -> BindingVersion:
         """Its next version when the core is ``core`` (a VersionError past ``P`` = 999)."""
         if self.kind == "carried" and self.carried is not None:
+            return self.carried
+        if self.scheme == "lockstep":
+            return BindingVersion.plain(core)
+        if self.scheme == "independent" and self.carried is not None:
             return self.carried
         if self.kind == "first":
             return core.binding(0)

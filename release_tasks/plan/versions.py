@@ -16,14 +16,15 @@ from release_tasks.git import repo as git
 from release_tasks.git.snapshot import Snapshot
 from release_tasks.model.components import Config, VersionFile
 from release_tasks.model.version import CoreVersion, clean_version_text
-from release_tasks.plan import carry, rules
+from release_tasks.plan import carry, rules, unreached
 from release_tasks.plan.detect import Changes, compared, detect, marker_patterns
 from release_tasks.plan.release_plan import ReleasePlan
 from release_tasks.project import Project
 
 
 def facts(repo: Snapshot, config: Config, changes: Changes, *, skip: Collection[str] = (),
-          core: str | None = None, bump: str | None = None) -> rules.Facts:
+          core: str | None = None, bump: str | None = None,
+          pre: str | None = None) -> rules.Facts:
     """Everything the rules need from the repository, read at the analysed commit."""
     head = changes.head_commit
     # A base that is itself a release (a carry-forward release on top of one) is never
@@ -44,7 +45,7 @@ def facts(repo: Snapshot, config: Config, changes: Changes, *, skip: Collection[
         core=CoreVersion.parse(clean_version_text(version_text), source=config.core.version_file),
         files=files, tags=repo.tags.commits,
         pending={} if first else carry.pending(repo.tags, config, changes.base_commit, own_commit),
-        skip=skip, core_option=core, bump=bump)
+        skip=skip, core_option=core, bump=bump, pre=pre)
 
 
 def _field(spec: VersionFile, text: str | None) -> str | None:
@@ -54,12 +55,13 @@ def _field(spec: VersionFile, text: str | None) -> str | None:
 
 def compute_plan(project: Project, from_ref: str | None = None, *, changes: Changes | None = None,
                  skip: Collection[str] = (), core: str | None = None,
-                 bump: str | None = None) -> ReleasePlan:
+                 bump: str | None = None, pre: str | None = None) -> ReleasePlan:
     """Detect changes (unless given) and compute every next version.
 
     ``skip`` names bindings left out of this release on purpose; they are recorded in the
     plan and carried forward. ``core``/``bump`` release the core at a chosen version. At a
-    release commit the release's own skips and core choice apply.
+    release commit the release's own skips and core choice apply. ``pre`` releases the core
+    as the next prerelease with that label.
     """
     if changes is None:
         repo, config = project.repo, project.config
@@ -69,8 +71,12 @@ def compute_plan(project: Project, from_ref: str | None = None, *, changes: Chan
         repo.expect_changed(base_commit, point.head_commit)
         _read_ahead(repo, config, point.head_commit)
         changes = detect(repo, config, from_ref, where=where)
-    return rules.plan(project.config, facts(project.repo, project.config, changes, skip=skip,
-                                            core=core, bump=bump))
+    found = facts(project.repo, project.config, changes, skip=skip, core=core, bump=bump, pre=pre)
+    if from_ref is None:
+        unreached.warn(unreached.newer_unreached(project.repo, project.config, changes.head_commit,
+                                                 found.core, changes.base_commit),
+                       changes.base_ref, found.core)
+    return rules.plan(project.config, found)
 
 
 def _read_ahead(repo: Snapshot, config: Config, head: str) -> None:

@@ -27,13 +27,14 @@ from typing import Any
 import httpx
 
 from release_tasks.apply import formats
+from release_tasks.apply.binding_sites import file_spelling
 from release_tasks.config import credentials
 from release_tasks.config import load as config_mod
 from release_tasks.errors import ReleaseError, UsageError, VersionError
 from release_tasks.git import repo as git
 from release_tasks.log import get_logger, register_secrets_from_env
 from release_tasks.model.duplicates import OnDuplicate
-from release_tasks.model.version import BindingVersion, Registry
+from release_tasks.model.version import Registry
 from release_tasks.plan import drift as consistency
 from release_tasks.publish.builds import head_of, require_clean_tree
 from release_tasks.publish.run import BindingRun, resume_command
@@ -75,8 +76,9 @@ def binding_for(config: config_mod.Config, registry: Registry, name: str | None,
 
 def _file_says(root: Path, binding: config_mod.Binding, version: str) -> bool:
     try:
-        rendering = ordering.render(BindingVersion.parse(version), binding.registry)
-        return formats.read_at(root, binding.primary_file) == rendering
+        spelled = file_spelling(binding.primary_file, binding.parse_version(version),
+                                binding.registry)
+        return formats.read_at(root, binding.primary_file) == spelled
     except (OSError, ReleaseError):
         return False
 
@@ -91,7 +93,7 @@ def make_context(root: Path, config: config_mod.Config, binding_name: str, versi
     binding = config.binding(binding_name)
     kind = kind_of(binding.registry)
     try:
-        version = BindingVersion.parse(version_text, source="VERSION argument")
+        version = binding.parse_version(version_text, source="VERSION argument")
         rendering = ordering.render(version, binding.registry)
     except VersionError as exc:
         raise UsageError(str(exc)) from exc
@@ -99,11 +101,12 @@ def make_context(root: Path, config: config_mod.Config, binding_name: str, versi
     if not (root / spec.path).is_file():
         raise UsageError(f"{spec.path}: not found in {root}")
     in_files = formats.read_at(root, spec)
-    if in_files != rendering:
-        raise UsageError(
-            f"{binding.name} {version} does not match {spec.path}, which says {in_files}: "
-            f"run `nox -s update -- --core {version.core} --{binding.name} {version}` and commit "
-            "first (or `nox -s release`)")
+    if in_files != file_spelling(spec, version, binding.registry):
+        how = (f"run `nox -s update -- --core {version.core} --{binding.name} {version}` and "
+               "commit first (or `nox -s release`)" if binding.versioning == "two-tier"
+               else "release it first (`nox -s release`)")
+        raise UsageError(f"{binding.name} {version} does not match {spec.path}, which says "
+                         f"{in_files}: {how}")
     given = given_endpoints(binding.registry, config.registries, binding.endpoints)
     return PublishContext(root=root, config=config, binding=binding, version=version,
                           rendering=rendering, env=env, endpoints=kind.endpoints(env, given),

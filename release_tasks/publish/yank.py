@@ -23,7 +23,7 @@ from release_tasks.config import credentials
 from release_tasks.errors import PublishError, ReleaseError, UsageError, VersionError
 from release_tasks.log import get_logger
 from release_tasks.model.components import Binding, Config
-from release_tasks.model.version import BindingVersion, CoreVersion
+from release_tasks.model.version import CoreVersion
 from release_tasks.registries import Endpoints, given_endpoints, kind_of, make_client, ordering
 from release_tasks.registries.common import ask_first
 from release_tasks.registries.interface import Command, WithdrawContext, YankPlan, YankRequest
@@ -53,7 +53,7 @@ def make_plan(root: Path, config: Config, env: Mapping[str, str], request: YankR
     else:
         binding = _binding(config, request)
         registry = binding.registry
-        version = _binding_version(binding.registry, binding.name, request.version)
+        version = _binding_version(binding, request.version)
     kind = kind_of(registry)
     kind.check_withdrawal(binding, version, request.undo, request.message)
     plan = YankPlan(component=request.component, version=version, registry=registry,
@@ -84,12 +84,13 @@ def _binding(config: Config, request: YankRequest) -> Binding:
     return config.binding(request.component)
 
 
-def _binding_version(registry: str, name: str, text: str) -> str:
+def _binding_version(binding: Binding, text: str) -> str:
     try:
-        version = BindingVersion.parse(text, source="VERSION")
-        ordering.render(version, registry)
+        version = binding.parse_version(text, source="VERSION")
+        ordering.render(version, binding.registry)
     except VersionError as exc:
-        raise UsageError(f"{exc} ({name} versions have four parts)") from exc
+        parts = "four parts" if binding.versioning == "two-tier" else "three parts"
+        raise UsageError(f"{exc} ({binding.name} versions have {parts})") from exc
     return str(version)
 
 

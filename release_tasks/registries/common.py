@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import httpx
 
     from release_tasks.model.components import Binding
-    from release_tasks.model.version import BindingVersion
+    from release_tasks.model.version import BindingVersion, CoreVersion
     from release_tasks.registries.http import Sleep
     from release_tasks.registries.interface import IndexClient, Target
 
@@ -77,6 +77,11 @@ class KindDefaults:
         from release_tasks.model.version import BindingVersion
 
         return BindingVersion.parse(text, source)
+
+    def read_plain(self, text: str, source: str) -> CoreVersion:
+        from release_tasks.model.version import CoreVersion
+
+        return CoreVersion.parse(text, source)
 
     def package_key(self, package: str) -> str:
         return package

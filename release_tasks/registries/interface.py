@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 
     from release_tasks.model.components import Binding, Config
     from release_tasks.model.duplicates import OnDuplicate
-    from release_tasks.model.version import BindingVersion
+    from release_tasks.model.version import BindingVersion, CoreVersion
     from release_tasks.registries.http import Sleep
+    from release_tasks.registries.trust import TrustSetup
 
 __all__ = ["EndpointField", "Endpoints", "IndexClient", "RegistryKind", "Target"]
 
@@ -145,6 +146,9 @@ class RemoteFile:
     name: str
     #: Algorithm (``sha256``, ``sha512``, ``sha1``) to lowercase hex digest; may be empty.
     digests: Mapping[str, str] = field(default_factory=dict)
+    #: Where the registry shows the file's provenance (PyPI: its PEP 740 provenance; npm:
+    #: its attestations), ``None`` when the registry shows none for it.
+    provenance: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -375,6 +379,11 @@ class RegistryKind(Protocol):
         ...
 
     @property
+    def trust(self) -> TrustSetup:
+        """Its trusted publishing: the publisher form, pending publishers, what shadows it."""
+        ...
+
+    @property
     def secret_variables(self) -> tuple[str, ...]:
         """The variables its tools read secrets from, or patterns of them (``*``): no other
         child's environment has them."""
@@ -408,6 +417,11 @@ class RegistryKind(Protocol):
 
     def read_rendering(self, text: str, source: str) -> BindingVersion:
         """Inverse of :meth:`render`; VersionError naming ``source`` when it is not one."""
+        ...
+
+    def read_plain(self, text: str, source: str) -> CoreVersion:
+        """A plain ``X.Y.Z[-LABEL.N]`` (a lockstep or independent binding's) from this
+        registry's spelling of it; VersionError naming ``source`` when it is not one."""
         ...
 
     def check_grammar(self, text: str) -> None:

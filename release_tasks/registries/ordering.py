@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from release_tasks.errors import VersionError
-from release_tasks.model.version import BindingVersion, Registry
+from release_tasks.model.version import BindingVersion, CoreVersion, Registry, Scheme
 from release_tasks.registries import kind_of
 
 
@@ -123,6 +123,15 @@ def render(version: BindingVersion, registry: Registry) -> str:
     return text
 
 
-def read_rendering(text: str, registry: Registry, source: str = "version") -> BindingVersion:
-    """Inverse of :func:`render`: read a registry's spelling back into ``X.Y.Z.P``."""
-    return kind_of(registry).read_rendering(text, source)
+def read_rendering(text: str, registry: Registry, source: str = "version",
+                   scheme: Scheme = "two-tier") -> BindingVersion:
+    """Inverse of :func:`render`: read a registry's spelling back into ``X.Y.Z.P`` (a plain
+    ``X.Y.Z`` for a binding not versioned two-tier)."""
+    kind = kind_of(registry)
+    if scheme != "two-tier":
+        try:
+            return BindingVersion.plain(kind.read_plain(text, source))
+        except VersionError:
+            # A crate's manifest as the version file (maturin's dynamic version): semver.
+            return BindingVersion.plain(CoreVersion.parse(text, source))
+    return kind.read_rendering(text, source)

@@ -41,9 +41,10 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.error_on_missing_interpreters = False
 
-__all__ = ["demo", "detect", "edge", "history", "init", "preflight", "publish", "publish_crates",
-           "publish_python", "publish_ruby", "publish_typescript", "release", "update",
-           "versions", "yank"]
+__all__ = ["demo", "detect", "doctor", "edge", "history", "init", "preflight", "publish",
+           "publish_crates", "publish_python", "publish_ruby", "publish_typescript", "rehearse",
+           "release", "trust",
+           "update", "versions", "yank"]
 
 
 def _bindings_on(registry: str, config: Path = Path("release.toml")) -> list[str]:
@@ -229,8 +230,9 @@ publish_ruby = nox.session(default=False, venv_backend="none")(publish_ruby)
 # .nox): each run still installs the tool and its tools into it, which is quick when current.
 
 #: What building and uploading a Python binding needs beside the tool: maturin (with cffi
-#: and zig for its builds) and uv, which uploads.
-PYTHON_TOOLS = ("maturin>=1.9,<2", "cffi", "ziglang", "uv>=0.4")
+#: and zig for its builds), uv, which uploads, and pypi-attestations, which signs each file
+#: on the trusted-publishing path (PEP 740).
+PYTHON_TOOLS = ("maturin>=1.9,<2", "cffi", "ziglang", "uv>=0.4", "pypi-attestations>=0.0.26")
 
 
 def publish_python(session: nox.Session) -> None:
@@ -270,10 +272,45 @@ def publish(session: nox.Session) -> None:
     _stage(session, "publish", *PYTHON_TOOLS, env=env)
 
 
+#: The PyPI and npm stand-ins of ``rehearse``: the real servers, in the session's environment.
+STANDIN_TOOLS = ("pypiserver>=2", "passlib>=1.7")
+VERDACCIO = "verdaccio@6.8.0"
+
+
+def _verdaccio_env(session: nox.Session) -> dict[str, str]:
+    """verdaccio installed from the npm registry into this session (once: the environment is
+    kept), named for ``rehearse`` by ``RELEASE_TASKS_VERDACCIO``."""
+    prefix = Path(session.virtualenv.location) / "verdaccio"
+    entry = prefix / "node_modules" / "verdaccio" / "bin" / "verdaccio"
+    if not entry.is_file():
+        session.run("npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix),
+                    VERDACCIO, external=True)
+    return {"RELEASE_TASKS_VERDACCIO": str(entry)}
+
+
+@nox.session(default=False, reuse_venv=True)
+def rehearse(session: nox.Session) -> None:
+    """Publish the release to local stand-ins of the four registries, install and load each."""
+    env = {**_bun_env(session), **_verdaccio_env(session)}
+    _stage(session, "rehearse", *PYTHON_TOOLS, *STANDIN_TOOLS, env=env)
+
+
 @nox.session(default=False, venv_backend="none")
 def yank(session: nox.Session) -> None:
     """Withdraw a published version: cargo yank, gem yank, npm deprecate (--undo reverts)."""
     _stage(session, "yank")
+
+
+@nox.session(default=False, venv_backend="none")
+def doctor(session: nox.Session) -> None:
+    """Check this job's credential path per component (OIDC or token) before any build."""
+    _stage(session, "doctor")
+
+
+@nox.session(default=False, venv_backend="none")
+def trust(session: nox.Session) -> None:
+    """The trusted-publisher settings per registry, and what each package still needs there."""
+    _stage(session, "trust")
 
 
 @nox.session(default=False, venv_backend="none")

@@ -23,9 +23,11 @@ from release_tasks.workflow.jobs import (
     crates_job,
     plan_job,
     preflight_job,
+    rehearse_job,
     summary_job,
     triggers,
 )
+from release_tasks.workflow.trust import binding_lane, core_lane
 
 #: Where the workflow lives in the repository.
 WORKFLOW_PATH = Path(".github") / "workflows" / "release.yml"
@@ -60,11 +62,12 @@ def render(config: Config) -> str:
     env = {"PYTHON_VERSION": "3.12"}
     for kind in kinds:
         env.update(kind.ci.env)
-    credentials = [config.core.credential, *(job.binding.credential for job in jobs)]
+    lanes = [core_lane(config, kinds[0]), *(binding_lane(job.binding, job.kind) for job in jobs)]
     secrets: dict[str, tuple[RegistryKind, list[str]]] = {}
-    for kind, names in zip(kinds, credentials, strict=True):
-        if kind.ci.secret and names:
-            _, passed = secrets.setdefault(kind.ci.secret, (kind, []))
+    for kind, lane in zip(kinds, lanes, strict=True):
+        names = [var for var, value in lane.env.items() if f"secrets.{lane.secret} " in value]
+        if lane.secret and names:
+            _, passed = secrets.setdefault(lane.secret, (kind, []))
             passed += [names[0]] if names[0] not in passed else []
     parts: list[Iterator[str]] = [
         header(config, secrets, [f"release-{k.ci.environment}" for k in dict.fromkeys(kinds)]),
@@ -73,6 +76,7 @@ def render(config: Config) -> str:
         preflight_job(),
         crates_job(config, kind_of(config.core.registry)),
         *(binding_job(job) for job in jobs),
+        rehearse_job(list(dict.fromkeys(kinds))),
         summary_job(config, kind_of(config.core.registry), jobs),
     ]
     return "\n".join(line for part in parts for line in part).rstrip() + "\n"
@@ -101,11 +105,17 @@ def header(config: Config, secrets: Mapping[str, tuple[RegistryKind, list[str]]]
     for secret, (kind, variables) in secrets.items():
         passed = f" (passed as {', '.join(variables)})" if variables != [secret] else ""
         yield f"#   {secret:<22}{kind.ci.secret_help}{passed}"
+    if not secrets:
+        yield "#   none: every component publishes with trusted publishing"
+    yield "#"
     yield from _wrapped(
-        "With trusted publishing (OIDC), set `trusted-publishing = true` for the component in "
-        f"{CONFIG_FILE}, register this workflow and the job's environment as its trusted "
-        "publisher on the registry, and leave its secret unset. The publish jobs already have "
-        "`id-token: write`.",
+        "Trusted publishing (OIDC), `trusted-publishing = true` for a component in "
+        f"{CONFIG_FILE}: register this workflow and the job's environment as the package's "
+        "trusted publisher on its registry (`nox -s trust` prints the form and what each "
+        "package still needs), and leave its secret unset (on crates.io it only publishes a "
+        "new crate's first version). The publish jobs have `id-token: write`; each first runs "
+        "`nox -s doctor`, which fails before any build when the job's credential path is not "
+        "the config's.",
         "Environments: each publish job runs in its own GitHub environment "
         f"({', '.join(environments)}; a registry with several bindings has one per binding, "
         "release-<registry>-<binding>). Create them under Settings > Environments: they can hold "

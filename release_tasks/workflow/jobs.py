@@ -11,6 +11,13 @@ from dataclasses import dataclass
 
 from release_tasks.model.components import Binding, Config
 from release_tasks.registries.interface import RegistryKind
+from release_tasks.workflow.trust import (
+    Lane,
+    binding_lane,
+    core_lane,
+    doctor_step,
+    plan_trust_step,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -153,6 +160,7 @@ def plan_job(jobs: Sequence[BindingJob]) -> Iterator[str]:
           FROM_REF: ${{ inputs.from_ref }}
         run: nox -s detect -- --format env ${FROM_REF:+--from "$FROM_REF"} >> "$GITHUB_OUTPUT"
 """.splitlines()
+    yield from _indent(plan_trust_step(), 6)
     yield ""
 
 
@@ -175,7 +183,7 @@ def preflight_job() -> Iterator[str]:
 
 def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
                  environment: str, notes: Sequence[str], tag: str, id_token: str,
-                 steps: Sequence[str], secrets: Mapping[str, str], command: str,
+                 steps: Sequence[str], lane: Lane, command: str,
                  push_note: Sequence[str]) -> Iterator[str]:
     yield f"  {job_id}:"
     yield f"    name: {title}"
@@ -192,29 +200,31 @@ def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
     yield "    permissions:"
     yield f"      contents: write  # push the {tag} tag"
     yield f"      id-token: write  # {id_token}"
+    yield from (f"      {line}" for line in lane.permissions)
     yield "    steps:"
     yield from _indent(_CHECKOUT, 6)
     yield from _indent(steps, 6)
     yield from _indent(_python(job_id), 6)
+    yield from _indent(doctor_step(lane.component), 6)
     yield from _indent(_IDENTITY, 6)
+    yield from _indent(lane.steps, 6)
     yield from (f"      # {line}" for line in push_note)
     yield "      - name: Publish"
     yield "        id: publish"
-    if secrets:
+    if lane.env:
         yield "        env:"
-        yield from (f"          {var}: ${{{{ secrets.{secret} }}}}" for var, secret in secrets.items())
+        yield from (f"          {var}: {value}" for var, value in lane.env.items())
     yield f"        run: {command} --on-duplicate=skip --push-tags {DRY_RUN}"
+    yield from _indent(lane.after, 6)
     yield ""
 
 
 def crates_job(config: Config, kind: RegistryKind) -> Iterator[str]:
-    secrets = ({config.core.credential[0]: kind.ci.secret}
-               if config.core.credential and kind.ci.secret else {})
     yield from _publish_job(
         "publish-crates", f"Publish crates ({kind.label})", "[plan, preflight]",
         ["if: needs.plan.outputs.publish_core == 'true'"], f"release-{kind.ci.environment}",
         kind.ci.notes, f"{config.core.tag_prefix}X.Y.Z", kind.ci.id_token, kind.ci.steps,
-        secrets, "nox -s publish_crates --", _PUSH_NOTE)
+        core_lane(config, kind), "nox -s publish_crates --", _PUSH_NOTE)
     yield "  # The bindings need the crates published when the core changed (publish-crates"
     yield "  # succeeded), and run without them when it did not (publish-crates skipped). They do"
     yield "  # not wait for each other: one binding's failure never blocks another."
@@ -228,10 +238,10 @@ def binding_job(job: BindingJob) -> Iterator[str]:
                  "needs.publish-crates.result == 'skipped')",
                  f"  && {version} != 'unchanged' && {version} != ''"]
     ci, binding = job.kind.ci, job.binding
-    secrets = ({binding.credential[0]: ci.secret} if binding.credential and ci.secret else {})
     yield from _publish_job(
         job.job, job.title, "[plan, preflight, publish-crates]", condition, job.environment,
-        ci.notes, f"{binding.tag_prefix}X.Y.Z.P", ci.id_token, ci.steps, secrets, job.command,
+        ci.notes, f"{binding.tag_prefix}X.Y.Z.P", ci.id_token, ci.steps,
+        binding_lane(binding, job.kind), job.command,
         ("A failed tag push (GITHUB_TOKEN and a commit that changes workflow files) is reported",
          "apart from the publish: see publish-crates."))
 
@@ -301,17 +311,77 @@ def summary_job(config: Config, core: RegistryKind, jobs: Sequence[BindingJob]) 
         yield (f'            row "{job.binding.name} ({job.kind.label})" "{value}" '
                f'"$RESULT_{job.key}" "$STATE_{job.key}" "$FILES_{job.key}"')
     yield from """          } > summary.md
-          cat summary.md >> "$GITHUB_STEP_SUMMARY"
-      # Idempotent: a re-run updates the Release with the latest results.
-      - name: GitHub Release
-        if: needs.plan.outputs.release_tag != '' && needs.plan.outputs.dry_run != 'true'
-        env:
-          GH_TOKEN: ${{ github.token }}
-          GH_REPO: ${{ github.repository }}
-          TAG: ${{ needs.plan.outputs.release_tag }}
-        run: |
-          if gh release view "$TAG" >/dev/null 2>&1; then
-            gh release edit "$TAG" --title "$TAG" --notes-file summary.md
-          else
-            gh release create "$TAG" --title "$TAG" --notes-file summary.md --verify-tag
-          fi""".splitlines()
+          cat summary.md >> "$GITHUB_STEP_SUMMARY\"""".splitlines()
+    yield from release_page_steps(jobs)
+
+
+def release_page_steps(jobs: Sequence[BindingJob]) -> Iterator[str]:
+    """The summary job's GitHub Release: ``release_page`` at the release tag, given every
+    job's result. Idempotent: a re-run after a failed job completes the page."""
+    yield "      # One Release per release tag, through the REST API with the job's token: the"
+    yield "      # changelog from the tag, every package with its registry page, the platforms"
+    yield "      # of its files, what failed or was carried forward. Re-running changes nothing."
+    yield "      - name: Check out the release tag"
+    yield "        if: needs.plan.outputs.release_tag != '' && needs.plan.outputs.dry_run != 'true'"
+    yield "        uses: actions/checkout@v4"
+    yield "        with:"
+    yield "          ref: ${{ needs.plan.outputs.release_tag }}"
+    yield "          fetch-depth: 0"
+    for line in _python("summary"):
+        yield "      " + line
+        if line.startswith("- "):
+            yield ("        if: needs.plan.outputs.release_tag != '' "
+                   "&& needs.plan.outputs.dry_run != 'true'")
+    yield "      - name: GitHub Release"
+    yield "        if: needs.plan.outputs.release_tag != '' && needs.plan.outputs.dry_run != 'true'"
+    yield "        env:"
+    yield "          GITHUB_TOKEN: ${{ github.token }}"
+    yield "          CORE_RESULT: ${{ needs.publish-crates.result }}"
+    yield "          CORE_STATE: ${{ needs.publish-crates.outputs.state }}"
+    for job in jobs:
+        yield f"          RESULT_{job.key}: ${{{{ needs.{job.job}.result }}}}"
+        yield f"          STATE_{job.key}: ${{{{ needs.{job.job}.outputs.state }}}}"
+    yield ("        run: nox -s release_page -- --tag "
+           "${{ needs.plan.outputs.release_tag }}")
+
+
+def _step_blocks(lines: Sequence[str]) -> list[tuple[str, ...]]:
+    """Steps as blocks of lines (each starts with ``- ``)."""
+    blocks: list[list[str]] = []
+    for line in lines:
+        if line.startswith("- ") or not blocks:
+            blocks.append([line])
+        else:
+            blocks[-1].append(line)
+    return [tuple(b) for b in blocks]
+
+
+def rehearse_job(kinds: Sequence[RegistryKind]) -> Iterator[str]:
+    """In a dry run, the whole release rehearsed against local stand-ins of the registries
+    (``nox -s rehearse``): every kind's toolchain on one runner, no secret."""
+    seen: set[str] = set()
+    steps: list[str] = []
+    for kind in kinds:
+        for block in _step_blocks(kind.ci.steps):
+            key = block[0].split("#")[0].strip()
+            if key not in seen:
+                seen.add(key)
+                steps += block
+    yield "  rehearse:"
+    yield "    name: Rehearse on local registries"
+    yield "    needs: [plan, preflight]"
+    yield "    # A dry run publishes the release to local stand-ins of every registry, exactly as"
+    yield "    # the publish jobs would, then installs and loads each package (no secret, no"
+    yield "    # real registry; see RELEASING.md, \"Rehearse\")."
+    yield "    if: needs.plan.outputs.dry_run == 'true'"
+    yield "    runs-on: ubuntu-latest"
+    yield "    timeout-minutes: 60"
+    yield "    permissions:"
+    yield "      contents: read"
+    yield "    steps:"
+    yield from _indent(_CHECKOUT, 6)
+    yield from _indent(steps, 6)
+    yield from _indent(_python("rehearse"), 6)
+    yield "      - name: Rehearse"
+    yield "        run: nox -s rehearse"
+    yield ""

@@ -13,7 +13,7 @@ import tarfile
 from pathlib import Path
 
 from release_tasks.git.repo import Repo
-from tests.registries.cargo_registry import CargoRegistry
+from release_tasks.standins.cargo_registry import CargoRegistry
 from tests.support import CliResult, RunCli
 
 CRATES = ["tasker-pgmq", "tasker-shared", "tasker-client", "tasker-orchestration",

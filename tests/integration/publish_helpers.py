@@ -20,7 +20,7 @@ from release_tasks.apply import update
 from release_tasks.config import load as config_mod
 from release_tasks.log import LOGGER_NAME
 from release_tasks.model.version import BindingVersion
-from tests.registries.httpbase import RegistryApp, Request, Response
+from release_tasks.standins.httpbase import RegistryApp, Request, Response
 from tests.support import CliResult, RunCli
 
 #: Every credential variable of the default config, emptied so the machine's own never count.

@@ -80,9 +80,14 @@ def test_unpublished_binding_is_carried_at_the_same_version(
     text = run_cli("release", "--repo", str(repo.root), "--dry-run").out
     assert f"planned as 0.1.1.0 in {second}, never published" in text
 
-    # The third release changes no file: it is an empty commit with its own tag and plan.
+    # The third release changes no version file: its commit holds only the changelog, where
+    # python lists what its users have not had yet: everything since python-v0.1.0.0.
     third = do_release(repo)
-    assert repo.out("show", "--name-only", "--format=", f"{third}^{{commit}}") == ""
+    assert repo.out("show", "--name-only", "--format=", f"{third}^{{commit}}") == "CHANGELOG.md"
+    notes = (repo.root / "CHANGELOG.md").read_text(encoding="utf-8").split("\n## ")[1]
+    assert notes.startswith(third) and "### python 0.1.1.0\n" in notes
+    assert "changes since python-v0.1.0.0." in notes and "- fix shared (" in notes
+    assert "### ruby" not in notes and "### core" not in notes
     assert "- python (tasker-worker-py): 0.1.1.0, carried forward" in repo.out(
         "log", "-1", "--format=%B")
     tagged = read_tag_plan(git.tag_message(repo, third))

@@ -78,3 +78,17 @@ def test_git_and_cargo_metadata_children_see_no_registry_token(
         workspace.load(tmp_path, ".")
     [env] = seen
     assert "CARGO_REGISTRY_TOKEN" not in env and "CARGO_REGISTRIES_LOCAL_TOKEN" not in env
+def test_a_long_command_is_echoed_once_shortened_and_failures_shorten_it(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """94 `-p CRATE` pairs are 3 KB: one line each time it is shown, with what was cut."""
+    crates = [a for n in range(94) for a in ("-p", f"crate-number-{n}")]
+    argv = [sys.executable, "-c", "import sys; sys.exit(2)", *crates]
+    with pytest.raises(CommandError) as info:
+        cmd.run(argv)
+    err = capsys.readouterr().err
+    echoed = [line for line in err.splitlines() if "+ " in line and sys.executable in line]
+    assert len(echoed) == 1 and len(echoed[0]) < 300, echoed
+    assert "more arguments)" in echoed[0] and "crate-number-93" not in err
+    message = str(info.value)
+    assert len(message.splitlines()[0]) < 300 and "more arguments)" in message
+    assert info.value.argv == argv

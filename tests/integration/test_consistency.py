@@ -130,7 +130,8 @@ def _worker_manifest_edit(old: str, new: str) -> Plant:
                  "tasker-worker/Cargo.toml: target.'cfg(unix)'.dependencies.tasker-pgmq.version: "
                  "found =0.1.1, expected =0.1.0", id="target-specific pin"),
     pytest.param(lambda root: (root / "VERSION").write_text("0.1\n"),
-                 "VERSION: '0.1' is not a core version X.Y.Z (e.g. 0.1.8)", id="VERSION broken"),
+                 "VERSION: '0.1' is not a core version X.Y.Z or X.Y.Z-LABEL.N (e.g. 0.1.8, "
+                 "0.2.0-beta.1; LABEL one of dev, alpha, beta, rc)", id="VERSION broken"),
     pytest.param(lambda root: (root / "VERSION").unlink(), "VERSION: file not found",
                  id="VERSION missing"),
     pytest.param(lambda root: (root / PYPROJECT).unlink(),
@@ -266,3 +267,12 @@ def test_a_member_cargo_cannot_read_is_named_without_the_version_hint(
     assert "Fix tasker-client/Cargo.toml (cargo reads every manifest" in result.err
     assert "VERSION" not in result.err and "version drift" not in result.err
     assert tree(example_repo.root) == before
+def test_a_broken_version_file_is_answered_with_the_crates_version(example_repo: Repo,
+                                                                    run_cli: RunCli) -> None:
+    root = example_repo.root
+    (root / "VERSION").write_text("0.1\n")
+    result = check(run_cli, root)
+    assert result.code == DRIFT_EXIT, result.err
+    assert "the core crates say 0.1.0, so `echo 0.1.0 > VERSION`" in result.err
+    (root / "VERSION").write_text("0.1.0\n")
+    assert check(run_cli, root).code == 0

@@ -22,7 +22,7 @@ from tests.registries.tools import require_tool
 from tests.support import CliResult, RunCli
 from tests.trees import Fixture
 from tests.trees.checks import git, repo_state
-from tests.trees.oracle import differences, snapshot
+from tests.trees.oracle import release_differences, snapshot
 
 pytestmark = pytest.mark.integration
 
@@ -76,7 +76,7 @@ def test_init_then_release_dry_run_plans_what_the_fixture_expects(
         fx.current_core, fx.next_core, fx.core_released)
     assert {b["name"]: b["next"] for b in plan["bindings"]} == dict(fx.bindings)
     assert {b["name"]: b["rendering"] for b in plan["bindings"] if b["next"]} == dict(fx.renderings)
-    assert set(summary["files"]) == fx.must_change
+    assert set(summary["files"]) == fx.released_files
     assert summary["tags"][1:] == list(fx.release_tags)
     if fx.core_released:
         assert [set(p) for p in summary["phases"]] == [set(p) for p in fx.phases]
@@ -94,7 +94,7 @@ def test_init_committed_then_release_writes_exactly_the_fixture_edits(
     result = cli(run_cli, fx.root, "release", "--yes", *fx.plan_args)
 
     assert result.code == 0, result.err
-    assert differences(before, snapshot(fx.root), fx.edits) == []
+    assert release_differences(before, snapshot(fx.root), fx.edits) == []
     assert git(fx.root, "status", "--porcelain") == ""
 
 

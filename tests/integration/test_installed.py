@@ -23,8 +23,8 @@ import pytest
 
 from release_tasks import sandbox
 from release_tasks.git import repo as git_mod
+from release_tasks.standins.rubygems_registry import RubyGemsRegistry
 from tests.integration.publish_helpers import NO_CREDENTIALS, git, sandbox_at, tags
-from tests.registries.rubygems_registry import RubyGemsRegistry
 from tests.registries.tools import require_tool
 
 pytestmark = pytest.mark.integration
@@ -134,7 +134,8 @@ def published_monorepo(tmp_path: Path) -> Path:
 
 def test_the_readme_steps_release_and_publish_a_monorepo(
         installed: Installed, tmp_path: Path, rubygems_registry: RubyGemsRegistry) -> None:
-    for tool in ("cargo", "ruby", "gem", "bundle", "rake"):
+    # `nox -s rehearse` builds and installs every binding: their tools too.
+    for tool in ("cargo", "ruby", "gem", "bundle", "rake", "node", "npm", "bun"):
         require_tool(tool)
     commands, steps = readme_steps()
     assert steps <= 4, f"{SECTION} has {steps} steps"
@@ -160,6 +161,11 @@ def test_the_readme_steps_release_and_publish_a_monorepo(
     assert "core 0.1.8 -> 0.1.9" in dry.stdout and "0.1.8.0 -> 0.1.9.0" in dry.stdout
     # Every session installed the tool from the wheel, not from an index or this checkout.
     assert f"installing the release tool: release-tasks @ {installed.wheel.as_uri()}" in dry.stderr
+    # The rehearsal before the release: all four published, installed and loaded, from the
+    # wheel; it left no tag, no commit and no package behind (one release, one gem below).
+    rehearsed = results["nox -s rehearse"].stdout
+    assert rehearsed.rstrip().endswith("rehearsal passed"), rehearsed
+    assert len(re.findall(r"s  ok\b", rehearsed)) == 12 and "failed" not in rehearsed
     release_tags = [t for t in tags(root) if t.startswith("release-")]
     assert len(release_tags) == 1
     assert release_tags[0] in git(tmp_path / "origin.git", "tag", "--list")

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from release_tasks.standins.pypi_server import PypiServer
+from release_tasks.standins.rubygems_registry import RubyGemsRegistry
+from release_tasks.standins.verdaccio_server import Verdaccio
 from tests.integration.publish_helpers import publish, sandbox_at
-from tests.registries.pypi_server import PypiServer
-from tests.registries.rubygems_registry import RubyGemsRegistry
 from tests.registries.tools import require_tool
-from tests.registries.verdaccio_server import Verdaccio
 from tests.support import RunCli
 
 pytestmark = pytest.mark.integration

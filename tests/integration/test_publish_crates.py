@@ -22,8 +22,8 @@ from release_tasks.git.repo import Repo
 from release_tasks.publish.crates import flow as publish_crates
 from release_tasks.registries import crates_io
 from release_tasks.registries.crates_io.limits import Limit, RateLimits
-from tests.registries.cargo_registry import CargoRegistry
-from tests.registries.events import Kind
+from release_tasks.standins.cargo_registry import CargoRegistry
+from release_tasks.standins.events import Kind
 from tests.registries.tools import require_tool
 from tests.support import CliResult, RunCli
 

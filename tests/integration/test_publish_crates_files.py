@@ -14,6 +14,7 @@ import pytest
 from release_tasks import cmd, sandbox
 from release_tasks.git.repo import Repo
 from release_tasks.publish.crates import checks as crate_checks
+from release_tasks.standins.cargo_registry import CargoRegistry
 from tests.integration.crate_helpers import (
     CRATES,
     cargo_env_for,
@@ -23,7 +24,6 @@ from tests.integration.crate_helpers import (
     sha256,
     tampered,
 )
-from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.tools import require_tool
 from tests.support import RunCli
 

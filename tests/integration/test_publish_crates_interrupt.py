@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from release_tasks.git.repo import Repo
+from release_tasks.standins.cargo_registry import CargoRegistry
 from tests.integration.crate_helpers import CRATES, cargo_env_for, git, published, spawn
-from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.tools import require_tool
 from tests.support import RunCli
 

@@ -19,8 +19,8 @@ from release_tasks.config import load as config_mod
 from release_tasks.git.repo import Repo
 from release_tasks.publish.crates import flow as publish_crates
 from release_tasks.registries.crates_io.limits import Limit, RateLimits
+from release_tasks.standins.cargo_registry import CargoRegistry
 from tests.integration.crate_helpers import CRATES, cargo_env_for, git, publish, published
-from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.tools import require_tool
 from tests.support import RunCli
 

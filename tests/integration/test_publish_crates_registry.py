@@ -16,8 +16,8 @@ import pytest
 from release_tasks import cmd, sandbox
 from release_tasks.config.builtin import DATA_FILE
 from release_tasks.git.repo import Repo
+from release_tasks.standins.cargo_registry import CargoRegistry
 from tests.integration.crate_helpers import CRATES, cargo_env_for, git, publish, published
-from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.tools import require_tool
 from tests.support import RunCli
 from tests.trees.checks import repo_state

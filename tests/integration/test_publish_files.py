@@ -20,6 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from release_tasks.standins.gem_format import with_extra_file
+from release_tasks.standins.pypi_server import PypiServer
+from release_tasks.standins.rubygems_registry import RubyGemsRegistry
+from release_tasks.standins.verdaccio_server import Verdaccio
 from tests.integration.publish_helpers import (
     NO_CREDENTIALS,
     built,
@@ -28,11 +32,7 @@ from tests.integration.publish_helpers import (
     sandbox_at,
     tags,
 )
-from tests.registries.gem_format import with_extra_file
-from tests.registries.pypi_server import PypiServer
-from tests.registries.rubygems_registry import RubyGemsRegistry
 from tests.registries.tools import require_tool
-from tests.registries.verdaccio_server import Verdaccio
 from tests.support import RunCli
 
 pytestmark = pytest.mark.integration

@@ -20,6 +20,7 @@ import pytest
 
 from release_tasks import cmd
 from release_tasks.registries.pypi import dists, wheels
+from release_tasks.standins.pypi_server import PypiServer
 from tests.integration.publish_helpers import (
     CREDENTIALS_MISSING,
     PUBLISH_FAILED,
@@ -36,7 +37,6 @@ from tests.integration.publish_helpers import (
     sandbox_at,
     tags,
 )
-from tests.registries.pypi_server import PypiServer
 from tests.registries.tools import in_ci, require_tool
 from tests.support import RunCli, programs_started
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from release_tasks import cmd
+from release_tasks.standins.rubygems_registry import RubyGemsRegistry
 from tests.integration.publish_helpers import (
     CREDENTIALS_MISSING,
     DUPLICATE,
@@ -30,7 +31,6 @@ from tests.integration.publish_helpers import (
     sandbox_at,
     tags,
 )
-from tests.registries.rubygems_registry import RubyGemsRegistry
 from tests.registries.tools import require_tool
 from tests.support import RunCli, programs_started
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from release_tasks import cmd
+from release_tasks.standins.verdaccio_server import Verdaccio
 from tests.integration.publish_helpers import (
     CREDENTIALS_MISSING,
     PUBLISH_FAILED,
@@ -35,7 +36,6 @@ from tests.integration.publish_helpers import (
     tags,
 )
 from tests.registries.tools import require_tool
-from tests.registries.verdaccio_server import Verdaccio
 from tests.support import RunCli, programs_started
 
 pytestmark = pytest.mark.integration

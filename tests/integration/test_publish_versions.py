@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 
 from release_tasks import cmd
+from release_tasks.standins.cargo_registry import CargoRegistry
+from release_tasks.standins.pypi_server import PypiServer
+from release_tasks.standins.rubygems_registry import RubyGemsRegistry
+from release_tasks.standins.verdaccio_server import Verdaccio
 from tests.integration.publish_helpers import built, publish, sandbox_at, tags
 from tests.registries import sample_projects
-from tests.registries.cargo_registry import CargoRegistry
-from tests.registries.pypi_server import PypiServer
-from tests.registries.rubygems_registry import RubyGemsRegistry
 from tests.registries.test_registries import raw_publish
 from tests.registries.tools import require_tool
-from tests.registries.verdaccio_server import Verdaccio
 from tests.registries.wheels import make_wheel
 from tests.support import RunCli
 

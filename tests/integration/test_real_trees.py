@@ -30,7 +30,7 @@ from tests.trees.checks import (
     repo_state,
     stats,
 )
-from tests.trees.oracle import differences, snapshot
+from tests.trees.oracle import differences, release_differences, snapshot
 
 pytestmark = pytest.mark.integration
 
@@ -122,9 +122,9 @@ def test_release_dry_run_changes_nothing_and_names_every_file(run_cli: RunCli,
     data = ok(run_cli, fx, "release", "--dry-run", "--format", "json", *fx.plan_args)
 
     assert repo_state(fx.root) == before
-    assert set(block(text.out, "Files that will change:")) == fx.must_change
+    assert set(block(text.out, "Files that will change:")) == fx.released_files
     summary = json.loads(data.out)["summary"]
-    assert set(summary["files"]) == fx.must_change
+    assert set(summary["files"]) == fx.released_files
     assert summary["tags"][1:] == list(fx.release_tags)
     if fx.core_released:
         assert [set(phase) for phase in summary["phases"]] == [set(p) for p in fx.phases]
@@ -139,11 +139,11 @@ def test_release_writes_exactly_the_plan_and_commits_it(run_cli: RunCli, fx: Fix
 
     release(run_cli, fx)
 
-    assert differences(before, snapshot(fx.root), fx.edits) == []
+    assert release_differences(before, snapshot(fx.root), fx.edits) == []
     assert git(fx.root, "status", "--porcelain") == ""
     assert git(fx.root, "rev-parse", "HEAD~1").strip() == head_before
     committed = git(fx.root, "show", "--format=", "--name-only", "HEAD").split()
-    assert set(committed) == fx.must_change
+    assert set(committed) == fx.released_files
     (new_tag,) = set(git(fx.root, "tag").split()) - tags_before
     assert new_tag.startswith("release-")
     assert git(fx.root, "rev-parse", f"{new_tag}^{{commit}}") == git(fx.root, "rev-parse", "HEAD")

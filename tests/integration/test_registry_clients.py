@@ -16,14 +16,14 @@ from release_tasks.errors import RegistryUnavailable
 from release_tasks.registries import REGISTRIES, crates_io, endpoints_for, make_client
 from release_tasks.registries.crates_io import cargo_index_var
 from release_tasks.registries.endpoints import Endpoints
+from release_tasks.standins.cargo_registry import CargoRegistry
+from release_tasks.standins.pypi_server import PypiServer
+from release_tasks.standins.rubygems_registry import RubyGemsRegistry
+from release_tasks.standins.verdaccio_server import Verdaccio
 from tests.registries import sample_projects
-from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.fixtures import unique_name
-from tests.registries.pypi_server import PypiServer
-from tests.registries.rubygems_registry import RubyGemsRegistry
 from tests.registries.test_registries import raw_publish
 from tests.registries.tools import require_tool
-from tests.registries.verdaccio_server import Verdaccio
 from tests.registries.wheels import make_wheel
 
 pytestmark = pytest.mark.integration

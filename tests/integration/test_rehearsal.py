@@ -33,13 +33,13 @@ from release_tasks import sandbox
 from release_tasks.config import load as config_mod
 from release_tasks.git import repo as git
 from release_tasks.git.repo import Repo
+from release_tasks.standins.cargo_registry import CargoRegistry
+from release_tasks.standins.pypi_server import PypiServer
+from release_tasks.standins.rubygems_registry import RubyGemsRegistry
+from release_tasks.standins.verdaccio_server import Verdaccio
 from release_tasks.workflow import generate as workflow_mod
 from tests.integration.publish_helpers import NO_CREDENTIALS, closed_port_url, ran
-from tests.registries.cargo_registry import CargoRegistry
-from tests.registries.pypi_server import PypiServer
-from tests.registries.rubygems_registry import RubyGemsRegistry
 from tests.registries.tools import require_tool
-from tests.registries.verdaccio_server import Verdaccio
 from tests.support import RunCli
 
 pytestmark = pytest.mark.integration
@@ -232,7 +232,7 @@ def test_full_release_rehearsal(rehearsal: Rehearsal, cargo_registry: CargoRegis
     code, out = rehearsal.cli("release", "--dry-run")
     assert code == 0 and f"planned as 0.1.1.0 in {second}, never published" in out, out
     third = rehearsal.release()
-    assert repo.out("show", "--name-only", "--format=", f"{third}^{{commit}}") == ""
+    assert repo.out("show", "--name-only", "--format=", f"{third}^{{commit}}") == "CHANGELOG.md"
     outputs = rehearsal.plan_outputs()
     assert (outputs["publish_core"], outputs["ruby_version"], outputs["python_version"],
             outputs["typescript_version"]) == ("false", "unchanged", "0.1.1.0", "unchanged")

@@ -177,7 +177,7 @@ def test_dry_run_summary_of_an_ffi_change(example_repo: Repo, run_cli: RunCli) -
     assert "python       tasker-worker-py 0.1.0.0 -> 0.1.1.0  (FFI-facing core changed)" in out
     assert ("typescript   @tasker-systems/worker 0.1.0.0 [npm: 0.1.0] -> 0.1.1.0 (on npm: 0.1.1000)  "
             "(FFI-facing core changed)") in out
-    assert set(block(out, "Files that will change:")) == {*TABLE, "Cargo.lock"}
+    assert set(block(out, "Files that will change:")) == {*TABLE, "Cargo.lock", "CHANGELOG.md"}
     release_tag, *component_tags = block(out, "Tags that will be created:")
     assert TAG_RE.fullmatch(release_tag.split()[0])
     assert component_tags == [f"{t} (after its publish succeeds)" for t in (
@@ -193,7 +193,7 @@ def test_dry_run_summary_of_an_ffi_change(example_repo: Repo, run_cli: RunCli) -
 
     summary = json.loads(data.out)["summary"]
     assert summary["phases"] == PHASES
-    assert set(summary["files"]) == {*TABLE, "Cargo.lock"}
+    assert set(summary["files"]) == {*TABLE, "Cargo.lock", "CHANGELOG.md"}
     assert summary["tags"][1:] == ["core-v0.1.1", "ruby-v0.1.1.0", "python-v0.1.1.0",
                                    "typescript-v0.1.1.0"]
     plan = summary["plan"]
@@ -230,7 +230,7 @@ def test_a_binding_only_change_and_from(example_repo: Repo, run_cli: RunCli) -> 
     assert block(out, f"Binding files changed since {server_change}:") == [
         "python: workers/python/README.md, workers/python/src/lib.rs"]
     assert "Crates to publish" not in out
-    assert block(out, "Files that will change:") == [PYPROJECT]
+    assert block(out, "Files that will change:") == [PYPROJECT, "CHANGELOG.md"]
     assert block(out, "Tags that will be created:")[1:] == [
         "python-v0.1.0.1 (after its publish succeeds)"]
     assert block(out, "Credentials the publish will need:") == [
@@ -251,7 +251,7 @@ def test_a_dependency_cycle_is_an_error_naming_it(example_repo: Repo, run_cli: R
     result = release(run_cli, root, "--dry-run")
 
     assert result.code == 3
-    cycle = re.search(r"dependency cycle among published crates: (.+)", result.err)
+    cycle = re.search(r"dependency cycle among published crates: ([^:\n]+)", result.err)
     assert cycle is not None, result.err
     names = cycle.group(1).split(" -> ")
     assert names[0] == names[-1]
@@ -462,9 +462,21 @@ def test_release_round_trip(example_repo: Repo, run_cli: RunCli, tmp_path: Path)
     assert git(root, "rev-parse", "HEAD~1").strip() == source
     # The commit: exactly the files of the version table plus Cargo.lock, exactly so.
     shown = git(root, "show", "--name-only", "--format=", "HEAD").split()
-    assert set(shown) == {*TABLE, "Cargo.lock"}
-    assert tree(root) == at_commit(root, commit) == expect(files_before, from_subs(
+    assert set(shown) == {*TABLE, "Cargo.lock", "CHANGELOG.md"}
+    after, committed = tree(root), at_commit(root, commit)
+    notes = after.pop("CHANGELOG.md").decode()
+    assert committed.pop("CHANGELOG.md").decode() == notes
+    old_notes = files_before["CHANGELOG.md"].decode()
+    unchanged = {k: v for k, v in files_before.items() if k != "CHANGELOG.md"}
+    assert after == committed == expect(unchanged, from_subs(
         "0.1.0", "0.1.1", ("0.1.0.0", "0.1.0.0", "0.1.0"), ("0.1.1.0", "0.1.1.0", "0.1.1000")))
+    # The changelog: a new section on top of the first release's, in the file and the tag.
+    assert notes.startswith("# Changelog\n") and notes.endswith(old_notes.split("\n## ", 1)[1])
+    section = notes.split("\n## ", 2)[1]
+    assert section.startswith("release-") and "### core 0.1.1\n" in section
+    assert f"- change tasker-worker/src/lib.rs ({source[:7]})" in section
+    assert f"changes since {previous}" not in section  # each since its own component tag
+    assert "crates tasker-pgmq" in section and "changes since core-v0.1.0." in section
     assert not git(root, "status", "--porcelain")
     message = git(root, "log", "-1", "--format=%B")
     assert message.startswith(
@@ -485,6 +497,9 @@ def test_release_round_trip(example_repo: Repo, run_cli: RunCli, tmp_path: Path)
         tag, commit, source)
     assert plan["base_ref"] == previous
     assert plan["core"]["next"] == "0.1.1"
+    assert plan["changelog"] == "## " + section.rstrip("\n") + "\n"
+    tag_text = git(root, "for-each-ref", f"refs/tags/{tag}", "--format=%(contents)")
+    assert plan["changelog"] in tag_text.split("--- release plan")[0]
     assert [(b["name"], b["next"], b["rendering"]) for b in plan["bindings"]] == [
         ("ruby", "0.1.1.0", "0.1.1.0"), ("python", "0.1.1.0", "0.1.1.0"),
         ("typescript", "0.1.1.0", "0.1.1000")]
@@ -565,9 +580,11 @@ def test_hard_cases_round_trip(tmp_path: Path, run_cli: RunCli) -> None:
     subs["tasker-worker/Cargo.toml"][-1] = (
         b'{ path = "../tasker-pgmq", version = "=0.1.0" }\r\n',
         b'{ path = "../tasker-pgmq", version = "=0.1.1" }\r\n', 1)
-    assert tree(root) == expect(before, subs)
+    after = tree(root)
+    assert after.pop("CHANGELOG.md").startswith(b"# Changelog\n")
+    assert after == expect(before, subs)
     shown = git(root, "show", "--name-only", "--format=", "HEAD").split()
-    assert set(shown) == {*TABLE, "Cargo.lock"} - {"tasker-pgmq/Cargo.toml"}
+    assert set(shown) == {*TABLE, "Cargo.lock", "CHANGELOG.md"} - {"tasker-pgmq/Cargo.toml"}
     assert not git(root, "status", "--porcelain")
     (tag,) = set(tags(root)) - {"release-20250101-0000"}
     tag_plan: dict[str, Any] | None = read_tag_plan(

@@ -22,9 +22,9 @@ from release_tasks.config import load as config_mod
 from release_tasks.errors import ConfigError
 from release_tasks.git import repository
 from release_tasks.git.repo import Repo
+from release_tasks.standins.pypi_server import PypiServer
 from tests.integration.publish_helpers import NO_CREDENTIALS, require_words, sandbox_at
 from tests.registries import sample_projects
-from tests.registries.pypi_server import PypiServer
 from tests.registries.tools import require_tool
 from tests.support import CliResult, RunCli, client_rb_config
 

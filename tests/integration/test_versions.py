@@ -365,7 +365,7 @@ def test_patch_level_stops_at_999(
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"\n", b"0.1", b"v0.1.8\n", b"0.01.8\n", b"0.1.8 beta\n", b"0.1.8-rc.1\n",
+    [b"", b"\n", b"0.1", b"v0.1.8\n", b"0.01.8\n", b"0.1.8 beta\n", b"0.1.8-rc1\n",
      b"0.1.8\nextra\n", b"0.1.8.0\n", b"version = 0.1.8\n"],
 )
 def test_bad_version_file_is_an_error_naming_file_and_value(
@@ -425,7 +425,7 @@ def test_json_and_text_say_why(run_cli: RunCli, example_repo: Repo) -> None:
         "name": "python", "env_key": "PYTHON", "registry": "pypi", "package": "tasker-worker-py",
         "current": "0.1.0.1", "next": "0.1.1.0", "rendering": "0.1.1.0",
         "reasons": ["1 binding file(s) changed"], "files": [PYTHON], "tag": "python-v0.1.1.0",
-        "skipped": None}
+        "skipped": None, "versioning": "two-tier"}
     text = run_cli("versions", "--repo", str(example_repo.root), "--format", "text").out
     lines = text.splitlines()
     assert "  core 0.1.0 -> 0.1.1  (server/client core changed (1 file(s)))" in lines

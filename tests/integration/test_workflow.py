@@ -114,7 +114,8 @@ def test_every_publish_command_of_each_config_parses(name: str, tmp_path: Path) 
     plan: dict[str, Any] = {"dry_run": "false", "publish_core": "true", "core_version": "0.1.9"}
     plan |= {f"{b.env_key.lower()}_version": "0.1.9.0" for b in config.bindings}
     context = Context({"needs": {"plan": {"outputs": plan, "result": "success"}},
-                       "secrets": {}, "env": generated["env"], "github": {}, "inputs": {}})
+                       "secrets": {}, "env": generated["env"], "github": {}, "inputs": {},
+                       "steps": {}})
     runner = Runner(tmp_path)
     for job_name, job in generated["jobs"].items():
         if not job_name.startswith("publish-"):
@@ -167,6 +168,9 @@ class Context:
             return then if self.lookup(left) == right else otherwise
         if re.fullmatch(r"[\w.-]+", expression):
             return self.lookup(expression)
+        if "||" in expression:  # the first operand that is not empty, as GitHub's `||`
+            return next((value for part in expression.split("||")
+                         if (value := self.evaluate(part.strip()))), "")
         raise AssertionError(f"expression too complex to check: {expression!r}")
 
     def substitute(self, text: str) -> str:
@@ -313,7 +317,7 @@ def test_plan_job_at_a_release_tag(workflow: dict[str, Any], at_release_tag: tup
         "typescript_version": "unchanged", "typescript_npm_version": ""}
     calls = [nox_invocation(c) for c in runner.calls()]
     assert calls == [("versions", ["--check"]), ("versions", ["--format", "env"]),
-                     ("detect", ["--format", "env"])]
+                     ("detect", ["--format", "env"]), ("trust", [])]
     for session, args in calls:
         assert_parses(session, args)
 
@@ -376,7 +380,14 @@ def test_summary_table_and_idempotent_github_release(workflow: dict[str, Any],
     results = {"publish-crates": "success", "publish-ruby": "failure",
                "publish-python": "skipped", "publish-typescript": "success"}
     context = summary_context(results, plan)
-    table_step, release_step = workflow["jobs"]["summary"]["steps"]
+    steps = workflow["jobs"]["summary"]["steps"]
+    table_step = steps[0]
+    [release_step] = [s for s in steps if s.get("name") == "GitHub Release"]
+    # The Release needs the tag's changelog: the tag checked out, with every tag.
+    [checkout] = [s for s in steps if s.get("uses") == "actions/checkout@v4"]
+    assert checkout["with"] == {"ref": "${{ needs.plan.outputs.release_tag }}", "fetch-depth": 0}
+    skip = "needs.plan.outputs.release_tag != '' && needs.plan.outputs.dry_run != 'true'"
+    assert all(s["if"] == skip for s in steps[1:])
     runner = Runner(tmp_path)
     env = github("tag", "release-20261125-1930")
     _, summary = runner.run(table_step, context, env)
@@ -386,15 +397,18 @@ def test_summary_table_and_idempotent_github_release(workflow: dict[str, Any],
     assert "| python (PyPI) | unchanged | - |" in summary
     assert "| typescript (npm) | 0.1.9.0 (npm 0.1.9000) | success |" in summary
     assert "Dry run" not in summary
-    assert release_step["env"]["GH_TOKEN"] == "${{ github.token }}"
+    assert release_step["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
+    # Each job's result reaches release_page under the names it reads (test_release_page
+    # runs it against a stand-in of GitHub's releases endpoints).
+    assert {k: context.substitute(v) for k, v in release_step["env"].items()
+            if k.startswith(("RESULT_", "CORE_RESULT"))} == {
+        "CORE_RESULT": "success", "RESULT_RUBY": "failure", "RESULT_PYTHON": "skipped",
+        "RESULT_TYPESCRIPT": "success"}
 
     runner.run(release_step, context, env)
     calls = runner.calls()
-    assert [c[:3] for c in calls] == [["gh", "release", "view"], ["gh", "release", "create"]]
-    assert calls[1][3] == "release-20261125-1930" and "--notes-file" in calls[1]
-    runner.run(release_step, context, env, {"STUB_RELEASE_EXISTS": "1"})
-    assert [c[:3] for c in runner.calls()] == [["gh", "release", "view"],
-                                                ["gh", "release", "edit"]]
+    assert calls == [["nox", "-s", "release_page", "--", "--tag", "release-20261125-1930"]]
+    assert_parses("release_page", ["--tag", "release-20261125-1930"])
 
 
 def test_summary_tells_complete_partial_and_planned_apart(workflow: dict[str, Any],
@@ -410,7 +424,7 @@ def test_summary_tells_complete_partial_and_planned_apart(workflow: dict[str, An
                "publish-typescript": {"state": "complete", "files": "1/1"}}
     for job, values in outputs.items():
         context.values["needs"][job]["outputs"] = values
-    table_step, _ = workflow["jobs"]["summary"]["steps"]
+    table_step = workflow["jobs"]["summary"]["steps"][0]
     _, summary = Runner(tmp_path).run(table_step, context, github("tag", "release-20261125-1930"))
     assert "| component | version | publish | on the registry |" in summary
     assert "| core crates (crates.io) | 0.1.9 | success | - |" in summary
@@ -430,7 +444,9 @@ def test_summary_of_a_dry_run(workflow: dict[str, Any], tmp_path: Path) -> None:
     context = summary_context({"publish-crates": "skipped", "publish-ruby": "skipped",
                                "publish-python": "success", "publish-typescript": "skipped"},
                               plan)
-    table_step, release_step = workflow["jobs"]["summary"]["steps"]
+    steps = workflow["jobs"]["summary"]["steps"]
+    table_step = steps[0]
+    [release_step] = [s for s in steps if s.get("name") == "GitHub Release"]
     _, summary = Runner(tmp_path).run(table_step, context, github("branch", "main"))
     assert "Dry run: nothing was published" in summary
     assert "| core crates (crates.io) | unchanged | - |" in summary
@@ -470,7 +486,8 @@ def test_one_release_at_a_time_never_cancelled(workflow: dict[str, Any]) -> None
 def test_every_checkout_has_full_history(workflow: dict[str, Any]) -> None:
     checkouts = [(name, step) for name, job in workflow["jobs"].items()
                  for step in job["steps"] if str(step.get("uses", "")).startswith("actions/checkout")]
-    assert {name for name, _ in checkouts} == {"plan", "preflight", *PUBLISH_JOBS}
+    assert {name for name, _ in checkouts} == {"plan", "preflight", *PUBLISH_JOBS, "summary",
+                                               "rehearse"}
     for name, step in checkouts:
         assert step["uses"] == "actions/checkout@v4"
         assert step["with"]["fetch-depth"] == 0, name
@@ -503,7 +520,10 @@ def test_preflight_runs_the_checks_of_the_config(workflow: dict[str, Any]) -> No
 def test_permissions(workflow: dict[str, Any]) -> None:
     assert workflow["permissions"] == {"contents": "read"}
     for name in PUBLISH_JOBS:
-        assert workflow["jobs"][name]["permissions"] == {"contents": "write", "id-token": "write"}
+        # The crates job also attests its .crate files (crates.io keeps no provenance).
+        more = {"attestations": "write"} if name == "publish-crates" else {}
+        assert workflow["jobs"][name]["permissions"] == {"contents": "write", "id-token": "write",
+                                                         **more}
     assert workflow["jobs"]["summary"]["permissions"] == {"contents": "write"}
     assert "permissions" not in workflow["jobs"]["plan"]
     assert "permissions" not in workflow["jobs"]["preflight"]

@@ -23,6 +23,9 @@ from typing import Any
 import pytest
 
 from release_tasks import cmd
+from release_tasks.standins.cargo_registry import CargoRegistry
+from release_tasks.standins.rubygems_registry import RubyGemsRegistry
+from release_tasks.standins.verdaccio_server import Verdaccio
 from tests.integration.publish_helpers import (
     CREDENTIALS_MISSING,
     NO_CREDENTIALS,
@@ -34,11 +37,8 @@ from tests.integration.publish_helpers import (
     require_words,
 )
 from tests.registries import sample_projects
-from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.fixtures import unique_name
-from tests.registries.rubygems_registry import RubyGemsRegistry
 from tests.registries.tools import require_tool
-from tests.registries.verdaccio_server import Verdaccio
 from tests.support import CliResult, RunCli, programs_started
 
 pytestmark = pytest.mark.integration

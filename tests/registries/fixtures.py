@@ -13,11 +13,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.registries.cargo_registry import CargoRegistry
-from tests.registries.pypi_server import PypiServer
-from tests.registries.rubygems_registry import RubyGemsRegistry
+from release_tasks.standins.cargo_registry import CargoRegistry
+from release_tasks.standins.pypi_server import PypiServer
+from release_tasks.standins.rubygems_registry import RubyGemsRegistry
+from release_tasks.standins.verdaccio_server import Verdaccio
 from tests.registries.tools import require_tool
-from tests.registries.verdaccio_server import Verdaccio, ensure_installed
+from tests.registries.verdaccio_install import ensure_installed
 
 _counter = itertools.count(1)
 

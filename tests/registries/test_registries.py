@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
+from release_tasks.standins.cargo_index import encode_publish_body, index_path
+from release_tasks.standins.cargo_registry import CargoRegistry
+from release_tasks.standins.pypi_server import PypiServer
+from release_tasks.standins.rubygems_registry import REPUSH, RubyGemsRegistry
+from release_tasks.standins.verdaccio_server import Verdaccio
 from tests.registries import sample_projects
-from tests.registries.cargo_index import encode_publish_body, index_path
-from tests.registries.cargo_registry import CargoRegistry
 from tests.registries.fixtures import unique_name
-from tests.registries.pypi_server import PypiServer
-from tests.registries.rubygems_registry import REPUSH, RubyGemsRegistry
 from tests.registries.tools import require_tool
-from tests.registries.verdaccio_server import Verdaccio
 from tests.registries.wheels import make_wheel
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ from typing import Any
 import semver
 from packaging.version import Version
 
-from tests.registries import gem_version
+from release_tasks.standins import gem_version
 from tests.registries.tools import require_tool
 from tests.trees.oracle import snapshot
 

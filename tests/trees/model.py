@@ -81,6 +81,11 @@ class Fixture:
         return frozenset(e.path for e in self.edits)
 
     @property
+    def released_files(self) -> frozenset[str]:
+        """Every file the release commit holds: the edits and the changelog."""
+        return self.must_change | {"CHANGELOG.md"}
+
+    @property
     def released_bindings(self) -> dict[str, str]:
         return {name: v for name, v in self.bindings.items() if v is not None}
 

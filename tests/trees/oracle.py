@@ -183,3 +183,23 @@ def apply(root: Path, edits: Iterable[Edit]) -> None:
             _set(doc, e.key, e.old, e.new, path)
         file.write_text(tomlkit.dumps(doc) if _format(path) == "toml"
                         else json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+CHANGELOG = "CHANGELOG.md"
+
+
+def release_differences(before: Mapping[str, bytes], after: Mapping[str, bytes],
+                        edits: Iterable[Edit]) -> list[str]:
+    """:func:`differences` of a release: ``edits``, plus ``CHANGELOG.md`` with one new
+    release section on top of everything it held before."""
+    problems = []
+    text = after.get(CHANGELOG, b"").decode()
+    old = before.get(CHANGELOG, b"").decode()
+    if text.count("\n## release-") != old.count("\n## release-") + 1:
+        problems.append(f"{CHANGELOG}: no new release section: {text[:200]!r}")
+    old_sections = old[old.index("\n## "):] if "\n## " in old else ""
+    if not text.endswith(old_sections):
+        problems.append(f"{CHANGELOG}: the earlier sections were not kept below the new one")
+    rest = {k: v for k, v in after.items() if k != CHANGELOG}
+    kept = {k: v for k, v in before.items() if k != CHANGELOG}
+    return problems + differences(kept, rest, edits)

@@ -20,7 +20,8 @@ from release_tasks.cargo.requirements import Pin, parse_pin, satisfies
     ("=0.1.8, <1", None),
     ("*", None),
     ("0.1.*", None),
-    ("=0.1.8-alpha.1", None),
+    ("=0.1.8-alpha.1", Pin("=", "0.1.8-alpha.1")),
+    ("0.1.8+build.5", None),
 ])
 def test_only_a_single_full_version_is_a_pin(req: str, pin: Pin | None) -> None:
     assert parse_pin(req) == pin
@@ -46,8 +47,20 @@ def test_satisfies_follows_cargos_rules(req: str, version: str, ok: bool) -> Non
     assert satisfies(req, version) is ok
 
 
+@pytest.mark.parametrize(("req", "version", "ok"), [
+    ("=0.1.8-beta.1", "0.1.8-beta.1", True), ("=0.1.8-beta.1", "0.1.8-beta.2", False),
+    ("=0.1.8-beta.1", "0.1.8", False), ("^0.1.8-beta.1", "0.1.8-beta.3", True),
+    ("^0.1.8-beta.1", "0.1.8-rc.0", True), ("^0.1.8-beta.1", "0.1.8", True),
+    ("^0.1.8-beta.1", "0.1.8-alpha.9", False), ("^0.1.8-beta.1", "0.1.9-beta.0", False),
+    ("0.1.8", "0.1.9-beta.0", False), ("0.1.8", "0.1.8-rc.1", False), ("0.1.8", "0.1.9", True),
+])
+def test_a_prerelease_meets_only_a_prerelease_comparator_of_its_version(
+        req: str, version: str, ok: bool) -> None:
+    assert satisfies(req, version) is ok
+
+
 def test_an_unreadable_requirement_is_not_judged() -> None:
-    assert satisfies("=0.1.8-beta", "0.1.8") is None
+    assert satisfies("=0.1.8+build", "0.1.8") is None
     assert satisfies("banana", "0.1.8") is None
 
 

@@ -23,6 +23,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(rooms) for rooms in (
     {"errors"},
     {"log"},
     {"cmd", "__init__"},
+    {"standins"},  # local stand-ins of the registries (the standard library only)
     {"model"},  # frozen values, no I/O
     {"edit"},  # format-preserving editors and the journal
     {"git", "cargo"},  # the repository and cargo's model of the workspace
@@ -32,6 +33,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(rooms) for rooms in (
     {"plan"},  # detection, the version rules, the frozen plan, drift
     {"publish", "release", "sandbox", "preflight", "edge"},
     {"history", "init", "workflow", "demo"},
+    {"trust"},  # trusted publishing: the registries' forms and the job's credential path
+    {"rehearse"},  # the workflow's jobs against the stand-ins, then the consumers
     {"cli"},  # the argument parser and one thin module per stage
     {"sessions", "__main__"},  # what a monorepo's noxfile imports
 ))

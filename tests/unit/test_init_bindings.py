@@ -90,6 +90,25 @@ def test_a_dynamic_python_version_is_written_commented_out_with_the_fix() -> Non
     assert config.parse(tomllib.loads(text)).bindings == ()
 
 
+def test_an_rb_sys_gem_with_its_crate_at_the_gems_root_is_a_binding() -> None:
+    """magnus/rb-sys: `spec.extensions = ["./Cargo.toml"]`, the crate beside the gemspec."""
+    files = {**LIBS,
+             "ruby/demo.gemspec": "require_relative 'lib/demo/version'\nGem::Specification.new "
+                                  "do |spec|\n  spec.name = 'demo-rb'\n  spec.extensions = "
+                                  "['./Cargo.toml']\nend\n",
+             "ruby/lib/demo/version.rb": "module Demo\n  VERSION = '0.1.8.0'\nend\n",
+             "ruby/Cargo.toml": manifest("demo-rb", cdylib=True)}
+    native = crate("demo-rb", "ruby/Cargo.toml", dep("worker"), publish=False)
+
+    (ruby,) = propose([*members(), native], files).bindings
+
+    assert (ruby.registry, ruby.directory, ruby.crate and ruby.crate.name) == (
+        "rubygems", "ruby", "demo-rb")
+    assert "at the gem's root (rb-sys)" in ruby.why and ruby.disabled is None
+    assert ruby.version_files[0] == VersionFile(path="ruby/lib/demo/version.rb", format="ruby",
+                                                key="VERSION", value="binding")
+
+
 def test_a_gem_without_a_version_constant_is_not_active() -> None:
     files = {**LIBS, **GEM, "ruby/lib/demo/version.rb": "module Demo\nend\n"}
 

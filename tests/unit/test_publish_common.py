@@ -83,6 +83,24 @@ def test_make_context_refuses_a_version_the_files_do_not_hold(tmp_path: Path) ->
                                     dry_run=True, on_duplicate="warn", push_tags=False)
 
 
+def test_a_lockstep_wheel_at_its_crates_version_is_published_in_pep_440(tmp_path: Path) -> None:
+    """lancedb: maturin's dynamic version, the crate's manifest at 0.38.0-beta.5."""
+    data = copy.deepcopy(dict(config_mod.DEFAULT_CONFIG))
+    data["bindings"]["python"]["versioning"] = "lockstep"
+    data["bindings"]["python"]["version-files"] = [
+        {"path": "workers/python/Cargo.toml", "format": "cargo", "value": "binding"}]
+    cfg = config_mod.parse(data)
+    manifest = tmp_path / "workers/python/Cargo.toml"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text('[package]\nname = "tasker-worker-py"\nversion = "0.38.0-beta.5"\n')
+    ctx = publish.make_context(tmp_path, cfg, "python", "0.38.0-beta.5", {}, dry_run=True,
+                               on_duplicate="warn", push_tags=False)
+    assert (ctx.rendering, ctx.tag) == ("0.38.0b5", "python-v0.38.0-beta.5")
+    with pytest.raises(UsageError, match=r"says 0\.38\.0-beta\.5: release it first"):
+        publish.make_context(tmp_path, cfg, "python", "0.38.0-beta.6", {}, dry_run=True,
+                             on_duplicate="warn", push_tags=False)
+
+
 def test_builds_never_see_the_credential(tmp_path: Path) -> None:
     ctx = context(tmp_path, "python", env={"PYPI_TOKEN": "pypi-x", "MATURIN_PYPI_TOKEN": "m",
                                             "PATH": "/bin"})
@@ -281,6 +299,26 @@ def test_npm_token_goes_through_a_temporary_userconfig(tmp_path: Path,
     assert argv[:3] == ["npm", "publish", str(tmp_path / "pkg.tgz")]
     assert ("--provenance" in argv) is trusted
     assert not Path(child_env["npm_config_userconfig"]).exists()
+
+
+@pytest.mark.parametrize(("version", "dist_tag"), [("0.1.8.2", None), ("0.38.0-beta.5.0", "beta"),
+                                                ("0.23.2-rc.0.1", "rc")])
+def test_npm_prerelease_goes_under_its_label_never_latest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str, dist_tag: str | None) -> None:
+    seen: list[list[str]] = []
+
+    def spy(argv: Sequence[str], **kwargs: Any) -> cmd.Result:
+        seen.append(list(argv))
+        return cmd.Result(list(argv), 0, "", "")
+
+    monkeypatch.setattr("release_tasks.cmd.run", spy)
+    ctx = context(tmp_path, "typescript", version, env={"NPM_TOKEN": "t"})
+    npm_package.upload(ctx, Build(artifacts=(tmp_path / "pkg.tgz",)))
+    [argv] = seen
+    if dist_tag is None:
+        assert "--tag" not in argv
+    else:
+        assert argv[argv.index("--tag") + 1] == dist_tag
 
 
 @pytest.mark.parametrize(("platform", "name", "matches"), [

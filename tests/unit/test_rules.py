@@ -75,6 +75,7 @@ class Row:
     skip: tuple[str, ...] = ()
     core_option: str | None = None
     bump: str | None = None
+    pre: str | None = None
     release: Tagged | None = None
     head: str = HEAD
     base_ref: str = BASE_TAG
@@ -88,7 +89,7 @@ class Row:
                                            base_ref=self.base_ref),
                            first=self.first, core=CoreVersion.parse(self.core),
                            files=self.files, tags=tags, pending=self.pending, skip=self.skip,
-                           core_option=self.core_option, bump=self.bump)
+                           core_option=self.core_option, bump=self.bump, pre=self.pre)
 
 
 def outcome(plan: ReleasePlan) -> dict[str, str]:
@@ -112,6 +113,7 @@ UNCHANGED = {"ruby": "unchanged", "python": "unchanged", "typescript": "unchange
 ADOPTED_FILES = {"ruby": "0.1.10", "python": "0.1.8", "typescript": "0.1.10"}
 ADOPTED_TAGS = {"v0.1.8": BASE, "core-v0.1.8": BASE, "ruby-v0.1.10": BASE,
                 "python-v0.1.8": BASE, "typescript-v0.1.10": BASE}
+BETA_FILES = {"ruby": "0.38.0.beta.4", "python": "0.38.0b4", "typescript": "0.38.0-beta.4"}
 LATER_RUBY = Row("ruby 0.1.9.0 planned", changed=("ffi",))
 
 ROWS = [
@@ -235,6 +237,42 @@ ROWS = [
         expect={"core": "unchanged", "ruby": "unchanged", "python": "0.1.8.1",
                 "typescript": "unchanged"},
         why={"python": f"skipped in {BASE_TAG} (would have been 0.1.8.1)"}),
+    # --- Prereleases (VERSIONING.md, "Prereleases") ----------------------------------------
+    Row("prereleases: --pre beta after a beta is the next beta, every registry spelling it",
+        changed=("ffi",), core="0.38.0-beta.4", files=BETA_FILES, pre="beta",
+        expect={"core": "0.38.0-beta.5", "ruby": "0.38.0-beta.5.0 [0.38.0.beta.5]",
+                "python": "0.38.0-beta.5.0 [0.38.0b5]",
+                "typescript": "0.38.0-beta.5.0 [0.38.0-beta.5]"},
+        why={"core": "--pre beta: 0.38.0-beta.5"}),
+    Row("prereleases: --pre rc after a beta starts the rc at 0, no crate changed",
+        core="0.38.0-beta.4", files=BETA_FILES, pre="rc",
+        expect={"core": "0.38.0-rc.0", **UNCHANGED}),
+    Row("prereleases: without --pre a prerelease core goes to its final",
+        changed=("ffi",), core="0.38.0-beta.4", files=BETA_FILES,
+        expect={"core": "0.38.0", "ruby": "0.38.0.0", "python": "0.38.0.0",
+                "typescript": "0.38.0.0 [0.38.0]"}),
+    Row("prereleases: --pre beta from a final is the next patch's beta.0",
+        changed=("server",), pre="beta", expect={"core": "0.1.9-beta.0", **UNCHANGED}),
+    Row("prereleases: --bump minor --pre rc is the next minor's rc.0",
+        bump="minor", pre="rc", expect={"core": "0.2.0-rc.0", **UNCHANGED},
+        why={"core": "--bump minor --pre rc: 0.2.0-rc.0"}),
+    Row("prereleases: a binding fix on a prerelease core carries the prerelease, P counted",
+        changed=("python", "ruby", "typescript"), core="0.38.0-beta.4", files=BETA_FILES,
+        expect={"core": "unchanged", "ruby": "0.38.0-beta.4.1 [0.38.0.beta.4.1]",
+                "python": "0.38.0-beta.4.1 [0.38.0b4.post1]",
+                "typescript": "0.38.0-beta.4.1"}),
+    Row("prereleases: a prerelease below a published final is refused",
+        changed=("server",), pre="beta", core="0.38.0-beta.4", files=BETA_FILES,
+        tags={BASE_TAG: BASE, "core-v0.38.0-beta.4": BASE, "core-v0.38.0-beta.9": BASE},
+        error=("core 0.38.0-beta.5 would go backwards: crates.io orders it below "
+               "0.38.0-beta.9 (tag core-v0.38.0-beta.9)",)),
+    Row("rule 6: the core goes past every core release tag, v* included, reachable or not",
+        changed=("server",), core="0.22.5",
+        files={"ruby": "0.22.5.0", "python": "0.22.5.0", "typescript": "0.22.5000"},
+        tags={BASE_TAG: BASE, "v0.22.5": BASE, "v0.23.1": ELSEWHERE,
+              "v0.24.0-rc.1": ELSEWHERE, "release-20261001-0900": ELSEWHERE},
+        error=("core 0.22.6 would go backwards: crates.io orders it below 0.24.0-rc.1 "
+               "(tag v0.24.0-rc.1)", "nox -s release -- --core 0.24.0")),
     # --- Adopting the tool on a history with other version schemes (the worked example) ----
     Row("adoption: --core 0.1.10 clears the gem published as 0.1.10 (RubyGems' 0.1.10.0) "
         "before the tool", changed=("ruby",), files=ADOPTED_FILES, tags=ADOPTED_TAGS,
@@ -272,7 +310,8 @@ def test_every_rule_of_versioning_md_has_a_row() -> None:
     for heading in ("## Per-registry renderings", "## Adopting the tool"):
         assert heading in text
     assert {row.id.split(":")[0] for row in ROWS} >= {"renderings", "release tag", "adoption",
-                                                      "carry-forward", "--skip"}
+                                                      "carry-forward", "--skip", "prereleases"}
+    assert "## Prereleases" in text
 
 
 def _console_block(after: str) -> list[str]:
@@ -324,3 +363,11 @@ def test_options_that_are_not_rules_are_usage_errors() -> None:
     release = released_plan(Row("plain"))
     with pytest.raises(UsageError, match="HEAD is a release made without --core or --bump"):
         rules.plan(CONFIG, Row("at the tag", release=release, bump="minor").facts())
+
+
+def test_pre_that_would_go_back_or_meets_core_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match=r"--pre alpha: 0\.38\.0-beta\.4 is already past alpha"):
+        rules.plan(CONFIG, Row("alpha after beta", core="0.38.0-beta.4", files=BETA_FILES,
+                               pre="alpha").facts())
+    with pytest.raises(UsageError, match="give the prerelease in --core"):
+        rules.plan(CONFIG, Row("pre and core", core_option="0.2.0", pre="beta").facts())

@@ -45,7 +45,17 @@ def node_binding() -> config_mod.Config:
     return config_mod.parse(data)
 
 
-CONFIGS = {"default": config_mod.builtin, "four-bindings": four_bindings, "node": node_binding}
+def all_trusted() -> config_mod.Config:
+    """The default config as ``init`` writes it: trusted publishing on for every component."""
+    data = copy.deepcopy(dict(config_mod.DEFAULT_CONFIG))
+    data["core"]["trusted-publishing"] = True
+    for table in data["bindings"].values():
+        table["trusted-publishing"] = True
+    return config_mod.parse(data)
+
+
+CONFIGS = {"default": config_mod.builtin, "four-bindings": four_bindings, "node": node_binding,
+           "trusted": all_trusted}
 
 
 def jobs(config: config_mod.Config) -> dict[str, Any]:
@@ -133,3 +143,18 @@ def test_check_says_whether_the_committed_file_is_current(tmp_path: Path) -> Non
 def test_the_stage_parses() -> None:
     parsed = cli.build_parser().parse_args(["workflow", "--check"])
     assert (parsed.stage, parsed.check, parsed.output) == ("workflow", True, None)
+
+
+def test_a_dry_run_rehearses_the_release_with_every_toolchain_and_no_secret() -> None:
+    found = jobs(config_mod.builtin())
+    job = found["rehearse"]
+    assert job["if"] == "needs.plan.outputs.dry_run == 'true'"
+    assert job["needs"] == ["plan", "preflight"]
+    assert job["permissions"] == {"contents": "read"}
+    uses = [s.get("uses", "") for s in job["steps"]]
+    for action in ("actions/checkout@v4", "dtolnay/rust-toolchain@stable", "ruby/setup-ruby@v1",
+                   "actions/setup-node@v4", "oven-sh/setup-bun@v2", "actions/setup-python@v5"):
+        assert uses.count(action) == 1, action
+    assert job["steps"][-1] == {"name": "Rehearse", "run": "nox -s rehearse"}
+    assert "secrets." not in yaml.safe_dump(job)
+    assert "rehearse" not in found["summary"]["needs"]  # a rehearsal never holds up the summary

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from release_tasks.errors import UsageError
+from release_tasks.model.version import PRE_LABELS
 
 # Every stage's parser is built from these helpers, ``--help`` included: what a stage works
 # with is imported when it runs.
@@ -76,6 +77,12 @@ def add_core_choice(parser: argparse.ArgumentParser) -> None:
                             "greater than VERSION and every core tag)")
     group.add_argument("--bump", choices=("minor", "major"),
                        help="release the core at the next minor (0.1.8 -> 0.2.0) or major version")
+    parser.add_argument("--pre", choices=PRE_LABELS, metavar="LABEL",
+                        help="release the core as the next LABEL prerelease (one of "
+                             f"{', '.join(PRE_LABELS)}): 0.38.0-beta.4 -> 0.38.0-beta.5, 0.38.0 "
+                             "-> 0.38.1-beta.0, with --bump minor 0.38.0 -> 0.39.0-beta.0; "
+                             "without it a prerelease core goes to its final (0.38.0-beta.5 -> "
+                             "0.38.0)")
 
 
 def resolve_format(args: argparse.Namespace) -> str:

@@ -47,7 +47,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         consistency.check(project.root, project.config, planned, tree=project.repo.tree.files,
                           env=env)
         return 0
-    plan = versions.compute_plan(project, args.from_ref, core=args.core, bump=args.bump)
+    plan = versions.compute_plan(project, args.from_ref, core=args.core, bump=args.bump,
+                                   pre=args.pre)
     fmt = resolve_format(args)
     if fmt == "env":
         emit("\n".join(plan.env_lines()))

@@ -33,6 +33,7 @@ from release_tasks.registries.crates_io.cargo import (
 )
 from release_tasks.registries.endpoints import EndpointField, Endpoints
 from release_tasks.registries.lazy import lend
+from release_tasks.registries.trust import TrustSetup
 
 if TYPE_CHECKING:
     from release_tasks.model.components import Binding, Config
@@ -84,6 +85,14 @@ class CratesIo(KindDefaults):
                                      default=cargo.CRATES_IO_API, trailing_slash=False),)
     trusted_publishing = ("crates.io trusted publishing works only for crates that already exist: "
                           "the first publish of a new crate needs a token")
+    trust = TrustSetup(
+        settings_url="https://crates.io/crates/{package}/settings", pending_url=None,
+        provenance="none on crates.io: the job attests each .crate to the repository "
+                   "(GitHub artifact attestations)",
+        exchange_step=("- name: crates.io token (trusted publishing)", "  id: trusted",
+                       "  uses: rust-lang/crates-io-auth-action@v1"),
+        exchanged=("CARGO_REGISTRY_TOKEN", "steps.trusted.outputs.token"), token_fallback=True,
+        attested_files="target/package/*.crate")
     ci = values.CiSetup(environment="crates", secret="CARGO_REGISTRY_TOKEN",
                         secret_help="crates.io API token", artifact="crates",
                         steps=("- uses: dtolnay/rust-toolchain@stable",),

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from release_tasks.errors import UsageError
 from release_tasks.registries import interface as values
+from release_tasks.registries import spellings
 from release_tasks.registries.common import (
     KindDefaults,
     ask_first,
@@ -25,15 +26,16 @@ from release_tasks.registries.common import (
 )
 from release_tasks.registries.endpoints import EndpointField, Endpoints
 from release_tasks.registries.lazy import lend
+from release_tasks.registries.trust import ToolMinimum, TrustSetup
 
 if TYPE_CHECKING:
     from release_tasks.model.components import Binding
-    from release_tasks.model.version import BindingVersion
+    from release_tasks.model.version import BindingVersion, CoreVersion
     from release_tasks.registries.http import Sleep
 
 __all__ = ["KIND", "Npm", "exists", "files", "package_path", "versions"]
 
-PATCH_FACTOR = 1000
+PATCH_FACTOR = spellings.PATCH_FACTOR
 _INDEX = f"{__name__}.index"
 _STEPS = (
     "- uses: dtolnay/rust-toolchain@stable  # the native library is built with cargo",
@@ -61,20 +63,28 @@ class Npm(KindDefaults):
     trusted_publishing = ("npm trusted publishing needs npm 11.5.1 or newer, and a leftover "
                           "NODE_AUTH_TOKEN gets in its way")
     secret_variables = ("NPM_TOKEN", "NODE_AUTH_TOKEN")
+    trust = TrustSetup(
+        settings_url="https://www.npmjs.com/package/{package}/access", pending_url=None,
+        shadowing_variables=("NODE_AUTH_TOKEN", "NPM_TOKEN", "NPM_CONFIG__AUTHTOKEN",
+                             "npm_config__authToken"),
+        token_files=(".npmrc",), token_file_variables=("NPM_CONFIG_USERCONFIG",
+                                                       "npm_config_userconfig"),
+        token_marker="_authToken",
+        tool=ToolMinimum(program="npm", minimum=(11, 5, 1),
+                         fix="npm install --global npm@^11.5.1"),
+        provenance="npm provenance (trusted publishing gives it; with a token, --provenance)")
     ci = values.CiSetup(environment="npm", secret="NPM_TOKEN", secret_help="npm automation token",
                         steps=_STEPS, env={"NODE_VERSION": "22"},
                         id_token="trusted publishing (OIDC) and npm provenance")
 
     def render(self, version: BindingVersion) -> str:
-        core = version.core
-        return f"{core.major}.{core.minor}.{core.patch * PATCH_FACTOR + version.patch_level}"
+        return spellings.npm(version)
 
     def read_rendering(self, text: str, source: str) -> BindingVersion:
-        from release_tasks.model.version import BindingVersion, CoreVersion
+        return spellings.read_npm(text, source)
 
-        core = CoreVersion.parse(text, source)
-        return BindingVersion(CoreVersion(core.major, core.minor, core.patch // PATCH_FACTOR),
-                              core.patch % PATCH_FACTOR)
+    def read_plain(self, text: str, source: str) -> CoreVersion:
+        return spellings.read_plain_npm(text, source)
 
     def check_grammar(self, text: str) -> None:
         semver_grammar(text, self.name)
@@ -101,12 +111,11 @@ class Npm(KindDefaults):
                              "un-deprecate (use --undo for that)")
 
     def withdrawal(self, ctx: values.WithdrawContext, plan: values.YankPlan) -> values.YankPlan:
-        from release_tasks.model.version import BindingVersion
         from release_tasks.registries.npm import index, package
 
         assert ctx.binding is not None
         undo = ctx.request.undo
-        version = BindingVersion.parse(ctx.version)
+        version = ctx.binding.parse_version(ctx.version)
         rendering = self.render(version)
         message = "" if undo else ctx.request.message or default_message(version)
         endpoints = self.endpoints(ctx.env, ctx.given)

@@ -62,7 +62,10 @@ def files(client: httpx.Client, endpoints: Endpoints, name: str, version: str, *
             digests.update(_integrity_digests(integrity))
         if isinstance(dist.get("shasum"), str):
             digests["sha1"] = str(dist["shasum"]).lower()
-    return [RemoteFile(name=tarball_name(name, version), digests=digests)]
+    attestations = dist.get("attestations") if isinstance(dist, dict) else None
+    provenance = attestations.get("url") if isinstance(attestations, dict) else None
+    return [RemoteFile(name=tarball_name(name, version), digests=digests,
+                       provenance=str(provenance) if provenance else None)]
 
 
 def _integrity_digests(integrity: str) -> dict[str, str]:

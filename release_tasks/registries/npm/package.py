@@ -126,8 +126,10 @@ def registry_key(url: str) -> str:
 
 
 def uses_provenance(ctx: PublishContext) -> bool:
-    """Provenance (and OIDC) when trusted publishing is configured and offered by the runner."""
-    return ctx.binding.trusted_publishing and secrets.oidc_available(ctx.env)
+    """``--provenance``: a token upload from a job that offers an OIDC token. npm's trusted
+    publishing adds provenance by itself (for a public repository), so it takes no flag."""
+    source = ctx.credential()
+    return source is not None and source != TRUSTED and secrets.oidc_available(ctx.env)
 
 
 def check_tools(ctx: PublishContext) -> None:
@@ -135,7 +137,7 @@ def check_tools(ctx: PublishContext) -> None:
     if ctx.binding.crate:
         tools["cargo"] = CARGO_HINT
     require_tools(ctx, tools)
-    if uses_provenance(ctx) and not ctx.dry_run:
+    if ctx.credential() == TRUSTED and not ctx.dry_run:
         found = cmd.run(["npm", "--version"], capture=True, echo=False, env=ctx.build_env())
         try:
             too_old = Version(found.stdout.strip()) < TRUSTED_NPM
@@ -218,6 +220,10 @@ def upload(ctx: PublishContext, built: Build) -> None:
             "--registry", ctx.endpoints["registry"]]
     if uses_provenance(ctx):
         argv.append("--provenance")
+    pre = ctx.version.core.pre
+    if pre is not None:
+        # A prerelease goes under its label's dist-tag: `latest` stays on the last final.
+        argv += ["--tag", pre.label]
     with userconfig(ctx.endpoints["registry"], ctx.credential(), ctx.upload_env()) as tool:
         cmd.run(argv, cwd=ctx.directory, env=tool.env, prefix=ctx.binding.name)
 

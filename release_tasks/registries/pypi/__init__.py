@@ -18,13 +18,16 @@ from urllib.parse import urlsplit
 
 from release_tasks.errors import VersionError
 from release_tasks.registries import interface as values
+from release_tasks.registries import spellings
 from release_tasks.registries.common import KindDefaults, mapped_env, package_dir
 from release_tasks.registries.endpoints import EndpointField, Endpoints
 from release_tasks.registries.lazy import lend
+from release_tasks.registries.trust import TrustSetup
 from release_tasks.registries.versionkey import PlainFirst, plain_numbers, without_trailing_zeros
 
 if TYPE_CHECKING:
     from release_tasks.model.components import Binding
+    from release_tasks.model.version import BindingVersion, CoreVersion
 
 __all__ = ["KIND", "PyPI", "equal", "exists", "files", "project_url", "version_of", "versions"]
 
@@ -55,9 +58,22 @@ class PyPI(KindDefaults):
                       default="https://upload.pypi.org/legacy/", trailing_slash=True),
     )
     trusted_publishing = "PyPI trusted publishing needs the project's publisher configured on PyPI"
+    trust = TrustSetup(
+        settings_url="https://pypi.org/manage/project/{package}/settings/publishing/",
+        pending_url="https://pypi.org/manage/account/publishing/", workflow_field="Workflow name",
+        provenance="a PEP 740 attestation per file, made in the job from its OIDC identity")
     ci = values.CiSetup(environment="pypi", secret="PYPI_TOKEN", secret_help="PyPI API token",
                         steps=("- uses: dtolnay/rust-toolchain@stable  # maturin builds the "
                                "extension with cargo",))
+
+    def render(self, version: BindingVersion) -> str:
+        return spellings.pep440(version)
+
+    def read_rendering(self, text: str, source: str) -> BindingVersion:
+        return spellings.read_pep440(text, source)
+
+    def read_plain(self, text: str, source: str) -> CoreVersion:
+        return spellings.read_plain_pep440(text, source)
 
     def check_grammar(self, text: str) -> None:
         if plain_numbers(text) is not None:  # PEP 440's normal form of a plain release

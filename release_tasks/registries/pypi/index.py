@@ -61,7 +61,7 @@ def versions(client: httpx.Client, endpoints: Endpoints, name: str, *,
     links, listed = _project_page(client, endpoints, name, sleep)
     project = canonicalize_name(name)
     found: list[str] = []
-    for candidate in [*listed, *(version_of(f, project) for f, _ in links)]:
+    for candidate in [*listed, *(version_of(f, project) for f, _, _ in links)]:
         if candidate is not None and candidate not in found:
             found.append(candidate)
     return found
@@ -74,17 +74,22 @@ def files(client: httpx.Client, endpoints: Endpoints, name: str, version: str, *
     links, _ = _project_page(client, endpoints, name, sleep)
     project = canonicalize_name(name)
     found: dict[str, RemoteFile] = {}
-    for filename, digests in links:
+    for filename, digests, provenance in links:
         listed = version_of(filename, project)
         mine = listed is not None and equal(listed, version)
         if mine and (filename not in found or digests):  # an anchor's text has no digest
-            found[filename] = RemoteFile(name=filename, digests=digests)
+            found[filename] = RemoteFile(name=filename, digests=digests, provenance=provenance)
     return list(found.values())
 
 
+#: A file of a project page: its name, digests and provenance URL (PEP 740), if any.
+_Link = tuple[str, dict[str, str], str | None]
+
+
 def _project_page(client: httpx.Client, endpoints: Endpoints, name: str, sleep: http.Sleep,
-                  ) -> tuple[list[tuple[str, dict[str, str]]], list[str]]:
-    """The project page's files (name, digests) and its listed versions (PEP 700)."""
+                  ) -> tuple[list[_Link], list[str]]:
+    """The project page's files (name, digests, provenance URL) and its listed versions
+    (PEP 700)."""
     url = project_url(endpoints, name)
     response = http.get(client, LABEL, url, headers={"Accept": ACCEPT}, sleep=sleep)
     if response is None:
@@ -145,12 +150,12 @@ def _legacy_sdist_version(filename: str, project: NormalizedName) -> str | None:
         return None
 
 
-def _json_files(document: object, url: str,
-                ) -> tuple[list[tuple[str, dict[str, str]]], list[str]]:
-    """Files (name, digests) and (API 1.1, PEP 700) listed versions of a PEP 691 page."""
+def _json_files(document: object, url: str) -> tuple[list[_Link], list[str]]:
+    """Files (name, digests, PEP 740 provenance) and (API 1.1, PEP 700) listed versions of a
+    PEP 691 page."""
     if not isinstance(document, dict) or not isinstance(document.get("files"), list):
         raise http.malformed(LABEL, url, 'expected a PEP 691 object with a "files" list')
-    found: list[tuple[str, dict[str, str]]] = []
+    found: list[_Link] = []
     for entry in document["files"]:
         filename = entry.get("filename") if isinstance(entry, dict) else None
         if not isinstance(filename, str):
@@ -158,7 +163,8 @@ def _json_files(document: object, url: str,
         hashes = entry.get("hashes")
         digests = ({str(k).lower(): v.lower() for k, v in hashes.items() if isinstance(v, str)}
                    if isinstance(hashes, dict) else {})
-        found.append((filename, digests))
+        provenance = entry.get("provenance")
+        found.append((filename, digests, provenance if isinstance(provenance, str) else None))
     listed = document.get("versions", [])
     if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
         raise http.malformed(LABEL, url, '"versions" must be a list of strings')
@@ -172,9 +178,10 @@ def _normal(version: str) -> str:
         return version
 
 
-def _html_files(text: str) -> list[tuple[str, dict[str, str]]]:
+def _html_files(text: str) -> list[_Link]:
     """Files of a PEP 503 page: the last segment of each anchor's href, with the digest of
-    its ``#sha256=...`` fragment, and the anchor's text where it names another file."""
+    its ``#sha256=...`` fragment and its ``data-provenance`` (PEP 740), and the anchor's text
+    where it names another file."""
     parser = _AnchorParser()
     parser.feed(text)
     parser.close()
@@ -184,7 +191,7 @@ def _html_files(text: str) -> list[tuple[str, dict[str, str]]]:
 class _AnchorParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.files: list[tuple[str, dict[str, str]]] = []
+        self.files: list[_Link] = []
         self._text: list[str] | None = None
         self._href_name = ""
 
@@ -193,7 +200,8 @@ class _AnchorParser(HTMLParser):
             return
         self._text = []
         self._href_name = ""
-        href = dict(attrs).get("href")
+        found = dict(attrs)
+        href = found.get("href")
         if href:
             # The href names the file even when an index shows something else as text.
             parts = urlsplit(href)
@@ -201,7 +209,8 @@ class _AnchorParser(HTMLParser):
             algorithm, _, digest = parts.fragment.partition("=")
             if last:
                 self._href_name = last
-                self.files.append((last, {algorithm.lower(): digest.lower()} if digest else {}))
+                self.files.append((last, {algorithm.lower(): digest.lower()} if digest else {},
+                                   found.get("data-provenance") or None))
 
     def handle_data(self, data: str) -> None:
         if self._text is not None:
@@ -211,5 +220,5 @@ class _AnchorParser(HTMLParser):
         if tag == "a" and self._text is not None:
             text = "".join(self._text).strip()
             if text and text != self._href_name:
-                self.files.append((text, {}))
+                self.files.append((text, {}, None))
             self._text = None

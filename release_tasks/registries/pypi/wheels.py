@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import sys
 import sysconfig
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -28,6 +28,7 @@ from release_tasks.registries.common import (
     require_tools,
 )
 from release_tasks.registries.interface import Build, ExpectedFile, PublishContext
+from release_tasks.registries.pypi import attest
 from release_tasks.registries.pypi.dists import (
     host_glibc,
     needs_zig,
@@ -185,18 +186,27 @@ def describe(ctx: PublishContext, build: Build) -> str:
     return "\n".join(lines)
 
 
-def upload_argv(ctx: PublishContext, build: Build) -> list[str]:
+def upload_argv(ctx: PublishContext, build: Build,
+                attestations: Sequence[Path] = ()) -> list[str]:
     """``uv publish`` to the upload URL; OIDC only when trusted publishing is the credential,
-    no keyring, and no project configuration that could send the files elsewhere."""
+    no keyring, and no project configuration that could send the files elsewhere. uv
+    uploads each ``FILE.publish.attestation`` it is given with its file."""
     trusted = "always" if ctx.credential() == TRUSTED else "never"
     return ["uv", "publish", "--no-config", "--publish-url", ctx.endpoints["upload"],
             "--trusted-publishing", trusted, "--keyring-provider", "disabled",
-            *map(str, build.artifacts)]
+            *map(str, build.artifacts), *map(str, attestations)]
 
 
 def upload(ctx: PublishContext, build: Build) -> None:
+    """Upload the files (each with its PEP 740 attestation on the trusted-publishing path),
+    then read each attestation back from the index's integrity API."""
+    attestations = attest.sign(ctx, build.artifacts) if attest.wanted(ctx) else []
     with ctx.kind.credential_env(ctx.upload_env(), ctx.credential(), ctx.endpoints) as tool:
-        cmd.run(upload_argv(ctx, build), cwd=ctx.directory, env=tool.env, prefix=ctx.binding.name)
+        cmd.run(upload_argv(ctx, build, attestations), cwd=ctx.directory, env=tool.env,
+                prefix=ctx.binding.name)
+    if attestations:
+        attest.check_listed(ctx.http, ctx.endpoints["index"], canonicalize_name(ctx.binding.package),
+                            ctx.rendering, [a.name for a in build.artifacts])
 
 
 def _zig_available(env: Mapping[str, str]) -> bool:

@@ -13,13 +13,16 @@ from urllib.parse import urlsplit
 
 from release_tasks.errors import UsageError
 from release_tasks.registries import interface as values
+from release_tasks.registries import spellings
 from release_tasks.registries.common import KindDefaults, ask_first, token_how
 from release_tasks.registries.endpoints import EndpointField
 from release_tasks.registries.lazy import lend
 from release_tasks.registries.rubygems import order
+from release_tasks.registries.trust import TrustSetup
 
 if TYPE_CHECKING:
     from release_tasks.model.components import Binding
+    from release_tasks.model.version import BindingVersion, CoreVersion
 
 __all__ = ["KIND", "RubyGems", "equal", "exists", "files", "versions"]
 
@@ -48,9 +51,26 @@ class RubyGems(KindDefaults):
                                      variable="RELEASE_TASKS_RUBYGEMS_HOST",
                                      default="https://rubygems.org", trailing_slash=False),)
     trusted_publishing = "RubyGems trusted publishing needs the gem's publisher configured on RubyGems"
+    trust = TrustSetup(
+        settings_url="https://rubygems.org/gems/{package}/trusted_publishers",
+        pending_url="https://rubygems.org/profile/oidc/pending_trusted_publishers",
+        provenance="a Sigstore attestation per gem (gem push --attestation, RubyGems 3.6+)",
+        exchange_step=("- name: RubyGems API key (trusted publishing)", "  id: trusted",
+                       "  uses: rubygems/configure-rubygems-credentials@v1.0.0"),
+        setup_steps=("- name: RubyGems 3.6 or newer (gem push --attestation)",
+                     "  run: gem update --system --no-document"))
     ci = values.CiSetup(environment="rubygems", secret="RUBYGEMS_API_KEY",
                         secret_help="RubyGems API key", steps=_STEPS,
                         env={"RUBY_VERSION": "3.3"}, artifact="gem")
+
+    def render(self, version: BindingVersion) -> str:
+        return spellings.gem(version)
+
+    def read_rendering(self, text: str, source: str) -> BindingVersion:
+        return spellings.read_gem(text, source)
+
+    def read_plain(self, text: str, source: str) -> CoreVersion:
+        return spellings.read_plain_gem(text, source)
 
     def check_grammar(self, text: str) -> None:
         order.check_grammar(text)

@@ -20,6 +20,7 @@ from release_tasks.errors import PublishError, UsageError
 from release_tasks.log import get_logger
 from release_tasks.registries.common import CARGO_HINT, fresh_dir, require_tools
 from release_tasks.registries.interface import Build, ExpectedFile, PublishContext
+from release_tasks.registries.rubygems import attest
 from release_tasks.registries.rubygems.index import equal
 
 log = get_logger("publish.rubygems")
@@ -99,6 +100,8 @@ def check_tools(ctx: PublishContext) -> None:
     if ctx.artifacts_dir is None:
         tools["cargo"] = CARGO_HINT
     require_tools(ctx, tools)
+    if attest.wanted(ctx):
+        attest.check_gem(ctx)
     gemspec(ctx)
 
 
@@ -180,8 +183,11 @@ def describe(ctx: PublishContext, build: Build) -> str:
 
 
 def upload(ctx: PublishContext, build: Build) -> None:
-    """``gem push --host``, the key in ``GEM_HOST_API_KEY`` of its environment only."""
+    """``gem push --host``, the key in ``GEM_HOST_API_KEY`` of its environment only; with
+    trusted publishing, each gem with its Sigstore bundle (``--attestation``)."""
+    bundles = attest.sign(ctx, build.artifacts) if attest.wanted(ctx) else []
     with ctx.kind.credential_env(ctx.upload_env(), ctx.credential(), ctx.endpoints) as tool:
-        for path in build.artifacts:
-            cmd.run(["gem", "push", "--host", ctx.endpoints["host"], str(path)],
+        for index, path in enumerate(build.artifacts):
+            extra = ["--attestation", str(bundles[index])] if bundles else []
+            cmd.run(["gem", "push", "--host", ctx.endpoints["host"], str(path), *extra],
                     env=tool.env, prefix=ctx.binding.name)

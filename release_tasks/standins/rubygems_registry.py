@@ -2,12 +2,17 @@
 
 Besides the push/yank/versions API it serves what ``gem install --source`` and
 ``gem fetch --source`` read (compact index, legacy Marshal specs, quick specs, ``.gem``
-files) so a test can install what it pushed. All state is in memory.
+files) so a test can install what it pushed. All state is in memory. Its trusted
+publishing (:attr:`RubyGemsRegistry.trusted`, see :mod:`release_tasks.standins.oidc`) is
+rubygems.org's: ``POST /api/v1/oidc/trusted_publisher/exchange_token`` with ``{"jwt": ...}``
+returns ``{"rubygems_api_key": ...}`` for the gems whose publisher (or *pending* publisher,
+for a gem that does not exist yet) the JWT matches.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -15,10 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.registries import gem_index, gem_version
-from tests.registries.events import Event
-from tests.registries.gem_format import GemFormatError, GemSpec, Requirement, read_gem
-from tests.registries.httpbase import RegistryApp, Request, Response
+from release_tasks.standins import gem_index, gem_version
+from release_tasks.standins.events import Event
+from release_tasks.standins.gem_format import GemFormatError, GemSpec, Requirement, read_gem
+from release_tasks.standins.httpbase import RegistryApp, Request, Response
+from release_tasks.standins.oidc import OidcIssuer, Publisher, TokenRefused, TrustedPublishing
 
 DEFAULT_API_KEY = "rubygems-test-api-key"
 
@@ -86,6 +92,18 @@ class RubyGemsRegistry(RegistryApp):
         super().__init__(index_delay)
         self.api_key = api_key
         self._gems: dict[str, list[StoredGem]] = {}
+        #: rubygems.org's trusted publishing (the audience its credentials action asks for).
+        self.trusted = TrustedPublishing(audience="rubygems.org", token_prefix="rubygems_")
+
+    # -- trusted publishing -------------------------------------------------------------------
+    def trust_issuer(self, issuer: OidcIssuer) -> None:
+        """Accept JWTs of ``issuer`` in the token exchange."""
+        self.trusted.issuer = issuer
+
+    def add_publisher(self, name: str, publisher: Publisher) -> None:
+        """A trusted publisher for gem ``name``: a pending one when the gem does not exist
+        yet (the first push through it creates the gem)."""
+        self.trusted.trust(name, publisher, pending=not self.gems(name, include_hidden=True))
 
     # -- test-facing controls and views -------------------------------------------------
     def reset(self) -> None:
@@ -143,6 +161,8 @@ class RubyGemsRegistry(RegistryApp):
         path, method = request.path, request.method
         if path == "/api/v1/gems" and method == "POST":
             return self._push(request)
+        if path == "/api/v1/oidc/trusted_publisher/exchange_token" and method == "POST":
+            return self._exchange(request)
         if path == "/api/v1/gems/yank" and method == "DELETE":
             return self._yank(request)
         if match := _VERSIONS_API.match(path):
@@ -164,13 +184,32 @@ class RubyGemsRegistry(RegistryApp):
     def _denied(self) -> Response:
         return Response.text(401, f"Access Denied. Please sign up for an account at {self.url}")
 
+    def _exchange(self, request: Request) -> Response:
+        try:
+            jwt = json.loads(request.body or b"{}").get("jwt")
+        except ValueError:
+            return Response.json(400, {"error": "invalid JSON"})
+        if not isinstance(jwt, str):
+            return Response.json(400, {"error": "param is missing or the value is empty: jwt"})
+        try:
+            minted = self.trusted.exchange(jwt)
+        except TokenRefused as exc:
+            return Response.json(404, {"error": str(exc)})
+        return Response.json(201, {"rubygems_api_key": minted.token,
+                                   "name": f"GitHub Actions {minted.claims.get('sub')}",
+                                   "scopes": ["push_rubygem"],
+                                   "expires_at": _iso(minted.expires)})
+
     def _push(self, request: Request) -> Response:
         try:
             spec = read_gem(request.body)
         except GemFormatError as exc:
             return Response.text(422, f"RubyGems.org cannot process this gem.\n{exc}")
-        if request.header("authorization") != self.api_key:
+        key = request.header("authorization")
+        if key != self.api_key and not self.trusted.allows(key, spec.name):
             return self._reject(spec.name, spec.version, self._denied())
+        if key != self.api_key:
+            self.trusted.used(spec.name)
         status = self.faults.take_publish_reject(spec.name)
         if status is not None:
             text = f"injected rejection of {spec.name}"

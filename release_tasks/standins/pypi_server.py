@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Self
 
-from tests.registries.procs import Lifecycle, ServerProcess, free_port
+from release_tasks.standins.procs import Lifecycle, ServerProcess, free_port
 
 TOKEN_USER = "__token__"
 

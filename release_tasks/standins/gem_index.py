@@ -19,8 +19,8 @@ import subprocess
 import zlib
 from collections.abc import Iterable
 
-from tests.registries.gem_format import GemSpec, Requirement
-from tests.registries.gem_version import version_key
+from release_tasks.standins.gem_format import GemSpec, Requirement
+from release_tasks.standins.gem_version import version_key
 
 # -- Marshal -------------------------------------------------------------------------------
 

@@ -1,4 +1,7 @@
-"""A real verdaccio (pinned in ``npm/package.json``) on loopback, with no uplinks.
+"""A real verdaccio on loopback, with no uplinks: the npm stand-in of a rehearsal.
+
+It runs the verdaccio it is given (``node ENTRY``); the ``rehearse`` session installs one, the
+tests use the version pinned in ``tests/registries/npm``.
 
 Without uplinks verdaccio never forwards to the public registry, so a test can only ever
 see what it published itself, and a typo in a package name cannot reach the internet.
@@ -7,21 +10,17 @@ see what it published itself, and a typo in a package name cannot reach the inte
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import secrets
 import shutil
 import subprocess
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Self
 
-from tests.registries.procs import Lifecycle, ServerProcess, free_port
-
-NPM_DIR = Path(__file__).parent / "npm"
+from release_tasks.standins.procs import Lifecycle, ServerProcess, free_port
 
 _CONFIG = """\
 storage: {storage}
@@ -44,36 +43,6 @@ web:
 max_body_size: 100mb
 log: {{ type: stdout, format: pretty, level: warn }}
 """
-
-
-def _pinned_version() -> str:
-    manifest = json.loads((NPM_DIR / "package.json").read_text())
-    return str(manifest["dependencies"]["verdaccio"])
-
-
-def _installed_version() -> str | None:
-    try:
-        data = json.loads((NPM_DIR / "node_modules/verdaccio/package.json").read_text())
-    except (OSError, ValueError):
-        return None
-    return str(data.get("version"))
-
-
-def ensure_installed(npm: str, timeout: float = 600.0) -> Path:
-    """Install the locked verdaccio with ``npm ci`` unless it is already there."""
-    lock_path = Path(tempfile.gettempdir()) / "release-tasks-verdaccio-install.lock"
-    with lock_path.open("w") as lock:
-        # Parallel test workers would otherwise run two `npm ci` into one node_modules.
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if _installed_version() != _pinned_version():
-            subprocess.run(
-                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=NPM_DIR,
-                check=True,
-                timeout=timeout,
-                stdin=subprocess.DEVNULL,
-            )
-    return NPM_DIR / "node_modules/verdaccio/bin/verdaccio"
 
 
 class Verdaccio(Lifecycle):

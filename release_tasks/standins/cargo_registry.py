@@ -7,12 +7,17 @@ index updates, which is what makes "wait until visible" logic testable. It can a
 crates.io's publish rate limits (:meth:`CargoRegistry.rate_limit`, answering 429 as crates.io
 does), hold a version that nobody uploaded from this commit (:meth:`CargoRegistry.plant`: a
 tampered ``.crate``), and list a checksum other than the stored bytes'
-(:meth:`CargoRegistry.misreport`).
+(:meth:`CargoRegistry.misreport`). Its trusted publishing (:attr:`CargoRegistry.trusted`, see
+:mod:`release_tasks.standins.oidc`) is crates.io's: ``POST /api/v1/trusted_publishing/tokens``
+with ``{"jwt": ...}`` mints a token for the existing crates whose publisher the JWT matches,
+``DELETE`` on the same path with that token revokes it; a publisher can only be added to a
+crate that exists.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -20,10 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.registries import cargo_index, cargo_semver
-from tests.registries.cargo_limits import Action, RateLimiter
-from tests.registries.events import Event
-from tests.registries.httpbase import RegistryApp, Request, Response
+from release_tasks.standins import cargo_index, cargo_semver
+from release_tasks.standins.cargo_limits import Action, RateLimiter
+from release_tasks.standins.events import Event
+from release_tasks.standins.httpbase import RegistryApp, Request, Response
+from release_tasks.standins.oidc import OidcIssuer, Publisher, TokenRefused, TrustedPublishing
 
 DEFAULT_TOKEN = "cargo-registry-test-token"
 
@@ -93,6 +99,21 @@ class CargoRegistry(RegistryApp):
         self._crates: dict[str, list[CrateVersion]] = {}
         self._limiter: RateLimiter | None = None
         self._misreported: dict[str, str] = {}
+        #: crates.io's trusted publishing (the audience its auth action asks for).
+        self.trusted = TrustedPublishing(audience="crates.io", token_prefix="cio_tp_")
+
+    # -- trusted publishing -------------------------------------------------------------------
+    def trust_issuer(self, issuer: OidcIssuer) -> None:
+        """Accept JWTs of ``issuer`` in the token exchange."""
+        self.trusted.issuer = issuer
+
+    def add_publisher(self, name: str, publisher: Publisher) -> None:
+        """A trusted publisher for crate ``name``; crates.io has none for a crate that does
+        not exist yet (its first version needs an API token)."""
+        if not self.versions(name, include_hidden=True):
+            raise ValueError(f"crate `{name}` does not exist: crates.io cannot configure a "
+                             "trusted publisher for it")
+        self.trusted.trust(name.lower(), publisher)
 
     # -- crates.io's behaviours ---------------------------------------------------------------
     def rate_limit(self, *, new: tuple[int, float] | None = None,
@@ -196,6 +217,8 @@ class CargoRegistry(RegistryApp):
             return self._index(request, path.removeprefix("/index/"))
         if path == "/api/v1/crates/new":
             return self._publish(request) if method == "PUT" else _errors(405, "use PUT")
+        if path == "/api/v1/trusted_publishing/tokens":
+            return self._token_exchange(request)
         if path == "/api/v1/crates":
             return self._search(request.form().get("q", ""))
         if match := _CRATE_API.match(path):
@@ -219,8 +242,29 @@ class CargoRegistry(RegistryApp):
     def _aliases(self) -> frozenset[str]:
         return frozenset([cargo_index.CRATES_IO_INDEX] if self.replaces_crates_io else [])
 
-    def _authorized(self, request: Request) -> bool:
-        return request.header("authorization") == self.token
+    def _authorized(self, request: Request, crate: str | None = None) -> bool:
+        token = request.header("authorization")
+        return token == self.token or (crate is not None
+                                       and self.trusted.allows(token, crate.lower()))
+
+    def _token_exchange(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            if not self.trusted.revoke(request.header("authorization")):
+                return _errors(403, "authentication failed")
+            return Response(204)
+        if request.method != "POST":
+            return _errors(405, "use POST or DELETE")
+        try:
+            jwt = json.loads(request.body or b"{}").get("jwt")
+        except ValueError:
+            return _errors(400, "Failed to deserialize the JSON body")
+        if not isinstance(jwt, str):
+            return _errors(400, "Failed to deserialize the JSON body: missing field `jwt`")
+        try:
+            minted = self.trusted.exchange(jwt)
+        except TokenRefused as exc:
+            return _errors(400, str(exc))
+        return Response.json(200, {"token": minted.token})
 
     def _auth_error(self, request: Request) -> Response:
         if request.header("authorization") is None:
@@ -261,7 +305,10 @@ class CargoRegistry(RegistryApp):
         except cargo_index.PublishFormatError as exc:
             return _errors(400, str(exc))
         name, vers = upload.name, upload.vers
-        if not self._authorized(request):
+        if not self._authorized(request, name):
+            if self.trusted.is_minted(request.header("authorization")):
+                detail = f"The provided access token is not valid for crate `{name}`"
+                return self._reject(name, vers, _errors(403, detail))
             return self._reject(name, vers, self._auth_error(request))
         injected = self.faults.take_publish_reject(name)
         if injected is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Mapping
@@ -19,9 +20,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-from tests.registries.events import EventLog
-from tests.registries.faults import Faults
-from tests.registries.procs import Lifecycle
+from release_tasks.standins.events import EventLog
+from release_tasks.standins.faults import Faults
+from release_tasks.standins.procs import Lifecycle
 
 _MAX_BODY = 64 * 1024 * 1024
 _IDLE_TIMEOUT = 10.0
@@ -67,6 +68,10 @@ class Response:
 class RegistryApp(Lifecycle):
     """Base for a registry: owns the server thread, the fault switches, the event log and
     the delay before a published version becomes visible."""
+
+    #: Serve HTTPS with this context (``None``: plain HTTP), for a client that asks only
+    #: ``https://`` (uv's trusted publishing); the test gives the client the certificate.
+    tls: ssl.SSLContext | None = None
 
     def __init__(self, index_delay: float = 0.0) -> None:
         self.faults = Faults()
@@ -114,7 +119,7 @@ class RegistryApp(Lifecycle):
     @property
     def url(self) -> str:
         """Base URL without a trailing slash."""
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> Self:
         if self._server is not None:
@@ -150,6 +155,8 @@ class _Server(ThreadingHTTPServer):
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _Handler)
+        if app.tls is not None:
+            self.socket = app.tls.wrap_socket(self.socket, server_side=True)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._conn_lock:
