@@ -181,12 +181,11 @@ def prepend(existing: str | None, section: str) -> str:
 _RECORD, _FIELD = "\x1e", "\x1f"
 
 
-def log_args(base: str, head: str) -> list[str]:
-    """``git log`` of the commits after ``base`` up to ``head`` (all of ``head``'s history
-    when ``base`` is the empty tree), each with its subject, body and changed paths."""
-    revs = [head] if base == git.EMPTY_TREE else [f"{base}..{head}"]
-    return ["log", "--no-merges", "--no-renames", "--name-only",
-            f"--format={_RECORD}%H{_FIELD}%s{_FIELD}%b{_FIELD}", *revs, "--"]
+def log_args() -> list[str]:
+    """The options of the ``git log`` that reads the commits (given on its standard input):
+    each with its subject, body and changed paths; merges left out."""
+    return ["--no-merges", "--no-renames", "--name-only",
+            f"--format={_RECORD}%H{_FIELD}%s{_FIELD}%b{_FIELD}"]
 
 
 def parse_log(out: str) -> list[Commit]:
@@ -239,29 +238,78 @@ def released(plan: ReleasePlan, config: Config) -> list[Released]:
 Renderer = Callable[[Released, str, Sequence[str], PathSet], str | None]
 
 
+def ancestry(repo: Snapshot, head: str) -> dict[str, tuple[str, ...]]:
+    """Every commit of ``head``'s history with its parents: one ``git rev-list``."""
+    out = repo.git.out("rev-list", "--parents", head)
+    return {sha: tuple(parents) for sha, *parents in (line.split() for line in out.splitlines())
+            if sha}
+
+
+def reachable(parents: dict[str, tuple[str, ...]], start: str) -> set[str]:
+    """``start`` and every commit of its history (within ``parents``)."""
+    seen: set[str] = set()
+    todo = [start] if start in parents else []
+    while todo:
+        sha = todo.pop()
+        if sha not in seen:
+            seen.add(sha)
+            todo.extend(p for p in parents.get(sha, ()) if p not in seen)
+    return seen
+
+
+def nearest(parents: dict[str, tuple[str, ...]], head: str, tagged: dict[str, list[str]],
+            prefix: str) -> str | None:
+    """The tag starting with ``prefix`` nearest to ``head`` in its history (fewest commits
+    in between, breadth first, as ``git describe`` picks it), not one on ``head`` itself."""
+    frontier, seen = [head], {head}
+    while frontier:
+        found = sorted(name for sha in frontier if sha != head for name in tagged.get(sha, ())
+                       if name.startswith(prefix))
+        if found:
+            return found[-1]
+        frontier = [p for sha in frontier for p in parents.get(sha, ()) if p not in seen]
+        seen.update(frontier)
+    return None
+
+
 def build(repo: Snapshot, config: Config, plan: ReleasePlan, *, title: str, date: str,
           renderer: Renderer | None = None) -> Changelog:
-    """The changelog of ``plan`` (see the module docstring); one ``git log`` per distinct
-    base, however many components share it."""
+    """The changelog of ``plan`` (see the module docstring). Two git programs however many
+    components it releases: the history's shape (``rev-list --parents``), from which each
+    component's base and range are found, then one ``git log`` of every commit in a range."""
     head = plan.source_commit
     release_commits = {tag.commit for name, tag in repo.tags.items()
                        if matches(name, config.release_tag_patterns)}
-    logs: dict[str, list[Commit]] = {}
-    components = []
-    for item in released(plan, config):
-        since_tag = repo.nearest_tag(head, [f"{item.tag_prefix}*"])
+    items = released(plan, config)
+    if not items:
+        return Changelog(title=title, date=date, components=())
+    parents = ancestry(repo, head)
+    tagged: dict[str, list[str]] = {}
+    for name, tag in repo.tags.items():
+        tagged.setdefault(tag.commit, []).append(name)
+    history = reachable(parents, head)
+    bases: list[tuple[Released, str, str]] = []
+    for item in items:
+        since_tag = nearest(parents, head, tagged, item.tag_prefix)
         if since_tag is not None:
-            since, base = since_tag, repo.resolve(since_tag)
+            bases.append((item, since_tag, repo.tags[since_tag].commit))
         elif plan.base_commit == git.EMPTY_TREE:
-            since, base = "", git.EMPTY_TREE
+            bases.append((item, "", git.EMPTY_TREE))
         else:
-            since, base = plan.base_ref, plan.base_commit
-        if base not in logs:
-            logs[base] = [] if base == head else parse_log(repo.git.out(*log_args(base, head)))
+            bases.append((item, plan.base_ref, plan.base_commit))
+    ranges = {base: history - reachable(parents, base) for _, _, base in bases}
+    wanted = set().union(*ranges.values())
+    order = [sha for sha in parents if sha in wanted]  # rev-list order: newest first
+    logged = {c.sha: c for c in parse_log(repo.git.git("log", "--no-walk=unsorted", "--stdin",
+                                                    *log_args(), input_text="\n".join(order)
+                                                    ).stdout)} if order else {}
+    components = []
+    for item, since, base in bases:
+        in_range = [logged[sha] for sha in order if sha in ranges[base] and sha in logged]
         paths = component_paths(config, item.name)
-        commits = tuple(c for c in logs[base] if c.sha not in release_commits
+        commits = tuple(c for c in in_range if c.sha not in release_commits
                         and any(paths.matches(p) for p in c.paths))
-        skip = [c.sha for c in logs[base] if c.sha in release_commits]
+        skip = [c.sha for c in in_range if c.sha in release_commits]
         rendered = renderer(item, base, skip, paths) if renderer is not None and commits else None
         components.append(ComponentLog(name=item.name, package=item.package,
                                        version=item.version, since=since, commits=commits,

@@ -130,7 +130,9 @@ class Rehearsal:
 
 def job_command(job: Mapping[str, Any], outputs: Mapping[str, str]) -> tuple[str, list[str]]:
     """The job's ``nox -s SESSION -- ARGS``, with its expressions evaluated."""
-    (step,) = [s for s in job["steps"] if s.get("run", "").startswith("nox -s ")]
+    # The job's stage: its doctor step (the credential path, checked first) aside.
+    (step,) = [s for s in job["steps"] if s.get("run", "").startswith("nox -s ")
+               and not s["run"].startswith("nox -s doctor")]
 
     def evaluate(match: re.Match[str]) -> str:
         expr = match.group(1)

@@ -183,6 +183,8 @@ def test_versions_then_release_at_the_tag(
     assert tagged is not None
     assert tagged.pop("release_tag") == tag
     assert tagged.pop("release_commit") == head
+    # The tag carries the release's changelog beside the plan; the plan is the same.
+    assert tag in tagged.pop("changelog")
     assert tagged == at_tag
     detected = json.loads(run_cli("detect", "--repo", str(repo.root), "--format", "json").out)
     assert (detected["CHANGES_BASE_REF"], detected["release_tag"], detected["head_commit"]) == (

@@ -98,8 +98,18 @@ def test_git_log_output_is_parsed_with_paths() -> None:
     assert (first.sha, first.subject, first.paths, first.breaking) == ("a" * 40, "fix: x",
                                                                        ("a/b.rs", "c"), True)
     assert (second.subject, second.body, second.paths) == ("Plain", "", ("d.txt",))
-    assert changelog.log_args(git.EMPTY_TREE, "h")[-2:] == ["h", "--"]
-    assert changelog.log_args("b", "h")[-2:] == ["b..h", "--"]
+    assert "--no-merges" in changelog.log_args()
+
+
+def test_ranges_and_the_nearest_tag_come_from_the_history_shape() -> None:
+    #  a - b - c (tag x-v1) - d - e (HEAD, tag x-v2 on HEAD itself is not a base)
+    #       \- f (tag x-v9, on a branch HEAD does not have)
+    parents = {"e": ("d",), "d": ("c",), "c": ("b",), "b": ("a",), "a": ()}
+    tagged = {"c": ["x-v1"], "e": ["x-v2"], "f": ["x-v9"]}
+    assert changelog.nearest(parents, "e", tagged, "x-v") == "x-v1"
+    assert changelog.nearest(parents, "e", tagged, "y-v") is None
+    assert changelog.reachable(parents, "e") - changelog.reachable(parents, "c") == {"d", "e"}
+    assert changelog.reachable(parents, "f") == set()  # not in the history: nothing excluded
 
 
 def test_a_binding_covers_the_core_groups_that_propagate_to_it() -> None:
