@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from release_tasks.history.releases import History, Publication, Release
-from release_tasks.plan.release_plan import ReleasePlan
+from release_tasks.model.version import CoreVersion
+from release_tasks.plan.release_plan import RegistryVersion, ReleasePlan
 
 
 def to_dict(history: History) -> dict[str, Any]:
@@ -110,8 +111,14 @@ def _plan_summary(plan: ReleasePlan) -> str:
                                                if b.next]
         return "first release: " + ", ".join(parts)
     parts = [f"core {plan.core.current} -> {plan.core.next}"] if plan.core.changed else []
-    parts += [f"{b.name} {b.current or '-'} -> {b.next}" for b in plan.bindings if b.next]
+    parts += [f"{b.name} {_current(b.current, plan.core.current)} -> {b.next}"
+              for b in plan.bindings if b.next]
     return ", ".join(parts) or "nothing"
+
+
+def _current(current: RegistryVersion | None, core: CoreVersion) -> str:
+    """A binding's version before the release, in the rendering of the version after it."""
+    return current.canonical(core, spelled=False) if current is not None else "-"
 
 
 def to_text(history: History) -> str:

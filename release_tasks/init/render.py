@@ -124,8 +124,9 @@ def render(p: Proposal, *, preflight: Sequence[Sequence[str]], core_credential: 
     """The ``release.toml`` text of ``p``; with ``schema``, a first line naming the JSON
     Schema there (taplo's ``#:schema`` directive, for validation in the editor)."""
     lines = [f"#:schema {schema}",
-             "# (the installed release-tasks' JSON Schema of this file, which editors with taplo",
-             "# check it against; `release-tasks schema --reference` explains every key)"] if schema else []
+             "# (release-tasks' JSON Schema of this file, which editors with taplo check it",
+             f"# against; `release-tasks schema --write-to {schema}` refreshes it after an",
+             "# upgrade, and `release-tasks schema --reference` explains every key)"] if schema else []
     lines += [_HEADER.rstrip("\n"), "", *_project(p, preflight, locked), "", *_core(p, core_credential)]
     for group in p.groups:
         lines += _group(group)

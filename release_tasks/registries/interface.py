@@ -83,7 +83,9 @@ class PublishContext:
     #: Every variable (or pattern) that holds a registry credential, of the config and of
     #: every kind's tools (:func:`release_tasks.config.credentials.secret_names`).
     secret_names: tuple[str, ...] = ()
-
+    #: Whether files the registry holds with other bytes may be tagged as published
+    #: (``--accept-registry-bytes``, after checking them; the tag records them).
+    accept_registry_bytes: bool = False
 
     @property
     def directory(self) -> Path:

@@ -40,6 +40,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return 0
     for path in init.write(result):
         log.info("init: wrote %s", path)
-    log.info("init: next: read %s, correct what it guessed wrong, commit it, then run "
-             "`nox -s release -- --dry-run`", result.path.name)
+    for offer in init.sbom_offers(root, result):
+        log.warning("init: %s", offer)
+    for line in init.next_steps(root, result):
+        log.info("init: %s", line)
     return 0

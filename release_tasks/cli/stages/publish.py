@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from release_tasks.cli.stages._args import add_on_duplicate, add_repo, emit, load_config
+from release_tasks.publish.bytes import ACCEPT_HELP
 
 if TYPE_CHECKING:
     from release_tasks.registries.interface import RegistryKind
@@ -30,6 +31,7 @@ def add_publish_options(p: argparse.ArgumentParser, *, dry_run: str, what: str,
     p.add_argument("--allow-dirty", action="store_true",
                    help="publish even with uncommitted changes to tracked files (which the tag "
                         "on HEAD will not hold)")
+    p.add_argument("--accept-registry-bytes", action="store_true", help=ACCEPT_HELP)
 
 
 def add_common(p: argparse.ArgumentParser) -> None:
@@ -75,7 +77,7 @@ def run_publish(args: argparse.Namespace, env: Mapping[str, str], kind_name: str
             args.repo, config, name, args.version, env, dry_run=args.dry_run,
             on_duplicate=mode, push_tags=args.push_tags, artifacts_dir=args.artifacts,
             options=kind.options(args), http=http, allow_dirty=args.allow_dirty,
-            backfill=args.backfill)
+            backfill=args.backfill, accept_registry_bytes=args.accept_registry_bytes)
         emit(publish.publish_binding(ctx))
     return 0
 

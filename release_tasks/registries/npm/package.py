@@ -204,19 +204,19 @@ def build(ctx: PublishContext) -> Build:
         return platform_package.build_platform_package(ctx, platform, env)
     if ctx.binding.crate:
         cmd.run(["cargo", "build", "-p", ctx.binding.crate, "--release"], cwd=ctx.root,
-                env=env, prefix="typescript")
+                env=env, prefix=ctx.binding.name)
     install = ["bun", "install"]
     if (ctx.directory / "bun.lock").is_file() or (ctx.directory / "bun.lockb").is_file():
         install.append("--frozen-lockfile")
-    cmd.run(install, cwd=ctx.directory, env=env, prefix="typescript")
-    cmd.run(["bun", "run", "build"], cwd=ctx.directory, env=env, prefix="typescript")
+    cmd.run(install, cwd=ctx.directory, env=env, prefix=ctx.binding.name)
+    cmd.run(["bun", "run", "build"], cwd=ctx.directory, env=env, prefix=ctx.binding.name)
     out = fresh_dir(ctx.step_dir(STEP))
     argv = ["npm", "pack", "--json", "--pack-destination", str(out)]
     if ctx.dry_run:
         argv.insert(2, "--dry-run")
-    result = cmd.run(argv, cwd=ctx.directory, env=env, capture=True, prefix="typescript")
+    result = cmd.run(argv, cwd=ctx.directory, env=env, capture=True, prefix=ctx.binding.name)
     for line in result.stderr.splitlines():
-        log.debug("[typescript] %s", line)
+        log.debug("[%s] %s", ctx.binding.name, line)
     report = read_pack_report(result.stdout)
     artifact = ctx.directory if ctx.dry_run else out / report.filename
     return PackedBuild(artifacts=(artifact,), report=report)
@@ -294,7 +294,7 @@ def upload(ctx: PublishContext, built: Build) -> None:
         # A prerelease goes under its label's dist-tag: `latest` stays on the last final.
         argv += ["--tag", pre.label]
     with userconfig(ctx.endpoints["registry"], ctx.credential(), ctx.upload_env()) as tool:
-        cmd.run(argv, cwd=ctx.directory, env=tool.env, prefix="typescript")
+        cmd.run(argv, cwd=ctx.directory, env=tool.env, prefix=ctx.binding.name)
 
 
 @contextmanager

@@ -141,7 +141,7 @@ class PyPI(KindDefaults):
                              "read it from package metadata (importlib.metadata.version) so "
                              "it is the binding's X.Y.Z.P, not the core version the crate was "
                              "built with (see VERSIONING.md)")
-        return found + _sbom_warning(root, package_dir(binding, "pyproject"))
+        return found + sbom_warning(root, package_dir(binding, "pyproject"))
 
     def add_arguments(self, parser: argparse._ActionsContainer) -> None:
         from release_tasks.registries.pypi import wheels
@@ -213,7 +213,7 @@ class PyPI(KindDefaults):
                                      "the quoted requirement alone."))
 
 
-def _sbom_warning(root: Path, directory: str) -> list[str]:
+def sbom_warning(root: Path, directory: str) -> list[str]:
     """maturin's Rust SBOM makes wheels of one commit differ from checkout to checkout."""
     path = root / directory / "pyproject.toml"
     try:

@@ -133,12 +133,12 @@ def build(ctx: PublishContext) -> Build:
         compatibility, zig = build_options(ctx)
         argv = ["maturin", "build", "--release", "--compatibility", compatibility,
                 "--out", str(out)]
-        cmd.run([*argv, "--zig"] if zig else argv, cwd=ctx.directory, env=env, prefix="python")
+        cmd.run([*argv, "--zig"] if zig else argv, cwd=ctx.directory, env=env, prefix=ctx.binding.name)
         found += artifacts_in(out)
     if ctx.wants(SDIST):
         out = fresh_dir(ctx.step_dir(SDIST))
         cmd.run(["maturin", "sdist", "--out", str(out)], cwd=ctx.directory, env=env,
-                prefix="python")
+                prefix=ctx.binding.name)
         found += artifacts_in(out)
     return Build(artifacts=tuple(found))
 
@@ -217,7 +217,7 @@ def upload(ctx: PublishContext, build: Build) -> None:
     attestations = attest.sign(ctx, build.artifacts) if attest.wanted(ctx) else []
     with ctx.kind.credential_env(ctx.upload_env(), ctx.credential(), ctx.endpoints) as tool:
         cmd.run(upload_argv(ctx, build, attestations), cwd=ctx.directory, env=tool.env,
-                prefix="python")
+                prefix=ctx.binding.name)
     if attestations:
         attest.check_listed(ctx.http, ctx.endpoints["index"], canonicalize_name(ctx.binding.package),
                             ctx.rendering, [a.name for a in build.artifacts])

@@ -128,10 +128,10 @@ def build(ctx: PublishContext) -> Build:
     compile_argv = ["bundle", "exec", "rake", "compile"]
     if not (ctx.directory / "Gemfile").is_file():
         compile_argv = ["rake", "compile"]
-    cmd.run(compile_argv, cwd=ctx.directory, env=env, prefix="ruby")
+    cmd.run(compile_argv, cwd=ctx.directory, env=env, prefix=ctx.binding.name)
     # gem build evaluates the gemspec's file globs in the current directory, so it runs
     # in the binding's directory and the gem is moved out afterwards.
-    result = cmd.run(["gem", "build", spec.name], cwd=ctx.directory, env=env, prefix="ruby")
+    result = cmd.run(["gem", "build", spec.name], cwd=ctx.directory, env=env, prefix=ctx.binding.name)
     match = _BUILT.search(result.stdout)
     built = ctx.directory / match.group(1) if match else None
     if built is None or not built.is_file():
@@ -202,4 +202,4 @@ def upload(ctx: PublishContext, build: Build) -> None:
         for index, path in enumerate(build.artifacts):
             extra = ["--attestation", str(bundles[index])] if bundles else []
             cmd.run(["gem", "push", "--host", ctx.endpoints["host"], str(path), *extra],
-                    env=tool.env, prefix="ruby")
+                    env=tool.env, prefix=ctx.binding.name)
