@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from release_tasks.errors import CommandError, ToolMissing, shorten_command
-from release_tasks.log import get_logger, redact
+from release_tasks.log import get_logger, is_secret_name, redact
 
 log = get_logger("cmd")
 
@@ -53,6 +53,18 @@ def which(program: str, install_hint: str, env: Mapping[str, str] | None = None)
     return path
 
 
+#: Secrets a child without an environment of its own keeps: git's own (a push may use them);
+#: no registry's.
+FORGE_VARIABLES = frozenset({"GITHUB_TOKEN", "GH_TOKEN"})
+
+
+def child_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a child that uploads nothing (``git``, ``cargo metadata``):
+    ``env`` (default: ours) without any variable that holds a credential."""
+    given = os.environ if env is None else env
+    return {k: v for k, v in given.items() if k in FORGE_VARIABLES or not is_secret_name(k)}
+
+
 def run(
     argv: Sequence[str | os.PathLike[str]],
     *,
@@ -69,7 +81,8 @@ def run(
 
     With ``capture`` the output is returned (stdout and stderr apart) and not streamed;
     otherwise stdout and stderr are merged and streamed to the log, each line prefixed
-    with ``prefix``. ``env`` is the *whole* environment of the child (default: ours).
+    with ``prefix``. ``env`` is the *whole* environment of the child (default: ours without
+    its credentials, :func:`child_env`: a child that needs one is given its environment).
     """
     args = [os.fspath(a) for a in argv]
     ARGV_LOG.append(list(args))
@@ -83,13 +96,13 @@ def run(
         log.debug("%s+ %s", label, shown)
     else:
         log.log(logging.INFO if echo else logging.DEBUG, "%s+ %s%s", label, shown, where)
-    child_env = dict(os.environ if env is None else env)
+    environment = child_env() if env is None else dict(env)
     try:
         if capture:
             proc = subprocess.run(
                 args,
                 cwd=cwd,
-                env=child_env,
+                env=environment,
                 input=input_text,
                 capture_output=True,
                 text=True,
@@ -102,7 +115,7 @@ def run(
             result = Result(args, proc.returncode, proc.stdout, proc.stderr)
             tail = "\n".join((proc.stderr or proc.stdout).splitlines()[-_TAIL_LINES:])
         else:
-            result, tail = _stream(args, cwd, child_env, prefix, input_text, timeout)
+            result, tail = _stream(args, cwd, environment, prefix, input_text, timeout)
     except FileNotFoundError as exc:
         raise ToolMissing(f"`{args[0]}` is not installed or not on PATH") from exc
     except PermissionError as exc:
@@ -123,7 +136,7 @@ def run_bytes(argv: Sequence[str | os.PathLike[str]], *, cwd: Path | None = None
     ARGV_LOG.append(list(args))
     log.debug("+ %s", redact(" ".join(args)))
     try:
-        proc = subprocess.run(args, cwd=cwd, env=dict(os.environ if env is None else env),
+        proc = subprocess.run(args, cwd=cwd, env=child_env() if env is None else dict(env),
                               input=input_bytes, capture_output=True, check=False)
     except FileNotFoundError as exc:
         raise ToolMissing(f"`{args[0]}` is not installed or not on PATH") from exc
@@ -142,7 +155,7 @@ def start(argv: Sequence[str | os.PathLike[str]], *, cwd: Path | None = None,
     ARGV_LOG.append(list(args))
     log.debug("+ %s (running)", redact(" ".join(args)))
     try:
-        return subprocess.Popen(args, cwd=cwd, env=None if env is None else dict(env),
+        return subprocess.Popen(args, cwd=cwd, env=child_env() if env is None else dict(env),
                                 stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except FileNotFoundError as exc:

@@ -155,6 +155,18 @@ class PublishError(ReleaseError):
     exit_code = 13
 
 
+class IncompleteSet(PublishError):
+    """The artifacts of a publish are not one set per declared platform: nothing was
+    uploaded."""
+
+
+class OtherBytes(PublishError):
+    """The registry holds, under a name this commit builds, other bytes than it builds: the
+    component is never tagged as published (unless ``--accept-registry-bytes``)."""
+
+    exit_code = 16
+
+
 class TagError(ReleaseError):
     """A tag exists on another commit, or could not be created or pushed."""
 
@@ -165,4 +177,4 @@ class RehearsalError(ReleaseError):
     """A rehearsal could not run (a stand-in registry did not start), or one of its steps
     failed; nothing real was touched either way."""
 
-    exit_code = 16
+    exit_code = 17

@@ -6,8 +6,10 @@ stdout is reserved for the data a stage was asked for (``--format env|json``), s
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping
 
@@ -15,10 +17,23 @@ LOGGER_NAME = "release_tasks"
 REDACTED = "***"
 
 # Environment variables whose values are secrets even when no config names them: a name
-# that contains one of these words, in any case.
-_SECRET_WORDS = ("TOKEN", "API_KEY", "PASSWORD", "SECRET", "_AUTH")
+# with one of these words (split at anything but letters and digits: GIT_AUTHOR_NAME has no
+# word AUTH, NPM_CONFIG__AUTH and NODE_AUTH_TOKEN have), in any case, or API then KEY.
+_SECRET_WORDS = frozenset({"TOKEN", "PASSWORD", "PASSWD", "SECRET", "AUTH", "AUTHTOKEN",
+                           "APIKEY", "CREDENTIALS"})
+# The usual shapes of registry and forge tokens, redacted wherever they appear.
+_TOKEN_SHAPES = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
+                           r"|pypi-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{20,}"
+                           r"|rubygems_[0-9a-f]{20,}|cio[A-Za-z0-9]{28,})")
 # Values shorter than this are not redacted: they would mangle ordinary words.
 _MIN_SECRET_LEN = 6
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether an environment variable of that name holds a secret (see ``_SECRET_WORDS``)."""
+    words = [w for w in re.split(r"[^A-Z0-9]+", name.upper()) if w]
+    return bool(_SECRET_WORDS.intersection(words)) or any(
+        a == "API" and b == "KEY" for a, b in itertools.pairwise(words))
 
 _secrets: set[str] = set()
 
@@ -36,17 +51,17 @@ def register_secrets_from_env(
     for name in names:
         register_secret(env.get(name))
     for name, value in env.items():
-        upper = name.upper()
-        if any(word in upper for word in _SECRET_WORDS):
+        if is_secret_name(name):
             register_secret(value)
 
 
 def redact(text: str) -> str:
-    """Return ``text`` with every registered secret replaced by ``***``."""
+    """Return ``text`` with every registered secret, and anything shaped like a registry or
+    forge token, replaced by ``***``."""
     for secret in sorted(_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)
-    return text
+    return _TOKEN_SHAPES.sub(REDACTED, text)
 
 
 class RedactingFilter(logging.Filter):

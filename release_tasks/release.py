@@ -115,7 +115,9 @@ def commit_message(plan: ReleasePlan) -> str:
     parts += [f"{b.name} {b.next}" for b in plan.bindings if b.next]
     body = [f"- {b.name} ({b.package}): "
             + (f"{b.next}, carried forward" if b.current is not None
-               and str(b.current) == b.rendering else f"{b.current or '-'} -> {b.next}")
+               and str(b.current) == b.rendering else
+               f"{b.current.canonical(plan.core.current, spelled=False) if b.current else '-'}"
+               f" -> {b.next}")
             + (f" [{b.registry}: {b.rendering}]" if b.rendering != str(b.next) else "")
             for b in plan.bindings if b.next]
     if plan.core.changed:
@@ -137,9 +139,10 @@ def summarize(project: Project, plan: ReleasePlan, env: Mapping[str, str],
     phases = workspace.phases(ws, config.core.crates) if plan.core.changed else []
     core, bindings = consistency.targets_of(plan, plan.core.current)
     result = update.change_set(project.root, config, core, bindings, ws=ws,
-                               current=plan.core.current, tree=project.repo.tree.files)
+                               current=plan.core.current, tree=project.repo.tree.files, env=env)
     # Drift is what this very change set would overwrite that it should not.
     consistency.raise_on_drift(project.root, config, result, plan.core.current)
+    consistency.warn_sources(project.root, config, [b.name for b in plan.bindings if b.next])
     changes = list(result.changes)
     reqs = credentials.requirements(config, _components(plan))
     tag = release_tag_name(project.repo.tags, config.release_tag_prefix, now)
@@ -219,7 +222,7 @@ def run_release(project: Project, env: Mapping[str, str], *, dry_run: bool,
     plan = versions.compute_plan(project, from_ref, changes=outcome, skip=skip, core=core,
                                  bump=bump, pre=pre)
     if not plan.anything:
-        consistency.check(project.root, project.config, tree=project.repo.tree.files)
+        consistency.check(project.root, project.config, tree=project.repo.tree.files, env=env)
         return None, "Nothing to release: no component changed since " + plan.base_ref + "."
     summary = summarize(project, plan, env, now)
     if dry_run:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from release_tasks import edit
 from release_tasks.apply import formats
 from release_tasks.apply.sites import Editor, Planner, Site, Targets, expected
+from release_tasks.apply.surfaces import surfaces
 from release_tasks.errors import UpdateError, VersionError
 from release_tasks.model.components import Binding, Config, VersionFile
 from release_tasks.model.version import BindingVersion, CoreVersion
@@ -128,6 +129,9 @@ def _binding(p: Planner, binding: Binding, targets: Targets) -> None:
         p.add(spec.path, _spec_editor(spec, new), Site(spec.path, key, old, new, conflict))
     if primary_text is not None:
         _lockfiles(p, binding, primary_text, effective)
+        surfaces(p, binding, primary_text,
+                 ordering.render(effective, binding.registry) if effective is not None
+                 else primary_text)
 
 
 def _lockfiles(p: Planner, binding: Binding, primary_text: str,

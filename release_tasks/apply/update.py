@@ -23,6 +23,7 @@ from release_tasks.errors import ConfigError, UpdateError, UsageError
 from release_tasks.log import get_logger
 from release_tasks.model.components import Config
 from release_tasks.model.version import BindingVersion, CoreVersion, clean_version_text
+from release_tasks.registries.crates_io import cargo_config
 
 log = get_logger("update")
 
@@ -74,14 +75,23 @@ def current_core(root: Path, config: Config) -> CoreVersion:
 def change_set(root: Path, config: Config, core: CoreVersion,
                bindings: Mapping[str, BindingVersion], *,
                ws: workspace.Workspace | None = None, current: CoreVersion | None = None,
-               tree: Sequence[str] | None = None) -> ChangeSet:
+               tree: Sequence[str] | None = None,
+               env: Mapping[str, str] | None = None) -> ChangeSet:
     """Every site of the tree for the versions given (nothing is written).
 
     ``ws`` (the cargo workspace) and ``tree`` (the tracked files) are read here unless the
-    run has read them already.
+    run has read them already; ``env`` is the environment cargo would run in (default:
+    ours), where ``[core] cargo-registry`` must be a registry cargo knows.
     """
     ws = ws or workspace.load(root, config.core.workspace)
     problems = workspace.group_problems(ws, [(g.name, g.crates) for g in config.core.groups])
+    registry = config.core.cargo_registry
+    unknown = registry and cargo_config.unknown_registry(
+        registry, root / config.core.workspace, os.environ if env is None else env)
+    if unknown:
+        # Every pin would name it, and cargo could not read the workspace any more.
+        problems.append(f"[core] cargo-registry = {registry!r}: {unknown} (or remove "
+                        "cargo-registry: crates.io)")
     if problems:
         raise ConfigError(problems, config.source)
     targets = Targets(core_current=current or current_core(root, config), core_next=core,
@@ -93,10 +103,11 @@ def change_set(root: Path, config: Config, core: CoreVersion,
 def plan_changes(root: Path, config: Config, core: CoreVersion,
                  bindings: Mapping[str, BindingVersion], *,
                  ws: workspace.Workspace | None = None,
-                 tree: Sequence[str] | None = None) -> list[FileChange]:
+                 tree: Sequence[str] | None = None,
+                 env: Mapping[str, str] | None = None) -> list[FileChange]:
     """Every file the update touches, with old and new content (nothing is written).
     Any file that cannot be read or edited is an UpdateError naming every such file."""
-    result = change_set(root, config, core, bindings, ws=ws, tree=tree)
+    result = change_set(root, config, core, bindings, ws=ws, tree=tree, env=env)
     if result.problems:
         raise UpdateError("no file was changed:\n" + "\n".join(f"  - {p}" for p in result.problems))
     return list(result.changes)
@@ -138,9 +149,10 @@ def apply_changes(root: Path, changes: list[FileChange], *, dry_run: bool,
 def run_update(root: Path, config: Config, core: CoreVersion,
                bindings: Mapping[str, BindingVersion], *, dry_run: bool,
                tree: Sequence[str] | None = None,
-               git_dir: Path | None = None) -> list[FileChange]:
+               git_dir: Path | None = None,
+               env: Mapping[str, str] | None = None) -> list[FileChange]:
     """Compute every change; write them unless ``dry_run``. Logs one line per file.
     ``tree`` lists the tracked files, when the run has read them already; ``git_dir`` is
     where the writes are journaled (see :func:`write_atomically`)."""
-    changes = plan_changes(root, config, core, bindings, tree=tree)
+    changes = plan_changes(root, config, core, bindings, tree=tree, env=env)
     return apply_changes(root, changes, dry_run=dry_run, git_dir=git_dir)

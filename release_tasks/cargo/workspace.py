@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,7 +141,7 @@ def load(root: Path, workspace_dir: str = ".", env: Mapping[str, str] | None = N
 
 
 def _quiet(env: Mapping[str, str] | None) -> dict[str, str]:
-    child = dict(os.environ if env is None else env)
+    child = cmd.child_env(env)  # cargo metadata uploads nothing: no registry token
     child.setdefault("CARGO_TERM_COLOR", "never")
     return child
 
@@ -150,7 +150,11 @@ def _cargo_error(stderr: str, root: Path) -> str:
     """Cargo's own message, with absolute paths made repository-relative."""
     text = stderr.strip().replace(f"{root.resolve()}/", "").replace(f"{root}/", "")
     lines = [line for line in text.splitlines() if line.strip()]
-    return "cargo cannot read the workspace:\n" + "\n".join(f"    {line}" for line in lines)
+    named = re.findall(r"-->\s+(\S+?):\d+", text)
+    fix = (f"\nFix {named[0]} (cargo reads every manifest of the workspace), then run the "
+           "command again.") if named else ""
+    return ("cargo cannot read the workspace:\n" + "\n".join(f"    {line}" for line in lines)
+            + fix)
 
 
 def _relative(path: str, root: Path) -> str:

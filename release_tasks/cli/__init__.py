@@ -40,7 +40,7 @@ def build_parser(only: str | None = None, argv: Sequence[str] = ()) -> argparse.
     """The whole command line; with ``only``, just that stage (the others are neither
     declared nor imported). When ``argv`` asks for help, a stage whose options come from the
     repository's config (``describe_options``) lists them too."""
-    parser = Parser(prog="release_tasks",
+    parser = Parser(prog="release-tasks",
                     description="Release a polyglot monorepo: Rust crates and FFI bindings.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="stage", metavar="STAGE", parser_class=Parser)
@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         args, extras = build_parser(_stage_named(argv), argv).parse_known_args(argv)
         module = _module(args.stage)
         if extras and not getattr(module, "TAKES_EXTRAS", False):
-            raise UsageError(f"release_tasks {args.stage}: unrecognized arguments: "
+            raise UsageError(f"release-tasks {args.stage}: unrecognized arguments: "
                              + " ".join(extras))
         args.extras = extras
         log.setup(verbose=args.verbose)

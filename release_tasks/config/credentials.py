@@ -66,7 +66,7 @@ def preflight(config: Config, component: str, env: Mapping[str, str], *, dry_run
     register_secrets_from_env(env, [n for r in reqs for n in r.names])
     if not trusted_publishing:
         reqs = [Requirement(component=r.component, registry=r.registry, names=r.names,
-                            trusted_publishing=False) for r in reqs]
+                            trusted_publishing=False, where=r.where) for r in reqs]
     if not dry_run:
         check(reqs, env)
         return []

@@ -41,6 +41,7 @@ _KINDS = {
     "commands": "list of commands, each a list of strings",
     "credential": "list of environment variable names",
     "choice": "one of {choices}",
+    "choices": "list of distinct values among {choices}",
     "urls": "table of URLs",
     "table": "table",
     "tables": "tables by name",
@@ -76,7 +77,7 @@ def _key(key: Key, *, choices: bool = True) -> list[str]:
     if key.kind == "tables" and key.name_pattern is not None:
         text += f" Each name matches `{key.name_pattern}`."
     lines = _wrap(text)
-    if choices and key.kind == "choice":
+    if choices and key.kind in ("choice", "choices"):
         lines += [line for c in key.values() if c in key.docs()
                   for line in _wrap(f"- `{c}`: {key.docs()[c]}", "  ")]
     return lines

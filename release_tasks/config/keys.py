@@ -26,6 +26,7 @@ Kind = Literal[
     "commands",    # a list of commands, each a non-empty list of strings
     "credential",  # a list of environment variable names
     "choice",      # one of ``choices``
+    "choices",     # a list of distinct values among ``choices``
     "urls",        # a table of URL strings, its keys among ``choices``
     "table",       # a table described by ``table``
     "tables",      # a table of named tables, each described by ``table``

@@ -181,9 +181,23 @@ def _parse_bindings(tables: Mapping[str, Section]) -> tuple[Binding, ...]:
             trusted_publishing=b.boolean("trusted-publishing"),
             version_files=parse_version_files(b),
             endpoints=_endpoints(b, registry),
+            platforms=_platforms(b, registry),
             versioning=cast("Scheme", b.choice("versioning")),
         ))
     return tuple(bindings)
+
+
+def _platforms(b: Section, registry: Registry) -> tuple[str, ...]:
+    """``platforms = [...]``: only those the binding's registry has a name for."""
+    given = b.choices("platforms")
+    if not given or registry not in kinds.REGISTRIES:
+        return given
+    kind = kinds.kind_of(registry)
+    for name in given:
+        if name not in kind.platform_tags:
+            b.reader.problems.append(f"{b.where}.platforms: {kind.label} has no {name!r} "
+                                     f"package (it has: {', '.join(kind.platform_tags)})")
+    return tuple(n for n in given if n in kind.platform_tags)
 
 
 def _endpoints(b: Section, registry: Registry) -> dict[str, str]:

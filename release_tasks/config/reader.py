@@ -109,6 +109,18 @@ class Reader:
             return options[0]
         return value
 
+    def choices(self, data: Mapping[str, Any], key: str, where: str,
+                options: tuple[str, ...]) -> tuple[str, ...]:
+        """A list of distinct values among ``options`` (bad ones reported and left out)."""
+        values = self.strings(data, key, where)
+        for value in sorted({v for v in values if values.count(v) > 1}):
+            self.problems.append(f"{where}.{key}: {value!r} is listed more than once")
+        for value in values:
+            if value not in options:
+                self.problems.append(f"{where}.{key}: {value!r} is not one of "
+                                     f"{', '.join(options)}")
+        return tuple(dict.fromkeys(v for v in values if v in options))
+
     def patterns(self, data: Mapping[str, Any], key: str, where: str) -> PathSet:
         patterns = self.names(data, key, where, "path pattern")
         for pattern in patterns:
@@ -216,6 +228,12 @@ class Section:
         key = self._key(name, "choice")
         given = {name: self.data.get(name, key.default)}
         return self.reader.choice(given, name, self.where, key.values())
+
+    def choices(self, name: str) -> tuple[str, ...]:
+        key = self._key(name, "choices")
+        if name not in self.data:
+            return self._items(key)
+        return self.reader.choices(self.data, name, self.where, key.values())
 
     def strings(self, name: str) -> tuple[str, ...]:
         key = self._key(name, "strings")

@@ -61,6 +61,9 @@ def _value(key: Key) -> dict[str, Any]:
         return _list({**_STRING, "pattern": f"^{ENV_VAR}$"})
     if kind == "choice":
         return {**_STRING, "enum": list(key.values()), **_enum_docs(key)}
+    if kind == "choices":
+        return {"type": "array", "uniqueItems": True,
+                "items": {**_STRING, "enum": list(key.values()), **_enum_docs(key)}}
     if kind == "urls":
         return {"type": "object", "additionalProperties": False, "properties": {
             name: {**_STRING, "pattern": WORD, "description": key.docs().get(name, "")}
@@ -120,10 +123,13 @@ def render() -> str:
     return json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"
 
 
-def directive_target(root: Path) -> str:
-    """What ``init``'s ``#:schema`` line names: the installed schema file, relative to the
-    repository's top level when it is inside it (a ``.venv`` there), else as a ``file:`` URL."""
-    try:
-        return SCHEMA_FILE.relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return SCHEMA_FILE.as_uri()
+#: Where ``init`` puts a copy of the schema in the managed repository, relative to its top
+#: level (beside release.toml's ``#:schema`` line, which names it): the same in every clone,
+#: in CI and after a virtual environment is rebuilt. ``schema --write-to`` refreshes it.
+IN_REPOSITORY = ".github/release-tasks.schema.json"
+
+
+def directive_target() -> str:
+    """What ``init``'s ``#:schema`` line names: the repository's own copy of the schema, by
+    a path relative to release.toml (never a path of this machine)."""
+    return IN_REPOSITORY

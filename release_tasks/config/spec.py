@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from release_tasks import registries as kinds
 from release_tasks.config.keys import Key, Table
+from release_tasks.model import platforms
 from release_tasks.model.components import FILE_FORMATS, VALUE_KINDS
 from release_tasks.model.version import SCHEMES
 
@@ -145,6 +146,17 @@ BINDING = Table(path="bindings.NAME", doc=(
     Key(name="crate", kind="word", example="my-worker-rb",
         doc="The binding's own cargo crate (the native library), built before the package "
             "where the registry needs it (`cargo build -p CRATE` for npm)."),
+    Key(name="platforms", kind="choices", choices=tuple(platforms.PLATFORMS),
+        choice_docs=platforms.DOCS, example=("linux-x86_64", "macos-arm64", "source"),
+        default_doc="what the publish runner builds: its own platform, and `source` where "
+                    "the registry has a source package",
+        doc="The platforms the binding is published for, each built by its own job of the "
+            "workflow's matrix: `publish --artifacts DIR` refuses a set that lacks one, has "
+            "one twice, or has anything else, before the first upload. Each registry names "
+            "them its own way (a wheel's manylinux/musllinux/macosx/win tag, a RubyGems "
+            "platform such as `arm64-darwin`, an npm package per platform such as "
+            "`NAME-linux-x64-gnu`); npm has no `source`. `init` writes what the binding's "
+            "own setup says (`[tool.maturin]`, a gemspec's platform, napi's targets)."),
     Key(name="tag-prefix", kind="word", default="{name}-v", example="ruby-v",
         doc="The start of the tag of each release of the binding (`NAME-vX.Y.Z.P`)."),
     Key(name="credential", kind="credential", default=(), example=("GEM_HOST_API_KEY",),

@@ -4,7 +4,6 @@ return (see :mod:`release_tasks.edit.journal`)."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 from collections.abc import Iterator
@@ -12,6 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
+
+from filelock import FileLock, Timeout
 
 from release_tasks.log import get_logger
 
@@ -51,20 +52,19 @@ class Entry:
 @contextmanager
 def locked(git_dir: Path) -> Iterator[None]:
     """Hold the update lock of ``git_dir`` (waiting, with a line saying so, while another
-    process holds it)."""
+    process holds it). ``filelock`` locks the same way on every system (``flock`` on POSIX,
+    ``msvcrt`` on Windows); the lock is released when its holder ends, however it ends."""
     (git_dir / STATE).mkdir(exist_ok=True)
-    fd = os.open(git_dir / STATE / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    lock = FileLock(git_dir / STATE / LOCK, mode=0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            log.info("Waiting for the update running in another process on this repository")
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError as exc:  # a filesystem without flock: no guard against a live update
-            log.debug("cannot lock %s: %s", git_dir / STATE / LOCK, exc)
+        lock.acquire(timeout=0)
+    except Timeout:
+        log.info("Waiting for the update running in another process on this repository")
+        lock.acquire()
+    try:
         yield
     finally:
-        os.close(fd)
+        lock.release()
 
 
 def stage_file(directory: Path, entry: Entry, data: bytes) -> Path:
@@ -85,7 +85,8 @@ def fill(fd: int, data: bytes, mode: int) -> None:
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
         handle.flush()
-        os.fchmod(handle.fileno(), mode)
+        if hasattr(os, "fchmod"):  # POSIX; Windows keeps only a read-only bit, which we never set
+            os.fchmod(handle.fileno(), mode)
         os.fsync(handle.fileno())
 
 

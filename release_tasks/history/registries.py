@@ -17,7 +17,7 @@ import httpx
 from release_tasks.errors import ReleaseError
 from release_tasks.history.releases import Component, History, Planned, Release
 from release_tasks.log import get_logger
-from release_tasks.model.components import Config
+from release_tasks.model.components import Binding, Config
 from release_tasks.registries import given_endpoints, kind_of
 
 log = get_logger("history")
@@ -45,9 +45,59 @@ def ask_registries(history: History, config: Config, env: Mapping[str, str],
         dataclasses.replace(u, files=asked[(u.component, u.version)][0],
                             attested=asked[(u.component, u.version)][1])
         if (u.component, u.version) in asked else u for u in history.unpublished)
-    components = tuple(_newest_with_files(c, found) for c in history.components)
+    components = tuple(_with_platforms(_newest_with_files(c, found), config, env, http)
+                       for c in history.components)
     return dataclasses.replace(history, releases=releases, unpublished=unpublished,
                                components=components)
+
+
+def _with_platforms(component: Component, config: Config, env: Mapping[str, str],
+                    http: httpx.Client) -> Component:
+    """``component`` with the platforms each published version has on its registry (a
+    binding that declares platforms: PyPI and RubyGems take files for new platforms on a
+    published version, so a tag alone does not tell)."""
+    binding = next((b for b in config.bindings if b.name == component.name), None)
+    if binding is None or not binding.platforms:
+        return component
+    found = []
+    for pub in component.publications:
+        held = _platforms_held(config, binding, pub.version, env, http)
+        found.append(pub if held is None else dataclasses.replace(
+            pub, platforms=tuple(p for p in binding.platforms if p in held),
+            missing_platforms=tuple(p for p in binding.platforms if p not in held)))
+    return dataclasses.replace(component, publications=tuple(found))
+
+
+def _platforms_held(config: Config, binding: Binding, version: str, env: Mapping[str, str],
+                    http: httpx.Client) -> set[str] | None:
+    """The declared platforms whose files the registry lists for ``version``: by file name
+    in the binding's package, or by a package of their own (npm); None when it cannot say."""
+    kind = kind_of(binding.registry)
+    endpoints = kind.endpoints(env, given_endpoints(binding.registry, config.registries,
+                                                    binding.endpoints))
+    held: set[str] = set()
+    try:
+        rendering = kind.render(binding.parse_version(version))
+        listed: dict[str, list[str]] = {}
+        for name in binding.platforms:
+            package = kind.platform_package(binding.package, name)
+            if package not in listed:
+                listed[package] = [f.name for f in kind.files(
+                    http, endpoints, package, rendering, sleep=_quick)]
+            if package != binding.package:
+                held |= {name} if listed[package] else set()
+            elif any(name in kind.platforms_of_file(f, package, rendering)
+                     for f in listed[package]):
+                held.add(name)
+    except (ReleaseError, KeyError) as exc:
+        log.warning("warning: cannot tell which platforms %s %s has: %s", binding.name,
+                    version, exc)
+        return None
+    return held
+
+
+def _quick(seconds: float) -> None:
+    time.sleep(min(seconds, 1.0))  # an overview: no long waits for a slow registry
 
 
 #: What a registry holds of one version: its files and those with an attestation (each

@@ -43,6 +43,10 @@ class Publication:
     commit: str
     date: datetime
     release_tag: str | None
+    #: The declared platforms its registry holds files for (``history --registries``, for a
+    #: binding that declares platforms), else None; and those it lacks.
+    platforms: tuple[str, ...] | None = None
+    missing_platforms: tuple[str, ...] = ()
     #: ``history --registries``, newest version of each component: the files its registry
     #: shows an attestation (provenance) for; ``None`` when not asked or it cannot say.
     attested: tuple[str, ...] | None = None

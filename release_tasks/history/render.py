@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from release_tasks.history.releases import History, Publication, Release
-from release_tasks.plan.release_plan import ReleasePlan
+from release_tasks.model.version import CoreVersion
+from release_tasks.plan.release_plan import RegistryVersion, ReleasePlan
 
 
 def to_dict(history: History) -> dict[str, Any]:
@@ -39,10 +40,24 @@ def _when(date: datetime) -> str:
 
 
 def _publication_dict(p: Publication) -> dict[str, Any]:
-    found = {"version": p.version, "tag": p.tag, "date": _iso(p.date), "commit": p.commit,
-             "release_tag": p.release_tag}
-    return found if p.files is None else {**found, "files": list(p.files),
-                                          "attested": _files(p.attested)}
+    found: dict[str, Any] = {"version": p.version, "tag": p.tag, "date": _iso(p.date),
+                             "commit": p.commit, "release_tag": p.release_tag}
+    if p.files is not None:
+        found |= {"files": list(p.files), "attested": _files(p.attested)}
+    if p.platforms is not None:
+        found |= {"platforms": list(p.platforms), "missing_platforms": list(p.missing_platforms)}
+    return found
+
+
+def _platforms(p: Publication) -> list[str]:
+    """What ``history --registries`` found of a version's declared platforms, for the text."""
+    if p.platforms is None:
+        return []
+    held = ", ".join(p.platforms) or "none"
+    missing = (f"; MISSING {', '.join(p.missing_platforms)} (publish --artifacts DIR "
+               "--backfill adds them where the registry takes new files)"
+               if p.missing_platforms else "")
+    return [f"  {'':<10} platforms: {held}{missing}"]
 
 
 def _release_dict(r: Release) -> dict[str, Any]:
@@ -96,8 +111,14 @@ def _plan_summary(plan: ReleasePlan) -> str:
                                                if b.next]
         return "first release: " + ", ".join(parts)
     parts = [f"core {plan.core.current} -> {plan.core.next}"] if plan.core.changed else []
-    parts += [f"{b.name} {b.current or '-'} -> {b.next}" for b in plan.bindings if b.next]
+    parts += [f"{b.name} {_current(b.current, plan.core.current)} -> {b.next}"
+              for b in plan.bindings if b.next]
     return ", ".join(parts) or "nothing"
+
+
+def _current(current: RegistryVersion | None, core: CoreVersion) -> str:
+    """A binding's version before the release, in the rendering of the version after it."""
+    return current.canonical(core, spelled=False) if current is not None else "-"
 
 
 def to_text(history: History) -> str:
@@ -140,6 +161,7 @@ def to_text(history: History) -> str:
             lines.append(f"  {pub.version:<10} {pub.tag:<24} {_when(pub.date)}  "
                          f"commit {pub.commit[:12]}  {release}"
                          f"{_attested(pub.files or (), pub.attested).replace(';', ' ', 1)}")
+            lines += _platforms(pub)
         if not c.publications:
             lines.append("  (none)")
     if history.unpublished:

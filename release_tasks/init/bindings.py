@@ -20,6 +20,7 @@ from release_tasks.cargo.workspace import Crate
 from release_tasks.errors import UpdateError, VersionError
 from release_tasks.init import schemes as init_schemes
 from release_tasks.init.model import FoundBinding, Sources, below, parent
+from release_tasks.init.platforms import with_platforms
 from release_tasks.model.components import VersionFile
 from release_tasks.model.version import CoreVersion
 from release_tasks.registries import kind_of
@@ -50,7 +51,7 @@ def find(src: Sources, core: str) -> tuple[list[FoundBinding], list[str]]:
             scheme, why = "two-tier", (f"{why}; but not every binding carries the core's "
                                        "version: two-tier, the default")
         schemed.append(dataclasses.replace(binding, versioning=scheme, versioning_why=why))
-    return schemed, skipped
+    return [with_platforms(b, src) for b in schemed], skipped
 
 
 def own_version(src: Sources, manifest: str) -> str | None:

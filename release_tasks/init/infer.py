@@ -19,7 +19,8 @@ from pathlib import Path
 from release_tasks.cargo import workspace
 from release_tasks.cargo.workspace import Crate
 from release_tasks.config import load as config_mod
-from release_tasks.config.schema import directive_target
+from release_tasks.config.schema import IN_REPOSITORY, directive_target
+from release_tasks.config.schema import render as render_schema
 from release_tasks.errors import ConfigError, ReleaseError, UsageError, VersionError
 from release_tasks.git import repo as git
 from release_tasks.git import repository
@@ -28,7 +29,9 @@ from release_tasks.init import groups as init_groups
 from release_tasks.init import render as init_render
 from release_tasks.init.model import Proposal, Sources
 from release_tasks.log import get_logger
+from release_tasks.model import platforms
 from release_tasks.model.version import CoreVersion
+from release_tasks.registries.pypi import sbom_warning
 
 log = get_logger("init")
 VERSION_FILE = "VERSION"
@@ -147,7 +150,7 @@ def propose(root: Path, workspace_dir: str = ".") -> Result:
                          f"core crates' workspace with --workspace DIR{hint}")
     ws = workspace.load(root, workspace_dir)
     src = Sources(workspace=ws, tree=tree, read=_reader(root, tree), tags=tuple(git.list_tags(repo)),
-                  crate_at=_other_workspaces(root))
+                  crate_at=_other_workspaces(root), host=_host())
     url = _repository_url(repo, root, ws)
     project = (ws.root_package.name if ws.root_package
                else url.rstrip("/").rsplit("/", 1)[-1] if url else root.resolve().name)
@@ -161,7 +164,7 @@ def propose(root: Path, workspace_dir: str = ".") -> Result:
         proposal, preflight=preflight, core_credential=builtin.core.credential,
         locked=locked,
         credentials={b.registry: b.credential for b in builtin.bindings},
-        schema=directive_target(root))
+        schema=directive_target())
     _check(text, root, tree, ws)
     return Result(text=text, proposal=proposal, path=root / config_mod.CONFIG_FILE)
 
@@ -186,15 +189,85 @@ def refuse_existing(root: Path) -> None:
                          "with what init infers now: release-tasks init --print")
 
 
+#: What every stage leaves in the work tree and no commit should hold: nox's environments.
+IGNORED = ".nox/"
+
+
 def write(result: Result) -> list[Path]:
-    """Write the proposal (and ``VERSION`` when it is missing); return what was written."""
-    refuse_existing(result.path.parent)
+    """Write the proposal (and ``VERSION`` when it is missing), the schema its ``#:schema``
+    line names, and ``.nox/`` into ``.gitignore`` when it is not ignored; return what was
+    written."""
+    root = result.path.parent
+    refuse_existing(root)
     written = []
     if result.proposal.version_file_missing:
-        version = result.path.parent / result.proposal.version_file
+        version = root / result.proposal.version_file
         version.write_text(result.proposal.core_version + "\n", encoding="utf-8")
         written.append(version)
     with result.path.open("x", encoding="utf-8") as out:  # "x": never over a file made since
         out.write(result.text)
     written.append(result.path)
+    schema = root / IN_REPOSITORY
+    schema.parent.mkdir(parents=True, exist_ok=True)
+    if not schema.is_file() or schema.read_text(encoding="utf-8") != render_schema():
+        schema.write_text(render_schema(), encoding="utf-8")
+        written.append(schema)
+    if ignore_nox(root):
+        written.append(root / ".gitignore")
     return written
+
+
+def _host() -> str | None:
+    """This machine's platform, for bindings whose setup names none."""
+    try:
+        return platforms.host().name
+    except platforms.UnknownPlatform:
+        return None
+
+
+def ignore_nox(root: Path) -> bool:
+    """Add ``.nox/`` to ``root/.gitignore`` unless git already ignores it; whether it did."""
+    probe = git.Repo(root).git("check-ignore", "--quiet", "--no-index", ".nox/x", check=False)
+    if probe.returncode == 0:
+        return False
+    path = root / ".gitignore"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    sep = "" if not text or text.endswith("\n") else "\n"
+    path.write_text(f"{text}{sep}{IGNORED}\n", encoding="utf-8")
+    return True
+
+
+def sbom_offers(root: Path, result: Result) -> list[str]:
+    """For each maturin binding whose Rust SBOM is on: why it matters and the two lines that
+    turn it off."""
+    offers = []
+    for found in result.proposal.bindings:
+        # Only a pyproject.toml built by maturin says anything: no other binding has one.
+        directory = next((Path(v.path).parent.as_posix() for v in found.version_files
+                          if v.path.endswith("pyproject.toml")), found.directory)
+        offers += [f"{line.removeprefix('warning: ')}; add to it:\n"
+                   "      [tool.maturin.sbom]\n      rust = false"
+                   for line in sbom_warning(root, directory)]
+    return offers
+
+
+def next_steps(root: Path, result: Result) -> list[str]:
+    """What to do after ``init``, in order, up to the first release."""
+    schema = IN_REPOSITORY
+    files = " ".join(p for p in (result.path.name, schema, ".gitignore",
+                                 result.proposal.version_file
+                                 if result.proposal.version_file_missing else "") if p)
+    steps = [f"read {result.path.name} and correct what it guessed wrong"]
+    if not (root / "noxfile.py").is_file():
+        steps.append("add a noxfile.py holding `from release_tasks.sessions import *  "
+                     "# noqa: F403`")
+    steps += ["`nox -s workflow` writes .github/workflows/release.yml (CI publishes from it)",
+              f"commit: git add {files} noxfile.py .github/workflows/release.yml "
+              ".github/release-tasks.txt "
+              "(release refuses modified tracked files)",
+              "`nox -s release -- --dry-run` shows the first release; it changes nothing",
+              "`nox -s release -- --push` makes the release, and CI publishes it "
+              "(RELEASING.md says what CI needs)"]
+    return ["next steps:", *(f"  {n}. {step}" for n, step in enumerate(steps, 1)),
+            f"after upgrading release-tasks: `release-tasks schema --write-to {schema}` and "
+            "`release-tasks workflow` (the version the workflow installs)"]

@@ -32,6 +32,9 @@ class Sources:
     read: ReadText
     tags: Sequence[str] = ()
     crate_at: CrateAt | None = None  # binding crates outside the workspace (own workspace)
+    #: The machine's platform (``linux-x86_64``), a binding's platforms when its setup names
+    #: none; None: not known.
+    host: str | None = None
 
     def crate(self, manifest: str) -> Crate | None:
         """The crate with this manifest: a workspace member, else whatever ``crate_at`` says."""
@@ -57,6 +60,8 @@ class FoundBinding:
     named: str = ""  # why it has its name
     notes: tuple[str, ...] = ()  # what the maintainer should know or check
     disabled: str | None = None  # why it is written commented out (None: it is active)
+    platforms: tuple[str, ...] = ()  # what it is published for
+    platforms_why: str = ""  # where that comes from
     versioning: Scheme = "two-tier"
     versioning_why: str = ""  # what the guess of the scheme went by
 

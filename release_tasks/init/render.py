@@ -99,6 +99,10 @@ def _binding(b: FoundBinding, credential: Sequence[str]) -> list[str]:
         body.append(f"versioning = {_s(b.versioning)}")
     if b.crate is not None:
         body.append(f"crate = {_s(b.crate.name)}")
+    if b.platforms:
+        body += [*_comment(f"Built on a matrix, one job per platform, and published only "
+                           f"complete; from {b.platforms_why}."), *_key_list("platforms",
+                                                                            b.platforms)]
     body += [f"credential = {_list(credential)}", *_trusted(), "version-files = [",
              *(_version_file(v) for v in b.version_files), "]"]
     why = [f"{b.name}: {b.why}; named after {b.named}."]
@@ -120,8 +124,9 @@ def render(p: Proposal, *, preflight: Sequence[Sequence[str]], core_credential: 
     """The ``release.toml`` text of ``p``; with ``schema``, a first line naming the JSON
     Schema there (taplo's ``#:schema`` directive, for validation in the editor)."""
     lines = [f"#:schema {schema}",
-             "# (the installed release-tasks' JSON Schema of this file, which editors with taplo",
-             "# check it against; `release-tasks schema --reference` explains every key)"] if schema else []
+             "# (release-tasks' JSON Schema of this file, which editors with taplo check it",
+             f"# against; `release-tasks schema --write-to {schema}` refreshes it after an",
+             "# upgrade, and `release-tasks schema --reference` explains every key)"] if schema else []
     lines += [_HEADER.rstrip("\n"), "", *_project(p, preflight, locked), "", *_core(p, core_credential)]
     for group in p.groups:
         lines += _group(group)

@@ -85,6 +85,9 @@ class Binding:
     version_files: tuple[VersionFile, ...]
     #: Its registry's URLs for this binding alone (by the kind's endpoint keys).
     endpoints: Mapping[str, str] = field(default_factory=dict)
+    #: The platforms it is published for (canonical names); empty: not declared, so the
+    #: publish runner's own build (its platform, and ``source`` where the registry has one).
+    platforms: tuple[str, ...] = ()
     #: How its version is made: two-tier ``X.Y.Z.P``, the core's (lockstep), or its own.
     versioning: Scheme = "two-tier"
 

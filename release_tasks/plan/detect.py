@@ -90,6 +90,9 @@ def find_base(repo: Snapshot, config: Config, commit: str, from_ref: str | None)
     """
     if from_ref:
         return from_ref, repo.resolve(from_ref)
+    here = released_here(repo, config, commit)
+    if here is not None:
+        return here, commit
     tag = repo.nearest_tag(commit, marker_patterns(config))
     if tag is None:
         return git.EMPTY_TREE, git.EMPTY_TREE
@@ -102,6 +105,20 @@ def find_base(repo: Snapshot, config: Config, commit: str, from_ref: str | None)
     return tag, base_commit
 
 
+def released_here(repo: Snapshot, config: Config, commit: str) -> str | None:
+    """The tag to show when ``commit`` carries a tag of every component (a release made
+    without a plan, by hand or by the tool's publishes): it is its own base, nothing since.
+    A release tag on it is shown first; ``None`` when some component has no tag there."""
+    prefixes = [config.core.tag_prefix, *(b.tag_prefix for b in config.bindings)]
+    found = [repo.tags.at(commit, [f"{prefix}*"]) for prefix in prefixes]
+    if not all(found):
+        return None
+    releases = repo.tags.at(commit, config.release_tag_patterns)
+    log.info("%s carries a tag of every component (%s): it is a release, compared with "
+             "itself", commit[:12], ", ".join([*releases, *(t[-1] for t in found)]))
+    return releases[-1] if releases else found[0][-1]
+
+
 def compared(repo: Snapshot, config: Config,
              from_ref: str | None = None) -> tuple[Analysis, str, str]:
     """What :func:`detect` compares: the analysis point, and the base's ref and commit."""
@@ -112,9 +129,11 @@ def compared(repo: Snapshot, config: Config,
     return point, *find_base(repo, config, point.head_commit, from_ref)
 
 
-def detect(repo: Snapshot, config: Config, from_ref: str | None = None) -> Changes:
-    """Compare the analysed commit with its base and sort the changed paths by component."""
-    point, base_ref, base_commit = compared(repo, config, from_ref)
+def detect(repo: Snapshot, config: Config, from_ref: str | None = None, *,
+           where: tuple[Analysis, str, str] | None = None) -> Changes:
+    """Compare the analysed commit with its base and sort the changed paths by component
+    (``where``: what :func:`compared` already said, so that it is said once)."""
+    point, base_ref, base_commit = where or compared(repo, config, from_ref)
     shown = "the empty tree (first release)" if base_commit == git.EMPTY_TREE else base_ref
     log.info("Comparing %s to %s", point.head_commit[:12], shown)
     paths = repo.changed_paths(base_commit, point.head_commit)

@@ -10,7 +10,7 @@ expected Y``, with the exact ``update`` command that brings the files in line.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from release_tasks.apply import formats, update
@@ -37,7 +37,7 @@ def targets_of(plan: ReleasePlan | None, current: CoreVersion) -> tuple[
 
 def check(root: Path, config: Config, plan: ReleasePlan | None = None, *,
           ws: workspace.Workspace | None = None, tree: Sequence[str] | None = None,
-          ) -> CoreVersion:
+          env: Mapping[str, str] | None = None) -> CoreVersion:
     """Raise :class:`DriftError` listing every drift; return the current core version.
 
     With ``plan`` the sites are checked against the versions the plan writes (a file
@@ -46,18 +46,31 @@ def check(root: Path, config: Config, plan: ReleasePlan | None = None, *,
     """
     try:
         current = update.current_core(root, config)
-        ws = ws or workspace.load(root, config.core.workspace)
-        core, bindings = targets_of(plan, current)
-        result = update.change_set(root, config, core, bindings, ws=ws, current=current,
-                                   tree=tree)
     except (UpdateError, VersionError) as exc:
         raise DriftError([str(exc)], hint=_hint(root, config, None)) from exc
+    # A manifest cargo cannot read is not drift, and VERSION has nothing to do with it: the
+    # error is cargo's, naming the manifest.
+    ws = ws or workspace.load(root, config.core.workspace)
+    try:
+        core, bindings = targets_of(plan, current)
+        result = update.change_set(root, config, core, bindings, ws=ws, current=current,
+                                   tree=tree, env=env)
+    except (UpdateError, VersionError) as exc:
+        raise DriftError([str(exc)], hint="Fix the file named above, then run "
+                         "`nox -s versions -- --check` again.") from exc
     raise_on_drift(root, config, result, current)
-    for binding in config.bindings:
-        for warning in kind_of(binding.registry).source_warnings(root, binding):
-            log.warning("%s", warning)
+    warn_sources(root, config)
     log.info("Version files agree: core %s", current)
     return current
+
+
+def warn_sources(root: Path, config: Config, names: Collection[str] | None = None) -> None:
+    """Log what the sources of the bindings (``names``: only those) do that a release will
+    regret: a ``__version__`` not from metadata, maturin's Rust SBOM."""
+    for binding in config.bindings:
+        if names is None or binding.name in names:
+            for warning in kind_of(binding.registry).source_warnings(root, binding):
+                log.warning("%s", warning)
 
 
 def raise_on_drift(root: Path, config: Config, result: ChangeSet, current: CoreVersion) -> None:

@@ -45,12 +45,19 @@ class RegistryVersion:
         except VersionError:
             return None
 
-    def canonical(self) -> str:
-        """``X.Y.Z.P``, with the registry's own spelling in brackets where it differs."""
+    def canonical(self, core: CoreVersion | None = None, *, spelled: bool = True) -> str:
+        """``X.Y.Z.P``, with the registry's own spelling in brackets where it differs (unless
+        not ``spelled``: a line that shows one rendering, ``0.4.1.0 -> 0.4.2.0``).
+
+        A rendering that reads as a binding of core ``X.Y.0`` (npm's ``0.1.10``: ``0.1.0.10``)
+        may as well be a three-part version published before the two-tier scheme: with
+        another current ``core``, it is shown as it is."""
         version = self.two_tier
         if version is None or str(version) == self.text:
             return self.text
-        return f"{version} [{self.registry}: {self.text}]"
+        if core is not None and version.core.patch == 0 and version.core != core:
+            return self.text
+        return f"{version} [{self.registry}: {self.text}]" if spelled else str(version)
 
     def __str__(self) -> str:
         return self.text
@@ -265,7 +272,7 @@ class ReleasePlan:
         else:
             lines.append(f"  core {core.current} (unchanged)")
         for b in self.bindings:
-            current = b.current.canonical() if b.current is not None else "-"
+            current = b.current.canonical(core.current) if b.current is not None else "-"
             if b.skipped:
                 lines.append(f"  {b.name:<12} {b.package} {current} (skipped: would be "
                              f"{b.skipped}; carried forward to the next release)")

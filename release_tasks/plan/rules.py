@@ -180,6 +180,7 @@ def plan(config: Config, facts: Facts) -> ReleasePlan:
         if found:
             problems.append(found)
 
+    core_blocked = bool(problems)
     releases: dict[str, upward.Release] = {}
     bindings: list[BindingPlan] = []
     blocked: list[str] = []
@@ -194,7 +195,8 @@ def plan(config: Config, facts: Facts) -> ReleasePlan:
                 problems.append(found)
                 blocked.append(binding.name)
     if problems:
-        raise VersionError(upward.way_out(problems, facts.core, core_known, releases, blocked))
+        raise VersionError(upward.way_out(problems, facts.core, core_known, releases, blocked,
+                                          core_blocked=core_blocked))
     core_plan = CorePlan(current=facts.core, next=next_core, changed=core_changed,
                          reasons=core_reasons, crates=config.core.crates,
                          registry=config.core.registry, tag_prefix=config.core.tag_prefix)

@@ -59,9 +59,14 @@ class Known:
     two_tier: tuple[BindingVersion, ...] = ()
 
     def patch_level(self, core: CoreVersion) -> int:
-        """One more than the highest ``P`` known on ``core``; 0 when none is."""
+        """One more than the highest ``P`` known on ``core``; 0 when none is. A three-part
+        version its registry takes for ``core.0`` (RubyGems and PyPI: ``0.1.8 == 0.1.8.0``)
+        counts as ``P`` = 0 there, so a binding-only fix after it is ``core.1``."""
         levels = [v.patch_level for v in self.two_tier
                   if v.core == core and v.patch_level is not None]
+        zero = ordering.render(core.binding(0), self.registry)
+        if any(s.text != zero and ordering.equal(self.registry, zero, s.text) for s in self.seen):
+            levels.append(0)
         return max(levels) + 1 if levels else 0
 
     def blocker(self, rendering: str, *, file_may_equal: bool) -> Seen | None:
@@ -233,10 +238,12 @@ def _read_back(registry: Registry, seen: Iterable[Seen]) -> list[BindingVersion]
 
 
 def way_out(problems: Sequence[str], current: CoreVersion, core_known: Known,
-            releases: Mapping[str, Release], blocked: Sequence[str]) -> str:
+            releases: Mapping[str, Release], blocked: Sequence[str], *,
+            core_blocked: bool = False) -> str:
     """The error text: every problem, then each way out that really unblocks the plan.
 
-    ``blocked`` names the bindings among the problems (``--skip`` can leave them out).
+    ``blocked`` names the bindings among the problems (``--skip`` can leave them out, unless
+    the core itself is blocked too: ``core_blocked``, which no ``--skip`` unblocks).
     """
     lines = ["versions only go up, in each registry's own order, and this plan would not:"]
     lines += [f"  - {p}" for p in problems]
@@ -250,7 +257,7 @@ def way_out(problems: Sequence[str], current: CoreVersion, core_known: Known,
             if bumped != lowest:
                 options.append((f"--bump {part}", bumped))
             break
-    options += [(f"--skip {name}", None) for name in blocked]
+    options += [] if core_blocked else [(f"--skip {name}", None) for name in blocked]
     if not options:
         lines.append("No --core or --bump unblocks it: fix the version file or the tag named above.")
         return "\n".join(lines)

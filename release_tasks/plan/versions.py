@@ -29,8 +29,8 @@ def facts(repo: Snapshot, config: Config, changes: Changes, *, skip: Collection[
     head = changes.head_commit
     # A base that is itself a release (a carry-forward release on top of one) is never
     # the first release.
-    first = repo.nearest_tag(head, marker_patterns(config)) is None and (
-        changes.base_commit == git.EMPTY_TREE
+    first = changes.base_commit != head and repo.nearest_tag(head, marker_patterns(
+        config)) is None and (changes.base_commit == git.EMPTY_TREE
         or not repo.tags.at(changes.base_commit, config.release_tag_patterns))
     own_commit = changes.release.commit if changes.release is not None else None
     specs = {b.name: b.primary_file for b in config.bindings}
@@ -65,11 +65,12 @@ def compute_plan(project: Project, from_ref: str | None = None, *, changes: Chan
     """
     if changes is None:
         repo, config = project.repo, project.config
-        point, _, base_commit = compared(repo, config, from_ref)
+        where = compared(repo, config, from_ref)
+        point, _, base_commit = where
         # While git lists the changes, the version files are read (and their readers loaded).
         repo.expect_changed(base_commit, point.head_commit)
         _read_ahead(repo, config, point.head_commit)
-        changes = detect(repo, config, from_ref)
+        changes = detect(repo, config, from_ref, where=where)
     found = facts(project.repo, project.config, changes, skip=skip, core=core, bump=bump, pre=pre)
     if from_ref is None:
         unreached.warn(unreached.newer_unreached(project.repo, project.config, changes.head_commit,

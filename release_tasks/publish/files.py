@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from release_tasks.errors import DuplicateVersion
+from release_tasks.errors import DuplicateVersion, OtherBytes
 from release_tasks.model.duplicates import OnDuplicate
 from release_tasks.registries.interface import ExpectedFile, RemoteFile
 
@@ -25,12 +25,20 @@ from release_tasks.registries.interface import ExpectedFile, RemoteFile
 ALGORITHMS = ("sha512", "sha256", "sha1")
 State = Literal["complete", "partial", "planned"]
 
-__all__ = ["ContentMismatch", "Inventory", "Slot", "State", "compare", "digest",
+__all__ = ["ContentMismatch", "Inventory", "Judged", "Slot", "State", "compare", "digest",
            "judge_duplicates"]
 
 
-class ContentMismatch(DuplicateVersion):
+class ContentMismatch(OtherBytes):
     """A file on the registry has the name of one built here and other bytes."""
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The files already on the registry, a line each, and those with other bytes."""
+
+    lines: list[str]
+    differing: list[str]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,12 +134,13 @@ def compare(local: Path, remote: RemoteFile) -> Comparison:
 
 def judge_duplicates(present: Sequence[RemoteFile], local: Mapping[str, Path], *,
                      mode: OnDuplicate, label: str, registry: str, complete: bool,
-                     logger: logging.Logger) -> list[str]:
-    """Apply ``--on-duplicate`` to each file already on the registry; return a line per file.
+                     logger: logging.Logger, ways: str = "") -> Judged:
+    """Apply ``--on-duplicate`` to each file already on the registry; return a line per file
+    and the files with other bytes.
 
     Other bytes under one name are an error naming both digests with ``fail`` and a warning
-    otherwise, whatever the mode; a file with no local copy to compare is said to be so.
-    ``fail`` stops at the first file that is already there.
+    otherwise (the caller then refuses the tag); a file with no local copy to compare is
+    said to be so. ``fail`` stops at the first file that is already there.
     """
     lines = []
     mismatched = []
@@ -149,13 +158,14 @@ def judge_duplicates(present: Sequence[RemoteFile], local: Mapping[str, Path], *
         text = (f"{label}: {len(mismatched)} file(s) on {registry} differ from what this "
                 f"commit builds:\n" + "\n".join(f"  - {m}" for m in mismatched))
         if mode == "fail":
-            raise ContentMismatch(text + "\nNothing was uploaded or tagged (--on-duplicate=fail).")
+            raise ContentMismatch(text + "\nNothing was uploaded or tagged (--on-duplicate=fail)."
+                                  + (f"\n{ways}" if ways else ""))
         logger.warning("WARNING: %s\nThose files are kept as they are (a registry never takes "
-                       "a file name twice); check how they were built.", text)
+                       "a file name twice); the version will not be tagged as published.", text)
     if present and mode == "fail":
         what = label if complete else f"{label}: {present[0].name}"
         raise DuplicateVersion(f"{what} already exists on {registry} (--on-duplicate=fail)")
     level = logging.INFO if mode == "skip" else logging.WARNING
     for line in lines:
         logger.log(level, "  [%s] %s", mode, line)
-    return lines
+    return Judged(lines, mismatched)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from release_tasks.apply.binding_sites import file_spelling
 from release_tasks.config import credentials
 from release_tasks.config import load as config_mod
 from release_tasks.errors import ReleaseError, UsageError, VersionError
+from release_tasks.git import repo as git
 from release_tasks.log import get_logger, register_secrets_from_env
 from release_tasks.model.duplicates import OnDuplicate
 from release_tasks.model.version import Registry
@@ -86,10 +87,14 @@ def make_context(root: Path, config: config_mod.Config, binding_name: str, versi
                  env: Mapping[str, str], *, dry_run: bool, on_duplicate: OnDuplicate,
                  push_tags: bool, artifacts_dir: Path | None = None,
                  options: Mapping[str, Any] | None = None,
-                 http: httpx.Client | None = None, allow_dirty: bool = False) -> PublishContext:
+                 http: httpx.Client | None = None, allow_dirty: bool = False,
+                 backfill: bool = False, accept_registry_bytes: bool = False) -> PublishContext:
     """Validate the command line against the repository and build the context."""
     binding = config.binding(binding_name)
     kind = kind_of(binding.registry)
+    if backfill:
+        on_duplicate = _backfill_checked(binding, kind.label, kind.adds_files, artifacts_dir,
+                                         on_duplicate)
     try:
         version = binding.parse_version(version_text, source="VERSION argument")
         rendering = ordering.render(version, binding.registry)
@@ -111,7 +116,27 @@ def make_context(root: Path, config: config_mod.Config, binding_name: str, versi
                           dry_run=dry_run, on_duplicate=on_duplicate, push_tags=push_tags,
                           artifacts_dir=artifacts_dir, options=dict(options or {}),
                           http=http or make_client(), allow_dirty=allow_dirty, kind=kind,
-                          secret_names=tuple(credentials.secret_names(config)))
+                          secret_names=tuple(credentials.secret_names(config)),
+                          backfill=backfill, accept_registry_bytes=accept_registry_bytes)
+
+
+def _backfill_checked(binding: config_mod.Binding, label: str, adds_files: bool,
+                      artifacts_dir: Path | None, on_duplicate: OnDuplicate) -> OnDuplicate:
+    """``--backfill`` completes a published version from a matrix's artifacts: it needs a
+    registry that takes new files on a version, declared platforms and ``--artifacts``; the
+    files already there are expected (``skip``), so ``--on-duplicate=fail`` contradicts it."""
+    if not adds_files:
+        raise UsageError(f"--backfill: a version on {label} never takes new files; "
+                         f"{binding.name} is published whole or not at all")
+    if not binding.platforms:
+        raise UsageError(f"--backfill: {binding.name} declares no platforms in release.toml "
+                         "(`platforms = [...]`), so there is no set to complete")
+    if artifacts_dir is None:
+        raise UsageError("--backfill needs --artifacts DIR: the files of the missing platforms")
+    if on_duplicate == "fail":
+        raise UsageError("--backfill expects files already on the registry; "
+                         "--on-duplicate=fail contradicts it")
+    return "skip"
 
 
 def already_published(ctx: PublishContext, sleep: Sleep = time.sleep) -> bool:
@@ -137,24 +162,34 @@ def publish_binding(ctx: PublishContext) -> str:
     version is now complete, partial or still planned on the registry."""
     register_secrets_from_env(ctx.env, ctx.binding.credential)
     require_clean_tree(ctx.root, allow_dirty=ctx.allow_dirty, dry_run=ctx.dry_run)
-    consistency.check(ctx.root, ctx.config)
+    consistency.check(ctx.root, ctx.config, env=ctx.env)
     credentials.preflight(ctx.config, ctx.binding.name, ctx.env, dry_run=ctx.dry_run)
     ctx.kind.check_tools(ctx)
     head = head_of(ctx.root)
     run = BindingRun(dataclasses.replace(ctx, commit=head.commit, source_date_epoch=head.time),
-                     listed=already_published, tag=tag_component)
+                     listed=already_published, tag=tag_component, tagged=component_tagged)
     try:
         return run.publish()
     finally:
         run.report_state()
 
 
-def tag_component(ctx: PublishContext, files: Mapping[str, str] | None = None) -> None:
+def component_tagged(ctx: PublishContext) -> bool:
+    """Whether the binding's component tag is on HEAD already (made by an earlier run)."""
+    repo = git.open_repo(ctx.root)
+    return git.tag_commit(repo, ctx.tag) == (ctx.commit or git.resolve(repo, "HEAD"))
+
+
+def tag_component(ctx: PublishContext, files: Mapping[str, str] | None = None,
+                  notes: Sequence[str] = ()) -> None:
     """The binding's component tag on HEAD, once every file of it is on the registry; its
-    message lists the files, with their SHA-256 where known."""
+    message lists the files, with their SHA-256 where known, and what was accepted with
+    ``--accept-registry-bytes``."""
     message = f"{ctx.binding.name} {ctx.version} ({ctx.binding.package} {ctx.rendering})\n"
     if files:
         message += f"\nfiles on {ctx.registry_label}:\n" + "".join(
             f"  {name}{f'  sha256:{sha}' if sha else ''}\n" for name, sha in files.items())
+    if notes:
+        message += "\n" + "".join(f"{note}\n" for note in notes)
     log.info("%s", tag_and_push(ctx.root, ctx.tag, message, push=ctx.push_tags,
                                 published=f"{ctx.label} IS published"))

@@ -20,8 +20,11 @@ from release_tasks.errors import (
     ReleaseError,
 )
 from release_tasks.log import get_logger
+from release_tasks.model.duplicates import handle_duplicate
 from release_tasks.publish.builds import collect_artifacts, keep, kept
-from release_tasks.publish.files import Inventory, State, digest, judge_duplicates
+from release_tasks.publish.bytes import accepted_or_refused, ways_on
+from release_tasks.publish.files import Inventory, Judged, State, digest, judge_duplicates
+from release_tasks.publish.platforms import check_set, on_registry
 from release_tasks.publish.stop import Account, Interrupted, Stop, stoppable
 from release_tasks.publish.tags import NotVisible, wait_until_visible
 from release_tasks.registries.http import Sleep
@@ -42,12 +45,14 @@ class BindingRun:
     """One binding's publish, with what it has seen and done (for its account).
 
     ``listed`` judges the registry's version list (raising when it is in the way) and says
-    whether our rendering is there; ``tag`` makes the component tag from the files."""
+    whether our rendering is there; ``tagged`` whether the component tag is on HEAD already;
+    ``tag`` makes the component tag from the files and the notes its message records."""
 
     def __init__(self, ctx: PublishContext, *, listed: Callable[[PublishContext], bool],
-                 tag: Callable[[PublishContext, Mapping[str, str]], None]) -> None:
+                 tag: Callable[[PublishContext, Mapping[str, str], list[str]], None],
+                 tagged: Callable[[PublishContext], bool] = lambda ctx: False) -> None:
         self.ctx = ctx
-        self._listed, self._tag = listed, tag
+        self._listed, self._tag, self._tagged = listed, tag, tagged
         self.local: dict[str, Path] = {}
         self.kind, self.registry = ctx.kind, ctx.registry_label
         self.expected: list[ExpectedFile] = []
@@ -56,9 +61,17 @@ class BindingRun:
         self.state: State | None = None
 
     def remote_files(self, sleep: Sleep = time.sleep) -> list[RemoteFile]:
+        """The version's files on the registry: of every package of the binding (npm: a
+        package per platform, then the main package)."""
         ctx = self.ctx
-        return self.kind.files(ctx.http, ctx.endpoints, ctx.binding.package, ctx.rendering,
-                               sleep=sleep)
+        return [file for package in self.packages()
+                for file in self.kind.files(ctx.http, ctx.endpoints, package, ctx.rendering,
+                                            sleep=sleep)]
+
+    def packages(self) -> list[str]:
+        ctx, main = self.ctx, self.ctx.binding.package
+        own = [self.kind.platform_package(main, name) for name in ctx.binding.platforms]
+        return [*dict.fromkeys(p for p in own if p != main), main]
 
     def read_registry(self) -> list[RemoteFile]:
         """What the registry has of the version (after its version list is judged)."""
@@ -74,20 +87,33 @@ class BindingRun:
     def publish(self) -> str:
         ctx = self.ctx
         given = collect_artifacts(ctx.artifacts_dir) if ctx.artifacts_dir else ()
-        self.expected = ([ExpectedFile(step=GIVEN, name=p.name) for p in given] if given
-                         else self.kind.expected_files(ctx))
-        self.inventory = Inventory.of(self.expected, self.read_registry())
+        remote = self.read_registry()
+        if given and ctx.binding.platforms:
+            given, self.expected = self.platform_set(given, remote)
+        else:
+            self.expected = ([ExpectedFile(step=GIVEN, name=p.name) for p in given] if given
+                             else self.kind.expected_files(ctx))
+        self.inventory = Inventory.of(self.expected, remote)
         self.state = self.untagged(self.inventory.state)
+        if self.inventory.complete and not ctx.dry_run and self._tagged(ctx):
+            # An earlier run compared or built every file before it made this tag.
+            handle_duplicate(ctx.on_duplicate, ctx.binding.package, ctx.rendering,
+                             self.registry, log)
+            self._tag(ctx, {}, [])  # pushes it when asked (an earlier push may have failed)
+            self.state = "complete"
+            return (f"{ctx.label} was already on {self.registry} and tagged {ctx.tag} on this "
+                    "commit by an earlier run (which compared its files); nothing to build")
         with stoppable(ctx.env) as stop:
             build, verified, steps = self.artifacts(given, stop)
             local = self.local = {p.name: p for p in build.artifacts if p.is_file()}
             present = [*self.inventory.present]
             present += [f for n in local if (f := self.inventory.named(n)) and f not in present]
-            lines = judge_duplicates(present, local, mode=ctx.on_duplicate, label=ctx.label,
-                                     registry=self.registry, complete=self.inventory.complete,
-                                     logger=log)
+            judged = judge_duplicates(present, local, mode=ctx.on_duplicate, label=ctx.label,
+                                      registry=self.registry, complete=self.inventory.complete,
+                                      logger=log, ways=self.ways_on())
+            lines = judged.lines
             if self.inventory.complete:
-                return self.finish_complete(lines)
+                return self.finish_complete(judged)
             upload = sorted((p for n, p in local.items() if self.inventory.named(n) is None
                              and self.step_of(p, steps) in self.inventory.steps_needed()),
                             key=self.order)
@@ -100,21 +126,62 @@ class BindingRun:
             stop.check(self.account)
             self.read_back()
             stop.check(self.account)  # a stop during the read-back: the resume tags it
-            self.tag()
+            self.tag(self.accepted(judged, "published what was missing of"))
         files = "\n".join([*(f"  uploaded {n}" for n in self.uploaded),
                             *(f"  already there: {line}" for line in lines)])
         return f"published {ctx.label} to {self.registry}; tagged {ctx.tag}\n{files}"
 
-    def finish_complete(self, lines: list[str]) -> str:
+    def platform_set(self, given: tuple[Path, ...], remote: list[RemoteFile],
+                     ) -> tuple[tuple[Path, ...], list[ExpectedFile]]:
+        """The gate (:mod:`release_tasks.publish.platforms`): the given files as one set per
+        declared platform, checked before anything is uploaded; with ``--backfill``, the
+        platforms the registry has already need no file. Returns the files and what a
+        complete version holds: each platform's file (or the registry's), in platform order,
+        and the main package last."""
+        ctx = self.ctx
+        present = on_registry(ctx, remote) if ctx.backfill else {}
+        if ctx.backfill and not remote:
+            raise PublishError(f"--backfill: {self.registry} has no file of {ctx.label}, so "
+                               "there is nothing to complete; publish it without --backfill")
+        found = check_set(ctx, given, present=present)
+        expected = [ExpectedFile(step=GIVEN, name=path.name, what=name)
+                    for name, paths in found.files.items() for path in paths]
+        expected += [ExpectedFile(step=GIVEN, name=file, what=name)
+                     for name, file in found.on_registry.items()]
+        files = tuple(path for paths in found.files.values() for path in paths)
+        if found.main is not None:
+            expected.append(ExpectedFile(step=GIVEN, name=found.main.name, what="main package"))
+            files += (found.main,)
+        for name, file in found.on_registry.items():
+            log.info("  %s: %s is on %s already (--backfill)", name, file, self.registry)
+        return tuple(dict.fromkeys(files)), expected
+
+    def finish_complete(self, judged: Judged) -> str:
         ctx = self.ctx
         if ctx.dry_run:
-            return f"[dry-run] {ctx.label} is already on {self.registry}; nothing to build"
+            body = "".join(f"\n  already on {self.registry}: {line}" for line in judged.lines)
+            return (f"[dry-run] {ctx.label} is already on {self.registry}; built only to "
+                    f"compare, nothing to upload{body}")
         level = logging.INFO if ctx.on_duplicate == "skip" else logging.WARNING
         log.log(level, "  [%s] %s already exists on %s, skipping", ctx.on_duplicate, ctx.label,
                 self.registry)
-        self.tag()
-        body = "\n".join(f"  {line}" for line in lines)
+        self.tag(self.accepted(judged, "found"))
+        body = "\n".join(f"  {line}" for line in judged.lines)
         return f"{ctx.label} was already on {self.registry}; tagged {ctx.tag}\n{body}"
+
+    def accepted(self, judged: Judged, done: str) -> list[str]:
+        """The notes the tag records; OtherBytes (no tag) where the registry holds other bytes
+        and ``--accept-registry-bytes`` was not given."""
+        ctx = self.ctx
+        return accepted_or_refused(f"{done} {ctx.label} on {self.registry}", ctx.tag,
+                                   judged.differing, accept=ctx.accept_registry_bytes,
+                                   yank=f"nox -s yank -- {ctx.binding.name} {ctx.version}",
+                                   rerun=resume_command(ctx))
+
+    def ways_on(self) -> str:
+        ctx = self.ctx
+        return ways_on(f"nox -s yank -- {ctx.binding.name} {ctx.version}",
+                       resume_command(ctx))
 
     def order(self, path: Path) -> tuple[int, str]:
         """Uploads go in the order of the expected files (the same on every run)."""
@@ -135,13 +202,18 @@ class BindingRun:
             build = Build(artifacts=given)
             steps = {GIVEN: given}
         else:
-            needed = self.inventory.steps_needed()
+            # The files already there are built too: "already published" means these bytes.
+            needed = frozenset(e.step for e in self.expected)
             steps = kept(ctx, dict.fromkeys(e.step for e in self.expected))
             for step, paths in steps.items():
                 if step in needed:
                     log.info("  %s: taking what an earlier run of this commit built (%s)",
                              step, ", ".join(p.name for p in paths))
             todo = needed - steps.keys()
+            compare = todo - self.inventory.steps_needed()
+            if compare:
+                log.info("  %s: building %s to compare with what %s holds", ctx.label,
+                         ", ".join(sorted(compare)), self.registry)
             build = Build(artifacts=tuple(p for paths in steps.values() for p in paths))
             if todo:
                 log.info("Building %s (%s)...", ctx.label, ", ".join(sorted(todo)))
@@ -209,11 +281,11 @@ class BindingRun:
             raise PublishError(f"{exc} {ctx.tag} was not created: it is made once every file "
                                f"is listed. Re-run then: {resume_command(ctx)}") from exc
 
-    def tag(self) -> None:
+    def tag(self, notes: list[str]) -> None:
         self.state = "complete"
         files = {f.name: f.digests.get("sha256", "") for f in self.inventory.present}
         files.update({n: digest(self.local[n], "sha256") for n in self.uploaded})
-        self._tag(self.ctx, files)
+        self._tag(self.ctx, files, notes)
 
     def account(self) -> Account:
         """What is on the registry now and what is not (read back once, without waiting)."""
@@ -252,6 +324,8 @@ def resume_command(ctx: PublishContext) -> str:
              "--on-duplicate=skip"]
     if ctx.push_tags:
         words.append("--push-tags")
+    if ctx.accept_registry_bytes:
+        words.append("--accept-registry-bytes")
     if ctx.artifacts_dir:
         words += ["--artifacts", str(ctx.artifacts_dir)]
     return " ".join(words)

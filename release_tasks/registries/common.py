@@ -7,7 +7,7 @@ import argparse
 import importlib
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -16,6 +16,7 @@ from release_tasks import cmd
 from release_tasks.errors import RegistryUnavailable, ToolMissing, UsageError, VersionError
 from release_tasks.registries.endpoints import EndpointField, Endpoints, resolve
 from release_tasks.registries.interface import (
+    Artifact,
     Build,
     ExpectedFile,
     PublishContext,
@@ -61,6 +62,24 @@ class KindDefaults:
     alias: str | None = None
     withdraws_by_api = True
     can_undo_withdrawal = True
+    platform_tags: Mapping[str, str] = {}
+    adds_files = False
+
+    def platforms_of_file(self, name: str, package: str, rendering: str) -> frozenset[str]:
+        return frozenset()
+
+    def platform_package(self, package: str, platform: str) -> str:
+        return package
+
+    def setup_platforms(self, read: Callable[[str], str | None], files: Sequence[str],
+                        directory: str, host: str | None) -> tuple[tuple[str, ...], str]:
+        return (), ""
+
+    def platform_steps(self, platform: str) -> frozenset[str] | None:
+        return None
+
+    def identify(self, ctx: PublishContext, path: Path) -> Artifact:
+        return self.target.identify(ctx, path)
 
     @property
     def index(self) -> IndexClient:

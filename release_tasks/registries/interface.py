@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,12 +76,16 @@ class PublishContext:
     source_date_epoch: int | None = None
     #: Whether uncommitted changes to tracked files may be packed (``--allow-dirty``).
     allow_dirty: bool = False
+    #: ``--backfill``: upload only the platforms a published version lacks.
+    backfill: bool = False
     #: The binding's registry kind (the caller looks it up: a value never calls the catalogue).
     kind: RegistryKind
     #: Every variable (or pattern) that holds a registry credential, of the config and of
     #: every kind's tools (:func:`release_tasks.config.credentials.secret_names`).
     secret_names: tuple[str, ...] = ()
-
+    #: Whether files the registry holds with other bytes may be tagged as published
+    #: (``--accept-registry-bytes``, after checking them; the tag records them).
+    accept_registry_bytes: bool = False
 
     @property
     def directory(self) -> Path:
@@ -134,6 +138,27 @@ class Build:
     """What a build made: the files to verify and upload."""
 
     artifacts: tuple[Path, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Artifact:
+    """What a built file says it is: its package, version and platforms, read from the
+    file itself (a wheel's metadata and tags, a gem's spec, a tarball's package.json)."""
+
+    path: Path
+    package: str
+    version: str
+    #: The canonical platforms it installs on (``source`` for a source package); empty when
+    #: its registry name for the platform is none of the canonical ones.
+    platforms: frozenset[str]
+    #: The platform as the file names it (``manylinux_2_34_x86_64``, ``arm64-darwin``,
+    #: ``darwin/arm64``), for messages.
+    tag: str
+    #: What else tells two files of one platform apart (a wheel's ``cp312-cp312``): a
+    #: platform's set may hold one file per variant (a wheel per Python version).
+    variant: str = ""
+    #: The packages it pins (npm's main package: its ``optionalDependencies``).
+    requires: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -329,6 +354,8 @@ class Target(Protocol):
 
     def upload(self, ctx: PublishContext, build: Build) -> None: ...
 
+    def identify(self, ctx: PublishContext, path: Path) -> Artifact: ...
+
 
 class RegistryKind(Protocol):
     """One kind of registry; see the module docstring. Instances are stateless."""
@@ -405,6 +432,41 @@ class RegistryKind(Protocol):
     @property
     def can_undo_withdrawal(self) -> bool:
         """Whether ``yank --undo`` can restore a withdrawn version."""
+        ...
+
+    @property
+    def platform_tags(self) -> Mapping[str, str]:
+        """Each canonical platform it has a package for, as it names it (a wheel's platform
+        tag, a RubyGems platform, napi's triple); empty: it knows no platforms (crates)."""
+        ...
+
+    @property
+    def adds_files(self) -> bool:
+        """Whether a published version takes new files (a wheel, a platform gem): what
+        ``publish --backfill`` needs."""
+        ...
+
+    def platforms_of_file(self, name: str, package: str, rendering: str) -> frozenset[str]:
+        """The platforms a file it lists for ``package`` ``rendering`` serves, by its name."""
+        ...
+
+    def platform_steps(self, platform: str) -> frozenset[str] | None:
+        """The build steps that make ``platform``'s files (``None``: all of them)."""
+        ...
+
+    def setup_platforms(self, read: Callable[[str], str | None], files: Sequence[str],
+                        directory: str, host: str | None) -> tuple[tuple[str, ...], str]:
+        """The platforms a binding's own setup in ``directory`` names (its tracked ``files``,
+        read with ``read``), and where they come from; ``((), "")`` when it names none."""
+        ...
+
+    def platform_package(self, package: str, platform: str) -> str:
+        """The package that holds ``package``'s build for ``platform`` (npm: a package of its
+        own per platform; elsewhere ``package`` itself)."""
+        ...
+
+    def identify(self, ctx: PublishContext, path: Path) -> Artifact:
+        """What the file ``path`` says it is: package, version and platforms, read from it."""
         ...
 
     # --- versions -------------------------------------------------------------------------

@@ -25,10 +25,12 @@ class Requirement:
     registry: Registry
     names: tuple[str, ...]
     trusted_publishing: bool
+    #: Where it really publishes, when the registry kind does not say it (a cargo registry).
+    where: str = ""
 
     def describe(self) -> str:
         names = " or ".join(self.names)
-        return f"{names} (for {self.component} on {self.registry})"
+        return f"{names} (for {self.component} on {self.where or self.registry})"
 
 
 def requirement_of(binding: Binding) -> Requirement:
@@ -42,9 +44,12 @@ def requirements(config: Config, components: Iterable[str]) -> list[Requirement]
     wanted = set(components)
     reqs = []
     if "core" in wanted:
+        cargo_registry = config.core.cargo_registry
         reqs.append(Requirement(component="core", registry=config.core.registry,
                                 names=config.core.credential,
-                                trusted_publishing=config.core.trusted_publishing))
+                                trusted_publishing=config.core.trusted_publishing,
+                                where=f"cargo registry {cargo_registry}" if cargo_registry
+                                else ""))
     reqs.extend(requirement_of(b) for b in config.bindings if b.name in wanted)
     return reqs
 

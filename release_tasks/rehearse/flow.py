@@ -8,7 +8,9 @@
    makes them. At a HEAD already released (a version carried forward), its tag is used.
 4. The workflow's plan job: ``versions --check``, ``versions --format env``,
    ``detect --format env``.
-5. The workflow's publish jobs, in its order, with the commands :mod:`release_tasks.workflow`
+5. The workflow's publish jobs, in its order (a binding with declared platforms first runs
+   the cells of its build matrix that build on this machine: its platform, ``source``,
+   npm's main package), with the commands :mod:`release_tasks.workflow`
    writes into it (``publish_crates -- --on-duplicate=skip --push-tags``, then each binding's
    ``nox -s ...`` command with the plan's versions): each runs ``python -m release_tasks``
    with the session's arguments, in the clone, on the host's platform. A binding job runs
@@ -36,11 +38,13 @@ from release_tasks import cmd
 from release_tasks.errors import RehearsalError, ReleaseError
 from release_tasks.git.tags import matches
 from release_tasks.log import get_logger
+from release_tasks.model import platforms
 from release_tasks.model.components import Config
 from release_tasks.rehearse import consumers, registries
 from release_tasks.rehearse.registries import StandIns
 from release_tasks.rehearse.report import Report
 from release_tasks.workflow.generate import binding_jobs
+from release_tasks.workflow.matrix import ARTIFACTS, matrix_cells
 
 log = get_logger("rehearse")
 
@@ -61,6 +65,8 @@ class Job:
     registry: str
     package: str
     version: str
+    #: The cells of the binding's build matrix, first: (platform, ``build`` arguments).
+    builds: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def job_command(command: str, outputs: Mapping[str, str]) -> tuple[str, list[str]]:
@@ -87,9 +93,20 @@ def publish_jobs(config: Config, env_lines: Mapping[str, str]) -> list[Job]:
         if job.rendered_output:
             outputs[job.rendered_output] = rendered
         stage, args = job_command(job.command, outputs)
+        builds = tuple((platform, (job.binding.name, version, "--platform", platform, "--out",
+                                   ARTIFACTS)) for platform, _ in matrix_cells(job))
         jobs.append(Job(job.job, stage, (*args, *PUBLISH_FLAGS), job.binding.registry,
-                        job.binding.package, rendered))
+                        job.binding.package, rendered, builds))
     return jobs
+
+
+def _built_here(platform: str) -> bool:
+    """Whether a build matrix cell runs on this machine: its own platform, the source
+    package, npm's main package; the others are built on their own runners."""
+    try:
+        return platform in (platforms.host().name, platforms.SOURCE, platforms.MAIN)
+    except platforms.UnknownPlatform:
+        return platform in (platforms.SOURCE, platforms.MAIN)
 
 
 class Rehearsal:
@@ -158,6 +175,7 @@ class Rehearsal:
                 report.skip(name, "publish-crates failed")
                 continue
             try:
+                self.build_cells(job)
                 with report.step(name):
                     self.stage(job.stage, *job.args)
                 done.append(job)
@@ -170,6 +188,20 @@ class Rehearsal:
                     step.detail = installer()
             except ReleaseError:
                 continue
+
+    def build_cells(self, job: Job) -> None:
+        """The cells of the job's build matrix that run on this machine, into the directory
+        its publish command names; the others are reported skipped (the publish's gate then
+        says what is missing)."""
+        # Each job of the workflow has a checkout of its own: no other binding's files here.
+        shutil.rmtree(self.clone / ARTIFACTS, ignore_errors=True)
+        for platform, args in job.builds:
+            name = f"build-{args[0]} ({platform})"
+            if not _built_here(platform):
+                self.report.skip(name, "built on its own runner in CI")
+                continue
+            with self.report.step(name):
+                self.stage("build", *args)
 
     def make_clone(self) -> str:
         def source(*args: str) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tomllib
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -40,10 +41,37 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.error_on_missing_interpreters = False
 
-__all__ = ["demo", "detect", "doctor", "edge", "history", "init", "preflight", "publish",
-           "publish_crates", "publish_python", "publish_ruby", "publish_typescript", "rehearse",
-           "release", "trust",
-           "update", "versions", "yank"]
+__all__ = ["build", "demo", "detect", "doctor", "edge", "history", "init", "preflight",
+           "publish", "publish_crates", "publish_python", "publish_ruby", "publish_typescript",
+           "rehearse", "release", "trust", "update", "versions", "yank"]
+
+
+def _bindings_on(registry: str, config: Path = Path("release.toml")) -> list[str]:
+    """The tag of each binding on ``registry`` in ``config`` (nox reads the noxfile in its
+    own directory: the monorepo's root), as ``nox -l`` should name it; the built-in
+    layout's without a ``release.toml``. Only a name for a docstring: a file that cannot be
+    read gives none here, and the stage itself reports it."""
+    try:
+        data = tomllib.loads(config.read_text("utf-8")) if config.is_file() else {
+            "bindings": {"ruby": {"registry": "rubygems"}, "python": {"registry": "pypi"},
+                         "typescript": {"registry": "npm"}}}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    bindings = data.get("bindings")
+    if not isinstance(bindings, dict):
+        return []
+    return [f"{b.get('tag-prefix') or f'{name}-v'}..." for name, b in bindings.items()
+            if isinstance(b, dict) and b.get("registry") == registry]
+
+
+def _named(doc: str, registry: str) -> str:
+    """``doc`` (ending in ``; tag``) with the tags of the bindings ``registry`` holds."""
+    tags = _bindings_on(registry)
+    if not tags:
+        return f"{doc} its binding (release.toml names none on {registry})"
+    if len(tags) > 1:
+        return f"{doc} {' or '.join(tags)} (--binding NAME picks one)"
+    return f"{doc} {tags[0]}"
 
 
 def _checkout() -> Path | None:
@@ -187,10 +215,14 @@ def publish_crates(session: nox.Session) -> None:
     _stage(session, "publish_crates")
 
 
-@nox.session(default=False, venv_backend="none")
 def publish_ruby(session: nox.Session) -> None:
-    """Build and push the Ruby gem (ruby, bundler and rake from the system); tag ruby-v..."""
     _stage(session, "publish_ruby")
+
+
+# nox -l shows the first line of each docstring: the names the user chose, not ours.
+publish_ruby.__doc__ = _named("Build and push the gem (ruby, bundler and rake from the system);"
+                              " tag", "rubygems")
+publish_ruby = nox.session(default=False, venv_backend="none")(publish_ruby)
 
 
 # Sessions with tools of their own keep their environment between runs (the workflow caches
@@ -202,10 +234,13 @@ def publish_ruby(session: nox.Session) -> None:
 PYTHON_TOOLS = ("maturin>=1.9,<2", "cffi", "ziglang", "uv>=0.4", "pypi-attestations>=0.0.26")
 
 
-@nox.session(default=False, reuse_venv=True)
 def publish_python(session: nox.Session) -> None:
-    """Build the wheels and sdist with maturin and upload them with uv; tag python-v..."""
     _stage(session, "publish_python", *PYTHON_TOOLS)
+
+
+publish_python.__doc__ = _named("Build the wheels and sdist with maturin and upload them with uv;"
+                                " tag", "pypi")
+publish_python = nox.session(default=False, reuse_venv=True)(publish_python)
 
 
 def _bun_env(session: nox.Session) -> dict[str, str]:
@@ -219,11 +254,14 @@ def _bun_env(session: nox.Session) -> dict[str, str]:
                                      os.environ.get("PATH", "")])}
 
 
-@nox.session(default=False, reuse_venv=True)
 def publish_typescript(session: nox.Session) -> None:
-    """Build the cdylib and the package with bun, then npm publish; tag typescript-v..."""
     env = _bun_env(session)
     _stage(session, "publish_typescript", env=env)
+
+
+publish_typescript.__doc__ = _named("Build the cdylib and the package with bun, then npm publish;"
+                                    " tag", "npm")
+publish_typescript = nox.session(default=False, reuse_venv=True)(publish_typescript)
 
 
 @nox.session(default=False, reuse_venv=True)
@@ -231,6 +269,13 @@ def publish(session: nox.Session) -> None:
     """Publish one binding by name: BINDING VERSION (any registry); tag it after the upload."""
     env = _bun_env(session)
     _stage(session, "publish", *PYTHON_TOOLS, env=env)
+
+
+@nox.session(default=False, reuse_venv=True)
+def build(session: nox.Session) -> None:
+    """Build one platform's files of a binding: BINDING VERSION --platform P --out DIR."""
+    env = _bun_env(session)
+    _stage(session, "build", *PYTHON_TOOLS, env=env)
 
 
 #: The PyPI and npm stand-ins of ``rehearse``: the real servers, in the session's environment.

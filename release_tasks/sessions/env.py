@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import nox
+from filelock import FileLock
 
 NAME = "release-tasks"
 RECORD = "release-tasks-environment.json"
@@ -191,16 +192,8 @@ def _recorded(where: Path) -> object:
 
 @contextmanager
 def _lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (released when the holder ends, however it ends)."""
+    """Hold an exclusive lock on ``path`` (released when the holder ends, however it ends),
+    on every system: ``filelock`` uses ``flock`` on POSIX and ``msvcrt`` on Windows."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        try:
-            import fcntl
-        except ImportError:  # Windows: no lock; two first runs at once there may both make it
-            yield
-            return
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with FileLock(path):
+        yield

@@ -27,6 +27,7 @@ from release_tasks.workflow.jobs import (
     summary_job,
     triggers,
 )
+from release_tasks.workflow.matrix import ARTIFACTS, build_job, build_job_id, download_steps
 from release_tasks.workflow.trust import binding_lane, core_lane
 
 #: Where the workflow lives in the repository.
@@ -47,6 +48,8 @@ def binding_jobs(config: Config) -> list[BindingJob]:
         version = f"${{{{ needs.plan.outputs.{output} }}}}"
         command = (f"nox -s {kind.alias} -- {version}" if alone and kind.alias
                    else f"nox -s publish -- {binding.name} {version}")
+        if binding.platforms:  # what its build matrix made, checked by the gate
+            command = f"nox -s publish -- {binding.name} {version} --artifacts {ARTIFACTS}"
         jobs.append(BindingJob(binding=binding, kind=kind, job=f"publish-{binding.name}",
                                output=output,
                                rendered_output=rendered.lower() if rendered else None,
@@ -75,11 +78,19 @@ def render(config: Config) -> str:
         plan_job(jobs),
         preflight_job(),
         crates_job(config, kind_of(config.core.registry)),
-        *(binding_job(job) for job in jobs),
+        *(part for job in jobs for part in _binding_parts(job)),
         rehearse_job(list(dict.fromkeys(kinds))),
         summary_job(config, kind_of(config.core.registry), jobs),
     ]
     return "\n".join(line for part in parts for line in part).rstrip() + "\n"
+
+
+def _binding_parts(job: BindingJob) -> list[Iterator[str]]:
+    """A binding's jobs: its publish job; with declared platforms, its build matrix first,
+    whose files the publish job gathers."""
+    if not job.binding.platforms:
+        return [binding_job(job)]
+    return [build_job(job), binding_job(job, build_job_id(job), download_steps(job))]
 
 
 def header(config: Config, secrets: Mapping[str, tuple[RegistryKind, list[str]]],

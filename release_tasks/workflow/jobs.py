@@ -193,7 +193,7 @@ def preflight_job() -> Iterator[str]:
 def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
                  environment: str, notes: Sequence[str], tag: str, id_token: str,
                  steps: Sequence[str], lane: Lane, command: str,
-                 push_note: Sequence[str]) -> Iterator[str]:
+                 push_note: Sequence[str], gather: Sequence[str] = ()) -> Iterator[str]:
     yield f"  {job_id}:"
     yield f"    name: {title}"
     yield f"    needs: {needs}"
@@ -216,6 +216,7 @@ def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
     yield from _indent(_python(job_id), 6)
     yield from _indent(doctor_step(lane.component, lane), 6)
     yield from _indent(_IDENTITY, 6)
+    yield from _indent(gather, 6)
     yield from _indent(lane.steps, 6)
     yield from (f"      # {line}" for line in push_note)
     yield "      - name: Publish"
@@ -239,20 +240,25 @@ def crates_job(config: Config, kind: RegistryKind) -> Iterator[str]:
     yield "  # not wait for each other: one binding's failure never blocks another."
 
 
-def binding_job(job: BindingJob) -> Iterator[str]:
+def binding_job(job: BindingJob, build: str | None = None,
+                gather: Sequence[str] = ()) -> Iterator[str]:
+    """The binding's publish job; with ``build`` (a build matrix job's id), it waits for every
+    cell of it and publishes what ``gather`` downloads, with ``--artifacts``."""
     version = f"needs.plan.outputs.{job.output}"
     condition = ["if: >-", "  always() && !cancelled()",
                  "  && needs.plan.result == 'success' && needs.preflight.result == 'success'",
                  "  && (needs.publish-crates.result == 'success' || "
                  "needs.publish-crates.result == 'skipped')",
+                 *([f"  && needs.{build}.result == 'success'"] if build else []),
                  f"  && {version} != 'unchanged' && {version} != ''"]
     ci, binding = job.kind.ci, job.binding
+    needs = f"[plan, preflight, publish-crates{f', {build}' if build else ''}]"
     yield from _publish_job(
-        job.job, job.title, "[plan, preflight, publish-crates]", condition, job.environment,
+        job.job, job.title, needs, condition, job.environment,
         ci.notes, f"{binding.tag_prefix}X.Y.Z.P", ci.id_token, ci.steps,
         binding_lane(binding, job.kind), job.command,
         ("A failed tag push (GITHUB_TOKEN and a commit that changes workflow files) is reported",
-         "apart from the publish: see publish-crates."))
+         "apart from the publish: see publish-crates."), gather)
 
 
 def summary_job(config: Config, core: RegistryKind, jobs: Sequence[BindingJob]) -> Iterator[str]:

@@ -13,7 +13,7 @@ import argparse
 import hashlib
 import sys
 import tarfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
@@ -56,6 +56,25 @@ class Crumbs:
     ci = values.CiSetup(environment="crumbs", secret="CRUMBS_TOKEN", secret_help="Crumbs token")
     withdraws_by_api = True
     can_undo_withdrawal = False
+    # One tarball for every platform: no platform of its own, no file added to a version.
+    platform_tags: Mapping[str, str] = {}
+    adds_files = False
+
+    def platforms_of_file(self, name: str, package: str, rendering: str) -> frozenset[str]:
+        return frozenset()
+
+    def platform_steps(self, platform: str) -> frozenset[str] | None:
+        return None
+
+    def platform_package(self, package: str, platform: str) -> str:
+        return package
+
+    def setup_platforms(self, read: Callable[[str], str | None], files: Sequence[str],
+                        directory: str, host: str | None) -> tuple[tuple[str, ...], str]:
+        return (), ""
+
+    def identify(self, ctx: values.PublishContext, path: Path) -> values.Artifact:
+        raise UsageError(f"{path.name}: crumbs has no platforms to tell apart")
 
     def render(self, version: BindingVersion) -> str:
         return f"{version.core}-{version.patch_level}"

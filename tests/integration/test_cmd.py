@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
 from release_tasks import cmd, log
-from release_tasks.errors import CommandError, ToolMissing
+from release_tasks.errors import CommandError, ToolMissing, UpdateError
 
 pytestmark = pytest.mark.integration
 
@@ -52,6 +53,31 @@ def test_missing_program_is_tool_missing() -> None:
         cmd.which("no-such-program-xyz", "apt-get install nothing")
 
 
+def test_git_and_cargo_metadata_children_see_no_registry_token(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A git child (the default environment) and cargo metadata (the workspace reader's)
+    get no credential: a tool that only reads has nothing to do with one."""
+    from release_tasks.cargo import workspace
+
+    monkeypatch.setenv("CARGO_REGISTRY_TOKEN", "s3cr3t-cargo-token")
+    monkeypatch.setenv("CARGO_REGISTRIES_LOCAL_TOKEN", "s3cr3t-local-token")
+    shown = cmd.run([sys.executable, "-c", "import os; print(sorted(os.environ))"],
+                    capture=True).stdout
+    assert "CARGO_REGISTRY_TOKEN" not in shown and "CARGO_REGISTRIES_LOCAL_TOKEN" not in shown
+    seen: list[dict[str, str]] = []
+    real = cmd.run
+
+    def spy(argv: list[str], **kw: object) -> cmd.Result:
+        if argv[:2] == ["cargo", "metadata"]:
+            seen.append(dict(kw["env"]))  # type: ignore[call-overload]
+        return real(argv, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cmd, "run", spy)
+    (tmp_path / "Cargo.toml").write_text("not [ toml\n", encoding="utf-8")
+    with pytest.raises(UpdateError, match=r"Fix Cargo\.toml"):  # the child ran, and failed
+        workspace.load(tmp_path, ".")
+    [env] = seen
+    assert "CARGO_REGISTRY_TOKEN" not in env and "CARGO_REGISTRIES_LOCAL_TOKEN" not in env
 def test_a_long_command_is_echoed_once_shortened_and_failures_shorten_it(
         capsys: pytest.CaptureFixture[str]) -> None:
     """94 `-p CRATE` pairs are 3 KB: one line each time it is shown, with what was cut."""

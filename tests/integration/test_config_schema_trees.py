@@ -39,7 +39,7 @@ def test_the_schema_validates_the_shapes_release_toml_and_inits(tmp_path: Path, 
         _valid(own.read_text(encoding="utf-8"), f"{name}: its release.toml")
 
     proposed = init.propose(fx.root).text
-    assert proposed.splitlines()[0] == f"#:schema {config_schema.SCHEMA_FILE.as_uri()}"
+    assert proposed.splitlines()[0] == f"#:schema {config_schema.IN_REPOSITORY}"
     _valid(proposed, f"{name}: init's release.toml")
 
 

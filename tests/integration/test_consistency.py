@@ -252,6 +252,21 @@ def test_python_runtime_version_from_the_crate_is_flagged(example_repo: Repo,
     assert "importlib.metadata.version" in flagged.err
 
 
+def test_a_member_cargo_cannot_read_is_named_without_the_version_hint(
+        run_cli: RunCli, example_repo: Repo) -> None:
+    manifest = example_repo.root / "tasker-client" / "Cargo.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "this is [[ not toml\n",
+                        encoding="utf-8")
+    commit_all(example_repo.root, "a broken manifest")
+    before = tree(example_repo.root)
+
+    result = check(run_cli, example_repo.root)
+
+    assert result.code == 7, result.err  # a file that cannot be read, not drift
+    assert "cargo cannot read the workspace" in result.err
+    assert "Fix tasker-client/Cargo.toml (cargo reads every manifest" in result.err
+    assert "VERSION" not in result.err and "version drift" not in result.err
+    assert tree(example_repo.root) == before
 def test_a_broken_version_file_is_answered_with_the_crates_version(example_repo: Repo,
                                                                     run_cli: RunCli) -> None:
     root = example_repo.root

@@ -305,3 +305,16 @@ def test_a_carried_forward_version_is_listed_once(example_repo: Repo, run_cli: R
     assert (ruby["version"], ruby["release_tag"]) == ("0.1.0.1", r3)
     text = run_cli("history", "--repo", str(repo.root)).out
     assert f"(from {r3})" in text
+
+
+def test_a_summary_line_shows_one_rendering(example_repo: Repo, run_cli: RunCli) -> None:
+    """npm's package.json holds 0.1.0 (0.1.0.0): the line says 0.1.0.0 -> 0.1.0.1, the
+    rendering of the version after it, not npm's spelling of the one before."""
+    repo = example_repo
+    publish(repo, do_release(repo, NOV_02), *FIRST)
+    sandbox.touch(repo, "fix(typescript): retry", "workers/typescript/src/index.ts")
+    second = do_release(repo, NOV_09)
+    by_tag = {r["tag"]: r for r in history_json(run_cli, repo.root)["releases"]}
+    assert by_tag[second]["summary"] == "typescript 0.1.0.0 -> 0.1.0.1"
+    message = repo.out("log", "-1", "--format=%B", second)
+    assert "- typescript (@tasker-systems/worker): 0.1.0.0 -> 0.1.0.1 [npm: 0.1.1]" in message

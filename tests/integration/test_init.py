@@ -48,8 +48,12 @@ def adopting(name: str, tmp_path: Path) -> Fixture:
 
 
 def init_ok(run_cli: RunCli, fx: Fixture, *args: str) -> CliResult:
+    """``init``; what it changed in a tracked file (``.nox/`` in .gitignore) is committed, as
+    the maintainer does before ``release`` (which refuses modified tracked files)."""
     result = cli(run_cli, fx.root, "init", *args)
     assert result.code == 0, result.err
+    if git(fx.root, "status", "--porcelain", "--", ".gitignore").startswith(" M"):
+        git(fx.root, "commit", "--quiet", "-m", "Ignore .nox/", "--", ".gitignore")
     return result
 
 
@@ -86,7 +90,7 @@ def test_init_committed_then_release_writes_exactly_the_fixture_edits(
     # The requirement the release workflow's jobs install the tool from, at this version.
     assert "init: wrote .github/release-tasks.txt (release-tasks==" in written.err
     assert "release-tasks==" in (fx.root / ".github" / "release-tasks.txt").read_text("utf-8")
-    git(fx.root, "add", "release.toml", ".github/release-tasks.txt")
+    git(fx.root, "add", "--all")  # release.toml, the schema it names, .gitignore, the tool's pin
     git(fx.root, "commit", "--quiet", "-m", "Release with release-tasks")
     before = snapshot(fx.root)
 
@@ -97,8 +101,7 @@ def test_init_committed_then_release_writes_exactly_the_fixture_edits(
     assert git(fx.root, "status", "--porcelain") == ""
 
 
-@pytest.mark.parametrize("name", ["adopted-ruby", "adopted-python", "adopted-ffi",
-                                  "renamed-stale-lockfiles"])
+@pytest.mark.parametrize("name", ["adopted-ruby", "adopted-ffi", "renamed-stale-lockfiles"])
 def test_a_plan_that_must_stop_stops_as_with_the_fixtures_own_config(
         run_cli: RunCli, tmp_path: Path, name: str) -> None:
     fx = adopting(name, tmp_path)
@@ -178,3 +181,49 @@ def test_a_missing_version_file_is_written_from_the_crates(run_cli: RunCli, tmp_
     assert (fx.root / "VERSION").read_text(encoding="utf-8") == "0.1.8\n"
     assert "does not exist: init writes it" in result.err
     assert f"init: wrote {fx.root / 'VERSION'}" in result.err
+
+
+def test_a_fresh_init_commits_nothing_of_this_machine(run_cli: RunCli, tmp_path: Path) -> None:
+    fx = adopting("rooted", tmp_path)
+
+    result = init_ok(run_cli, fx)
+
+    text = (fx.root / "release.toml").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "#:schema .github/release-tasks.schema.json"
+    schema = fx.root / ".github" / "release-tasks.schema.json"
+    assert json.loads(schema.read_text(encoding="utf-8"))["title"] == "release.toml"
+    # Nothing written names a path of this machine: not the tool's, not the checkout's.
+    for path in (fx.root / "release.toml", schema, fx.root / ".gitignore"):
+        written = path.read_text(encoding="utf-8")
+        assert str(tmp_path) not in written and "site-packages" not in written, path
+        assert "file://" not in written, path
+    # nox's environments are ignored: `git add --all` after a stage takes no venv.
+    (fx.root / ".nox" / "x").mkdir(parents=True)
+    (fx.root / ".nox" / "x" / "bin").write_text("a venv\n", encoding="utf-8")
+    assert ".nox" not in git(fx.root, "status", "--porcelain", "--untracked-files=all")
+    assert (fx.root / ".gitignore").read_text(encoding="utf-8").splitlines().count(".nox/") == 1
+    # The maturin binding builds wheels that differ from checkout to checkout: offered the fix.
+    assert "init: bindings/python/pyproject.toml: maturin embeds an SBOM" in result.err
+    assert "[tool.maturin.sbom]\n      rust = false" in result.err
+    # The next steps go all the way, the workflow included.
+    steps = result.err[result.err.index("init: next steps:"):]
+    assert "`nox -s workflow` writes .github/workflows/release.yml" in steps
+    assert "`nox -s release -- --dry-run`" in steps and "`nox -s release -- --push`" in steps
+
+    # The maintainer's dry run shows the SBOM warning the CI publish would give.
+    git(fx.root, "add", "--all")
+    git(fx.root, "commit", "--quiet", "-m", "Release with release-tasks")
+    dry = cli(run_cli, fx.root, "release", "--dry-run", *fx.plan_args)
+    assert dry.code == 0, dry.err
+    assert "maturin embeds an SBOM" in dry.err
+
+
+def test_gitignore_already_ignoring_nox_is_left_alone(run_cli: RunCli, tmp_path: Path) -> None:
+    fx = adopting("virtual", tmp_path)
+    (fx.root / ".gitignore").write_text("/target\n.nox\n", encoding="utf-8")
+    git(fx.root, "add", ".gitignore")
+    git(fx.root, "commit", "--quiet", "-m", "ignore nox")
+
+    init_ok(run_cli, fx)
+
+    assert (fx.root / ".gitignore").read_text(encoding="utf-8") == "/target\n.nox\n"

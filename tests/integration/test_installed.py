@@ -23,6 +23,7 @@ import pytest
 
 from release_tasks import sandbox
 from release_tasks.git import repo as git_mod
+from release_tasks.model import platforms
 from release_tasks.standins.rubygems_registry import RubyGemsRegistry
 from tests.integration.publish_helpers import NO_CREDENTIALS, git, sandbox_at, tags
 from tests.registries.tools import require_tool
@@ -165,7 +166,13 @@ def test_the_readme_steps_release_and_publish_a_monorepo(
     # wheel; it left no tag, no commit and no package behind (one release, one gem below).
     rehearsed = results["nox -s rehearse"].stdout
     assert rehearsed.rstrip().endswith("rehearsal passed"), rehearsed
-    assert len(re.findall(r"s  ok\b", rehearsed)) == 12 and "failed" not in rehearsed
+    # The twelve steps, and the build cells of the bindings whose platforms init declared
+    # (the gem's source gem; the wheel for this machine and the sdist): all built here.
+    builds = re.findall(r"^build-(\w+) \(([\w-]+)\) .*s  ok\b", rehearsed, re.M)
+    assert sorted(builds) == [("python", platforms.host().name), ("python", "source"),
+                              ("ruby", "source")], rehearsed
+    assert len(re.findall(r"s  ok\b", rehearsed)) == 12 + len(builds)
+    assert "failed" not in rehearsed
     release_tags = [t for t in tags(root) if t.startswith("release-")]
     assert len(release_tags) == 1
     assert release_tags[0] in git(tmp_path / "origin.git", "tag", "--list")

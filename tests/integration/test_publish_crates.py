@@ -223,9 +223,14 @@ def test_tag_on_another_commit_is_refused(
     sandbox.touch(example_repo, "later change", "README.md")
 
     result = publish(run_cli, example_repo, cargo_env, "--on-duplicate=skip")
+    # Packaged from another commit, every .crate differs from the registry's: never tagged.
+    assert result.code == 16
+    assert "core-v0.1.0 was NOT created" in result.err
 
-    assert result.code == 14
-    assert "tag core-v0.1.0 already exists" in result.err
+    accepted = publish(run_cli, example_repo, cargo_env, "--on-duplicate=skip",
+                       "--accept-registry-bytes")
+    assert accepted.code == 14
+    assert "tag core-v0.1.0 already exists" in accepted.err
 
 
 # --- secrets --------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from tests.registries.tools import require_tool
 from tests.support import RunCli
 
 pytestmark = pytest.mark.integration
+OTHER_BYTES = 16  # the registry holds other bytes: never tagged as published
 
 
 @pytest.fixture
@@ -99,7 +100,7 @@ def test_a_tampered_crate_stops_strict_mode_with_both_hashes(
 
     result = publish(run_cli, example_repo, cargo_env, "--on-duplicate=fail")
 
-    assert result.code == 12
+    assert result.code == OTHER_BYTES
     assert local != remote
     assert f"tasker-pgmq-0.1.0.crate has sha256 {remote}" in result.err
     assert f"has sha256 {local}" in result.err
@@ -110,30 +111,39 @@ def test_a_tampered_crate_stops_strict_mode_with_both_hashes(
 
 
 @pytest.mark.parametrize("mode", ["skip", "warn"])
-def test_a_tampered_crate_is_a_loud_warning_and_the_rest_is_published(
+def test_a_tampered_crate_is_never_tagged_unless_accepted(
         run_cli: RunCli, example_repo: Repo, cargo_registry: CargoRegistry,
         cargo_env: dict[str, str], tmp_path: Path, mode: str) -> None:
     local, remote = plant_tampered_pgmq(cargo_registry, example_repo, cargo_env, tmp_path)
 
     result = publish(run_cli, example_repo, cargo_env, f"--on-duplicate={mode}")
 
-    assert result.code == 0, result.err
+    assert result.code == OTHER_BYTES, result.err
     [warning] = [line for line in result.err.splitlines() if "!!!" in line]
     assert warning.startswith(f"  [{mode}] !!! tasker-pgmq@0.1.0 on cargo registry local is "
                               "not the .crate this commit packages")
     assert remote in warning and local in warning
-    note = f"!!! tasker-pgmq@0.1.0: OTHER BYTES: registry sha256 {remote}, local {local}"
-    assert note in result.out
+    note = f"tasker-pgmq@0.1.0: OTHER BYTES: registry sha256 {remote}, local {local}"
+    assert "core-v0.1.0 was NOT created" in result.err and note in result.err
+    assert "nox -s yank -- core 0.1.0" in result.err
+    assert "--accept-registry-bytes" in result.err
+    # What this commit builds and the registry lacked is published; nothing is tagged.
     assert sorted(published(cargo_registry)) == sorted(CRATES[1:])
-    assert note in git(example_repo.root, "tag", "-l", "--format=%(contents)", "core-v0.1.0")
+    assert git(example_repo.root, "tag", "--list") == ""
 
     rerun = publish(run_cli, example_repo, cargo_env, f"--on-duplicate={mode}")
-
-    assert rerun.code == 0, rerun.err
+    assert rerun.code == OTHER_BYTES, rerun.err
     # The dependents hold the registry's tasker-pgmq checksum in their Cargo.lock: said once
     # each, not as tampering of their own.
     assert [line for line in rerun.err.splitlines() if "!!!" in line] == [warning]
     assert rerun.err.count("because a crate it depends on does") == len(CRATES) - 1
+    assert git(example_repo.root, "tag", "--list") == ""
+
+    accepted = publish(run_cli, example_repo, cargo_env, f"--on-duplicate={mode}",
+                       "--accept-registry-bytes")
+    assert accepted.code == 0, accepted.err
+    message = git(example_repo.root, "tag", "-l", "--format=%(contents)", "core-v0.1.0")
+    assert f"!!! accepted with --accept-registry-bytes: {note}" in message
 
 
 def test_an_index_that_lists_other_bytes_than_uploaded_gets_no_tag(

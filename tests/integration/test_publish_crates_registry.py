@@ -20,6 +20,7 @@ from release_tasks.standins.cargo_registry import CargoRegistry
 from tests.integration.crate_helpers import CRATES, cargo_env_for, git, publish, published
 from tests.registries.tools import require_tool
 from tests.support import RunCli
+from tests.trees.checks import repo_state
 
 pytestmark = pytest.mark.integration
 
@@ -109,3 +110,31 @@ def test_the_pins_name_the_registry_and_a_real_cargo_publish_resolves_there(
     [pgmq_dep] = [d for d in shared.entry["deps"] if d["name"] == "tasker-pgmq"]
     assert "registry" not in pgmq_dep  # this same registry, as cargo tells it
     assert git(example_repo.root, "tag", "--list").split() == ["core-v0.1.0"]
+
+
+def test_a_cargo_registry_cargo_does_not_know_is_refused_and_nothing_changes(
+        run_cli: RunCli, example_repo: Repo, cargo_env: dict[str, str]) -> None:
+    before = repo_state(example_repo.root)
+    dry = run_cli("publish_crates", "--repo", str(example_repo.root), "--dry-run",
+                  "--registry", "nowhere", env=cargo_env)
+    assert dry.code == 2, dry.err
+    assert "cargo registry nowhere: cargo knows no registry 'nowhere'" in dry.err
+    assert 'Set cargo-registry = "nowhere"' not in dry.err  # never recommended
+    assert repo_state(example_repo.root) == before
+
+    configure_registry(example_repo, "nowhere")
+    before = repo_state(example_repo.root)
+
+    update = run_cli("update", "--repo", str(example_repo.root), "--core", "0.1.1", env=cargo_env)
+    release = run_cli("release", "--repo", str(example_repo.root), "--dry-run", "--yes",
+                      "--core", "0.1.1", env=cargo_env)
+    check = run_cli("versions", "--repo", str(example_repo.root), "--check", env=cargo_env)
+    publish_dry = run_cli("publish_crates", "--repo", str(example_repo.root), "--dry-run",
+                          env=cargo_env)
+
+    for result in (update, release, check, publish_dry):
+        assert result.code == 3, result.err  # a config error, not drift
+        assert ("[core] cargo-registry = 'nowhere': cargo knows no registry 'nowhere': neither "
+                "CARGO_REGISTRIES_NOWHERE_INDEX nor [registries.nowhere] index") in result.err
+        assert "Traceback" not in result.err
+    assert repo_state(example_repo.root) == before  # no `registry = "nowhere"` written

@@ -25,7 +25,6 @@ from release_tasks.standins.pypi_server import PypiServer
 from release_tasks.standins.rubygems_registry import RubyGemsRegistry
 from release_tasks.standins.verdaccio_server import Verdaccio
 from tests.integration.publish_helpers import (
-    DUPLICATE,
     NO_CREDENTIALS,
     built,
     git,
@@ -41,6 +40,7 @@ pytestmark = pytest.mark.integration
 PACKAGE = "@tasker-systems/worker"
 STOP = {"RELEASE_TASKS_STOP_AFTER_UPLOADS": "0"}  # build, keep, stop before the first upload
 INTERRUPTED = 130
+OTHER_BYTES = 16  # the registry holds other bytes: never tagged as published
 
 
 @dataclass
@@ -154,15 +154,26 @@ def test_a_tampered_file_is_reported_with_both_digests(run_cli: RunCli, tmp_path
               .hexdigest() for name, p in files.items() if not name.endswith(".whl")]
 
     strict = publish(run_cli, lang, version, root, env, "--on-duplicate=fail")
-    assert strict.code == DUPLICATE, strict.err
+    assert strict.code == OTHER_BYTES, strict.err
     assert theirs in strict.err and ours in strict.err and "OTHER BYTES" in strict.err
     assert tags(root) == [] and built(lang) == []  # compared with what was kept, not rebuilt
 
+    # "Already published" means these bytes: never tagged, in any mode.
     lenient = publish(run_cli, lang, version, root, env, "--on-duplicate=warn")
-    assert lenient.code == 0, lenient.err
+    assert lenient.code == OTHER_BYTES, lenient.err
     warning = lenient.err[lenient.err.index("WARNING"):]
     assert theirs in warning and ours in warning
+    assert f"{lang}-v{version} was NOT created" in lenient.err
+    assert f"nox -s yank -- {lang} {version}" in lenient.err
+    assert tags(root) == []
+
+    accepted = publish(run_cli, lang, version, root, env, "--on-duplicate=warn",
+                       "--accept-registry-bytes")
+    assert accepted.code == 0, accepted.err
     assert tags(root) == [f"{lang}-v{version}"]
+    message = git(root, "tag", "-l", "--format=%(contents)", f"{lang}-v{version}")
+    assert "accepted with --accept-registry-bytes" in message
+    assert theirs in message and ours in message
 
 
 # --- half a version --------------------------------------------------------------------------
@@ -179,11 +190,13 @@ def test_a_wheel_without_its_sdist_gets_the_sdist_only(run_cli: RunCli, tmp_path
     assert wheel.endswith(".whl") and "not published (1):" in first.err
     assert f"nox -s publish -- python {version} --on-duplicate=skip" in first.err
     wheel_bytes = sha256(registries.pypi.packages_dir / wheel)
-    # A fresh runner: nothing kept. Only the sdist is built and uploaded.
+    # A fresh runner: nothing kept. The wheel is built again to compare it with the one on
+    # the registry, and only the sdist is uploaded.
     subprocess.run(["rm", "-rf", str(root / "target" / "release-artifacts")], check=True)
     again = publish(run_cli, "python", version, root, env, "--on-duplicate=skip")
     assert again.code == 0, again.err
-    assert built("python") == [("maturin", "sdist")]
+    assert sorted(built("python")) == [("maturin", "build"), ("maturin", "sdist")]
+    assert f"{wheel}: same bytes as built here" in again.out
     assert registries.pypi.files() == sorted([wheel, f"tasker_worker_py-{version}.tar.gz"])
     assert sha256(registries.pypi.packages_dir / wheel) == wheel_bytes
     assert f"uploaded tasker_worker_py-{version}.tar.gz" in again.out

@@ -166,7 +166,7 @@ def test_a_standin_that_cannot_start_stops_it_before_anything_else(
     dies = run_cli("rehearse", "--repo", str(root), "--work-dir", str(work),
                    env={"RELEASE_TASKS_VERDACCIO": str(dying)})
 
-    assert missing.code == dies.code == 16
+    assert missing.code == dies.code == 17
     assert "the npm stand-in cannot start: verdaccio" in missing.err
     assert "RELEASE_TASKS_VERDACCIO" in missing.err and "nox -s rehearse" in missing.err
     assert "the npm stand-in did not start, so nothing was published" in dies.err

@@ -482,7 +482,7 @@ def test_release_round_trip(example_repo: Repo, run_cli: RunCli, tmp_path: Path)
     assert message.startswith(
         "Release core 0.1.1, ruby 0.1.1.0, python 0.1.1.0, typescript 0.1.1.0\n")
     for line in ("- core crates: 0.1.0 -> 0.1.1", "- ruby (tasker-worker-rb): 0.1.0.0 -> 0.1.1.0",
-                 "- typescript (@tasker-systems/worker): 0.1.0 -> 0.1.1.0 [npm: 0.1.1000]"):
+                 "- typescript (@tasker-systems/worker): 0.1.0.0 -> 0.1.1.0 [npm: 0.1.1000]"):
         assert line in message.splitlines()
     # The tag: release-YYYYMMDD-HHMM (UTC, this minute), annotated, on the commit.
     (tag,) = set(tags(root)) - {previous}

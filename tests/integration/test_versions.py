@@ -248,20 +248,11 @@ def test_v_tag_is_a_previous_release_with_three_part_bindings(
 ) -> None:
     sandbox.tag(example_repo, "v0.1.0")
     sandbox.touch(example_repo, "fix", RUBY, TS)
-    # Ruby's '0.1.0' is three-part: no P is known on core 0.1.0, so 0.1.0.0, which RubyGems
-    # holds equal to the 0.1.0 released at v0.1.0. npm holds renderings, and '0.1.0' is the
-    # rendering of 0.1.0.0: its next is 0.1.0.1, npm 0.1.1.
-    err = versions_error(run_cli, example_repo)
-    assert ("ruby 0.1.0.0 equals 0.1.0 on RubyGems (workers/ruby/lib/tasker_core/version.rb): "
-            "RubyGems would refuse it as already published") in err
-    assert "  nox -s release -- --core 0.1.1  # core 0.1.1, ruby 0.1.1.0" in err
-    assert versions_env(run_cli, example_repo, "--core", "0.1.1") == expect(
-        "0.1.0", "0.1.1", ruby="0.1.1.0", ts="0.1.1.0", npm="0.1.1000")
-    # Without the Ruby change, the TypeScript one alone goes through.
-    example_repo.out("checkout", "--quiet", "v0.1.0", "--", RUBY)
-    example_repo.out("commit", "--quiet", "-m", "revert the ruby fix")
+    # Ruby's '0.1.0' is three-part, which RubyGems holds equal to 0.1.0.0: P = 0 is known on
+    # core 0.1.0, so the fix is 0.1.0.1. npm holds renderings, and '0.1.0' is the rendering of
+    # 0.1.0.0: its next is 0.1.0.1, npm 0.1.1.
     assert versions_env(run_cli, example_repo) == expect(
-        "0.1.0", "0.1.0", ts="0.1.0.1", npm="0.1.1")
+        "0.1.0", "0.1.0", ruby="0.1.0.1", ts="0.1.0.1", npm="0.1.1")
 
 
 def test_missing_binding_version_file_means_core_dot_zero(run_cli: RunCli, example_repo: Repo) -> None:
@@ -535,6 +526,23 @@ def adopted(example_repo: Repo) -> Repo:
     return example_repo
 
 
+def test_a_release_made_by_hand_on_head_is_nothing_to_release(
+        run_cli: RunCli, adopted: Repo) -> None:
+    # HEAD carries v0.1.8 and a tag of every component, and no plan: it is a release.
+    assert versions_env(run_cli, adopted) == expect("0.1.8", "0.1.8")
+    plan = versions_json(run_cli, adopted)
+    assert plan["base_ref"] == "v0.1.8" and not plan["first_release"]
+    dry = run_cli("release", "--repo", str(adopted.root), "--dry-run", "--yes")
+    assert dry.code == 0, dry.err
+    assert "Nothing to release" in dry.out
+    # Without the v0.1.8 tag, the component tags alone say the same.
+    adopted.out("tag", "-d", "v0.1.8")
+    assert versions_env(run_cli, adopted) == expect("0.1.8", "0.1.8")
+    # A component without a tag on HEAD: not a whole release, so HEAD is compared as before.
+    adopted.out("tag", "-d", "typescript-v0.1.10")
+    assert versions_error(run_cli, adopted)
+
+
 def test_adopted_history_a_ruby_fix_cannot_go_below_the_published_gem(
         run_cli: RunCli, adopted: Repo) -> None:
     sandbox.touch(adopted, "fix", RUBY)
@@ -543,7 +551,7 @@ def test_adopted_history_a_ruby_fix_cannot_go_below_the_published_gem(
         "error: versions only go up, in each registry's own order, and this plan would not:",
         "  - ruby 0.1.8.0 would go backwards: RubyGems orders it below 0.1.10 (tag ruby-v0.1.10)",
         "Ways out (`versions` takes --core and --bump too, to show the plan first):",
-        "  nox -s release -- --core 0.1.11  # core 0.1.11, ruby 0.1.11.0",
+        "  nox -s release -- --core 0.1.10  # core 0.1.10, ruby 0.1.10.1",
         "  nox -s release -- --bump minor   # core 0.2.0, ruby 0.2.0.0",
         "  nox -s release -- --skip ruby    # ruby stays out of this release; it is carried "
         "forward"]
@@ -555,18 +563,19 @@ def test_adopted_history_a_ruby_fix_cannot_go_below_the_published_gem(
         "0.1.8", "0.1.11", ruby="0.1.11.0")
     assert versions_env(run_cli, adopted, "--bump", "minor") == expect(
         "0.1.8", "0.2.0", ruby="0.2.0.0")
-    # Core 0.1.10 would give the gem 0.1.10.0, which RubyGems holds equal to 0.1.10.
-    err = versions_error(run_cli, adopted, "--core", "0.1.10")
-    assert ("ruby 0.1.10.0 equals 0.1.10 on RubyGems (tag ruby-v0.1.10): RubyGems would refuse "
-            "it as already published") in err
+    # On core 0.1.10 the published gem 0.1.10 is RubyGems' 0.1.10.0: the fix is 0.1.10.1.
+    assert versions_env(run_cli, adopted, "--core", "0.1.10") == expect(
+        "0.1.8", "0.1.10", ruby="0.1.10.1")
+    # The npm package's 0.1.10 was published before the tool: shown as it is.
+    text = run_cli("versions", "--repo", str(adopted.root), "--format", "text",
+                   "--core", "0.1.10")
+    assert "  typescript   @tasker-systems/worker 0.1.10 (unchanged)" in text.out.splitlines()
 
 
 def test_adopted_history_python_and_typescript(run_cli: RunCli, adopted: Repo) -> None:
     sandbox.touch(adopted, "fix", PYTHON)
-    err = versions_error(run_cli, adopted)
-    assert ("  - python 0.1.8.0 equals 0.1.8 on PyPI (tag python-v0.1.8): PyPI would refuse it "
-            "as already published") in err
-    assert "  nox -s release -- --core 0.1.9   # core 0.1.9, python 0.1.9.0" in err
+    # The wheel published as 0.1.8 is 0.1.8.0 to PyPI: a Python-only fix is 0.1.8.1.
+    assert versions_env(run_cli, adopted) == expect("0.1.8", "0.1.8", python="0.1.8.1")
     adopted.out("checkout", "--quiet", "v0.1.8", "--", PYTHON)
     sandbox.touch(adopted, "fix", TS)
     # npm compares renderings as semver: 0.1.8000 is above the published 0.1.10.
@@ -579,7 +588,7 @@ def test_adopted_history_released_with_core_and_reproduced_at_the_tag(
     err = versions_error(run_cli, adopted)
     assert [line for line in err.splitlines() if line.startswith("  ")] == [
         "  - ruby 0.1.9.0 would go backwards: RubyGems orders it below 0.1.10 (tag ruby-v0.1.10)",
-        "  nox -s release -- --core 0.1.11  # core 0.1.11, ruby 0.1.11.0",
+        "  nox -s release -- --core 0.1.10  # core 0.1.10, ruby 0.1.10.1",
         "  nox -s release -- --bump minor   # core 0.2.0, ruby 0.2.0.0",
         "  nox -s release -- --skip ruby    # ruby stays out of this release; it is carried "
         "forward"]
@@ -594,8 +603,10 @@ def test_adopted_history_released_with_core_and_reproduced_at_the_tag(
                   "--format", "json")
     assert dry.code == 0, dry.err
     assert json.loads(dry.out)["summary"]["plan"] == plan
-    assert "--core 0.1.11" in versions_error(run_cli, adopted)  # the error without the option
+    assert "--core 0.1.10" in versions_error(run_cli, adopted)  # the error without the option
     tag = do_release(adopted, published=False, core="0.1.11")
+    at_tag = run_cli("versions", "--repo", str(adopted.root), "--format", "env")
+    assert at_tag.err.count(f"HEAD is release {tag}; analysing its source commit") == 1
     tagged = read_tag_plan(git.tag_message(adopted, tag))
     assert tagged is not None and tagged["core_override"] == plan["core_override"]
     # CI at the tag, without the option: the recorded choice, the same plan.

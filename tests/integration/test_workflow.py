@@ -131,6 +131,31 @@ def test_every_publish_command_of_each_config_parses(name: str, tmp_path: Path) 
             assert session != "publish" or args[0] == job_name.removeprefix("publish-")
 
 
+def test_every_build_command_of_a_matrix_parses(tmp_path: Path) -> None:
+    config = CONFIGS["platforms"]()
+    generated = load_workflow(workflow_mod.render(config))
+    plan = {f"{b.env_key.lower()}_version": "0.1.9.0" for b in config.bindings}
+    runner = Runner(tmp_path)
+    built = []
+    for job_name, job in generated["jobs"].items():
+        if not job_name.startswith("build-"):
+            continue
+        for cell in job["strategy"]["matrix"]["include"]:
+            context = Context({"needs": {"plan": {"outputs": plan, "result": "success"}},
+                               "secrets": {}, "env": generated["env"], "github": {},
+                               "inputs": {}, "matrix": cell})
+            (step,) = [s for s in job["steps"] if "nox -s build" in s.get("run", "")]
+            runner.run(step, context, github("tag", "release-20261125-1930"))
+            (call,) = runner.calls()
+            session, args = nox_invocation(call)
+            assert_parses(session, args)
+            built.append(args)
+    assert built[:4] == [["python", "0.1.9.0", "--platform", p, "--out", "dist"] for p in (
+        "linux-x86_64", "macos-arm64", "windows-x86_64", "source")]
+    assert built[4:] == [["typescript", "0.1.9.0", "--platform", p, "--out", "dist"] for p in (
+        "linux-x86_64", "linux-aarch64-musl", "macos-arm64", "main")]
+
+
 def test_actionlint_reports_a_broken_workflow(tmp_path: Path) -> None:
     broken = (WORKFLOW.read_text(encoding="utf-8")
               .replace("needs: [plan, preflight]", "needs: [plan, preflight-checks]", 1)

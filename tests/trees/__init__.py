@@ -40,7 +40,7 @@ SHAPES: dict[str, Builder] = {
 
 #: Shapes on which every stage must succeed (a blocked plan succeeds with its plan_args).
 FIVE_STAGE_SHAPES = ("rooted", "virtual", "starting-state", "adopted-ruby", "adopted-ffi",
-                     "adopted-typescript", "by-hand", "missing-tag", "renamed")
+                     "adopted-python", "adopted-typescript", "by-hand", "missing-tag", "renamed")
 
 _templates: dict[str, Fixture] = {}
 _workdir: Path | None = None

@@ -167,9 +167,8 @@ def rooted(root: Path) -> Fixture:
 _ADOPTED = {
     "ruby": (("--bump", "minor"), "0.2.0", {"ruby": "0.2.0.0"},
              Blocked(args=(), code=4, names=("ruby-v0.1.10",), any_of=("--bump minor", "--core"))),
-    "python": (("--bump", "minor"), "0.2.0", {"python": "0.2.0.0"},
-               Blocked(args=(), code=4, names=("python-v0.1.8",),
-                       any_of=("--bump minor", "--core"))),
+    # PyPI holds the published 0.1.8 equal to 0.1.8.0: a Python-only fix is 0.1.8.1.
+    "python": ((), "0.1.8", {"python": "0.1.8.1"}, None),
     "ffi": (("--core", "0.1.11"), "0.1.11",
             {"ruby": "0.1.11.0", "python": "0.1.11.0", "typescript": "0.1.11.0"},
             Blocked(args=(), code=4, names=("ruby-v0.1.10",), any_of=("--bump minor", "--core"))),

@@ -121,6 +121,22 @@ def test_the_committed_schema_and_reference_are_what_the_description_makes() -> 
     jsonschema.Draft7Validator.check_schema(config_schema.schema())
 
 
+def test_write_to_keeps_the_repositorys_copy_current(run_cli: RunCli, tmp_path: Path) -> None:
+    copy_path = tmp_path / config_schema.IN_REPOSITORY
+    written = run_cli("schema", "--write-to", str(copy_path))
+    assert written.code == 0, written.err
+    assert copy_path.read_text(encoding="utf-8") == config_schema.render()
+    copy_path.write_text("{}", encoding="utf-8")  # an older version's
+    assert run_cli("schema", "--write-to", str(copy_path)).code == 0
+    assert copy_path.read_text(encoding="utf-8") == config_schema.render()
+    refused = run_cli("schema", "--write-to", str(tmp_path))
+    assert refused.code == 1 and "a directory; give the file's path" in refused.err
+    (tmp_path / "plain").write_text("", encoding="utf-8")
+    blocked = run_cli("schema", "--write-to", str(tmp_path / "plain" / "schema.json"))
+    assert blocked.code == 1 and "cannot write it" in blocked.err
+    assert "Traceback" not in refused.err + blocked.err
+
+
 def test_schema_check_fails_on_a_stale_file_and_write_repairs_it(
         run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
@@ -260,15 +276,14 @@ def test_the_registries_table_is_the_one_the_endpoints_read() -> None:
         assert f"`{field.default}`" in described.docs()[field.config_key]
 
 
-def test_init_names_the_installed_schema(tmp_path: Path) -> None:
+def test_init_names_the_repositorys_own_copy_of_the_schema() -> None:
+    target = config_schema.directive_target()
     text = init_render.render(init_models.full(), preflight=(), core_credential=("T",),
-                              credentials={}, schema="release_tasks/data/release.schema.json")
-    assert text.splitlines()[0] == "#:schema release_tasks/data/release.schema.json"
-    # Inside the repository (a .venv there): relative to release.toml, as taplo resolves it.
-    inside = config_schema.directive_target(ROOT)
-    assert (ROOT / inside).resolve() == config_schema.SCHEMA_FILE
-    outside = config_schema.directive_target(tmp_path)
-    assert outside == config_schema.SCHEMA_FILE.as_uri() and outside.startswith("file:///")
+                              credentials={}, schema=target)
+    assert text.splitlines()[0] == "#:schema .github/release-tasks.schema.json"
+    # A path inside the repository, relative to release.toml: the same in every clone.
+    assert not target.startswith(("/", "file:")) and ".." not in target
+    assert f"release-tasks schema --write-to {target}" in text
 
 
 def test_every_allowed_value_and_url_key_is_explained() -> None:

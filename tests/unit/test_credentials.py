@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from release_tasks.config import credentials
@@ -68,3 +70,12 @@ def test_crates_trusted_publishing_states_its_limit() -> None:
     reqs = credentials.requirements(config.parse(data), ["core"])
     (problem,) = credentials.missing(reqs, {})
     assert "first publish of a new crate needs a token" in problem
+
+
+def test_the_core_credential_names_the_cargo_registry_it_publishes_to() -> None:
+    cfg = _config()
+    cfg = dataclasses.replace(cfg, core=dataclasses.replace(cfg.core, cargo_registry="acme-local"))
+    with pytest.raises(CredentialsMissing) as info:
+        credentials.check(credentials.requirements(cfg, ["core"]), {})
+    assert info.value.missing == (
+        "CARGO_REGISTRY_TOKEN (for core on cargo registry acme-local) is not set",)

@@ -28,3 +28,4 @@ def test_no_connection_or_name_lookup() -> None:
         socket.create_connection(("127.0.0.1", 9), timeout=0.1)
     with pytest.raises(NotHermetic):
         socket.getaddrinfo("pypi.org", 443)
+

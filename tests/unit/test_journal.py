@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from release_tasks.edit import journal
+from release_tasks.edit import journal, journal_files
 from release_tasks.errors import UpdateError
 
 OLD = {
@@ -259,3 +259,11 @@ def test_without_a_journal_recovery_is_one_look(root: Path) -> None:
     journal.recover(root, root / ".git")
     assert state(root) == []
     assert not (root / ".git" / journal.STATE).exists()
+
+
+def test_a_staged_file_is_written_where_os_has_no_fchmod(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(os, "fchmod")  # as on Windows
+    target = tmp_path / "staged"
+    journal_files.write_new(target, b"0.1.9\r\n")
+    assert target.read_bytes() == b"0.1.9\r\n"

@@ -20,6 +20,7 @@ from release_tasks.errors import (
     CommandError,
     CredentialsMissing,
     DuplicateVersion,
+    OtherBytes,
     PublishError,
     RegistryUnavailable,
     ReleaseError,
@@ -109,7 +110,9 @@ class Recorder:
         self.kind = kind
         self.events: list[str] = []
         self.tagged: list[Mapping[str, str]] = []
+        self.notes: list[Sequence[str]] = []
         self.versions_down: Exception | None = None
+        self.tag_on_head = False
 
     def listed(self, ctx: PublishContext) -> bool:
         self.events.append("versions?")
@@ -117,9 +120,15 @@ class Recorder:
             raise self.versions_down
         return bool(self.kind.store)
 
-    def tag(self, ctx: PublishContext, files: Mapping[str, str] | None = None) -> None:
+    def tag(self, ctx: PublishContext, files: Mapping[str, str] | None = None,
+            notes: Sequence[str] = ()) -> None:
         self.events.append("tag")
         self.tagged.append(dict(files or {}))
+        self.notes.append(notes)
+
+    def tagged_already(self, ctx: PublishContext) -> bool:
+        self.events.append("tagged?")
+        return self.tag_on_head
 
 
 @pytest.fixture
@@ -134,9 +143,10 @@ def rec(kind: FakeKind, monkeypatch: pytest.MonkeyPatch) -> Recorder:
     recorder = Recorder(kind)
     monkeypatch.setattr(publish, "already_published", recorder.listed)
     monkeypatch.setattr(publish, "tag_component", recorder.tag)
+    monkeypatch.setattr(publish, "component_tagged", recorder.tagged_already)
     monkeypatch.setattr(publish, "require_clean_tree", lambda root, **kw: None)
     monkeypatch.setattr(publish, "head_of", lambda root: Head(commit=COMMIT, time=1_700_000_000))
-    monkeypatch.setattr("release_tasks.plan.drift.check", lambda root, config: None)
+    monkeypatch.setattr("release_tasks.plan.drift.check", lambda root, config, **kw: None)
     monkeypatch.setattr("time.sleep", lambda seconds: None)
     return recorder
 
@@ -170,33 +180,47 @@ def test_missing_credential_stops_before_anything(tmp_path: Path, kind: FakeKind
 
 
 @pytest.mark.parametrize(("mode", "tagged"), [("skip", True), ("warn", True), ("fail", False)])
-def test_a_complete_version_never_builds(tmp_path: Path, kind: FakeKind, rec: Recorder,
-                                         mode: str, tagged: bool) -> None:
-    kind.store = {ONE: b"published", TWO: b"published"}
+def test_a_complete_version_is_built_to_compare_never_uploaded(
+        tmp_path: Path, kind: FakeKind, rec: Recorder, mode: str, tagged: bool) -> None:
+    kind.store = {ONE: built_bytes("one"), TWO: built_bytes("two")}
     if tagged:
-        assert "was already on RubyGems" in run(tmp_path, on_duplicate=mode)
+        outcome = run(tmp_path, on_duplicate=mode)
+        assert "was already on RubyGems" in outcome and "same bytes as built here" in outcome
     else:
         with pytest.raises(DuplicateVersion, match=r"tasker-worker-rb@0\.1\.8\.2 already exists"):
             run(tmp_path, on_duplicate=mode)
-    assert kind.calls == ["preflight", "files?"]
-    assert rec.events == (["versions?", "tag"] if tagged else ["versions?"])
+    # "Already published" means these bytes: the files there are built here and compared.
+    assert kind.calls == ["preflight", "files?", "build one+two", "check"]
+    assert uploads(kind) == []
+    assert rec.events == (["versions?", "tagged?", "tag"] if tagged
+                          else ["versions?", "tagged?"])
 
 
-def test_half_a_version_builds_and_uploads_only_what_is_missing(
-        tmp_path: Path, kind: FakeKind, rec: Recorder, caplog: pytest.LogCaptureFixture) -> None:
-    kind.store = {ONE: b"from an earlier run"}
+def test_a_complete_version_tagged_on_head_builds_nothing(tmp_path: Path, kind: FakeKind,
+                                                          rec: Recorder) -> None:
+    kind.store = {ONE: built_bytes("one"), TWO: built_bytes("two")}
+    rec.tag_on_head = True
     outcome = run(tmp_path, on_duplicate="skip")
-    assert kind.calls == ["preflight", "files?", "build two", "check", f"upload {TWO}", "files?"]
+    assert "tagged ruby-v0.1.8.2 on this commit by an earlier run" in outcome
+    assert kind.calls == ["preflight", "files?"]  # the tag's run compared every file
+    assert rec.events == ["versions?", "tagged?", "tag"]  # idempotent: pushes when asked
+
+
+def test_half_a_version_uploads_only_what_is_missing_and_compares_the_rest(
+        tmp_path: Path, kind: FakeKind, rec: Recorder) -> None:
+    kind.store = {ONE: built_bytes("one")}
+    outcome = run(tmp_path, on_duplicate="skip")
+    assert kind.calls == ["preflight", "files?", "build one+two", "check", f"upload {TWO}",
+                          "files?"]
     assert rec.events == ["versions?", "tag"]
-    assert f"uploaded {TWO}" in outcome and f"already there: {ONE}" in outcome
-    assert "not built here, so not compared" in outcome
+    assert f"uploaded {TWO}" in outcome and f"{ONE}: same bytes as built here" in outcome
     with pytest.raises(DuplicateVersion, match=ONE):  # fail: stops at the file already there
-        kind.store = {ONE: b"from an earlier run"}
+        kind.store = {ONE: built_bytes("one")}
         run(tmp_path / "again", on_duplicate="fail")
 
 
 @pytest.mark.parametrize("mode", ["skip", "warn", "fail"])
-def test_the_same_name_with_other_bytes_names_both_digests(
+def test_the_same_name_with_other_bytes_is_never_tagged(
         tmp_path: Path, kind: FakeKind, rec: Recorder, mode: str,
         caplog: pytest.LogCaptureFixture) -> None:
     kind.store = {TWO: b"someone else's bytes"}
@@ -206,18 +230,29 @@ def test_the_same_name_with_other_bytes_names_both_digests(
     earlier = replace(context(tmp_path), commit=COMMIT)
     keep(earlier, ("one", "two"), kind.build(earlier))
     kind.calls.clear()
+    with caplog.at_level("WARNING", logger="release_tasks"), \
+            pytest.raises(OtherBytes) as caught:
+        run(tmp_path, on_duplicate=mode)
+    text = str(caught.value)
+    assert caught.value.exit_code == 16
+    assert ours in text and theirs in text and "OTHER BYTES" in text
+    assert "nox -s yank -- ruby 0.1.8.2" in text and "--accept-registry-bytes" in text
+    assert "tag" not in rec.events
+    assert "build" not in " ".join(kind.calls)  # both were kept from the earlier run
     if mode == "fail":
-        with pytest.raises(ContentMismatch) as caught:
-            run(tmp_path, on_duplicate=mode)
-        assert ours in str(caught.value) and theirs in str(caught.value)
-        assert uploads(kind) == [] and rec.events == ["versions?"]
+        assert isinstance(caught.value, ContentMismatch) and uploads(kind) == []
         return
-    with caplog.at_level("WARNING", logger="release_tasks"):
-        outcome = run(tmp_path, on_duplicate=mode)
+    assert "ruby-v0.1.8.2 was NOT created" in text
     warning = next(r.getMessage() for r in caplog.records if "OTHER BYTES" in r.getMessage())
     assert ours in warning and theirs in warning and "WARNING" in warning
-    assert "build" not in " ".join(kind.calls)  # both were kept from the earlier run
-    assert uploads(kind) == [ONE] and "OTHER BYTES" in outcome
+    assert uploads(kind) == [ONE]  # what this commit builds and the registry lacked
+
+    # Checked, and accepted: tagged, and the tag's message records what was accepted.
+    outcome = run(tmp_path, on_duplicate=mode, accept_registry_bytes=True)
+    assert "tagged ruby-v0.1.8.2" in outcome and rec.events[-1] == "tag"
+    [note] = rec.notes[-1]
+    assert note.startswith("accepted with --accept-registry-bytes: ")
+    assert ours in note and theirs in note
 
 
 def test_refused_artifacts_are_not_uploaded(tmp_path: Path, kind: FakeKind, rec: Recorder) -> None:
@@ -262,7 +297,7 @@ def test_dry_run_describes_and_neither_uploads_nor_tags(tmp_path: Path, kind: Fa
                                                         rec: Recorder) -> None:
     kind.store = {ONE: b"x"}
     described = publish.publish_binding(context(tmp_path, dry_run=True))
-    assert kind.calls == ["preflight", "files?", "build two", "check", "describe"]
+    assert kind.calls == ["preflight", "files?", "build one+two", "check", "describe"]
     assert f"would upload: {TWO}" in described and ONE not in described.split("would upload")[1]
     assert rec.events == ["versions?"]
 

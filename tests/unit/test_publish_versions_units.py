@@ -106,8 +106,8 @@ def test_the_flow_stops_before_building_and_never_tags(
         tmp_path: Path, registry: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch,
         dry_run: bool, on_duplicate: str) -> None:
     tagged: list[str] = []
-    monkeypatch.setattr("release_tasks.plan.drift.check", lambda root, config: None)
-    monkeypatch.setattr(publish, "tag_component", lambda c, files=None: tagged.append(c.tag))
+    monkeypatch.setattr("release_tasks.plan.drift.check", lambda root, config, **kw: None)
+    monkeypatch.setattr(publish, "tag_component", lambda c, files=None, notes=(): tagged.append(c.tag))
     monkeypatch.setattr(publish, "require_clean_tree", lambda root, **kw: None)
     monkeypatch.setattr(publish, "head_of", lambda root: Head(commit="c0ffee", time=0))
     registry["ruby"] = ["0.1.8"]

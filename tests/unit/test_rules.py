@@ -160,11 +160,16 @@ ROWS = [
     Row("rule 6: a version goes above every tag in its registry's order: RubyGems sorts "
         "0.1.8.0 below ruby-v0.1.10", changed=("ruby",), files=ADOPTED_FILES, tags=ADOPTED_TAGS,
         error=("ruby 0.1.8.0 would go backwards: RubyGems orders it below 0.1.10 "
-               "(tag ruby-v0.1.10)", "--core 0.1.11", "--bump minor", "--skip ruby")),
-    Row("rule 6: PyPI's equality: 0.1.8.0 equals the published 0.1.8; --core 0.1.9 clears it",
+               "(tag ruby-v0.1.10)", "--core 0.1.10", "--bump minor", "--skip ruby")),
+    Row("rule 4 in PyPI's equality: the published three-part 0.1.8 is 0.1.8.0, so a "
+        "Python-only fix on core 0.1.8 is 0.1.8.1",
         changed=("python",), files=ADOPTED_FILES, tags=ADOPTED_TAGS,
-        error=("python 0.1.8.0 equals 0.1.8 on PyPI (tag python-v0.1.8)",
-               "nox -s release -- --core 0.1.9", "--skip python")),
+        expect={"core": "unchanged", "ruby": "unchanged", "python": "0.1.8.1",
+                "typescript": "unchanged"}),
+    Row("rule 4 in RubyGems' equality: a gem file at three-part 0.1.8 is 0.1.8.0; next 0.1.8.1",
+        changed=("ruby",), files={**ADOPTED_FILES, "ruby": "0.1.8"}, tags={BASE_TAG: BASE},
+        expect={"core": "unchanged", "ruby": "0.1.8.1", "python": "unchanged",
+                "typescript": "unchanged"}),
     Row("rule 6: npm's order: 0.1.8000 sorts above the published 0.1.10",
         changed=("typescript",), files=ADOPTED_FILES, tags=ADOPTED_TAGS,
         expect={"core": "unchanged", "ruby": "unchanged", "python": "unchanged",
@@ -269,8 +274,12 @@ ROWS = [
         error=("core 0.22.6 would go backwards: crates.io orders it below 0.24.0-rc.1 "
                "(tag v0.24.0-rc.1)", "nox -s release -- --core 0.24.0")),
     # --- Adopting the tool on a history with other version schemes (the worked example) ----
-    Row("adoption: --core 0.1.11 clears the gem published as 0.1.10 before the tool",
-        changed=("ruby",), files=ADOPTED_FILES, tags=ADOPTED_TAGS, core_option="0.1.11",
+    Row("adoption: --core 0.1.10 clears the gem published as 0.1.10 (RubyGems' 0.1.10.0) "
+        "before the tool", changed=("ruby",), files=ADOPTED_FILES, tags=ADOPTED_TAGS,
+        core_option="0.1.10", expect={"core": "0.1.10", "ruby": "0.1.10.1",
+                                      "python": "unchanged", "typescript": "unchanged"}),
+    Row("adoption: --core 0.1.11 clears it too, on a new core", changed=("ruby",),
+        files=ADOPTED_FILES, tags=ADOPTED_TAGS, core_option="0.1.11",
         expect={"core": "0.1.11", "ruby": "0.1.11.0", "python": "unchanged",
                 "typescript": "unchanged"}),
 ]
@@ -324,14 +333,26 @@ def test_the_worked_example_errs_as_versioning_md_shows() -> None:
 
 
 def test_the_worked_example_plans_as_versioning_md_shows() -> None:
-    """With ``--core 0.1.11`` the text plan is the one the document prints."""
+    """With ``--core 0.1.10`` the text plan is the one the document prints."""
     lines = _console_block("The maintainer picks the lowest core that clears it")
     start = next(i for i, line in enumerate(lines) if line.startswith("Release plan"))
     end = next(i for i, line in enumerate(lines) if line.startswith("$ nox -s release"))
     head = lines[start].split("comparing ", 1)[1].split(" ", 1)[0]
     row = Row("example", changed=("ruby",), files=ADOPTED_FILES, tags=ADOPTED_TAGS,
-              core_option="0.1.11", head=head.ljust(40, "0"), base_ref="v0.1.8")
+              core_option="0.1.10", head=head.ljust(40, "0"), base_ref="v0.1.8")
     assert rules.plan(CONFIG, row.facts()).text().splitlines() == lines[start:end]
+
+
+def test_a_core_below_version_is_offered_no_skip_since_none_unblocks_it() -> None:
+    row = Row("--core 0.0.9", changed=("ruby", "python", "typescript"), core_option="0.0.9",
+              files={"ruby": "0.1.8.0", "python": "0.1.8.0", "typescript": "0.1.8000"},
+              tags={BASE_TAG: BASE})
+    with pytest.raises(VersionError) as caught:
+        rules.plan(CONFIG, row.facts())
+    text = str(caught.value)
+    assert "core 0.0.9 would go backwards" in text
+    assert "--skip" not in text  # leaving bindings out leaves the core where it was
+    assert "nox -s release -- --core 0.1.9" in text
 
 
 def test_options_that_are_not_rules_are_usage_errors() -> None:

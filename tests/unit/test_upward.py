@@ -54,6 +54,12 @@ def test_tags_are_read_in_any_scheme_and_junk_is_ignored(caplog: pytest.LogCaptu
     ("rubygems", ["0.1.8.5"], "0.1.8.2", "0.1.8", 6),  # a tag's P above the file's
     ("rubygems", ["0.1.8.5"], "0.1.8.2", "0.1.9", 0),  # a new core starts at 0
     ("rubygems", ["0.1.10"], "0.1.10", "0.1.8", 0),  # three parts carry no P
+    # ... but on RubyGems and PyPI a three-part X.Y.Z *is* X.Y.Z.0: the next fix is X.Y.Z.1.
+    ("rubygems", ["0.1.10"], "0.1.10", "0.1.10", 1),
+    ("pypi", ["0.1.8"], "0.1.8", "0.1.8", 1),
+    ("pypi", [], "0.1.8", "0.1.8", 1),  # the version file alone says so too
+    ("pypi", ["0.1.8", "0.1.8.3"], "0.1.8.3", "0.1.8", 4),
+    ("npm", ["0.1.8"], "0.1.8", "0.1.8", 0),  # npm's 0.1.8 is not 0.1.8000
     ("pypi", ["0.1.3.0"], "0.1.0.0", "0.1.3", 1),
     ("npm", [], "0.1.8002", "0.1.8", 3),  # the npm file holds a rendering
     ("npm", ["0.1.10"], None, "0.1.0", 0),  # a three-part npm tag is not read as a rendering
@@ -66,19 +72,16 @@ def test_patch_level(registry: Registry, tags: list[str], file: str | None, core
 @pytest.mark.parametrize(("registry", "tags", "file", "kind", "core", "problem"), [
     ("rubygems", ["0.1.10"], "0.1.10", "next", "0.1.8",
      "ruby 0.1.8.0 would go backwards: RubyGems orders it below 0.1.10 (tag ruby-v0.1.10)"),
-    ("rubygems", ["0.1.10"], "0.1.10", "next", "0.1.10",
-     "ruby 0.1.10.0 equals 0.1.10 on RubyGems (tag ruby-v0.1.10): RubyGems would refuse it "
-     "as already published"),
+    ("rubygems", ["0.1.10"], "0.1.10", "next", "0.1.10", None),  # 0.1.10.1 > 0.1.10.0
     ("rubygems", ["0.1.10"], "0.1.10", "next", "0.1.11", None),
-    ("pypi", ["0.1.8"], "0.1.8", "next", "0.1.8",
+    ("pypi", ["0.1.8"], "0.1.8", "next", "0.1.8", None),  # 0.1.8.1: 0.1.8 is 0.1.8.0
+    ("pypi", ["0.1.8"], "0.1.8", "first", "0.1.8",
      "ruby 0.1.8.0 equals 0.1.8 on PyPI (tag ruby-v0.1.8): PyPI would refuse it as already "
      "published"),
     ("npm", ["0.1.10"], "0.1.10", "next", "0.1.8", None),  # 0.1.8000 > 0.1.10 as semver
     ("rubygems", ["0.1.3.0"], "0.1.0.0", "next", "0.1.0",
      "ruby 0.1.0.1 would go backwards: RubyGems orders it below 0.1.3.0 (tag ruby-v0.1.3.0)"),
-    ("rubygems", [], "0.1.0", "next", "0.1.0",
-     "ruby 0.1.0.0 equals 0.1.0 on RubyGems (version.rb): RubyGems would refuse it as "
-     "already published"),
+    ("rubygems", [], "0.1.0", "next", "0.1.0", None),  # 0.1.0.1 after the file's 0.1.0
     ("rubygems", [], "0.1.0", "first", "0.1.0", None),  # a first release releases the file
     ("rubygems", [], "0.1.10", "first", "0.1.8",
      "ruby 0.1.8.0 would go backwards: RubyGems orders it below 0.1.10 (version.rb)"),
@@ -125,7 +128,7 @@ def test_the_way_out_names_a_concrete_core_and_what_it_gives() -> None:
         "versions only go up, in each registry's own order, and this plan would not:\n"
         "  - ruby 0.1.9.0 would go backwards: RubyGems orders it below 0.1.10 (tag ruby-v0.1.10)\n"
         "Ways out (`versions` takes --core and --bump too, to show the plan first):\n"
-        "  nox -s release -- --core 0.1.11  # core 0.1.11, ruby 0.1.11.0\n"
+        "  nox -s release -- --core 0.1.10  # core 0.1.10, ruby 0.1.10.1\n"
         "  nox -s release -- --bump minor   # core 0.2.0, ruby 0.2.0.0\n"
         "  nox -s release -- --skip ruby    # ruby stays out of this release; it is carried "
         "forward")

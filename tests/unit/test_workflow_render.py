@@ -45,6 +45,16 @@ def node_binding() -> config_mod.Config:
     return config_mod.parse(data)
 
 
+def platforms() -> config_mod.Config:
+    """The default config whose python and npm bindings are built on a matrix."""
+    data = copy.deepcopy(dict(config_mod.DEFAULT_CONFIG))
+    data["bindings"]["python"]["platforms"] = ["linux-x86_64", "macos-arm64", "windows-x86_64",
+                                               "source"]
+    data["bindings"]["typescript"]["platforms"] = ["linux-x86_64", "linux-aarch64-musl",
+                                                   "macos-arm64"]
+    return config_mod.parse(data)
+
+
 def all_trusted() -> config_mod.Config:
     """The default config as ``init`` writes it: trusted publishing on for every component."""
     data = copy.deepcopy(dict(config_mod.DEFAULT_CONFIG))
@@ -55,7 +65,7 @@ def all_trusted() -> config_mod.Config:
 
 
 CONFIGS = {"default": config_mod.builtin, "four-bindings": four_bindings, "node": node_binding,
-           "trusted": all_trusted}
+           "platforms": platforms, "trusted": all_trusted}
 
 
 def jobs(config: config_mod.Config) -> dict[str, Any]:
@@ -82,7 +92,8 @@ def test_one_publish_job_per_binding_under_its_own_name(name: str) -> None:
         assert plan[output] == f"${{{{ steps.versions.outputs.NEXT_{binding.env_key}_VERSION }}}}"
         job = found[f"publish-{binding.name}"]
         assert f"needs.plan.outputs.{output} != 'unchanged'" in job["if"]
-        assert job["needs"] == ["plan", "preflight", "publish-crates"]
+        built = [f"build-{binding.name}"] if binding.platforms else []
+        assert job["needs"] == ["plan", "preflight", "publish-crates", *built]
     assert set(found["summary"]["needs"]) == {"plan", "preflight", *(
         j for j in found if j.startswith("publish-"))}
 
@@ -145,6 +156,39 @@ def test_the_stage_parses() -> None:
     assert (parsed.stage, parsed.check, parsed.output) == ("workflow", True, None)
 
 
+def test_a_binding_with_platforms_is_built_on_a_matrix_and_published_once() -> None:
+    found = jobs(platforms())
+    build = found["build-python"]
+    assert build["needs"] == ["plan", "preflight"]
+    assert build["strategy"]["fail-fast"] is False
+    assert build["strategy"]["matrix"]["include"] == [
+        {"platform": "linux-x86_64", "runner": "ubuntu-latest"},
+        {"platform": "macos-arm64", "runner": "macos-14"},
+        {"platform": "windows-x86_64", "runner": "windows-latest"},
+        {"platform": "source", "runner": "ubuntu-latest"}]
+    assert build["runs-on"] == "${{ matrix.runner }}"
+    assert build["defaults"]["run"]["shell"] == "bash"
+    [run] = [s["run"] for s in build["steps"] if "nox -s build" in s.get("run", "")]
+    assert run == ("nox -s build -- python ${{ needs.plan.outputs.python_version }} "
+                   "--platform ${{ matrix.platform }} --out dist")
+    [upload] = [s for s in build["steps"] if s.get("uses") == "actions/upload-artifact@v4"]
+    assert upload["with"]["name"] == "python-${{ matrix.platform }}"
+
+    publish = found["publish-python"]
+    assert publish["needs"] == ["plan", "preflight", "publish-crates", "build-python"]
+    assert "needs.build-python.result == 'success'" in publish["if"]
+    names = [s.get("name") or s.get("uses") for s in publish["steps"]]
+    download = names.index("Every platform's files")
+    assert download < names.index("Publish")
+    assert publish["steps"][download]["with"] == {"pattern": "python-*", "path": "dist",
+                                                  "merge-multiple": True}
+    [command] = [s["run"] for s in publish["steps"] if s.get("name") == "Publish"]
+    assert command.startswith("nox -s publish -- python ${{ needs.plan.outputs.python_version }}"
+                              " --artifacts dist --on-duplicate=skip")
+    assert "build-ruby" not in found and "--artifacts" not in str(found["publish-ruby"])
+    cells = found["build-typescript"]["strategy"]["matrix"]["include"]
+    assert [c["platform"] for c in cells] == ["linux-x86_64", "linux-aarch64-musl", "macos-arm64",
+                                              "main"]  # npm's main package, built once
 def test_a_dry_run_rehearses_the_release_with_every_toolchain_and_no_secret() -> None:
     found = jobs(config_mod.builtin())
     job = found["rehearse"]

@@ -39,6 +39,7 @@ STAGES: Final[dict[str, Stage]] = {
     "demo": Stage("demo"),
     "history": Stage("history"),
     "edge": Stage("edge"),
+    "build": Stage("build"),
     "publish": Stage("publish"),
     "publish_ruby": Stage("publish_binding", add="add_ruby_arguments", run="run_ruby",
                           help="HELP_RUBY"),

@@ -44,6 +44,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         log.info("init: wrote %s", path)
     # What the release workflow's jobs install the tool from (kept when it is current).
     log.info("init: %s", workflow_requirement.write(root, env, check=False).message)
-    log.info("init: next: read %s, correct what it guessed wrong, commit it, then run "
-             "`nox -s release -- --dry-run`", result.path.name)
+    for offer in init.sbom_offers(root, result):
+        log.warning("init: %s", offer)
+    for line in init.next_steps(root, result):
+        log.info("init: %s", line)
     return 0

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from release_tasks.cli.stages._args import add_on_duplicate, add_repo, emit, load_config
+from release_tasks.publish.bytes import ACCEPT_HELP
 
 if TYPE_CHECKING:
     from release_tasks.registries.interface import RegistryKind
@@ -30,6 +31,7 @@ def add_publish_options(p: argparse.ArgumentParser, *, dry_run: str, what: str,
     p.add_argument("--allow-dirty", action="store_true",
                    help="publish even with uncommitted changes to tracked files (which the tag "
                         "on HEAD will not hold)")
+    p.add_argument("--accept-registry-bytes", action="store_true", help=ACCEPT_HELP)
 
 
 def add_common(p: argparse.ArgumentParser) -> None:
@@ -38,7 +40,11 @@ def add_common(p: argparse.ArgumentParser) -> None:
         p, dry_run="build and check, show what would be uploaded; upload and tag nothing",
         what="VERSION", tag="component")
     p.add_argument("--artifacts", type=Path, metavar="DIR",
-                   help="upload the files in DIR (a build matrix's) instead of building")
+                   help="upload the files in DIR (a build matrix's) instead of building; with "
+                        "declared platforms, only one complete set per platform")
+    p.add_argument("--backfill", action="store_true",
+                   help="complete an already published version (PyPI, RubyGems): upload only "
+                        "the platforms it lacks from --artifacts DIR")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -70,7 +76,8 @@ def run_publish(args: argparse.Namespace, env: Mapping[str, str], kind_name: str
         ctx = publish.make_context(
             args.repo, config, name, args.version, env, dry_run=args.dry_run,
             on_duplicate=mode, push_tags=args.push_tags, artifacts_dir=args.artifacts,
-            options=kind.options(args), http=http, allow_dirty=args.allow_dirty)
+            options=kind.options(args), http=http, allow_dirty=args.allow_dirty,
+            backfill=args.backfill, accept_registry_bytes=args.accept_registry_bytes)
         emit(publish.publish_binding(ctx))
     return 0
 

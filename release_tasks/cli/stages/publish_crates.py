@@ -42,7 +42,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     options = publish_crates.CrateOptions(
         dry_run=args.dry_run, on_duplicate=parse_on_duplicate(args.on_duplicate),
         registry=args.registry, push_tags=args.push_tags, jobs=args.jobs, offline=args.offline,
-        max_wait=args.max_wait,
+        max_wait=args.max_wait, accept_registry_bytes=args.accept_registry_bytes,
         index_timeout=publish_crates.DEFAULT_INDEX_TIMEOUT if timeout is None else timeout)
     config = load_config(args)  # bad options are refused before the repository is read
     require_clean_tree(args.repo, allow_dirty=args.allow_dirty, dry_run=args.dry_run)

@@ -27,6 +27,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     group.add_argument("--check", action="store_true",
                        help="exit 1 when either committed file differs from what the "
                             "description makes")
+    group.add_argument("--write-to", type=Path, metavar="PATH",
+                       help="write the schema to PATH (a monorepo's copy, which its "
+                            "release.toml's #:schema line names: "
+                            ".github/release-tasks.schema.json)")
 
 
 def generated() -> dict[Path, str]:
@@ -61,6 +65,17 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         for path, text in generated().items():
             path.write_text(text, encoding="utf-8")
             log.info("schema: wrote %s", path)
+        return 0
+    if args.write_to is not None:
+        target = args.write_to
+        if target.is_dir():
+            raise ReleaseError(f"--write-to {target}: a directory; give the file's path")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(config_schema.render(), encoding="utf-8")
+        except OSError as exc:
+            raise ReleaseError(f"--write-to {target}: cannot write it ({exc.strerror})") from None
+        log.info("schema: wrote %s", target)
         return 0
     if args.check:
         old = stale()

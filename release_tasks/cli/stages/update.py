@@ -54,7 +54,7 @@ def describe_options(argv: Sequence[str]) -> str:
 
 def binding_versions(args: argparse.Namespace, config: config_mod.Config) -> dict[str, str]:
     """Parse the ``--<binding> VERSION`` options left over by the stage parser."""
-    parser = Parser(prog="release_tasks update", add_help=False)
+    parser = Parser(prog="release-tasks update", add_help=False)
     for binding in config.bindings:
         parser.add_argument(f"--{binding.name}", metavar=_METAVARS[binding.versioning],
                             dest=binding.name)
@@ -69,7 +69,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     config = project.config
     core, bindings = update.parse_inputs(config, args.core, binding_versions(args, config))
     changes = update.run_update(project.root, config, core, bindings, dry_run=args.dry_run,
-                                tree=project.repo.tree.files, git_dir=project.repo.git_dir)
+                                tree=project.repo.tree.files, git_dir=project.repo.git_dir,
+                                env=env)
     if args.dry_run:
         emit("".join(c.diff() for c in changes if c.changed) or "# no file would change")
     return 0

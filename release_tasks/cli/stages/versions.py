@@ -44,7 +44,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             log.get_logger().warning("warning: no release plan (%s); checking the files "
                                      "against their current versions", exc)
             planned = None
-        consistency.check(project.root, project.config, planned, tree=project.repo.tree.files)
+        consistency.check(project.root, project.config, planned, tree=project.repo.tree.files,
+                          env=env)
         return 0
     plan = versions.compute_plan(project, args.from_ref, core=args.core, bump=args.bump,
                                    pre=args.pre)

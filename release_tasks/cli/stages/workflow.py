@@ -28,6 +28,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from release_tasks.workflow import generate as workflow
     from release_tasks.workflow import requirement as workflow_requirement
 
+    if args.output is not None:
+        check_output(args.output)  # before anything is read: nothing to undo
     config = load_config(args)
     current, message = workflow.write(args.repo, config, check=args.check, path=args.output)
     tool = workflow_requirement.write(args.repo, env, check=args.check)
@@ -39,3 +41,15 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     emit(message)
     emit(tool.message)
     return 0
+
+
+def check_output(path: Path) -> None:
+    """A UsageError when ``--output`` cannot be a file: a directory, or under a file."""
+    from release_tasks.errors import UsageError
+
+    if path.is_dir():
+        raise UsageError(f"--output {path}: a directory; give the workflow file's path "
+                         f"(e.g. {path / 'release.yml'})")
+    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise UsageError(f"--output {path}: {blocking} is a file, so no directory can hold it")

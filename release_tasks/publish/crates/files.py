@@ -88,7 +88,8 @@ class CrateState:
                 f"packages: the registry's {self.file} has sha256 {self.remote_sha256}, the "
                 f"local one ({self.local.path}) has sha256 {self.local.sha256}. A published "
                 "version cannot be replaced: find the commit it was published from (or who "
-                "altered it), and release the next version")
+                "altered it); yank it and release the next version, or, once its bytes are "
+                "checked, accept them with --accept-registry-bytes")
 
     def unchecked(self, where: str) -> str:
         """Why ``unchecked`` could not compare."""

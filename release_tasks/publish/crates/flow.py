@@ -30,11 +30,12 @@ from typing import Final
 
 from release_tasks.cargo import workspace
 from release_tasks.config import credentials
-from release_tasks.errors import DriftError, PublishError, UpdateError
+from release_tasks.errors import DriftError, PublishError, UpdateError, UsageError
 from release_tasks.log import get_logger
 from release_tasks.model.components import Config
 from release_tasks.model.version import CoreVersion
 from release_tasks.plan import drift as consistency
+from release_tasks.publish.bytes import accepted_or_refused
 from release_tasks.publish.crates import checks as crate_checks
 from release_tasks.publish.crates.files import LocalCrate, hash_files, read_back
 from release_tasks.publish.crates.pacing import stamp
@@ -98,7 +99,7 @@ def check_repository(root: Path, config: Config, registry: str | None,
     drift: DriftError | None = None
     version = None
     try:
-        version = consistency.check(root, config)
+        version = consistency.check(root, config, env=env)
     except DriftError as exc:
         drift = exc
     try:
@@ -108,8 +109,12 @@ def check_repository(root: Path, config: Config, registry: str | None,
             raise drift from None
         raise
     crates = [c for c in config.core.crates if ws.crate(c).publish]
-    problems = crate_checks.metadata_problems(root, ws, crates, registry or CRATES_IO)
     cwd, cargo_vars = root / config.core.workspace, env or {}
+    unknown = registry and cargo_config.unknown_registry(registry, cwd, cargo_vars)
+    if unknown:
+        raise UsageError(f"cargo registry {registry}: {unknown}; nothing was packaged or "
+                         "published")
+    problems = crate_checks.metadata_problems(root, ws, crates, registry or CRATES_IO)
     unresolved = crate_checks.registry_problems(
         ws, crates, registry,
         registry and cargo_config.registry_index(registry, cwd, cargo_vars),
@@ -196,8 +201,15 @@ def publish(root: Path, config: Config, plan: CratePlan, options: CrateOptions,
                            f"registry shows them: {resume}")
     warnings = [f"  !!! {r.crate}@{r.version}: {r.detail}" for r in results
                 if r.crate in publisher.other_bytes]
+    if warnings and not options.accept_registry_bytes:
+        log.info("%s", summary_table(results))
+    notes = accepted_or_refused(
+        what, tag, [w.strip().removeprefix("!!! ") for w in warnings],
+        accept=options.accept_registry_bytes, rerun=resume,
+        yank=f"nox -s yank -- core {plan.version}"
+             + (f" --registry {options.registry}" if options.registry else ""))
     tag_line = tag_core(root, config, plan, registry, push=options.push_tags,
-                        notes=warnings)
+                        notes=[f"!!! {note}" for note in notes])
     return "\n".join([summary_table(results), *warnings, tag_line])
 
 
@@ -207,6 +219,7 @@ def resume_command(options: CrateOptions) -> str:
     words += [f"--registry {options.registry}"] if options.registry else []
     words += [f"--max-wait {options.max_wait:g}"] if options.max_wait is not None else []
     words += ["--push-tags"] if options.push_tags else []
+    words += ["--accept-registry-bytes"] if options.accept_registry_bytes else []
     return " ".join(words)
 
 

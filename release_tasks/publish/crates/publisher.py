@@ -20,7 +20,7 @@ from functools import cached_property
 import httpx
 
 from release_tasks import cmd
-from release_tasks.errors import CommandError, DuplicateVersion, ReleaseError, UsageError
+from release_tasks.errors import CommandError, OtherBytes, ReleaseError, UsageError
 from release_tasks.log import get_logger
 from release_tasks.model.duplicates import DEFAULT_ON_DUPLICATE, OnDuplicate, handle_duplicate
 from release_tasks.publish.crates.files import CrateState, LocalCrate, read_state
@@ -55,6 +55,7 @@ class CrateOptions:
     jobs: int | None = None  # crates published at once; None: the width of the phase
     offline: bool = True  # `cargo package --offline` in the dry run
     max_wait: float | None = None  # seconds of rate-limit waits in all; None: no bound
+    accept_registry_bytes: bool = False  # tag over other bytes on the registry, recorded
 
     def __post_init__(self) -> None:
         if not self.index_timeout > 0:
@@ -169,7 +170,8 @@ class CratePublisher:
             return "other bytes, through a dependency"
         if verdict == "other bytes":
             if mode == "fail":
-                raise DuplicateVersion(f"{state.mismatch(self.where)} (--on-duplicate=fail)")
+                raise OtherBytes(f"{state.mismatch(self.where)} (--on-duplicate=fail); nothing "
+                                 "was published or tagged")
             log.warning("  [%s] !!! %s !!!", mode, state.mismatch(self.where))
             self.other_bytes.add(crate)
             return f"OTHER BYTES: registry sha256 {state.remote_sha256}, local " \

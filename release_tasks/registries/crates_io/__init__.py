@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from release_tasks.errors import ReleaseError, UsageError
@@ -71,6 +72,9 @@ class NoBindings:
         raise self._refuse(ctx)
 
     def upload(self, ctx: values.PublishContext, build: values.Build) -> None:
+        raise self._refuse(ctx)
+
+    def identify(self, ctx: values.PublishContext, path: Path) -> values.Artifact:
         raise self._refuse(ctx)
 
 

@@ -57,6 +57,15 @@ def registry_index(registry: str, cwd: Path, env: Mapping[str, str]) -> str | No
         cwd, env, "registries", registry, "index")
 
 
+def unknown_registry(registry: str, cwd: Path, env: Mapping[str, str]) -> str | None:
+    """Why cargo, run in ``cwd``, would not know ``registry`` (``None``: it knows it)."""
+    if registry_index(registry, cwd, env) is not None:
+        return None
+    return (f"cargo knows no registry {registry!r}: neither {cargo_index_var(registry)} nor "
+            f"[registries.{registry}] index in .cargo/config.toml (of {cwd} or a parent, or "
+            "CARGO_HOME) names its index. Add it there, or name a registry cargo knows")
+
+
 def crates_io_goes_to(registry: str, cwd: Path, env: Mapping[str, str]) -> bool:
     """Whether cargo fetches what names crates.io from ``registry`` (source replacement:
     ``replace-with`` naming the registry, or a source whose ``registry`` is its index)."""

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
-from release_tasks.errors import RegistryError, UsageError
+from release_tasks.errors import RegistryError, RegistryUnavailable, UsageError
 from release_tasks.registries import http
 from release_tasks.registries.endpoints import Endpoints
 from release_tasks.registries.interface import RemoteFile
@@ -54,7 +54,7 @@ def listing(client: httpx.Client, endpoints: Endpoints, name: str, *,
     crate is absent. One request for an index, one per page of crates.io's API."""
     _check_name(name)
     if endpoints.get("index") is not None:
-        return _index_listing(client, endpoints["index"], name, sleep)
+        return _index_listing(client, endpoints, name, sleep)
     url: str | None = f"{endpoints['api']}/api/v1/crates/{name}/versions"
     found: list[Listed] = []
     for _ in range(_MAX_PAGES):
@@ -97,8 +97,7 @@ def exists(client: httpx.Client, endpoints: Endpoints, name: str, version: str, 
     """Whether crate ``name`` has ``version`` (yanked counts: a version is never reusable)."""
     _check_name(name)
     if endpoints.get("index") is not None:
-        return bool(files_in(_index_listing(client, endpoints["index"], name, sleep), name,
-                             version))
+        return bool(files_in(_index_listing(client, endpoints, name, sleep), name, version))
     url = f"{endpoints['api']}/api/v1/crates/{name}/{quote(version, safe='')}"
     response = http.get(client, LABEL, url, sleep=sleep)
     if response is None:
@@ -164,14 +163,25 @@ def parse_index_entries(text: str, url: str) -> list[Listed]:
     return found
 
 
-def _index_listing(client: httpx.Client, index: str, name: str,
+def _index_listing(client: httpx.Client, endpoints: Endpoints, name: str,
                    sleep: http.Sleep) -> list[Listed]:
-    index_config(client, index, sleep=sleep)
-    url = f"{index}{index_path(name)}"
-    response = http.get(client, LABEL, url, sleep=sleep)
-    if response is None:
-        return []
-    return parse_index_entries(response.text, url)
+    index = endpoints["index"]
+    try:
+        index_config(client, index, sleep=sleep)
+        url = f"{index}{index_path(name)}"
+        response = http.get(client, LABEL, url, sleep=sleep)
+        if response is None:
+            return []
+        return parse_index_entries(response.text, url)
+    except (RegistryUnavailable, RegistryError) as exc:
+        # The registry a component really publishes to, as cargo names it: not crates.io.
+        where = f"cargo registry {endpoints.get('registry', index)}"
+        if isinstance(exc, RegistryUnavailable):
+            raise RegistryUnavailable(where, exc.url, exc.reason) from None
+        said = str(exc)
+        if not said.startswith(LABEL):
+            raise
+        raise RegistryError(where + said.removeprefix(LABEL)) from None
 
 
 def _api_versions(document: object, url: str) -> list[Listed]:

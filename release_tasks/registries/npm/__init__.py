@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from release_tasks.errors import UsageError
+from release_tasks.model.platforms import MAIN
 from release_tasks.registries import interface as values
 from release_tasks.registries import spellings
 from release_tasks.registries.common import (
@@ -26,6 +27,7 @@ from release_tasks.registries.common import (
 )
 from release_tasks.registries.endpoints import EndpointField, Endpoints
 from release_tasks.registries.lazy import lend
+from release_tasks.registries.npm import platforms as platform_names
 from release_tasks.registries.trust import ToolMinimum, TrustSetup
 
 if TYPE_CHECKING:
@@ -56,6 +58,18 @@ class Npm(KindDefaults):
     index_module = _INDEX
     target_module = f"{__name__}.package"
     token_variable = "NPM_TOKEN"
+    platform_tags = platform_names.TAGS
+
+    def platform_package(self, package: str, platform: str) -> str:
+        return platform_names.package_of(package, platform)
+
+    def setup_platforms(self, read: Callable[[str], str | None], files: Sequence[str],
+                        directory: str, host: str | None) -> tuple[tuple[str, ...], str]:
+        return platform_names.from_setup(read(f"{directory}/package.json"))
+
+    def platform_steps(self, platform: str) -> frozenset[str] | None:
+        # the main package (package.STEP) or the platform's own (platform_package.step_of)
+        return frozenset({"tarball" if platform == MAIN else f"platform-{platform}"})
     rendering_form = "an npm version X.Y.(Z*1000+P), the npm rendering of X.Y.Z.P"
     endpoint_fields = (EndpointField(key="registry", config_key="npm",
                                      variable="RELEASE_TASKS_NPM_REGISTRY",

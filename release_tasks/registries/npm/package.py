@@ -28,7 +28,15 @@ from release_tasks.errors import PublishError, ToolMissing
 from release_tasks.log import get_logger
 from release_tasks.registries import secrets
 from release_tasks.registries.common import CARGO_HINT, TRUSTED, fresh_dir, require_tools
-from release_tasks.registries.interface import Build, ExpectedFile, PublishContext, ToolEnv
+from release_tasks.registries.interface import (
+    Artifact,
+    Build,
+    ExpectedFile,
+    PublishContext,
+    ToolEnv,
+)
+from release_tasks.registries.npm import platform_package
+from release_tasks.registries.npm import platforms as platform_names
 from release_tasks.registries.npm.index import tarball_name
 
 log = get_logger("publish.npm")
@@ -86,6 +94,40 @@ def read_tarball(path: Path) -> PackReport:
     files = tuple(sorted(n.removeprefix("package/") for n in names if n.startswith("package/")))
     return PackReport(name=str(manifest.get("name", "")), version=str(manifest.get("version", "")),
                       filename=path.name, files=files, size=path.stat().st_size)
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The ``package/package.json`` of a packed ``.tgz``."""
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            member = archive.extractfile("package/package.json")
+            if member is None:
+                raise KeyError("package/package.json")
+            manifest = json.loads(member.read().decode("utf-8"))
+    except (OSError, KeyError, ValueError, tarfile.TarError) as exc:
+        raise PublishError(f"{path.name}: not an npm package tarball: {exc}") from exc
+    if not isinstance(manifest, dict):
+        raise PublishError(f"{path.name}: its package.json is not an object")
+    return manifest
+
+
+def identify(ctx: PublishContext, path: Path) -> Artifact:
+    """A tarball by its package.json: a platform package by ``os``/``cpu``/``libc``; the
+    main package (none of them) serves no platform of its own."""
+    manifest = read_manifest(path)
+    fields = [_listed(manifest.get(k)) for k in ("os", "cpu", "libc")]
+    found = platform_names.platform_of(*fields) if any(fields) else None
+    tag = "/".join(",".join(f) for f in fields if f) or "main package"
+    pins = manifest.get("optionalDependencies")
+    return Artifact(path=path, package=str(manifest.get("name", "")),
+                    version=str(manifest.get("version", "")),
+                    platforms=frozenset({found}) if found else frozenset(), tag=tag,
+                    requires={str(k): str(v) for k, v in pins.items()}
+                    if isinstance(pins, dict) else {})
+
+
+def _listed(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def report_of(built: Build) -> PackReport | None:
@@ -153,30 +195,57 @@ def expected_files(ctx: PublishContext) -> list[ExpectedFile]:
     return [ExpectedFile(step=STEP, name=tarball_name(ctx.binding.package, ctx.rendering))]
 
 
-def build(ctx: PublishContext) -> PackedBuild:
-    """``cargo build``, ``bun install`` + ``bun run build``, ``npm pack``."""
+def build(ctx: PublishContext) -> Build:
+    """``cargo build``, ``bun install`` + ``bun run build``, ``npm pack``; or one platform's
+    package (:mod:`~release_tasks.registries.npm.platform_package`)."""
     env = ctx.build_env()
+    platform = platform_package.platform_of_steps(ctx.build_steps)
+    if platform is not None:
+        return platform_package.build_platform_package(ctx, platform, env)
     if ctx.binding.crate:
         cmd.run(["cargo", "build", "-p", ctx.binding.crate, "--release"], cwd=ctx.root,
-                env=env, prefix="typescript")
+                env=env, prefix=ctx.binding.name)
     install = ["bun", "install"]
     if (ctx.directory / "bun.lock").is_file() or (ctx.directory / "bun.lockb").is_file():
         install.append("--frozen-lockfile")
-    cmd.run(install, cwd=ctx.directory, env=env, prefix="typescript")
-    cmd.run(["bun", "run", "build"], cwd=ctx.directory, env=env, prefix="typescript")
+    cmd.run(install, cwd=ctx.directory, env=env, prefix=ctx.binding.name)
+    cmd.run(["bun", "run", "build"], cwd=ctx.directory, env=env, prefix=ctx.binding.name)
     out = fresh_dir(ctx.step_dir(STEP))
     argv = ["npm", "pack", "--json", "--pack-destination", str(out)]
     if ctx.dry_run:
         argv.insert(2, "--dry-run")
-    result = cmd.run(argv, cwd=ctx.directory, env=env, capture=True, prefix="typescript")
+    result = cmd.run(argv, cwd=ctx.directory, env=env, capture=True, prefix=ctx.binding.name)
     for line in result.stderr.splitlines():
-        log.debug("[typescript] %s", line)
+        log.debug("[%s] %s", ctx.binding.name, line)
     report = read_pack_report(result.stdout)
     artifact = ctx.directory if ctx.dry_run else out / report.filename
     return PackedBuild(artifacts=(artifact,), report=report)
 
 
+def tarballs(built: Build) -> list[Path]:
+    return [a for a in built.artifacts if a.name.endswith(".tgz") and a.is_file()]
+
+
+def verify_set(ctx: PublishContext, built: Build) -> list[str]:
+    """A package per platform and the main package (the gate checked names, versions and
+    pins): each packs the files its package.json points at."""
+    problems = [f"{a.name}: not an npm package tarball (.tgz)" for a in built.artifacts
+                if not a.name.endswith(".tgz")]
+    for path in tarballs(built):
+        try:
+            manifest, packed = read_manifest(path), set(read_tarball(path).files)
+        except PublishError as exc:
+            problems.append(str(exc))
+            continue
+        problems += [f"{path.name}: package.json points at {entry}, which is not in the "
+                     "package" for entry in entry_points(manifest) if entry not in packed]
+    return problems
+
+
 def verify(ctx: PublishContext, built: Build) -> list[str]:
+    if ctx.binding.platforms and (ctx.artifacts_dir is not None or
+                                  platform_package.platform_of_steps(ctx.build_steps)):
+        return verify_set(ctx, built)
     try:
         report = report_of(built)
     except PublishError as exc:
@@ -202,17 +271,17 @@ def verify(ctx: PublishContext, built: Build) -> list[str]:
 
 
 def describe(ctx: PublishContext, built: Build) -> str:
-    report = report_of(built)
-    assert report is not None  # verify said so first
-    return "\n".join([
-        f"[dry-run] Would publish to {ctx.endpoints['registry']} "
-        f"(npm publish --access public{' --provenance' if uses_provenance(ctx) else ''}):",
-        f"  {report.filename} ({report.size} bytes)",
-        f"    name:     {report.name}",
-        f"    version:  {report.version} (binding {ctx.version})",
-        f"    files ({len(report.files)}):",
-        *(f"      {f}" for f in report.files),
-    ])
+    single = report_of(built) if len(built.artifacts) == 1 else None
+    reports = [single] if single is not None else [read_tarball(p) for p in tarballs(built)]
+    lines = [f"[dry-run] Would publish to {ctx.endpoints['registry']} "
+             f"(npm publish --access public{' --provenance' if uses_provenance(ctx) else ''}):"]
+    for report in reports:
+        lines += [f"  {report.filename} ({report.size} bytes)",
+                  f"    name:     {report.name}",
+                  f"    version:  {report.version} (binding {ctx.version})",
+                  f"    files ({len(report.files)}):",
+                  *(f"      {f}" for f in report.files)]
+    return "\n".join(lines)
 
 
 def upload(ctx: PublishContext, built: Build) -> None:
@@ -225,7 +294,7 @@ def upload(ctx: PublishContext, built: Build) -> None:
         # A prerelease goes under its label's dist-tag: `latest` stays on the last final.
         argv += ["--tag", pre.label]
     with userconfig(ctx.endpoints["registry"], ctx.credential(), ctx.upload_env()) as tool:
-        cmd.run(argv, cwd=ctx.directory, env=tool.env, prefix="typescript")
+        cmd.run(argv, cwd=ctx.directory, env=tool.env, prefix=ctx.binding.name)
 
 
 @contextmanager

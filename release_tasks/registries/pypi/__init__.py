@@ -10,7 +10,7 @@ import argparse
 import dataclasses
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,7 @@ from release_tasks.registries import spellings
 from release_tasks.registries.common import KindDefaults, mapped_env, package_dir
 from release_tasks.registries.endpoints import EndpointField, Endpoints
 from release_tasks.registries.lazy import lend
+from release_tasks.registries.pypi import platforms as platform_names
 from release_tasks.registries.trust import TrustSetup
 from release_tasks.registries.versionkey import PlainFirst, plain_numbers, without_trailing_zeros
 
@@ -50,6 +51,24 @@ class PyPI(KindDefaults):
                         "MATURIN_PASSWORD", "TWINE_PASSWORD")
     ships_crate_source = True
     withdraws_by_api = False
+    platform_tags = platform_names.TAGS
+    adds_files = True  # a new file on an existing version, never a name twice
+
+    def platform_steps(self, platform: str) -> frozenset[str] | None:
+        # the names of wheels.WHEEL and wheels.SDIST (the target is loaded when it builds)
+        return frozenset({"sdist" if platform == "source" else "wheel"})
+
+    def setup_platforms(self, read: Callable[[str], str | None], files: Sequence[str],
+                        directory: str, host: str | None) -> tuple[tuple[str, ...], str]:
+        return platform_names.from_setup(read(f"{directory}/pyproject.toml"), host)
+
+    def platforms_of_file(self, name: str, package: str, rendering: str) -> frozenset[str]:
+        from release_tasks.registries.pypi import dists  # packaging: loaded when files are read
+
+        stem = f"{dists.dist_name(package)}-{rendering}"
+        if not (name.startswith(f"{stem}-") or name == f"{stem}.tar.gz"):
+            return frozenset()
+        return dists.platforms_of_file(name)
     endpoint_fields = (
         EndpointField(key="index", config_key="pypi-index", variable="RELEASE_TASKS_PYPI_INDEX_URL",
                       default="https://pypi.org/simple/", trailing_slash=True),
@@ -122,7 +141,7 @@ class PyPI(KindDefaults):
                              "read it from package metadata (importlib.metadata.version) so "
                              "it is the binding's X.Y.Z.P, not the core version the crate was "
                              "built with (see VERSIONING.md)")
-        return found + _sbom_warning(root, package_dir(binding, "pyproject"))
+        return found + sbom_warning(root, package_dir(binding, "pyproject"))
 
     def add_arguments(self, parser: argparse._ActionsContainer) -> None:
         from release_tasks.registries.pypi import wheels
@@ -194,7 +213,7 @@ class PyPI(KindDefaults):
                                      "the quoted requirement alone."))
 
 
-def _sbom_warning(root: Path, directory: str) -> list[str]:
+def sbom_warning(root: Path, directory: str) -> list[str]:
     """maturin's Rust SBOM makes wheels of one commit differ from checkout to checkout."""
     path = root / directory / "pyproject.toml"
     try:

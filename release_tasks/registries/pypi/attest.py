@@ -49,7 +49,7 @@ def sign(ctx: PublishContext, artifacts: Sequence[Path]) -> list[Path]:
         path.unlink(missing_ok=True)
     cmd.which(SIGNER[0], SIGNER_HINT, ctx.upload_env())
     cmd.run([*SIGNER, *map(str, artifacts)], cwd=ctx.directory, env=ctx.upload_env(),
-            prefix="python")
+            prefix=ctx.binding.name)
     missing = [p.name for p in paths if not p.is_file()]
     if missing:
         raise PublishError(f"`{' '.join(SIGNER)}` wrote no {', '.join(missing)}: nothing was "

@@ -17,9 +17,11 @@ from email.parser import Parser
 from pathlib import Path
 from typing import Any
 
+from packaging.tags import Tag
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
+    canonicalize_name,
     parse_sdist_filename,
     parse_wheel_filename,
 )
@@ -27,6 +29,7 @@ from packaging.version import InvalidVersion
 
 from release_tasks.errors import PublishError, UsageError
 from release_tasks.registries.interface import PublishContext
+from release_tasks.registries.pypi import platforms as platform_names
 
 # Platform tags PyPI takes; a plain linux_* tag is refused at upload.
 _PYPI_PLATFORMS = ("any", "manylinux", "musllinux", "macosx", "win", "ios", "android")
@@ -141,3 +144,26 @@ def readme_problems(ctx: PublishContext) -> list[str]:
     return problems
 
 
+def wheel_tags(filename: str) -> frozenset[Tag]:
+    """The tags of a wheel file name (empty for anything else)."""
+    try:
+        return parse_wheel_filename(filename)[3]
+    except (InvalidWheelFilename, InvalidVersion):
+        return frozenset()
+
+
+def platforms_of_file(filename: str) -> frozenset[str]:
+    """The platforms a file on PyPI serves: a wheel's by its tags, ``source`` for the sdist."""
+    if filename.endswith(".whl"):
+        return frozenset(p for tag in wheel_tags(filename)
+                         for p in platform_names.platforms_of_tag(tag.platform))
+    try:
+        parse_sdist_filename(filename)
+    except (InvalidSdistFilename, InvalidVersion):
+        return frozenset()
+    return frozenset({"source"})
+
+
+def dist_name(package: str) -> str:
+    """The distribution name as file names spell it (``my_pkg``)."""
+    return str(canonicalize_name(package)).replace("-", "_")

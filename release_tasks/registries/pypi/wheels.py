@@ -27,8 +27,9 @@ from release_tasks.registries.common import (
     fresh_dir,
     require_tools,
 )
-from release_tasks.registries.interface import Build, ExpectedFile, PublishContext
+from release_tasks.registries.interface import Artifact, Build, ExpectedFile, PublishContext
 from release_tasks.registries.pypi import attest
+from release_tasks.registries.pypi import platforms as platform_names
 from release_tasks.registries.pypi.dists import (
     host_glibc,
     needs_zig,
@@ -132,12 +133,12 @@ def build(ctx: PublishContext) -> Build:
         compatibility, zig = build_options(ctx)
         argv = ["maturin", "build", "--release", "--compatibility", compatibility,
                 "--out", str(out)]
-        cmd.run([*argv, "--zig"] if zig else argv, cwd=ctx.directory, env=env, prefix="python")
+        cmd.run([*argv, "--zig"] if zig else argv, cwd=ctx.directory, env=env, prefix=ctx.binding.name)
         found += artifacts_in(out)
     if ctx.wants(SDIST):
         out = fresh_dir(ctx.step_dir(SDIST))
         cmd.run(["maturin", "sdist", "--out", str(out)], cwd=ctx.directory, env=env,
-                prefix="python")
+                prefix=ctx.binding.name)
         found += artifacts_in(out)
     return Build(artifacts=tuple(found))
 
@@ -169,6 +170,19 @@ def verify(ctx: PublishContext, build: Build) -> list[str]:
                             "build manylinux wheels (--compatibility pypi or manylinux_2_28 "
                             "with zig)")
     return problems
+
+
+def identify(ctx: PublishContext, path: Path) -> Artifact:
+    """A wheel by its metadata and its platform tags, an sdist as ``source``."""
+    info = read_dist(path)
+    if info.kind == "sdist":
+        return Artifact(path=path, package=info.name, version=info.version,
+                        platforms=frozenset({"source"}), tag="sdist")
+    tags = sorted({tag.rsplit("-", 1)[-1] for tag in info.tags})
+    found = frozenset(p for tag in tags for p in platform_names.platforms_of_tag(tag))
+    variant = ".".join(sorted({tag.rsplit("-", 1)[0] for tag in info.tags}))
+    return Artifact(path=path, package=info.name, version=info.version, platforms=found,
+                    tag=".".join(tags), variant=variant)
 
 
 def describe(ctx: PublishContext, build: Build) -> str:
@@ -203,7 +217,7 @@ def upload(ctx: PublishContext, build: Build) -> None:
     attestations = attest.sign(ctx, build.artifacts) if attest.wanted(ctx) else []
     with ctx.kind.credential_env(ctx.upload_env(), ctx.credential(), ctx.endpoints) as tool:
         cmd.run(upload_argv(ctx, build, attestations), cwd=ctx.directory, env=tool.env,
-                prefix="python")
+                prefix=ctx.binding.name)
     if attestations:
         attest.check_listed(ctx.http, ctx.endpoints["index"], canonicalize_name(ctx.binding.package),
                             ctx.rendering, [a.name for a in build.artifacts])

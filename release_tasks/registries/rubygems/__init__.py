@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from release_tasks.registries.common import KindDefaults, ask_first, token_how
 from release_tasks.registries.endpoints import EndpointField
 from release_tasks.registries.lazy import lend
 from release_tasks.registries.rubygems import order
+from release_tasks.registries.rubygems import platforms as platform_names
 from release_tasks.registries.trust import TrustSetup
 
 if TYPE_CHECKING:
@@ -46,6 +48,18 @@ class RubyGems(KindDefaults):
     token_variable = "GEM_HOST_API_KEY"
     secret_variables = ("GEM_HOST_API_KEY",)
     ships_crate_source = True
+    platform_tags = platform_names.TAGS
+    adds_files = True  # a new platform on an existing version, never one twice
+
+    def platforms_of_file(self, name: str, package: str, rendering: str) -> frozenset[str]:
+        return platform_names.platforms_of_file(name, package, rendering)
+
+    def setup_platforms(self, read: Callable[[str], str | None], files: Sequence[str],
+                        directory: str, host: str | None) -> tuple[tuple[str, ...], str]:
+        gemspecs = sorted(f for f in files if f.endswith(".gemspec")
+                          and f.rpartition("/")[0] == directory)
+        return platform_names.from_setup(read(f"{directory}/Rakefile"),
+                                         [read(g) or "" for g in gemspecs])
     can_undo_withdrawal = False
     endpoint_fields = (EndpointField(key="host", config_key="rubygems",
                                      variable="RELEASE_TASKS_RUBYGEMS_HOST",

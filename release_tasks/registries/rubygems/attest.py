@@ -48,7 +48,7 @@ def sign(ctx: PublishContext, gems: Sequence[Path]) -> list[Path]:
     for gem, bundle in zip(gems, bundles, strict=True):
         bundle.unlink(missing_ok=True)
         cmd.run([*SIGNER, str(gem), "--bundle", str(bundle)], cwd=ctx.directory,
-                env=ctx.upload_env(), prefix="ruby")
+                env=ctx.upload_env(), prefix=ctx.binding.name)
         try:
             json.loads(bundle.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:

@@ -19,8 +19,9 @@ from release_tasks import cmd
 from release_tasks.errors import PublishError, UsageError
 from release_tasks.log import get_logger
 from release_tasks.registries.common import CARGO_HINT, fresh_dir, require_tools
-from release_tasks.registries.interface import Build, ExpectedFile, PublishContext
+from release_tasks.registries.interface import Artifact, Build, ExpectedFile, PublishContext
 from release_tasks.registries.rubygems import attest
+from release_tasks.registries.rubygems import platforms as platform_names
 from release_tasks.registries.rubygems.index import equal
 
 log = get_logger("publish.rubygems")
@@ -127,10 +128,10 @@ def build(ctx: PublishContext) -> Build:
     compile_argv = ["bundle", "exec", "rake", "compile"]
     if not (ctx.directory / "Gemfile").is_file():
         compile_argv = ["rake", "compile"]
-    cmd.run(compile_argv, cwd=ctx.directory, env=env, prefix="ruby")
+    cmd.run(compile_argv, cwd=ctx.directory, env=env, prefix=ctx.binding.name)
     # gem build evaluates the gemspec's file globs in the current directory, so it runs
     # in the binding's directory and the gem is moved out afterwards.
-    result = cmd.run(["gem", "build", spec.name], cwd=ctx.directory, env=env, prefix="ruby")
+    result = cmd.run(["gem", "build", spec.name], cwd=ctx.directory, env=env, prefix=ctx.binding.name)
     match = _BUILT.search(result.stdout)
     built = ctx.directory / match.group(1) if match else None
     if built is None or not built.is_file():
@@ -151,8 +152,11 @@ def verify(ctx: PublishContext, build: Build) -> list[str]:
                             f"{ctx.binding.package!r}")
         if not equal(info.version, ctx.rendering):
             problems.append(f"{path.name}: version {info.version}, expected {ctx.rendering}")
+        source = info.platform == "ruby" and "source" in ctx.binding.platforms
         if not info.files:
             problems.append(f"{path.name}: the gem contains no files")
+        elif source:
+            continue  # the declared source gem: compiled on install, no library in it
         elif not info.native_files:
             problems.append(f"{path.name}: no native library (lib/**/*.so) in the gem: did "
                             "`rake compile` put it where the gemspec's `files` looks?")
@@ -160,6 +164,14 @@ def verify(ctx: PublishContext, build: Build) -> list[str]:
             log.warning("  %s carries a native library but its platform is 'ruby': it will "
                         "install on every platform", path.name)
     return problems
+
+
+def identify(ctx: PublishContext, path: Path) -> Artifact:
+    """A gem by its spec, read with RubyGems: its platform (``ruby``: the source gem)."""
+    info = read_gem(path, ctx.build_env())
+    found = platform_names.platform_of(info.platform)
+    return Artifact(path=path, package=info.name, version=info.version,
+                    platforms=frozenset({found}) if found else frozenset(), tag=info.platform)
 
 
 def describe(ctx: PublishContext, build: Build) -> str:
@@ -190,4 +202,4 @@ def upload(ctx: PublishContext, build: Build) -> None:
         for index, path in enumerate(build.artifacts):
             extra = ["--attestation", str(bundles[index])] if bundles else []
             cmd.run(["gem", "push", "--host", ctx.endpoints["host"], str(path), *extra],
-                    env=tool.env, prefix="ruby")
+                    env=tool.env, prefix=ctx.binding.name)

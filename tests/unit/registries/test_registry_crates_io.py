@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from release_tasks.errors import RegistryError, UsageError
+from release_tasks.errors import RegistryError, RegistryUnavailable, UsageError
 from release_tasks.registries import crates_io, kind_of
 from release_tasks.registries.interface import RemoteFile
 
@@ -183,3 +183,12 @@ def test_invalid_crate_names_are_refused_before_any_request(name: str) -> None:
     with client_for(recorder) as client, pytest.raises(UsageError, match="crate name"):
         crates_io.exists(client, crates_io.make_endpoints(), name, "1.0.0")
     assert recorder.requests == []
+
+
+def test_an_alternative_registry_that_gives_no_answer_is_named_as_cargo_names_it() -> None:
+    recorder = _sparse("3/f/foo", httpx.Response(503, text="down"))
+    with client_for(recorder) as client, pytest.raises(RegistryUnavailable) as caught:
+        crates_io.versions(client, SPARSE, "foo", sleep=lambda seconds: None)
+    assert str(caught.value).startswith("cargo registry mine gave no definite answer for "
+                                        f"{INDEX}3/f/foo")
+    assert "crates.io" not in str(caught.value)

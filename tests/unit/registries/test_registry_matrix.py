@@ -68,7 +68,7 @@ CASES = [
             ),
         },
         {**CONFIG_JSON, f"{SPARSE}fo/o-/foo-sys": httpx.Response(200, text="not json\n")},
-        "crates.io",
+        "cargo registry local",
     ),
     Case(
         "rubygems",
