@@ -263,9 +263,11 @@ def next_steps(root: Path, result: Result) -> list[str]:
                      "# noqa: F403`")
     steps += ["`nox -s workflow` writes .github/workflows/release.yml (CI publishes from it)",
               f"commit: git add {files} noxfile.py .github/workflows/release.yml "
+              ".github/release-tasks.txt "
               "(release refuses modified tracked files)",
               "`nox -s release -- --dry-run` shows the first release; it changes nothing",
               "`nox -s release -- --push` makes the release, and CI publishes it "
               "(RELEASING.md says what CI needs)"]
     return ["next steps:", *(f"  {n}. {step}" for n, step in enumerate(steps, 1)),
-            f"after upgrading release-tasks: `release-tasks schema --write-to {schema}`"]
+            f"after upgrading release-tasks: `release-tasks schema --write-to {schema}` and "
+            "`release-tasks workflow` (the version the workflow installs)"]

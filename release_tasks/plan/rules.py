@@ -204,7 +204,7 @@ def plan(config: Config, facts: Facts) -> ReleasePlan:
                          source_commit=changes.head_commit, first_release=facts.first,
                          core=core_plan, bindings=tuple(bindings), core_override=chosen)
     if changes.release is not None:
-        reproduced(result, changes.release.plan, changes.release.tag)
+        reproduced(result, changes.release.plan, changes.release.tag, facts.tags)
     return result
 
 
@@ -284,16 +284,25 @@ def _own_version(scheme: Scheme, current: BindingVersion | None,
     return max(known).next_patch() if known else BindingVersion.plain(core)
 
 
-def reproduced(plan: ReleasePlan, released: ReleasePlan, tag: str) -> None:
+def reproduced(plan: ReleasePlan, released: ReleasePlan, tag: str,
+               tags: Mapping[str, str]) -> None:
     """At a release commit, the plan must be the one that was tagged: CI publishes what the
-    release committed. A tag made since (``ruby-v0.1.9.1`` on another commit) changes it."""
+    release committed. A tag made since (``ruby-v0.1.9.1`` on another commit) changes it.
+
+    Not a change: a version the release carried forward as never published whose component
+    tag exists (the release was made in a clone that had not fetched the tag CI pushed).
+    That version is published; the plan here leaves it out, and its job has nothing to do."""
     differences = []
     if released.core.next != plan.core.next:
         differences.append(f"core {released.core.next} -> {plan.core.next}")
     planned = {b.name: b.next for b in released.bindings}
     for entry in plan.bindings:
-        if entry.name in planned and planned[entry.name] != entry.next:
-            differences.append(f"{entry.name} {planned[entry.name]} -> {entry.next}")
+        before = planned.get(entry.name)
+        if entry.name not in planned or before == entry.next:
+            continue
+        if entry.next is None and f"{entry.tag_prefix}{before}" in tags:
+            continue  # published already (its tag); nothing of it is left to publish
+        differences.append(f"{entry.name} {before} -> {entry.next}")
     if differences:
         raise VersionError(
             f"HEAD is release {tag}, but the repository no longer gives the versions it "

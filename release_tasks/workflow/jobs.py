@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from release_tasks.model.components import Binding, Config
 from release_tasks.registries.interface import RegistryKind
+from release_tasks.workflow.requirement import INSTALL_COMMAND, REQUIREMENT_PATH
 from release_tasks.workflow.trust import (
     Lane,
     binding_lane,
@@ -44,7 +45,8 @@ class BindingJob:
 
 DRY_RUN = "${{ needs.plan.outputs.dry_run == 'true' && '--dry-run' || '' }}"
 _CHECKOUT = ("- uses: actions/checkout@v4", "  with:", "    fetch-depth: 0")
-_HASHED = "hashFiles('noxfile.py', 'pyproject.toml', 'uv.lock', 'requirements*.txt')"
+_HASHED = (f"hashFiles('{REQUIREMENT_PATH.as_posix()}', 'noxfile.py', 'pyproject.toml', "
+           "'uv.lock', 'requirements*.txt')")
 _PUSH_NOTE = (
     "A tag push made with GITHUB_TOKEN is refused when the tagged commit changes files under",
     ".github/workflows/. The stage reports a failed tag push apart from the publish, so the",
@@ -55,8 +57,15 @@ _IDENTITY = ("- name: Git identity for the component tag", "  run: |",
              '    git config user.email "41898282+github-actions[bot]@users.noreply.github.com"')
 
 
+def _install_tool() -> tuple[str, ...]:
+    """The release tool (the noxfile imports it) with nox and uv, from the one requirement
+    file the repository commits (:mod:`release_tasks.workflow.requirement`)."""
+    return (f"# The release tool that made this workflow, with nox and uv: {REQUIREMENT_PATH.as_posix()}.",
+            f"- run: {INSTALL_COMMAND}")
+
+
 def _python(job: str) -> tuple[str, ...]:
-    """Python and nox (with uv, its fast backend), with uv's download cache and the job's nox
+    """Python and the release tool with nox, with uv's download cache and the job's nox
     environments kept between runs, keyed on what they are made from."""
     return (
         "- uses: actions/setup-python@v5", "  with:",
@@ -65,7 +74,7 @@ def _python(job: str) -> tuple[str, ...]:
         "      .nox",
         f"    key: nox-{job}-${{{{ runner.os }}}}-py${{{{ env.PYTHON_VERSION }}}}-${{{{ {_HASHED} }}}}",
         f"    restore-keys: nox-{job}-${{{{ runner.os }}}}-py${{{{ env.PYTHON_VERSION }}}}-",
-        "- run: python -m pip install 'nox[uv]'")
+        *_install_tool())
 
 
 def _indent(lines: Sequence[str], by: int) -> Iterator[str]:
@@ -205,7 +214,7 @@ def _publish_job(job_id: str, title: str, needs: str, condition: Sequence[str],
     yield from _indent(_CHECKOUT, 6)
     yield from _indent(steps, 6)
     yield from _indent(_python(job_id), 6)
-    yield from _indent(doctor_step(lane.component), 6)
+    yield from _indent(doctor_step(lane.component, lane), 6)
     yield from _indent(_IDENTITY, 6)
     yield from _indent(gather, 6)
     yield from _indent(lane.steps, 6)

@@ -35,12 +35,16 @@ class Lane:
     permissions: tuple[str, ...] = ()  # more job permissions, as YAML lines
 
 
-def doctor_step(component: str) -> tuple[str, ...]:
-    """``doctor``: the credential path checked before any build (a dry run only reports)."""
+def doctor_step(component: str, lane: Lane | None = None) -> tuple[str, ...]:
+    """``doctor``: the credential path checked before any build (a dry run only reports).
+    On a token lane it sees the upload's token variable, else it could only say "no token";
+    a trusted lane's token is minted later, for the upload alone."""
+    env = lane.env if lane is not None and not lane.trusted else {}
     return ("# The credential path the config says (trusted publishing or a token), checked",
             "# before anything is built: `nox -s doctor` names the one fix.",
             "- name: Credential path",
             "  continue-on-error: ${{ needs.plan.outputs.dry_run == 'true' }}",
+            *(["  env:"] if env else []), *(f"    {var}: {value}" for var, value in env.items()),
             f"  run: nox -s doctor -- {component}")
 
 

@@ -169,3 +169,26 @@ def test_skip_takes_binding_names_only(run_cli: RunCli, example_repo: Repo, name
     result = run_cli("release", "--repo", str(example_repo.root), "--dry-run", "--skip", name)
     assert result.code == 2
     assert f"--skip {name}: not a binding" in result.err
+
+
+def test_a_carried_version_published_since_its_release_was_made_is_left_to_rest_by_ci(
+        run_cli: RunCli, example_repo: Repo) -> None:
+    """The maintainer released from a clone that had not fetched the component tags CI had
+    pushed: the release carried Python forward as never published, while it was. CI at that
+    release tag (which has every tag) plans the rest of the release, Python unchanged."""
+    repo = example_repo
+    first = do_release(repo, publish=())  # CI's tags are on origin only, for now
+    sandbox.touch(repo, "fix(ruby): retry", "workers/ruby/lib/tasker_core.rb")
+    second = do_release(repo, publish=())
+    tagged = read_tag_plan(git.tag_message(repo, second))
+    assert tagged is not None and binding(tagged, "python")["next"] == "0.1.0.0"  # carried
+    sandbox.mark_published(repo, first)  # CI's clone: the first release was published
+
+    data = plan(run_cli, repo)
+
+    assert binding(data, "ruby")["next"] == "0.1.0.1"
+    assert [binding(data, name)["next"] for name in ("python", "typescript")] == [None, None]
+    # A version the repository no longer gives is still refused.
+    sandbox.tag(repo, "ruby-v0.1.0.1", "published\n", ref=first)
+    result = run_cli("versions", "--repo", str(repo.root), "--format", "json")
+    assert result.code != 0 and "no longer gives the versions it planned" in result.err

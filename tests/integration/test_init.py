@@ -86,8 +86,11 @@ def test_init_then_release_dry_run_plans_what_the_fixture_expects(
 def test_init_committed_then_release_writes_exactly_the_fixture_edits(
         run_cli: RunCli, tmp_path: Path, name: str) -> None:
     fx = adopting(name, tmp_path)
-    init_ok(run_cli, fx)
-    git(fx.root, "add", "--all")  # release.toml, the schema it names, .gitignore
+    written = init_ok(run_cli, fx)
+    # The requirement the release workflow's jobs install the tool from, at this version.
+    assert "init: wrote .github/release-tasks.txt (release-tasks==" in written.err
+    assert "release-tasks==" in (fx.root / ".github" / "release-tasks.txt").read_text("utf-8")
+    git(fx.root, "add", "--all")  # release.toml, the schema it names, .gitignore, the tool's pin
     git(fx.root, "commit", "--quiet", "-m", "Release with release-tasks")
     before = snapshot(fx.root)
 

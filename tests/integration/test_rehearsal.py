@@ -38,6 +38,7 @@ from release_tasks.standins.pypi_server import PypiServer
 from release_tasks.standins.rubygems_registry import RubyGemsRegistry
 from release_tasks.standins.verdaccio_server import Verdaccio
 from release_tasks.workflow import generate as workflow_mod
+from release_tasks.workflow import requirement as workflow_requirement
 from tests.integration.publish_helpers import NO_CREDENTIALS, closed_port_url, ran
 from tests.registries.tools import require_tool
 from tests.support import RunCli
@@ -60,8 +61,10 @@ class Rehearsal:
         code, out = self.cli("workflow")
         assert code == 0, out
         path = repo.root / workflow_mod.WORKFLOW_PATH
-        sandbox.change(repo, "ci: the release workflow", {str(workflow_mod.WORKFLOW_PATH):
-                                                          path.read_text(encoding="utf-8")})
+        requirement = workflow_requirement.REQUIREMENT_PATH
+        sandbox.change(repo, "ci: the release workflow", {
+            str(workflow_mod.WORKFLOW_PATH): path.read_text(encoding="utf-8"),
+            str(requirement): (repo.root / requirement).read_text(encoding="utf-8")})
         self.workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
 
     def cli(self, *args: str, env: Mapping[str, str] | None = None) -> tuple[int, str]:

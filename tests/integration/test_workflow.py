@@ -32,6 +32,7 @@ from release_tasks.config import load as config_mod
 from release_tasks.git.repo import Repo
 from release_tasks.project import open_project
 from release_tasks.workflow import generate as workflow_mod
+from release_tasks.workflow import requirement as workflow_requirement
 from tests.support import IN_CI, RunCli, assert_parses
 from tests.unit.test_workflow_render import CONFIGS
 
@@ -522,7 +523,7 @@ def test_plan_job(workflow: dict[str, Any]) -> None:
     plan = workflow["jobs"]["plan"]
     assert "needs" not in plan
     runs = [s.get("run", "") for s in plan["steps"]]
-    assert "python -m pip install 'nox[uv]'" in runs
+    assert "python -m pip install -r .github/release-tasks.txt" in runs
     assert any(r.startswith("nox -s versions -- --format env") and r.endswith('>> "$GITHUB_OUTPUT"')
                for r in runs)
     assert any(r.startswith("nox -s detect -- --format env") and r.endswith('>> "$GITHUB_OUTPUT"')
@@ -562,7 +563,8 @@ def test_environments_and_secrets(workflow: dict[str, Any]) -> None:
         (step,) = [s for s in workflow["jobs"][name]["steps"] if "nox -s publish" in s.get("run", "")]
         assert step["env"] == {var: f"${{{{ secrets.{secret} }}}}" for var, secret in mapping.items()}
     text = WORKFLOW.read_text(encoding="utf-8")
-    assert len(re.findall(r"secrets\.", text)) == 4  # no secret anywhere else
+    # Each secret twice, in its job's doctor and upload steps; nowhere else.
+    assert len(re.findall(r"secrets\.", text)) == 8
 
 
 def test_publish_crates_needs_plan_and_preflight(workflow: dict[str, Any]) -> None:
@@ -598,7 +600,7 @@ def test_binding_jobs_set_up_their_toolchains(workflow: dict[str, Any]) -> None:
     for job in PUBLISH_JOBS:
         assert "actions/setup-python" in uses(job)
         runs = [s.get("run", "") for s in workflow["jobs"][job]["steps"]]
-        assert "python -m pip install 'nox[uv]'" in runs
+        assert "python -m pip install -r .github/release-tasks.txt" in runs
         assert any("git config user.email" in r for r in runs), job  # annotated tags need it
 
 
@@ -616,6 +618,7 @@ def test_every_job_that_runs_nox_caches_uv_and_its_environments(
         cache = caches[0]["with"]
         assert set(cache["path"].split()) == {"~/.cache/uv", ".nox"}, name
         assert "noxfile.py" in cache["key"] and "pyproject.toml" in cache["key"], name
+        assert "'.github/release-tasks.txt'" in cache["key"], name  # the tool's pin
         assert "env.PYTHON_VERSION" in cache["key"] and "runner.os" in cache["key"], name
         assert cache["restore-keys"] and cache["key"].startswith(cache["restore-keys"]), name
         setup = [i for i, s in enumerate(steps) if "setup-python" in str(s.get("uses", ""))]
@@ -649,3 +652,46 @@ def test_the_stage_writes_the_workflow_and_check_says_when_it_is_stale(
     result = run_cli(*check)
     assert result.code == 1
     assert "-    timeout-minutes: 5" in result.err and "nox -s workflow" in result.err
+
+
+@pytest.mark.integration
+def test_the_stage_writes_the_tool_requirement_and_check_says_when_the_pin_is_another(
+        tmp_path: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The jobs install the tool from .github/release-tasks.txt: the stage writes it at this
+    version, keeps the maintainer's own lines, and --check fails on a pin of another version
+    (or on another RELEASE_TASKS_SPEC), saying which and what to do."""
+    import release_tasks
+
+    monkeypatch.delenv(workflow_requirement.SPEC_VARIABLE, raising=False)
+    repo = sandbox.create(tmp_path / "tasker-core")
+    requirement = repo.root / workflow_requirement.REQUIREMENT_PATH
+    check = ("workflow", "--check", "--repo", str(repo.root))
+    assert run_cli("workflow", "--repo", str(repo.root)).code == 0
+    lines = requirement.read_text(encoding="utf-8").splitlines()
+    assert f"release-tasks=={release_tasks.__version__}" in lines and "nox[uv]" in lines
+    assert run_cli(*check).code == 0
+    # The maintainer's own lines, below the marker, survive a rewrite.
+    requirement.write_text(requirement.read_text(encoding="utf-8") + "cffi==1.17.1\n",
+                           encoding="utf-8")
+    assert run_cli(*check).code == 0
+    pinned = requirement.read_text(encoding="utf-8").replace(
+        f"release-tasks=={release_tasks.__version__}", "release-tasks==0.0.1")
+    requirement.write_text(pinned, encoding="utf-8")
+    result = run_cli(*check)
+    assert result.code == 1
+    assert (f".github/release-tasks.txt pins release-tasks 0.0.1, but this is release-tasks "
+            f"{release_tasks.__version__}") in result.err
+    assert "release.yml" not in result.err  # the workflow itself is current
+    assert run_cli("workflow", "--repo", str(repo.root)).code == 0
+    text = requirement.read_text(encoding="utf-8")
+    assert "release-tasks==0.0.1" not in text and text.endswith("cffi==1.17.1\n")
+    assert run_cli(*check).code == 0
+    # RELEASE_TASKS_SPEC names the requirement instead.
+    spec = {workflow_requirement.SPEC_VARIABLE: "release-tasks==9.9.9"}
+    result = run_cli(*check, env=spec)
+    assert result.code == 1 and "'release-tasks==9.9.9'" in result.err
+    assert run_cli("workflow", "--repo", str(repo.root), env=spec).code == 0
+    assert "\nrelease-tasks==9.9.9\n" in requirement.read_text(encoding="utf-8")
+    requirement.unlink()
+    result = run_cli(*check)
+    assert result.code == 1 and ".github/release-tasks.txt does not exist" in result.err

@@ -52,7 +52,8 @@ def test_every_publish_job_runs_doctor_before_publishing() -> None:
         order = names(jobs[job_name])
         doctor = step(jobs[job_name], "Credential path")
         assert doctor["run"] == f"nox -s doctor -- {component}"
-        assert order.index("python -m pip install 'nox[uv]'") < order.index("Credential path")
+        assert order.index("python -m pip install -r .github/release-tasks.txt") < order.index(
+            "Credential path")
         assert order.index("Credential path") < order.index("Publish")
         # A dry run reports what a real one would stop on; only a real run fails on it.
         assert doctor["continue-on-error"] == "${{ needs.plan.outputs.dry_run == 'true' }}"
@@ -103,6 +104,10 @@ def test_the_header_lists_only_the_crates_token_as_a_fallback() -> None:
 
 def test_a_component_on_tokens_gets_its_secret_as_before() -> None:
     jobs = rendered(config_mod.builtin())["jobs"]
+    # doctor, before the build, sees the token the upload will have (else: "no token").
+    for job_name in PUBLISH_JOBS:
+        assert step(jobs[job_name], "Credential path")["env"] == step(
+            jobs[job_name], "Publish")["env"], job_name
     assert step(jobs["publish-ruby"], "Publish")["env"] == {
         "GEM_HOST_API_KEY": "${{ secrets.RUBYGEMS_API_KEY }}"}
     assert step(jobs["publish-typescript"], "Publish")["env"] == {

@@ -1,4 +1,5 @@
-"""``init``: write a ``release.toml`` inferred from the workspace and the tree."""
+"""``init``: write a ``release.toml`` inferred from the workspace and the tree, and the
+requirement the release workflow installs the tool from (``.github/release-tasks.txt``)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from release_tasks.init import infer as init
     from release_tasks.init import render as init_render
     from release_tasks.log import get_logger
+    from release_tasks.workflow import requirement as workflow_requirement
 
     log = get_logger("init")
     root = repository.top_level(args.repo)
@@ -40,6 +42,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return 0
     for path in init.write(result):
         log.info("init: wrote %s", path)
+    # What the release workflow's jobs install the tool from (kept when it is current).
+    log.info("init: %s", workflow_requirement.write(root, env, check=False).message)
     for offer in init.sbom_offers(root, result):
         log.warning("init: %s", offer)
     for line in init.next_steps(root, result):

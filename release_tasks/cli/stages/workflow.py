@@ -1,5 +1,6 @@
-"""``workflow``: write the release workflow the repository's config makes (``--check``:
-only say whether the committed one is current; exit 1 when it is not)."""
+"""``workflow``: write the release workflow the repository's config makes, and the requirement
+its jobs install the tool from (``--check``: only say whether both committed files are
+current, the pinned version the installed one; exit 1 when not)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from pathlib import Path
 
 from release_tasks.cli.stages._args import add_repo, emit, load_config
 
-HELP = "write .github/workflows/release.yml from release.toml (--check: is it current?)"
+HELP = ("write .github/workflows/release.yml from release.toml, and .github/release-tasks.txt "
+        "(--check: are they current?)")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_repo(p)
     p.add_argument("--check", action="store_true",
-                   help="write nothing; exit 1 when the committed workflow differs from the config's")
+                   help="write nothing; exit 1 when the committed workflow differs from the "
+                        "config's, or .github/release-tasks.txt from this version's")
     p.add_argument("--output", type=Path, metavar="PATH",
                    help="where to write it (default: .github/workflows/release.yml at the top level)")
 
@@ -23,15 +26,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from release_tasks.log import get_logger
     from release_tasks.workflow import generate as workflow
+    from release_tasks.workflow import requirement as workflow_requirement
 
     if args.output is not None:
         check_output(args.output)  # before anything is read: nothing to undo
     config = load_config(args)
     current, message = workflow.write(args.repo, config, check=args.check, path=args.output)
-    if args.check and not current:
-        get_logger("workflow").error("error: %s", message)
+    tool = workflow_requirement.write(args.repo, env, check=args.check)
+    if args.check and not (current and tool.current):
+        for ok, said in ((current, message), (tool.current, tool.message)):
+            if not ok:
+                get_logger("workflow").error("error: %s", said)
         return 1
     emit(message)
+    emit(tool.message)
     return 0
 
 
