@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from filelock import FileLock, Timeout
-
 from release_tasks.log import get_logger
 
 log = get_logger("journal")
@@ -54,6 +52,8 @@ def locked(git_dir: Path) -> Iterator[None]:
     """Hold the update lock of ``git_dir`` (waiting, with a line saying so, while another
     process holds it). ``filelock`` locks the same way on every system (``flock`` on POSIX,
     ``msvcrt`` on Windows); the lock is released when its holder ends, however it ends."""
+    from filelock import FileLock, Timeout  # only a writing stage locks; every stage opens
+
     (git_dir / STATE).mkdir(exist_ok=True)
     lock = FileLock(git_dir / STATE / LOCK, mode=0o644)
     try:

@@ -9,7 +9,6 @@ platform, npm's ``os``/``cpu``/``libc`` and napi's triple); this module knows on
 
 from __future__ import annotations
 
-import platform as _platform
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -108,6 +107,8 @@ def host(system: str | None = None, machine: str | None = None,
          libc: str | None = None) -> Platform:
     """The platform of this machine (or of the given ``sys.platform``, ``platform.machine()``
     and C library name); :class:`UnknownPlatform` on one that has no canonical name."""
+    import platform as _platform  # only the stages that build ask for the host
+
     system = sys.platform if system is None else system
     machine = (_platform.machine() if machine is None else machine).lower()
     arch = {"amd64": "x86_64", "x64": "x86_64", "x86_64": "x86_64", "arm64": "aarch64",

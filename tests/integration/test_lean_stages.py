@@ -27,7 +27,7 @@ pytestmark = pytest.mark.integration
 
 MOST_GIT = 5
 #: Modules that `detect` and `versions` have no use for, and that cost start-up time.
-HEAVY = ("httpx", "tomlkit", "semver", "packaging", "nox", "importlib.metadata",
+HEAVY = ("httpx", "tomlkit", "semver", "packaging", "nox", "importlib.metadata", "filelock",
          "release_tasks.registries.http",
          "release_tasks.edge", "release_tasks.config.credentials", "release_tasks.publish.",
          "release_tasks.cargo.workspace", "release_tasks.plan.drift")
