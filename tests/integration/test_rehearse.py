@@ -1,4 +1,5 @@
-"""``rehearse`` on the example, as a maintainer runs it before a first real release: four
+"""``rehearse`` on the example and on a virtual-root monorepo with a binding named ``node``,
+as a maintainer runs it before a first real release: four
 stand-ins, the workflow's jobs, every package installed and loaded, a timed report; the
 repository, its tags and every real registry untouched; and a stand-in that cannot start
 stops it before anything else happens."""
@@ -145,6 +146,42 @@ def test_rehearse_publishes_to_four_standins_installs_and_loads_all_four(
         assert not any(real in " ".join(argv) for real in REAL.values())
 
     # Nothing changed in the repository, and nothing is left behind.
+    assert repo_state(root) == before
+    assert list(work.iterdir()) == []
+
+
+def test_rehearse_on_a_virtual_root_with_a_binding_named_node(
+        run_cli: RunCli, tmp_path: Path, children: Children, verdaccio_entry: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The independent monorepo of the executed-workflow tests: a virtual workspace root
+    # (`version.workspace = true`), two crates, one npm binding named `node`.
+    from tests.integration.test_executed_workflow import acme
+
+    for tool in ("cargo", "bun", "npm", "node"):
+        require_tool(tool)
+    for key, value in sandbox.GIT_IDENTITY.items():
+        monkeypatch.setenv(key, value)
+    root = acme(tmp_path / "acme")
+    before = repo_state(root)
+    work = tmp_path / "rehearsals"
+    work.mkdir()
+
+    result = run_cli("rehearse", "--format", "json", "--repo", str(root), "--work-dir",
+                     str(work), env={**REAL, "RELEASE_TASKS_VERDACCIO": verdaccio_entry})
+
+    assert result.code == 0, result.err[-3000:]
+    report = json.loads(result.out)
+    assert report["ok"], report
+    steps = {s["name"]: s for s in report["steps"]}
+    assert list(steps) == [
+        "start the four stand-ins", "clone at HEAD", "release --yes --push",
+        "plan: versions --check, versions/detect --format env",
+        "publish-crates: 2 crates 0.4.0", "publish-node: @acme/node 0.4.0",
+        "install and load 2 crates 0.4.0", "install and load @acme/node 0.4.0"]
+    assert "from @acme/node@0.4.0" in steps["install and load @acme/node 0.4.0"]["detail"]
+    stages = [argv[3:] for argv, _ in children.calls if argv[1:3] == ["-m", "release_tasks"]]
+    # The workflow's own command for the one npm binding (its session, by the kind's alias).
+    assert stages[-1] == ["publish_typescript", "0.4.0.0", "--on-duplicate=skip", "--push-tags"]
     assert repo_state(root) == before
     assert list(work.iterdir()) == []
 
