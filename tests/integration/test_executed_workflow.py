@@ -279,14 +279,17 @@ def test_the_example_released_through_its_executed_workflow(
     assert {"core-v0.1.1", "ruby-v0.1.1.0", "python-v0.1.1.0", "typescript-v0.1.1.0"} <= (
         adopter.origin_tags())
 
-    # 4. The same tag again (a re-run): every job succeeds, nothing is built or uploaded.
+    # 4. The same tag again (a re-run): every job succeeds, nothing is built or uploaded,
+    # and the GitHub Release the first run made is left as it is.
     uploads = len(cargo_registry.log.events("publish"))
+    writes = len(github.writes())
     run = adopter.ci(third)
     assert_jobs(run, EXAMPLE_JOBS)
     assert_nothing_built(run)
     assert contents() == held
     assert len(cargo_registry.log.events("publish")) == uploads
-    assert release_tags(github) == [first, second, third]  # updated, not made twice
+    assert release_tags(github) == [first, second, third]  # not made twice
+    assert github.writes()[writes:] == []  # and not changed
 
 
 # --- a virtual workspace root with a binding named `node` ------------------------------------
