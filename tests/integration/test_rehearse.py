@@ -87,6 +87,17 @@ def verdaccio_entry() -> str:
     return str(ensure_installed(require_tool("npm")))
 
 
+def rehearse(run_cli: RunCli, root: Path, work: Path, verdaccio_entry: str) -> dict[str, Any]:
+    """``rehearse --format json`` of ``root`` in ``work``, with a maintainer's real
+    credentials and registries in the environment; its report (it must succeed)."""
+    work.mkdir()
+    result = run_cli("rehearse", "--format", "json", "--repo", str(root), "--work-dir",
+                     str(work), env={**REAL, "RELEASE_TASKS_VERDACCIO": verdaccio_entry})
+    assert result.code == 0, result.err[-3000:]
+    report: dict[str, Any] = json.loads(result.out)
+    return report
+
+
 def test_rehearse_publishes_to_four_standins_installs_and_loads_all_four(
         example_repo: Repo, run_cli: RunCli, tmp_path: Path, children: Children,
         verdaccio_entry: str) -> None:
@@ -95,13 +106,8 @@ def test_rehearse_publishes_to_four_standins_installs_and_loads_all_four(
     root = example_repo.root
     before = repo_state(root)
     work = tmp_path / "rehearsals"
-    work.mkdir()
 
-    result = run_cli("rehearse", "--format", "json", "--repo", str(root), "--work-dir",
-                     str(work), env={**REAL, "RELEASE_TASKS_VERDACCIO": verdaccio_entry})
-
-    assert result.code == 0, result.err[-3000:]
-    report = json.loads(result.out)
+    report = rehearse(run_cli, root, work, verdaccio_entry)
     steps = {s["name"]: s for s in report["steps"]}
     assert report["ok"] and all(s["status"] == "ok" for s in report["steps"]), report
     assert list(steps) == [
@@ -164,13 +170,8 @@ def test_rehearse_on_a_virtual_root_with_a_binding_named_node(
     root = acme(tmp_path / "acme")
     before = repo_state(root)
     work = tmp_path / "rehearsals"
-    work.mkdir()
 
-    result = run_cli("rehearse", "--format", "json", "--repo", str(root), "--work-dir",
-                     str(work), env={**REAL, "RELEASE_TASKS_VERDACCIO": verdaccio_entry})
-
-    assert result.code == 0, result.err[-3000:]
-    report = json.loads(result.out)
+    report = rehearse(run_cli, root, work, verdaccio_entry)
     assert report["ok"], report
     steps = {s["name"]: s for s in report["steps"]}
     assert list(steps) == [
