@@ -11,7 +11,8 @@ GitHub reads them) gets:
   ``actions/checkout`` clones ``origin`` there with every tag and checks the ref out;
 * a fresh virtual environment with pip and nothing else, first on ``PATH``, standing for
   the runner's Python: what the job's steps install is all it has. Interpreters and tools
-  of other virtual environments (this test's own) are taken off ``PATH``;
+  of other virtual environments (this test's own) are taken off ``PATH``; npm's global
+  prefix is the job's own (``npm install --global`` never touches this machine's npm);
 * each ``run:`` step under ``bash -e`` (GitHub's default shell; ``continue-on-error``
   honoured), in the workspace, with the
   workflow's, the job's and the step's ``env:``, ``${{ ... }}`` evaluated over ``github``,
@@ -473,8 +474,13 @@ class WorkflowRunner:
                   outputs: Path) -> dict[str, str]:
         added_path = [line for line in path_file.read_text(encoding="utf-8").splitlines() if line]
         env = {**self.base_env, **job_env, **read_pairs(env_file)}
+        # `npm install --global` (a job's npm upgrade) goes to the job's own prefix, as on a
+        # fresh runner: never into this machine's npm, which other tests use.
+        npm_global = temp / "npm-global"
         env.update({
-            "PATH": os.pathsep.join([*reversed(added_path), str(venv / "bin"), self.base_path]),
+            "NPM_CONFIG_PREFIX": str(npm_global),
+            "PATH": os.pathsep.join([*reversed(added_path), str(venv / "bin"),
+                                     str(npm_global / "bin"), self.base_path]),
             "CI": "true", "GITHUB_ACTIONS": "true", "RUNNER_OS": "Linux",
             "RUNNER_TEMP": str(temp), "RUNNER_GH_CALLS": str(self.gh_calls),
             "GITHUB_REPOSITORY": self.repository,

@@ -39,11 +39,22 @@ def local_env(cargo: CargoRegistry, gems: RubyGemsRegistry, pypi: PypiServer,
             "RELEASE_TASKS_NPM_REGISTRY": npm.url, "GITHUB_REPOSITORY": ""}
 
 
+def fresh(cargo: CargoRegistry, gems: RubyGemsRegistry, pypi: PypiServer,
+          npm: Verdaccio) -> None:
+    """Empty registries: the session's stand-ins hold what earlier tests published, and these
+    tests tell a package that exists from one that does not."""
+    cargo.reset()
+    gems.reset()
+    pypi.reset()
+    if any(npm.holds(name) for name in ("@tasker-systems/worker",)):
+        npm.reset()
+
+
 def test_trust_tells_existing_packages_from_new_ones_per_registry(
         example_repo: Repo, run_cli: RunCli, cargo_registry: CargoRegistry,
         rubygems_registry: RubyGemsRegistry, pypi_server: PypiServer, verdaccio: Verdaccio,
         tmp_path: Path) -> None:
-    pypi_server.reset()
+    fresh(cargo_registry, rubygems_registry, pypi_server, verdaccio)
     cargo_registry.plant("tasker-pgmq", "0.1.0", b"an earlier crate")
     wheel = make_wheel(tmp_path / "dist", "tasker-worker-py", "0.1.0")
     pypi_server.put(wheel.name, wheel.read_bytes())
@@ -140,7 +151,7 @@ def test_release_dry_run_has_one_trust_line_per_component(
         example_repo: Repo, run_cli: RunCli, cargo_registry: CargoRegistry,
         rubygems_registry: RubyGemsRegistry, pypi_server: PypiServer, verdaccio: Verdaccio,
         tmp_path: Path) -> None:
-    pypi_server.reset()
+    fresh(cargo_registry, rubygems_registry, pypi_server, verdaccio)
     cargo_registry.plant("tasker-pgmq", "0.1.0", b"an earlier crate")
     env = {**local_env(cargo_registry, rubygems_registry, pypi_server, verdaccio, tmp_path),
            "GITHUB_REPOSITORY": "octo-org/monorepo"}
