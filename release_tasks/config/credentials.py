@@ -29,8 +29,6 @@ __all__ = ["OIDC_VARIABLES", "Requirement", "check", "missing", "oidc_available"
 
 log = get_logger("credentials")
 
-_OIDC = OIDC_VARIABLES
-
 
 def missing(reqs: Iterable[Requirement], env: Mapping[str, str]) -> list[str]:
     """A message per unsatisfied requirement (empty when all are satisfied)."""
@@ -40,7 +38,7 @@ def missing(reqs: Iterable[Requirement], env: Mapping[str, str]) -> list[str]:
             continue
         message = f"{req.describe()} is not set"
         if req.trusted_publishing:
-            message += (f"; trusted publishing is enabled but {' and '.join(_OIDC)} are not set "
+            message += (f"; trusted publishing is enabled but {' and '.join(OIDC_VARIABLES)} are not set "
                         f"(needs `permissions: id-token: write`). Note: "
                         f"{kind_of(req.registry).trusted_publishing}")
         messages.append(message)
