@@ -18,7 +18,16 @@ GitHub reads them) gets:
   workflow's, the job's and the step's ``env:``, ``${{ ... }}`` evaluated over ``github``,
   ``inputs``, ``env``, ``secrets``, ``needs``, ``steps``, ``matrix`` and ``runner``, and
   ``GITHUB_OUTPUT``, ``GITHUB_ENV``, ``GITHUB_PATH`` and ``GITHUB_STEP_SUMMARY`` honoured;
+* a job with a ``strategy.matrix`` (``include`` entries, or the product of its keys) run
+  once per cell, each with its ``matrix`` context, its ``runs-on`` and a workspace of its
+  own; a cell whose runner is not this machine (``macos-14``, ``windows-latest``,
+  ``ubuntu-24.04-arm`` on an x86_64 Linux) is skipped with a note, as :attr:`JobRun.cells`
+  records. The job succeeds when every cell that ran succeeded;
 * ``uses:`` steps mapped to what they do here: ``actions/checkout`` clones;
+  ``actions/upload-artifact`` and ``actions/download-artifact`` keep a run's artifacts in
+  ``WORK/_artifacts/N`` (``name``/``pattern``, ``path``, ``merge-multiple``,
+  ``if-no-files-found``); what cells on other runners would have uploaded can be handed to
+  :meth:`WorkflowRunner.run` as ``uploaded``;
   ``actions/setup-python``, ``actions/setup-node``, ``ruby/setup-ruby``,
   ``oven-sh/setup-bun``, ``dtolnay/rust-toolchain`` and ``actions/cache`` are no-ops with a
   note (the machine has the toolchains; there is no cache between jobs but uv's and cargo's
@@ -55,6 +64,10 @@ NO_OPS = {"actions/setup-python": "Python: the job's fresh virtual environment",
           "oven-sh/setup-bun": "bun from the machine",
           "dtolnay/rust-toolchain": "cargo from the machine",
           "actions/cache": "no cache between jobs but uv's and cargo's own"}
+#: The ``runs-on`` labels this machine stands for (an x86_64 Linux, like GitHub's
+#: ``ubuntu-latest``); any other runner's cells are skipped.
+THIS_MACHINE = frozenset({"ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04"})
+ARTIFACT_ACTIONS = ("actions/upload-artifact", "actions/download-artifact")
 STEP_TIMEOUT = 900
 #: Jobs at once (GitHub starts every job whose needs are done; this machine is smaller).
 PARALLEL_JOBS = 3
@@ -215,6 +228,9 @@ class JobRun:
     outputs: dict[str, str] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: A matrix job's cells, by their values (``platform=linux-x86_64``), and each one's
+    #: result (``skipped`` for a runner that is not this machine).
+    cells: dict[str, str] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -262,6 +278,37 @@ def needs_of(job: Mapping[str, Any]) -> list[str]:
     return [needs] if isinstance(needs, str) else list(needs)
 
 
+def matrix_cells(job: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """The cells of a job's ``strategy.matrix`` (None: the job has none): the product of its
+    keys, then each ``include`` entry added to every cell it agrees with or as a cell of its
+    own, less what ``exclude`` names."""
+    matrix = (job.get("strategy") or {}).get("matrix")
+    if not matrix:
+        return None
+    keys = {k: v for k, v in matrix.items() if k not in ("include", "exclude")}
+    cells: list[dict[str, Any]] = [{}]
+    for key, values in keys.items():
+        cells = [{**cell, key: value} for cell in cells for value in values]
+    if not keys:
+        cells = []
+    for entry in matrix.get("exclude") or []:
+        cells = [c for c in cells if any(c.get(k) != v for k, v in entry.items())]
+    for entry in matrix.get("include") or []:
+        matching = [c for c in cells if all(c.get(k, v) == v for k, v in entry.items()
+                                            if k in keys)]
+        if keys and matching:
+            for cell in matching:
+                cell.update(entry)
+        else:
+            cells.append(dict(entry))
+    return cells
+
+
+def cell_label(cell: Mapping[str, Any]) -> str:
+    """A cell by its values, as GitHub names it (``linux-x86_64, ubuntu-latest``)."""
+    return ", ".join(as_text(v) for v in cell.values())
+
+
 def clean_path(path: str) -> str:
     """``PATH`` without the directories of virtual environments (this test's own, pyenv's
     shims): a job's Python is its own environment and nothing else."""
@@ -295,9 +342,21 @@ class WorkflowRunner:
         (stubs / "gh").chmod(0o755)
         self.gh_calls = work / "_tools" / "gh-calls.txt"
         self.base_path = os.pathsep.join([str(stubs), clean_path(self.base_env.get("PATH", ""))])
+        self.runs = 0
+        self.artifacts = work / "_artifacts" / "0"
 
-    def run(self, ref: str, *, inputs: Mapping[str, Any] | None = None) -> Run:
-        """The workflow at tag ``ref`` (a push of the tag), job after job."""
+    def run(self, ref: str, *, inputs: Mapping[str, Any] | None = None,
+            uploaded: Mapping[str, Sequence[Path]] | None = None) -> Run:
+        """The workflow at tag ``ref`` (a push of the tag), job after job. ``uploaded``: the
+        artifacts, by name, that cells on runners this machine is not would upload."""
+        self.runs += 1
+        self.artifacts = self.work / "_artifacts" / str(self.runs)
+        shutil.rmtree(self.artifacts, ignore_errors=True)
+        self.artifacts.mkdir(parents=True)
+        for name, paths in (uploaded or {}).items():
+            (self.artifacts / name).mkdir()
+            for path in paths:
+                shutil.copy2(path, self.artifacts / name / Path(path).name)
         text = subprocess.run(["git", "-C", str(self.origin), "show", f"{ref}:{self.workflow}"],
                               check=True, capture_output=True, text=True).stdout
         data = yaml.safe_load(text)
@@ -333,25 +392,55 @@ class WorkflowRunner:
                github: Mapping[str, Any], inputs: dict[str, Any],
                workflow_env: Mapping[str, str]) -> JobRun:
         start = time.monotonic()
-        run = self._job(name, job, runs, {**github, "workspace": str(self.workspace(name))},
-                        inputs, workflow_env)
+        cells = matrix_cells(job)
+        if cells is None:
+            run = self._job(name, job, runs, {**github, "workspace": str(self.workspace(name))},
+                            inputs, workflow_env)
+        else:
+            run = self._matrix(name, job, cells, runs, github, inputs, workflow_env)
         run.seconds = time.monotonic() - start
         logs = self.work / "_logs" / github["ref_name"]
         logs.mkdir(parents=True, exist_ok=True)
         (logs / f"{name}.log").write_text(f"{run.result}\n{run.text}\n", encoding="utf-8")
         return run
 
+    def _matrix(self, name: str, job: Mapping[str, Any], cells: Sequence[Mapping[str, Any]],
+                runs: Mapping[str, JobRun], github: Mapping[str, Any], inputs: dict[str, Any],
+                workflow_env: Mapping[str, str]) -> JobRun:
+        """Each cell of a matrix job, one after the other, on its own runner's workspace."""
+        run = JobRun(name, "skipped")
+        for number, cell in enumerate(cells, 1):
+            label = cell_label(cell)
+            runner = substitute(as_text(job.get("runs-on", "")), {"matrix": cell,
+                                                                 "github": github})
+            if runner not in THIS_MACHINE:
+                run.cells[label] = "skipped"
+                run.log.append(f"=== cell ({label}): skipped, runs on {runner} (this machine "
+                               "is an x86_64 Linux runner)")
+                continue
+            workspace = self.work / f"{name}-{number}" / "_work" / self.name / self.name
+            done = self._job(name, job, runs, {**github, "workspace": str(workspace)}, inputs,
+                             workflow_env, matrix=cell, home=f"{name}-{number}")
+            run.cells[label] = done.result
+            run.log.append(f"=== cell ({label}) on {runner}: {done.result}")
+            run.log.extend(done.log)
+        ran = [result for result in run.cells.values() if result != "skipped"]
+        run.result = ("skipped" if not ran else "failure" if "failure" in ran else "success")
+        return run
+
     # -- one job ----------------------------------------------------------------------------
 
     def _job(self, name: str, job: Mapping[str, Any], runs: Mapping[str, JobRun],
              github: Mapping[str, Any], inputs: dict[str, Any],
-             workflow_env: Mapping[str, str]) -> JobRun:
+             workflow_env: Mapping[str, str], *, matrix: Mapping[str, Any] | None = None,
+             home: str | None = None) -> JobRun:
         needs = needs_of(job)
         results = [runs[n].result for n in needs]
         needs_ctx = {n: {"result": runs[n].result, "outputs": runs[n].outputs} for n in needs}
         contexts: dict[str, Any] = {"github": github, "inputs": inputs, "needs": needs_ctx,
                                     "secrets": self.secrets, "env": dict(workflow_env),
-                                    "matrix": {}, "runner": {"os": "Linux", "arch": "X64"},
+                                    "matrix": dict(matrix or {}),
+                                    "runner": {"os": "Linux", "arch": "X64"},
                                     "vars": {}}
         if not self._condition(job.get("if"), contexts, results):
             return JobRun(name, "skipped", log=[f"(skipped: if: {job.get('if')!r})"])
@@ -359,7 +448,7 @@ class WorkflowRunner:
         if "environment" in job:
             run.log.append(f"note: environment {job['environment']!r}: its secrets are the "
                            "runner's secrets here")
-        temp, workspace = self.work / name / "_temp", self.workspace(name)
+        temp, workspace = self.work / (home or name) / "_temp", Path(github["workspace"])
         shutil.rmtree(temp, ignore_errors=True)
         shutil.rmtree(workspace, ignore_errors=True)
         temp.mkdir(parents=True)
@@ -388,7 +477,10 @@ class WorkflowRunner:
                 continue
             run.log.append(f"--- step {number}: {label}")
             if "uses" in step:
-                self._uses(step, github, run, workspace, contexts)
+                if self._uses(step, github, run, workspace, contexts) is False:
+                    run.log.append(f"--- step {number} failed")
+                    failed = True
+                    run.result = "failure"
                 continue
             outputs = temp / f"output-{number}"
             outputs.touch()
@@ -446,8 +538,13 @@ class WorkflowRunner:
                            capture_output=True)
 
     def _uses(self, step: Mapping[str, Any], github: Mapping[str, Any], run: JobRun,
-              workspace: Path, contexts: Mapping[str, Any]) -> None:
+              workspace: Path, contexts: Mapping[str, Any]) -> bool | None:
+        """What the action does here; False when it failed."""
         action = str(step["uses"]).split("@")[0]
+        if action in ARTIFACT_ACTIONS:
+            inputs = {k: substitute(as_text(v), contexts)
+                      for k, v in (step.get("with") or {}).items()}
+            return self._artifact(action, inputs, workspace, run)
         if action == "actions/checkout":
             inputs = {k: substitute(as_text(v), contexts)
                       for k, v in (step.get("with") or {}).items() if k in ("ref", "fetch-depth")}
@@ -468,6 +565,48 @@ class WorkflowRunner:
             run.log.append(f"note: {action}: no-op ({NO_OPS[action]})")
         else:
             run.log.append(f"note: {action}: skipped (no local equivalent)")
+
+    def _artifact(self, action: str, inputs: Mapping[str, str], workspace: Path,
+                  run: JobRun) -> bool:
+        """``upload-artifact``: the files under ``path`` kept as ``name``;
+        ``download-artifact``: ``name`` (or every one ``pattern`` matches) into ``path``,
+        each in a folder of its name unless ``merge-multiple``."""
+        if action == "actions/upload-artifact":
+            name, found = inputs["name"], []
+            for line in inputs.get("path", "").splitlines():
+                where = workspace / line.strip()
+                if where.is_dir():
+                    found += [(p, p.relative_to(where)) for p in sorted(where.rglob("*"))
+                              if p.is_file()]
+                else:
+                    found += [(p, Path(p.name)) for p in sorted(where.parent.glob(where.name))
+                              if p.is_file()]
+            if not found:
+                run.log.append(f"note: {action}: no files at {inputs.get('path')!r}")
+                return inputs.get("if-no-files-found", "warn") != "error"
+            if (self.artifacts / name).exists():
+                run.log.append(f"note: {action}: an artifact {name!r} exists already")
+                return False
+            for path, rel in found:
+                (self.artifacts / name / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, self.artifacts / name / rel)
+            run.log.append(f"note: {action}: {name} ({len(found)} files)")
+            return True
+        if "name" in inputs:
+            names = [inputs["name"]] if (self.artifacts / inputs["name"]).is_dir() else []
+            if not names:
+                run.log.append(f"note: {action}: no artifact {inputs['name']!r}")
+                return False
+        else:
+            names = sorted(p.name for p in self.artifacts.glob(inputs.get("pattern", "*")))
+        into = workspace / inputs.get("path", ".")
+        merge = truthy(inputs.get("merge-multiple", "false") not in ("", "false"))
+        for name in names:
+            target = into if merge or "name" in inputs else into / name
+            shutil.copytree(self.artifacts / name, target, dirs_exist_ok=True)
+        run.log.append(f"note: {action}: {', '.join(names) or 'no artifact'} into "
+                       f"{inputs.get('path', '.')}")
+        return True
 
     def _step_env(self, job_env: Mapping[str, str], env_file: Path, path_file: Path,
                   venv: Path, github: Mapping[str, Any], temp: Path,

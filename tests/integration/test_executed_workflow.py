@@ -12,7 +12,10 @@ publishing to the local registries. Nothing of this checkout is on any job's pat
 Two monorepos: the example (built-in Tasker layout, three bindings), and ``acme``, a virtual
 workspace root with one binding named ``node`` (npm). For each: a first release, a
 binding-only release, a core release, and a re-run of the last that builds and uploads
-nothing.
+nothing. Then the example with its python binding declaring three platforms: its build
+matrix runs this machine's cells for real and skips the macOS one; the publish job's gate
+refuses the incomplete set before any upload, and a re-run with the macOS cell's wheel (the
+host's, retagged) publishes all three files.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from release_tasks.standins.cargo_registry import CargoRegistry
 from release_tasks.standins.pypi_server import PypiServer
 from release_tasks.standins.rubygems_registry import RubyGemsRegistry
 from release_tasks.standins.verdaccio_server import Verdaccio
+from tests.integration.test_platforms_python import declare, retag
 from tests.registries.github_releases import GitHubReleases
 from tests.registries.tools import require_tool
 from tests.workflow_runner import Run, WorkflowRunner, base_env, base_python, clean_path
@@ -290,6 +294,49 @@ def test_the_example_released_through_its_executed_workflow(
     assert len(cargo_registry.log.events("publish")) == uploads
     assert release_tags(github) == [first, second, third]  # not made twice
     assert github.writes()[writes:] == []  # and not changed
+
+
+# --- a binding built on a matrix -------------------------------------------------------------
+
+def test_a_binding_built_on_a_matrix_is_published_only_complete(
+        tool: Tool, tmp_path: Path, registries: tuple[dict[str, str], dict[str, str]],
+        cargo_registry: CargoRegistry, pypi_server: PypiServer, verdaccio: Verdaccio,
+        github: GitHubReleases) -> None:
+    variables, secrets = registries
+    repo = sandbox.create(tmp_path / "tasker-core")
+    declare(repo.root, python=["linux-x86_64", "macos-arm64", "source"])
+    adopter = Adopter(repo.root, tool, variables, secrets, tmp_path, github)
+    adopter.adopt()
+    first = adopter.release()
+
+    # This machine runs the Linux and source cells; the macOS one is another runner's. The
+    # gate refuses the set without the macOS wheel, before any upload and any python tag.
+    run = adopter.ci(first)
+    build = run.jobs["build-python"]
+    assert build.cells == {"linux-x86_64, ubuntu-latest": "success",
+                           "macos-arm64, macos-14": "skipped",
+                           "source, ubuntu-latest": "success"}, build.text
+    assert build.result == "success" and "maturin build" in build.text, run.report()
+    publish = run.jobs["publish-python"]
+    assert publish.result == "failure", run.report()
+    assert "macos-arm64" in publish.text and "uv publish" not in publish.text, publish.text
+    assert pypi_server.files() == []
+    assert "python-v0.1.0.0" not in adopter.origin_tags()
+    assert {"publish-crates", "publish-ruby", "publish-typescript"} <= set(run.ran())
+    assert all(run.jobs[job].result == "success"
+               for job in ("publish-crates", "publish-ruby", "publish-typescript"))
+
+    # The macOS runner's upload (the Linux wheel under the macOS tag): all three go up.
+    [linux] = (adopter.runner.artifacts / "python-linux-x86_64").glob("*.whl")
+    (tmp_path / "macos").mkdir()
+    mac = retag(linux, "macosx_14_0_arm64", tmp_path / "macos")
+    run = adopter.runner.run(first, uploaded={"python-macos-arm64": [mac]})
+    assert run.jobs["publish-python"].result == "success", run.report()
+    files = pypi_server.files()
+    assert len(files) == 3 and mac.name in files, files
+    assert any(f.endswith(".tar.gz") for f in files), files
+    assert any("manylinux" in f and f.endswith("_x86_64.whl") for f in files), files
+    assert "python-v0.1.0.0" in adopter.origin_tags()
 
 
 # --- a virtual workspace root with a binding named `node` ------------------------------------

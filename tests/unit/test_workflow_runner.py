@@ -16,8 +16,10 @@ from tests.workflow_runner import (
     WorkflowRunner,
     base_env,
     clean_path,
+    JobRun,
     evaluate,
     job_order,
+    matrix_cells,
     read_pairs,
 )
 
@@ -102,3 +104,75 @@ def test_a_job_starts_from_the_machine_not_from_this_test(monkeypatch: pytest.Mo
     assert env["SSL_CERT_FILE"] == "/etc/ssl/certs/ca.pem"
     assert env["RELEASE_TASKS_NPM_REGISTRY"] == "http://127.0.0.1:4873/"
     assert not {"VIRTUAL_ENV", "PYTHONPATH", "GEM_HOST_API_KEY"} & set(env)
+
+
+def test_matrix_cells_as_github_expands_them() -> None:
+    include = {"strategy": {"matrix": {"include": [
+        {"platform": "linux-x86_64", "runner": "ubuntu-latest"},
+        {"platform": "macos-arm64", "runner": "macos-14"}]}}}
+    assert [c["platform"] for c in matrix_cells(include) or []] == ["linux-x86_64",
+                                                                      "macos-arm64"]
+    product = {"strategy": {"matrix": {
+        "os": ["x", "y"], "py": [1, 2], "exclude": [{"os": "x", "py": 2}],
+        "include": [{"os": "y", "extra": True}, {"os": "z"}]}}}
+    assert matrix_cells(product) == [{"os": "x", "py": 1}, {"os": "y", "py": 1, "extra": True},
+                                     {"os": "y", "py": 2, "extra": True}, {"os": "z"}]
+    assert matrix_cells({"runs-on": "ubuntu-latest"}) is None
+
+
+def test_the_cells_of_another_system_are_skipped_and_the_rest_decide(tmp_path: Path) -> None:
+    runner = WorkflowRunner.__new__(WorkflowRunner)
+    runner.work, runner.name = tmp_path, "repo"
+    ran: list[dict[str, Any]] = []
+
+    def job(name: str, job: Any, runs: Any, github: Any, inputs: Any, env: Any, *,
+            matrix: dict[str, Any], home: str) -> JobRun:
+        ran.append(matrix)
+        assert github["workspace"].startswith(str(tmp_path / home))
+        return JobRun(name, "failure" if matrix["platform"] == "source" else "success")
+
+    runner._job = job  # type: ignore[method-assign]
+    definition = {"runs-on": "${{ matrix.runner }}"}
+    cells = [{"platform": "linux-x86_64", "runner": "ubuntu-latest"},
+             {"platform": "macos-arm64", "runner": "macos-14"},
+             {"platform": "windows-x86_64", "runner": "windows-latest"}]
+    run = runner._matrix("build", definition, cells, {}, {}, {}, {})
+    assert [c["platform"] for c in ran] == ["linux-x86_64"]
+    assert run.result == "success"
+    assert run.cells == {"linux-x86_64, ubuntu-latest": "success",
+                         "macos-arm64, macos-14": "skipped",
+                         "windows-x86_64, windows-latest": "skipped"}
+    assert "runs on macos-14" in run.text
+    failing = runner._matrix("build", definition, [*cells, {"platform": "source",
+                                                            "runner": "ubuntu-latest"}],
+                             {}, {}, {}, {})
+    assert failing.result == "failure"
+    assert runner._matrix("build", definition, cells[1:], {}, {}, {}, {}).result == "skipped"
+
+
+def test_artifacts_uploaded_by_cells_meet_in_one_directory(tmp_path: Path) -> None:
+    runner = WorkflowRunner.__new__(WorkflowRunner)
+    runner.artifacts = tmp_path / "store"
+    runner.artifacts.mkdir()
+    cell = tmp_path / "cell"
+    (cell / "dist").mkdir(parents=True)
+    (cell / "dist" / "a-linux.whl").write_text("a")
+    upload = "actions/upload-artifact"
+    run = JobRun("build", "success")
+    assert runner._artifact(upload, {"name": "py-linux", "path": "dist/",
+                                     "if-no-files-found": "error"}, cell, run)
+    assert not runner._artifact(upload, {"name": "py-linux", "path": "dist/"}, cell, run)
+    assert not runner._artifact(upload, {"name": "py-mac", "path": "none/",
+                                         "if-no-files-found": "error"}, cell, run)
+    (runner.artifacts / "py-source").mkdir()
+    (runner.artifacts / "py-source" / "a.tar.gz").write_text("s")
+    (runner.artifacts / "other").mkdir()
+    publish = tmp_path / "publish"
+    publish.mkdir()
+    download = "actions/download-artifact"
+    assert runner._artifact(download, {"pattern": "py-*", "path": "dist",
+                                       "merge-multiple": "true"}, publish, run)
+    assert sorted(p.name for p in (publish / "dist").iterdir()) == ["a-linux.whl", "a.tar.gz"]
+    assert runner._artifact(download, {"pattern": "py-*", "path": "apart"}, publish, run)
+    assert sorted(p.name for p in (publish / "apart").iterdir()) == ["py-linux", "py-source"]
+    assert not runner._artifact(download, {"name": "missing", "path": "x"}, publish, run)
