@@ -13,10 +13,10 @@ import yaml
 from release_tasks.config import load as config_mod
 from release_tasks.workflow import generate as workflow_mod
 from tests.workflow_runner import (
+    JobRun,
     WorkflowRunner,
     base_env,
     clean_path,
-    JobRun,
     evaluate,
     job_order,
     matrix_cells,
