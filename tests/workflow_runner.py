@@ -565,6 +565,7 @@ class WorkflowRunner:
             run.log.append(f"note: {action}: no-op ({NO_OPS[action]})")
         else:
             run.log.append(f"note: {action}: skipped (no local equivalent)")
+        return None
 
     def _artifact(self, action: str, inputs: Mapping[str, str], workspace: Path,
                   run: JobRun) -> bool:

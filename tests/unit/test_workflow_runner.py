@@ -131,7 +131,7 @@ def test_the_cells_of_another_system_are_skipped_and_the_rest_decide(tmp_path: P
         assert github["workspace"].startswith(str(tmp_path / home))
         return JobRun(name, "failure" if matrix["platform"] == "source" else "success")
 
-    runner._job = job  # type: ignore[method-assign]
+    runner._job = job  # type: ignore[method-assign,assignment]
     definition = {"runs-on": "${{ matrix.runner }}"}
     cells = [{"platform": "linux-x86_64", "runner": "ubuntu-latest"},
              {"platform": "macos-arm64", "runner": "macos-14"},
