@@ -74,6 +74,10 @@ class CorePlan:
     crates: tuple[str, ...]
     registry: Registry
     tag_prefix: str
+    #: The cargo registry the crates go to, as cargo names it (``cargo-registry`` in the
+    #: config); None: crates.io. ``RELEASE_TASKS_CARGO_REGISTRY`` may still choose another
+    #: when they are published.
+    cargo_registry: str | None = None
 
     @property
     def tag(self) -> str | None:
@@ -191,6 +195,7 @@ class ReleasePlan:
                 "reasons": list(self.core.reasons),
                 "crates": list(self.core.crates),
                 "registry": self.core.registry,
+                "cargo_registry": self.core.cargo_registry,
                 "tag": self.core.tag,
             },
             "bindings": [
@@ -239,6 +244,7 @@ class ReleasePlan:
                 crates=tuple(core["crates"]),
                 registry=core["registry"],
                 tag_prefix=_tag_prefix(core, "core-v"),
+                cargo_registry=core.get("cargo_registry"),
             ),
             bindings=tuple(
                 BindingPlan(

@@ -199,7 +199,8 @@ def plan(config: Config, facts: Facts) -> ReleasePlan:
                                           core_blocked=core_blocked))
     core_plan = CorePlan(current=facts.core, next=next_core, changed=core_changed,
                          reasons=core_reasons, crates=config.core.crates,
-                         registry=config.core.registry, tag_prefix=config.core.tag_prefix)
+                         registry=config.core.registry, tag_prefix=config.core.tag_prefix,
+                         cargo_registry=config.core.cargo_registry)
     result = ReleasePlan(base_ref=changes.base_ref, base_commit=changes.base_commit,
                          source_commit=changes.head_commit, first_release=facts.first,
                          core=core_plan, bindings=tuple(bindings), core_override=chosen)

@@ -4,6 +4,7 @@ the JSON schema (plans from before it was numbered still read)."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import pytest
@@ -86,3 +87,16 @@ def test_a_plan_from_a_newer_schema_or_a_broken_one_is_refused() -> None:
     with pytest.raises(VersionError, match="'not a version' is not a rubygems version"):
         ReleasePlan.from_dict(broken)
     assert tagplan.parse("v0.1.8", "e" * 40, "Hand-made release\n") is None
+
+
+def test_the_plan_names_the_cargo_registry_the_crates_go_to() -> None:
+    """``registry`` is the kind (crates-io: cargo's publish API); ``cargo_registry`` the
+    registry itself, which an alternative registry's config names."""
+    plan = a_plan()
+    assert plan.to_dict()["core"]["cargo_registry"] is None  # crates.io
+    own = dataclasses.replace(plan, core=dataclasses.replace(plan.core, cargo_registry="acme"))
+    data = own.to_dict()
+    assert (data["core"]["registry"], data["core"]["cargo_registry"]) == ("crates-io", "acme")
+    assert ReleasePlan.from_dict(data) == own
+    del data["core"]["cargo_registry"]  # a plan from before the field: crates.io
+    assert ReleasePlan.from_dict(data).core.cargo_registry is None
