@@ -6,17 +6,27 @@ from __future__ import annotations
 
 import copy
 import struct
+import zipfile
+from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
+from release_tasks import cmd
 from release_tasks.config import load as config_mod
+from release_tasks.errors import PublishError
 from release_tasks.model import platforms
 from release_tasks.publish.build import _elsewhere
 from release_tasks.registries import REGISTRIES, cross, kind_of
 from release_tasks.registries.elf import ElfError, read_library
+from release_tasks.registries.interface import Build
+from release_tasks.registries.npm import platform_package
+from release_tasks.registries.npm import platforms as npm_platforms
+from release_tasks.registries.pypi import wheels
 from release_tasks.registries.pypi.wheels import cross_compatibility
 from release_tasks.workflow import generate as workflow
+from tests.unit.test_publish_common import context
 
 LINUX = ("linux-x86_64", "linux-aarch64", "linux-x86_64-musl", "linux-aarch64-musl")
 
@@ -162,3 +172,76 @@ def test_a_library_for_another_platform_is_refused() -> None:
         cross.library_problem(b"library for linux-x64-gnu\n", "x.node", "linux-x86_64"))
     with pytest.raises(ElfError, match="truncated"):
         read_library(_elf(62, ("libc.so.6",))[:100])
+
+
+def _fake_cargo(tmp_path: Path, library: bytes,
+                seen: list[tuple[list[str], dict[str, str]]]) -> Any:
+    """``cmd.run`` that, for cargo, writes ``library`` where the build puts its cdylib, and
+    for ``npm pack`` packs nothing but reports a tarball."""
+    def run(argv: list[str], **kw: Any) -> cmd.Result:
+        env = dict(kw.get("env") or {})
+        seen.append((list(argv), env))
+        if argv[:2] == ["cargo", "zigbuild"]:
+            triple = argv[argv.index("--target") + 1]
+            out = tmp_path / "target" / triple / "release"
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "libtasker_worker_ts.so").write_bytes(library)
+        if argv[:2] == ["npm", "pack"]:
+            return cmd.Result(list(argv), 0, '[{"filename": "x.tgz"}]', "")
+        return cmd.Result(list(argv), 0, "", "")
+    return run
+
+
+@pytest.mark.parametrize(("platform", "machine", "libc", "flags"), [
+    ("linux-aarch64", 183, "libc.so.6", None),
+    ("linux-aarch64-musl", 183, "libc.so", "-C target-feature=-crt-static"),
+])
+def test_an_npm_platform_package_is_cross_built_with_cargo_zigbuild(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, platform: str, machine: int, libc: str,
+        flags: str | None) -> None:
+    monkeypatch.setattr(platforms, "host", lambda: platforms.get("linux-x86_64"))
+    (tmp_path / "workers" / "typescript").mkdir(parents=True)
+    (tmp_path / "workers" / "typescript" / "package.json").write_text("{}")
+    seen: list[tuple[list[str], dict[str, str]]] = []
+    monkeypatch.setattr(cmd, "run", _fake_cargo(tmp_path, _elf(machine, (libc,)), seen))
+    ctx = context(tmp_path, "typescript", env={"CARGO_TARGET_DIR": str(tmp_path / "target")},
+                  platform=platform)
+    platform_package.build_platform_package(ctx, platform, ctx.build_env())
+    argv, env = seen[0]
+    assert argv == ["cargo", "zigbuild", "-p", "tasker-worker-ts", "--release", "--target",
+                    platforms.RUST_TRIPLES[platform]]
+    assert env.get("RUSTFLAGS") == flags
+    [node] = (tmp_path / "target" / "release-artifacts").rglob("*.node")
+    assert node.name == f"worker.{npm_platforms.TAGS[platform]}.node"  # the package's name
+
+
+def test_a_cross_built_library_of_another_cpu_is_not_packed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(platforms, "host", lambda: platforms.get("linux-x86_64"))
+    seen: list[tuple[list[str], dict[str, str]]] = []
+    monkeypatch.setattr(cmd, "run", _fake_cargo(tmp_path, _elf(62, ("libc.so.6",)), seen))
+    ctx = context(tmp_path, "typescript", env={"CARGO_TARGET_DIR": str(tmp_path / "target")},
+                  platform="linux-aarch64")
+    with pytest.raises(PublishError, match=r"libtasker_worker_ts\.so is built for x86_64 gnu "
+                                           r"\(it needs libc\.so\.6\), not for linux-aarch64"):
+        platform_package.build_platform_package(ctx, "linux-aarch64", ctx.build_env())
+    assert [argv[0] for argv, _ in seen] == ["cargo"]  # never packed
+
+
+def _wheel(path: Path, tag: str, library: bytes) -> Path:
+    wheel = path / f"tasker_worker_py-0.1.8.2-{tag}.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("tasker_worker_py-0.1.8.2.dist-info/METADATA",
+                         "Metadata-Version: 2.1\nName: tasker-worker-py\nVersion: 0.1.8.2\n")
+        archive.writestr("tasker_worker/_native/lib_native.so", library)
+    return wheel
+
+
+def test_a_linux_wheel_carries_libraries_of_its_tags_cpu_and_c_library(tmp_path: Path) -> None:
+    ctx = context(tmp_path, "python")
+    good = _wheel(tmp_path, "py3-none-manylinux_2_17_aarch64", _elf(183, ("libc.so.6",)))
+    assert wheels.verify(ctx, Build(artifacts=(good,))) == []
+    bad = _wheel(tmp_path, "py3-none-musllinux_1_2_x86_64", _elf(62, ("libc.so.6",)))
+    [problem] = wheels.verify(ctx, Build(artifacts=(bad,)))
+    assert problem == (f"{bad.name}: tasker_worker/_native/lib_native.so is built for x86_64 "
+                       "gnu (it needs libc.so.6), not for linux-x86_64-musl (x86_64 musl)")
