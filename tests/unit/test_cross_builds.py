@@ -15,7 +15,7 @@ import yaml
 
 from release_tasks import cmd
 from release_tasks.config import load as config_mod
-from release_tasks.errors import PublishError
+from release_tasks.errors import PublishError, ToolMissing
 from release_tasks.model import platforms
 from release_tasks.publish.build import _elsewhere
 from release_tasks.registries import REGISTRIES, cross, kind_of
@@ -26,7 +26,7 @@ from release_tasks.registries.npm import platforms as npm_platforms
 from release_tasks.registries.pypi import wheels
 from release_tasks.registries.pypi.wheels import cross_compatibility
 from release_tasks.workflow import generate as workflow
-from tests.unit.test_publish_common import context
+from tests.unit.test_publish_common import context, write_python_package
 
 LINUX = ("linux-x86_64", "linux-aarch64", "linux-x86_64-musl", "linux-aarch64-musl")
 
@@ -245,3 +245,38 @@ def test_a_linux_wheel_carries_libraries_of_its_tags_cpu_and_c_library(tmp_path:
     [problem] = wheels.verify(ctx, Build(artifacts=(bad,)))
     assert problem == (f"{bad.name}: tasker_worker/_native/lib_native.so is built for x86_64 "
                        "gnu (it needs libc.so.6), not for linux-x86_64-musl (x86_64 musl)")
+
+
+def test_a_cross_built_wheel_needs_zig_and_the_rust_target_before_anything_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_python_package(tmp_path)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for name in ("maturin", "cargo", "uv", "rustc"):
+        (tools / name).write_text("#!/bin/sh\n")
+        (tools / name).chmod(0o755)
+    monkeypatch.setattr(platforms, "host", lambda: platforms.get("linux-x86_64"))
+    libdir = tmp_path / "rustlib"
+    ran: list[list[str]] = []
+
+    def run(argv: list[str], **kw: Any) -> cmd.Result:
+        ran.append(list(argv))
+        out = "maturin 1.16.0\n" if argv[0] == "maturin" else f"{libdir}\n"
+        return cmd.Result(list(argv), 0, out, "")
+
+    monkeypatch.setattr(cmd, "run", run)
+    ctx = context(tmp_path, "python", env={"PATH": str(tools)}, platform="linux-aarch64-musl")
+    assert wheels.build_options(ctx) == ("musllinux_1_2", True)
+    monkeypatch.setattr(cross, "zig_available", lambda env: False)
+    with pytest.raises(ToolMissing, match=r"linux-aarch64-musl is cross-built with zig: "
+                                          r"pip install ziglang"):
+        wheels.check_tools(ctx)
+    monkeypatch.setattr(cross, "zig_available", lambda env: True)
+    with pytest.raises(ToolMissing, match=r"rustup target add aarch64-unknown-linux-musl$"):
+        wheels.check_tools(ctx)
+    assert ran[-1] == ["rustc", "--print", "target-libdir", "--target",
+                       "aarch64-unknown-linux-musl"]
+    libdir.mkdir()
+    (libdir / "libcore-0123.rlib").write_bytes(b"")
+    wheels.check_tools(ctx)
+    assert not [argv for argv in ran if argv[1:2] == ["build"]]
