@@ -62,13 +62,13 @@ def build_platform_package(ctx: PublishContext, platform: str, env: Mapping[str,
     if not crate:
         raise UsageError(f"{ctx.binding.name}: a package per platform holds the library of "
                          "the binding's crate: set `crate` in release.toml")
-    triple = cross.triple_for(platform)
-    if triple is None:
+    rust_target = cross.triple_for(platform)
+    if rust_target is None:
         argv, release, system = ["cargo", "build", "-p", crate, "--release"], "release", \
             sys.platform
     else:
-        argv = ["cargo", "zigbuild", "-p", crate, "--release", "--target", triple]
-        release, system = f"{triple}/release", "linux"
+        argv = ["cargo", "zigbuild", "-p", crate, "--release", "--target", rust_target]
+        release, system = f"{rust_target}/release", "linux"
         if platforms.get(platform).libc == "musl":
             env = {**env, "RUSTFLAGS": " ".join(filter(None, [env.get("RUSTFLAGS"),
                                                               MUSL_RUSTFLAGS]))}
@@ -81,7 +81,7 @@ def build_platform_package(ctx: PublishContext, platform: str, env: Mapping[str,
         raise PublishError(f"{shlex.join(argv)} wrote no {library}")
     problem = cross.library_problem(library.read_bytes(), library.name, platform)
     if problem:
-        raise PublishError(f"{ctx.label}: the library for {platform} is not one: {problem}")
+        raise PublishError(f"{ctx.label}: nothing was packed for {platform}: {problem}")
     main = _manifest(ctx.directory / "package.json")
     triple = platform_names.TAGS[platform]
     napi = main.get("napi")
