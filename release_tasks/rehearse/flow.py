@@ -9,8 +9,8 @@
 4. The workflow's plan job: ``versions --check``, ``versions --format env``,
    ``detect --format env``.
 5. The workflow's publish jobs, in its order (a binding with declared platforms first runs
-   the cells of its build matrix that build on this machine: its platform, ``source``,
-   npm's main package), with the commands :mod:`release_tasks.workflow`
+   the cells of its build matrix that build on this machine: its platform, the Linux ones
+   its registry cross-builds here, ``source``, npm's main package), with the commands :mod:`release_tasks.workflow`
    writes into it (``publish_crates -- --on-duplicate=skip --push-tags``, then each binding's
    ``nox -s ...`` command with the plan's versions): each runs ``python -m release_tasks``
    with the session's arguments, in the clone, on the host's platform. A binding job runs
