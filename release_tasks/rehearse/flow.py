@@ -10,11 +10,12 @@
    ``detect --format env``.
 5. The workflow's publish jobs, in its order (a binding with declared platforms first runs
    the cells of its build matrix that build on this machine: its platform, the Linux ones
-   its registry cross-builds here, ``source``, npm's main package), with the commands :mod:`release_tasks.workflow`
-   writes into it (``publish_crates -- --on-duplicate=skip --push-tags``, then each binding's
-   ``nox -s ...`` command with the plan's versions): each runs ``python -m release_tasks``
-   with the session's arguments, in the clone, on the host's platform. A binding job runs
-   only when the crates' job succeeded or had nothing to do, as in the workflow.
+   its registry cross-builds here, ``source``, npm's main package), with the commands
+   :mod:`release_tasks.workflow` writes into it (``publish_crates -- --on-duplicate=skip
+   --push-tags``, then each binding's ``nox -s ...`` command with the plan's versions): each
+   runs ``python -m release_tasks`` with the session's arguments, in the clone, on the host's
+   platform. A binding job runs only when the crates' job succeeded or had nothing to do, as
+   in the workflow.
 6. Every published package installed and loaded (:mod:`~release_tasks.rehearse.consumers`).
 
 Then the stand-ins stop and the directory goes (``keep`` leaves it, and says where).
