@@ -151,7 +151,9 @@ BINDING = Table(path="bindings.NAME", doc=(
         default_doc="what the publish runner builds: its own platform, and `source` where "
                     "the registry has a source package",
         doc="The platforms the binding is published for, each built by its own job of the "
-            "workflow's matrix: `publish --artifacts DIR` refuses a set that lacks one, has "
+            "workflow's matrix, on a runner of that platform or, for a Linux platform its "
+            "registry cross-builds (PyPI's and npm's, with zig), on `ubuntu-latest`: "
+            "`publish --artifacts DIR` refuses a set that lacks one, has "
             "one twice, or has anything else, before the first upload. Each registry names "
             "them its own way (a wheel's manylinux/musllinux/macosx/win tag, a RubyGems "
             "platform such as `arm64-darwin`, an npm package per platform such as "

@@ -138,3 +138,26 @@ RUST_TARGETS: Final[Mapping[str, str]] = {
     "x86_64-pc-windows-msvc": "windows-x86_64",
     "aarch64-pc-windows-msvc": "windows-arm64",
 }
+#: Each platform's Rust target triple (what ``rustup target add`` installs).
+RUST_TRIPLES: Final[Mapping[str, str]] = {name: triple for triple, name in RUST_TARGETS.items()}
+
+#: The GitHub-hosted runner of each platform's build: one of its system and CPU (the source
+#: package and npm's main package: any). GitHub has no musl runner: a musl platform gets the
+#: glibc runner of its CPU, where only a kind that cross-builds it builds it. A platform a
+#: registry kind cross-builds on Linux is built on :data:`CROSS_RUNNER` instead (see
+#: ``RegistryKind.cross_builds``).
+RUNNERS: Final[Mapping[str, str]] = {
+    "linux-x86_64": "ubuntu-latest",
+    "linux-aarch64": "ubuntu-24.04-arm",
+    "linux-x86_64-musl": "ubuntu-latest",
+    "linux-aarch64-musl": "ubuntu-24.04-arm",
+    "macos-x86_64": "macos-13",
+    "macos-arm64": "macos-14",
+    "windows-x86_64": "windows-latest",
+    "windows-arm64": "windows-11-arm",
+    SOURCE: "ubuntu-latest",
+    MAIN: "ubuntu-latest",
+}
+#: The runner of cross builds, and its platform.
+CROSS_RUNNER: Final = "ubuntu-latest"
+CROSS_HOST: Final = "linux-x86_64"

@@ -4,9 +4,11 @@ workflow's build matrix makes them.
 The build is the publish's own (the registry kind's build steps for that platform, with
 ``SOURCE_DATE_EPOCH`` and without any credential), and its files are then checked as the
 publish's gate will check them: each says the binding's package and version, and is for the
-platform asked (``--platform host``: this machine's). A native platform is built on its own
-runner: asked for another one than this machine's, the stage refuses (the workflow's matrix
-runs that job where it builds); ``source`` is built anywhere. Nothing is uploaded or tagged.
+platform asked (``--platform host``: this machine's). A native platform other than this
+machine's is cross-built where the registry kind can (:meth:`RegistryKind.cross_builds`:
+PyPI's and npm's Linux platforms on Linux, with zig); any other is built on its own runner,
+and asked for here the stage refuses, naming that runner (the workflow's matrix runs the job
+there). ``source`` is built anywhere. Nothing is uploaded or tagged.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from release_tasks.model.components import Config
 from release_tasks.publish.builds import head_of, require_clean_tree
 from release_tasks.publish.flow import make_context
 from release_tasks.publish.platforms import identity_problems, pin_problems
-from release_tasks.registries.interface import PublishContext
+from release_tasks.registries.interface import PublishContext, RegistryKind
 
 log = get_logger("build")
 
@@ -56,10 +58,11 @@ def build_platform(root: Path, config: Config, binding_name: str, version: str,
         raise UsageError(f"{binding.name} does not declare {platform.name} (platforms = "
                          f"{list(binding.platforms)} in release.toml)")
     here = platforms.host()
-    if not platform.is_source and platform != here:
-        raise UsageError(f"{platform.name} is built on its own runner (the workflow's build "
-                         f"matrix runs it there); this machine is {here.name}")
+    if not (platform.is_source or platform == here or
+            platform.name in kind.cross_builds(here.name)):
+        raise UsageError(_elsewhere(kind, platform.name, here.name))
     require_clean_tree(root, allow_dirty=allow_dirty, what="build")
+    ctx = dataclasses.replace(ctx, platform=platform.name)
     kind.check_tools(ctx)
     head = head_of(root)
     ctx = dataclasses.replace(ctx, commit=head.commit, source_date_epoch=head.time,
@@ -82,6 +85,18 @@ def build_platform(root: Path, config: Config, binding_name: str, version: str,
     if not build.artifacts:
         problems.append(f"the build made no file for {platform.name}")
     return _delivered(ctx, build.artifacts, problems, platform.name, out)
+
+
+def _elsewhere(kind: RegistryKind, platform: str, here: str) -> str:
+    """Why ``platform`` is not built on this machine, and where it is."""
+    cross = platforms.ordered(kind.cross_builds(here))
+    also = (f"{kind.label} cross-builds {', '.join(cross)} here" if cross else
+            f"{kind.label} cross-builds no platform here")
+    if platforms.get(platform).libc == "musl" and platform not in cross:
+        return (f"{platform} has no runner of its own (GitHub has no musl runner) and this "
+                f"machine is {here}: {also}: {kind.cross_tool}")
+    return (f"{platform} is built on its own runner ({platforms.RUNNERS[platform]} in the "
+            f"workflow's build matrix); this machine is {here}, and {also}: {kind.cross_tool}")
 
 
 def _build_main(ctx: PublishContext, out: Path, allow_dirty: bool) -> list[Path]:

@@ -78,6 +78,11 @@ class KindDefaults:
     def platform_steps(self, platform: str) -> frozenset[str] | None:
         return None
 
+    def cross_builds(self, host: str) -> frozenset[str]:
+        return frozenset()
+
+    cross_tool = "it builds each platform on a machine of that platform"
+
     def identify(self, ctx: PublishContext, path: Path) -> Artifact:
         return self.target.identify(ctx, path)
 

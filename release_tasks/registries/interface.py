@@ -69,6 +69,9 @@ class PublishContext:
     #: The build steps this run needs (of :meth:`RegistryKind.expected_files`); ``None``: all.
     #: A target that cannot build part of its files may build them all.
     build_steps: frozenset[str] | None = None
+    #: The platform ``build --platform`` makes files for (a cross build when it is not this
+    #: machine's and not ``source``); ``None``: this machine's, as the publish builds.
+    platform: str | None = None
     #: HEAD: the commit built, published and tagged.
     commit: str | None = None
     #: ``SOURCE_DATE_EPOCH`` of every build step: that commit's committer time, so that two
@@ -452,6 +455,18 @@ class RegistryKind(Protocol):
 
     def platform_steps(self, platform: str) -> frozenset[str] | None:
         """The build steps that make ``platform``'s files (``None``: all of them)."""
+        ...
+
+    def cross_builds(self, host: str) -> frozenset[str]:
+        """The native platforms it builds on a machine of platform ``host`` besides ``host``
+        itself (a cross build: PyPI's and npm's Linux targets with zig on a Linux machine);
+        empty when each is built on a runner of its own."""
+        ...
+
+    @property
+    def cross_tool(self) -> str:
+        """How it cross-builds (``maturin build --target T --zig``), or why it does not: for
+        the message that refuses a platform it cannot build here."""
         ...
 
     def setup_platforms(self, read: Callable[[str], str | None], files: Sequence[str],

@@ -9,12 +9,13 @@
 4. The workflow's plan job: ``versions --check``, ``versions --format env``,
    ``detect --format env``.
 5. The workflow's publish jobs, in its order (a binding with declared platforms first runs
-   the cells of its build matrix that build on this machine: its platform, ``source``,
-   npm's main package), with the commands :mod:`release_tasks.workflow`
-   writes into it (``publish_crates -- --on-duplicate=skip --push-tags``, then each binding's
-   ``nox -s ...`` command with the plan's versions): each runs ``python -m release_tasks``
-   with the session's arguments, in the clone, on the host's platform. A binding job runs
-   only when the crates' job succeeded or had nothing to do, as in the workflow.
+   the cells of its build matrix that build on this machine: its platform, the Linux ones
+   its registry cross-builds here, ``source``, npm's main package), with the commands
+   :mod:`release_tasks.workflow` writes into it (``publish_crates -- --on-duplicate=skip
+   --push-tags``, then each binding's ``nox -s ...`` command with the plan's versions): each
+   runs ``python -m release_tasks`` with the session's arguments, in the clone, on the host's
+   platform. A binding job runs only when the crates' job succeeded or had nothing to do, as
+   in the workflow.
 6. Every published package installed and loaded (:mod:`~release_tasks.rehearse.consumers`).
 
 Then the stand-ins stop and the directory goes (``keep`` leaves it, and says where).
@@ -40,6 +41,7 @@ from release_tasks.git.tags import matches
 from release_tasks.log import get_logger
 from release_tasks.model import platforms
 from release_tasks.model.components import Config
+from release_tasks.registries.interface import RegistryKind
 from release_tasks.rehearse import consumers, registries
 from release_tasks.rehearse.registries import StandIns
 from release_tasks.rehearse.report import Report
@@ -67,6 +69,8 @@ class Job:
     version: str
     #: The cells of the binding's build matrix, first: (platform, ``build`` arguments).
     builds: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: The platforms its registry kind cross-builds on this machine.
+    cross: frozenset[str] = frozenset()
 
 
 def job_command(command: str, outputs: Mapping[str, str]) -> tuple[str, list[str]]:
@@ -96,17 +100,26 @@ def publish_jobs(config: Config, env_lines: Mapping[str, str]) -> list[Job]:
         builds = tuple((platform, (job.binding.name, version, "--platform", platform, "--out",
                                    ARTIFACTS)) for platform, _ in matrix_cells(job))
         jobs.append(Job(job.job, stage, (*args, *PUBLISH_FLAGS), job.binding.registry,
-                        job.binding.package, rendered, builds))
+                        job.binding.package, rendered, builds, _cross_here(job.kind)))
     return jobs
 
 
-def _built_here(platform: str) -> bool:
-    """Whether a build matrix cell runs on this machine: its own platform, the source
-    package, npm's main package; the others are built on their own runners."""
+def _built_here(platform: str, cross: frozenset[str]) -> bool:
+    """Whether a build matrix cell runs on this machine: its own platform, one its kind
+    cross-builds here, the source package, npm's main package; the others are built on
+    their own runners."""
     try:
-        return platform in (platforms.host().name, platforms.SOURCE, platforms.MAIN)
+        here = platforms.host().name
     except platforms.UnknownPlatform:
-        return platform in (platforms.SOURCE, platforms.MAIN)
+        here = None
+    return platform in (here, platforms.SOURCE, platforms.MAIN) or platform in cross
+
+
+def _cross_here(kind: RegistryKind) -> frozenset[str]:
+    try:
+        return kind.cross_builds(platforms.host().name)
+    except platforms.UnknownPlatform:
+        return frozenset()
 
 
 class Rehearsal:
@@ -197,7 +210,7 @@ class Rehearsal:
         shutil.rmtree(self.clone / ARTIFACTS, ignore_errors=True)
         for platform, args in job.builds:
             name = f"build-{args[0]} ({platform})"
-            if not _built_here(platform):
+            if not _built_here(platform, job.cross):
                 self.report.skip(name, "built on its own runner in CI")
                 continue
             with self.report.step(name):

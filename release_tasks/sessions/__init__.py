@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tomllib
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -271,11 +272,16 @@ def publish(session: nox.Session) -> None:
     _stage(session, "publish", *PYTHON_TOOLS, env=env)
 
 
+#: What a cross build on Linux needs beside zig (PYTHON_TOOLS has ``ziglang``): npm's
+#: platform packages are cross-built with ``cargo zigbuild``; no other system cross-builds.
+CROSS_TOOLS = ("cargo-zigbuild",) if sys.platform.startswith("linux") else ()
+
+
 @nox.session(default=False, reuse_venv=True)
 def build(session: nox.Session) -> None:
     """Build one platform's files of a binding: BINDING VERSION --platform P --out DIR."""
     env = _bun_env(session)
-    _stage(session, "build", *PYTHON_TOOLS, env=env)
+    _stage(session, "build", *PYTHON_TOOLS, *CROSS_TOOLS, env=env)
 
 
 #: The PyPI and npm stand-ins of ``rehearse``: the real servers, in the session's environment.

@@ -1,7 +1,12 @@
 """The build matrix of a binding that declares its platforms.
 
 One build job per such binding, with a cell per platform on a runner of that platform (a
-native library is built where it runs), each uploading its files as an artifact
+native library is built where it runs) or, for a platform its registry kind cross-builds
+(:meth:`RegistryKind.cross_builds`: today PyPI's and npm's Linux platforms, with zig), on
+``ubuntu-latest``, whose cell first installs the Rust target (``rustup target add``); the
+other platforms keep their own runners (macOS and Windows everywhere, and every RubyGems
+platform, whose cross gems would need rb-sys-dock's docker images). Each cell uploads its
+files as an artifact
 ``BINDING-PLATFORM``; the binding's publish job then downloads them all into one directory
 and publishes them with ``--artifacts``, whose gate refuses an incomplete set before the
 first upload. The cells do not stop each other (``fail-fast: false``): the publish job runs
@@ -13,28 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Final
 
-from release_tasks.model.platforms import MAIN
+from release_tasks.model.platforms import CROSS_HOST, CROSS_RUNNER, MAIN, RUNNERS, RUST_TRIPLES
 
 # The same checkout and install steps as every job of the workflow.
 from release_tasks.workflow.jobs import _CHECKOUT, BindingJob, _python
 
 #: Where the artifacts of every cell meet in the publish job (relative to the checkout).
 ARTIFACTS: Final = "dist"
-#: The GitHub-hosted runner each platform is built on. musl builds run in an Alpine
-#: container on the glibc runner of their CPU.
-RUNNERS: Final = {
-    "linux-x86_64": "ubuntu-latest",
-    "linux-aarch64": "ubuntu-24.04-arm",
-    "linux-x86_64-musl": "ubuntu-latest",
-    "linux-aarch64-musl": "ubuntu-24.04-arm",
-    "macos-x86_64": "macos-13",
-    "macos-arm64": "macos-14",
-    "windows-x86_64": "windows-latest",
-    "windows-arm64": "windows-11-arm",
-    "source": "ubuntu-latest",
-    MAIN: "ubuntu-latest",
-}
-
 __all__ = ["ARTIFACTS", "RUNNERS", "build_job", "build_job_id", "download_steps",
            "matrix_cells"]
 
@@ -47,7 +37,9 @@ def matrix_cells(job: BindingJob) -> list[tuple[str, str]]:
     """(platform, runner) of each cell, in the order the config lists the platforms; a
     registry with a package per platform (npm) has a cell for its main package last."""
     binding, kind = job.binding, job.kind
-    cells = [(platform, RUNNERS[platform]) for platform in binding.platforms]
+    crossed = kind.cross_builds(CROSS_HOST)
+    cells = [(platform, CROSS_RUNNER if platform in crossed else RUNNERS[platform])
+             for platform in binding.platforms]
     if any(kind.platform_package(binding.package, p) != binding.package
            for p in binding.platforms):
         cells.append((MAIN, RUNNERS[MAIN]))
@@ -68,9 +60,12 @@ def build_job(job: BindingJob) -> Iterator[str]:
     yield "      fail-fast: false"
     yield "      matrix:"
     yield "        include:"
+    crossed = job.kind.cross_builds(CROSS_HOST)
     for platform, runner in matrix_cells(job):
         yield f"          - platform: {platform}"
         yield f"            runner: {runner}"
+        if platform in crossed:
+            yield f"            rust-target: {RUST_TRIPLES[platform]}  # cross-built with zig"
     yield "    runs-on: ${{ matrix.runner }}"
     yield "    timeout-minutes: 60"
     yield "    defaults:"
@@ -79,6 +74,10 @@ def build_job(job: BindingJob) -> Iterator[str]:
     yield "    steps:"
     yield from _indent(_CHECKOUT, 6)
     yield from _indent(job.kind.ci.steps, 6)
+    if crossed & set(job.binding.platforms):
+        yield "      - name: The Rust target of a cross build"
+        yield "        if: matrix.rust-target"
+        yield "        run: rustup target add \"${{ matrix.rust-target }}\""
     yield from _indent(_python(job_id), 6)
     yield "      - name: Build"
     yield (f"        run: nox -s build -- {binding.name} ${{{{ {version} }}}} --platform "

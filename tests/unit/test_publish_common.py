@@ -22,7 +22,7 @@ from release_tasks.errors import ToolMissing, UsageError
 from release_tasks.model.version import BindingVersion
 from release_tasks.publish import flow as publish
 from release_tasks.publish.flow import PublishContext
-from release_tasks.registries import kind_of, ordering
+from release_tasks.registries import cross, kind_of, ordering
 from release_tasks.registries.common import require_tools
 from release_tasks.registries.interface import Build
 from release_tasks.registries.npm import package as npm_package
@@ -216,7 +216,8 @@ def test_preflight_says_what_to_install(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(wheels, "_python_runs", lambda env, *args: False)
     with pytest.raises(ToolMissing, match="pip install cffi"):
         wheels.check_tools(ctx)
-    monkeypatch.setattr(wheels, "_python_runs", lambda env, *args: "ziglang" not in args)
+    monkeypatch.setattr(wheels, "_python_runs", lambda env, *args: True)
+    monkeypatch.setattr(cross, "zig_available", lambda env: False)
     monkeypatch.setattr(wheels, "host_glibc", lambda: (2, 36))
     monkeypatch.setattr("sys.platform", "linux")
     with pytest.raises(ToolMissing, match=r"manylinux_2_28 wheels need zig.*pip install ziglang"):

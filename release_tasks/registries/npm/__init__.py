@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from release_tasks.errors import UsageError
 from release_tasks.model.platforms import MAIN
+from release_tasks.registries import cross, spellings
 from release_tasks.registries import interface as values
-from release_tasks.registries import spellings
 from release_tasks.registries.common import (
     KindDefaults,
     ask_first,
@@ -70,6 +70,12 @@ class Npm(KindDefaults):
     def platform_steps(self, platform: str) -> frozenset[str] | None:
         # the main package (package.STEP) or the platform's own (platform_package.step_of)
         return frozenset({"tarball" if platform == MAIN else f"platform-{platform}"})
+
+    def cross_builds(self, host: str) -> frozenset[str]:
+        return cross.linux_targets(self.platform_tags, host)
+
+    cross_tool = ("it cross-builds a Linux platform's package on Linux with `cargo zigbuild "
+                  "--target T`; macOS and Windows packages are built on their own runners")
     rendering_form = "an npm version X.Y.(Z*1000+P), the npm rendering of X.Y.Z.P"
     endpoint_fields = (EndpointField(key="registry", config_key="npm",
                                      variable="RELEASE_TASKS_NPM_REGISTRY",

@@ -26,7 +26,7 @@ from packaging.version import InvalidVersion, Version
 from release_tasks import cmd
 from release_tasks.errors import PublishError, ToolMissing
 from release_tasks.log import get_logger
-from release_tasks.registries import secrets
+from release_tasks.registries import cross, secrets
 from release_tasks.registries.common import CARGO_HINT, TRUSTED, fresh_dir, require_tools
 from release_tasks.registries.interface import (
     Artifact,
@@ -178,7 +178,16 @@ def check_tools(ctx: PublishContext) -> None:
     tools = {"bun": BUN_HINT, "npm": NPM_HINT}
     if ctx.binding.crate:
         tools["cargo"] = CARGO_HINT
+    triple = cross.triple_of(ctx) if ctx.artifacts_dir is None else None
+    if triple is not None:
+        tools["cargo-zigbuild"] = platform_package.ZIGBUILD_HINT
     require_tools(ctx, tools)
+    if triple is not None:
+        if not cross.zig_available(ctx.build_env()):
+            raise ToolMissing(f"{ctx.binding.name}: nothing was built: the package for "
+                              f"{ctx.platform} is cross-built with cargo-zigbuild, which needs "
+                              f"zig: {cross.ZIG_HINT}")
+        cross.require_rust_target(ctx, triple)
     if ctx.credential() == TRUSTED and not ctx.dry_run:
         found = cmd.run(["npm", "--version"], capture=True, echo=False, env=ctx.build_env())
         try:

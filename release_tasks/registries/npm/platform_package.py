@@ -2,11 +2,18 @@
 the binding crate's library as ``BINARY.TRIPLE.node`` in a package of its own
 (``NAME-TRIPLE``, with ``os``, ``cpu`` and ``libc``), packed with ``npm pack``. The main
 package lists these in ``optionalDependencies`` (see :mod:`release_tasks.apply.surfaces`).
+
+A Linux platform other than this Linux machine's is cross-built as napi-rs's
+``--cross-compile`` does: ``cargo zigbuild --target TRIPLE`` (zig as the C compiler and
+linker), and on musl with ``-C target-feature=-crt-static``, since a musl target links the C
+library statically by default and then cannot make a shared library. The library is read
+back before it is packed: a CPU or C library other than the platform's is refused.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import sys
 from collections.abc import Mapping
@@ -15,14 +22,20 @@ from typing import Any
 
 from release_tasks import cmd
 from release_tasks.errors import PublishError, UsageError
+from release_tasks.model import platforms
+from release_tasks.registries import cross
 from release_tasks.registries.common import fresh_dir
 from release_tasks.registries.interface import Build, PublishContext
 from release_tasks.registries.npm import platforms as platform_names
 
 #: The build step of one platform's package: ``platform-linux-x86_64``.
 PREFIX = "platform-"
+ZIGBUILD_HINT = "pip install cargo-zigbuild (the nox session installs it on Linux)"
+#: What a musl target's cdylib needs (napi-rs adds the same for its musl targets).
+MUSL_RUSTFLAGS = "-C target-feature=-crt-static"
 
-__all__ = ["PREFIX", "build_platform_package", "platform_of_steps", "step_of"]
+__all__ = ["MUSL_RUSTFLAGS", "PREFIX", "ZIGBUILD_HINT", "build_platform_package",
+           "platform_of_steps", "step_of"]
 
 
 def step_of(platform: str) -> str:
@@ -49,14 +62,26 @@ def build_platform_package(ctx: PublishContext, platform: str, env: Mapping[str,
     if not crate:
         raise UsageError(f"{ctx.binding.name}: a package per platform holds the library of "
                          "the binding's crate: set `crate` in release.toml")
-    cmd.run(["cargo", "build", "-p", crate, "--release"], cwd=ctx.root, env=env,
-            prefix="typescript")
+    rust_target = cross.triple_for(platform)
+    if rust_target is None:
+        argv, release, system = ["cargo", "build", "-p", crate, "--release"], "release", \
+            sys.platform
+    else:
+        argv = ["cargo", "zigbuild", "-p", crate, "--release", "--target", rust_target]
+        release, system = f"{rust_target}/release", "linux"
+        if platforms.get(platform).libc == "musl":
+            env = {**env, "RUSTFLAGS": " ".join(filter(None, [env.get("RUSTFLAGS"),
+                                                              MUSL_RUSTFLAGS]))}
+    cmd.run(argv, cwd=ctx.root, env=env, prefix=ctx.binding.name)
     target = Path(env.get("CARGO_TARGET_DIR") or ctx.root / "target")
     if not target.is_absolute():
         target = ctx.root / target
-    library = target / "release" / library_name(crate)
+    library = target / release / library_name(crate, system)
     if not library.is_file():
-        raise PublishError(f"cargo build -p {crate} wrote no {library}")
+        raise PublishError(f"{shlex.join(argv)} wrote no {library}")
+    problem = cross.library_problem(library.read_bytes(), library.name, platform)
+    if problem:
+        raise PublishError(f"{ctx.label}: nothing was packed for {platform}: {problem}")
     main = _manifest(ctx.directory / "package.json")
     triple = platform_names.TAGS[platform]
     napi = main.get("napi")
@@ -76,7 +101,7 @@ def build_platform_package(ctx: PublishContext, platform: str, env: Mapping[str,
                                           encoding="utf-8")
     out = ctx.step_dir(step_of(platform))
     result = cmd.run(["npm", "pack", "--json", "--pack-destination", str(out)], cwd=package,
-                     env=env, capture=True, prefix="typescript")
+                     env=env, capture=True, prefix=ctx.binding.name)
     [entry] = json.loads(result.stdout)
     return Build(artifacts=(out / str(entry["filename"]),))
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from release_tasks.errors import VersionError
+from release_tasks.registries import cross, spellings
 from release_tasks.registries import interface as values
-from release_tasks.registries import spellings
 from release_tasks.registries.common import KindDefaults, mapped_env, package_dir
 from release_tasks.registries.endpoints import EndpointField, Endpoints
 from release_tasks.registries.lazy import lend
@@ -57,6 +57,12 @@ class PyPI(KindDefaults):
     def platform_steps(self, platform: str) -> frozenset[str] | None:
         # the names of wheels.WHEEL and wheels.SDIST (the target is loaded when it builds)
         return frozenset({"sdist" if platform == "source" else "wheel"})
+
+    def cross_builds(self, host: str) -> frozenset[str]:
+        return cross.linux_targets(self.platform_tags, host)
+
+    cross_tool = ("it cross-builds Linux wheels on Linux with `maturin build --target T --zig`; "
+                  "macOS and Windows wheels are built on their own runners")
 
     def setup_platforms(self, read: Callable[[str], str | None], files: Sequence[str],
                         directory: str, host: str | None) -> tuple[tuple[str, ...], str]:

@@ -3,7 +3,11 @@
 Wheels are built with a ``--compatibility`` that yields a manylinux/musllinux tag (default
 ``pypi``: the lowest manylinux tag the binary meets, and only tags PyPI takes), and every
 wheel's tags are checked before upload. An older manylinux than the host's glibc needs zig
-(``pip install ziglang``), which is then used. ``uv publish`` uploads (``maturin upload`` is
+(``pip install ziglang``), which is then used. A Linux wheel of another platform than this
+Linux machine's (``build --platform linux-aarch64``) is cross-built with
+``maturin build --target TRIPLE --zig``, ``musllinux_1_2`` for musl (see
+:mod:`~release_tasks.registries.cross`); each Linux wheel's libraries are read back for the
+CPU and C library of its tag. ``uv publish`` uploads (``maturin upload`` is
 deprecated): it reads the token from ``UV_PUBLISH_TOKEN`` (the configured variable is copied
 there for the child only), never from argv, and never asks a keyring.
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 import re
 import sys
 import sysconfig
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -20,6 +25,8 @@ from packaging.utils import canonicalize_name
 
 from release_tasks import cmd
 from release_tasks.errors import PublishError, ToolMissing, UsageError
+from release_tasks.model import platforms
+from release_tasks.registries import cross
 from release_tasks.registries.common import (
     CARGO_HINT,
     TRUSTED,
@@ -31,6 +38,7 @@ from release_tasks.registries.interface import Artifact, Build, ExpectedFile, Pu
 from release_tasks.registries.pypi import attest
 from release_tasks.registries.pypi import platforms as platform_names
 from release_tasks.registries.pypi.dists import (
+    DistInfo,
     host_glibc,
     needs_zig,
     pypi_refuses,
@@ -42,9 +50,11 @@ from release_tasks.registries.pypi.index import equal
 
 COMPATIBILITY_VAR = "RELEASE_TASKS_MATURIN_COMPATIBILITY"
 DEFAULT_COMPATIBILITY = "pypi"
+#: The musllinux of a cross-built musl wheel (musl 1.2, what Alpine 3.13 and newer have).
+MUSL_COMPATIBILITY = "musllinux_1_2"
 MATURIN_HINT = "pip install maturin (the nox session installs it)"
 UV_HINT = "pip install uv (the nox session installs it)"
-ZIG_HINT = "pip install ziglang (or put zig on PATH)"
+ZIG_HINT = cross.ZIG_HINT
 CFFI_HINT = "pip install cffi (the nox session installs it)"
 #: The build steps: the wheel of this platform (``maturin build``), the sdist (``maturin sdist``).
 WHEEL, SDIST = "wheel", "sdist"
@@ -62,12 +72,24 @@ def resolve_compatibility(ctx: PublishContext) -> str:
 
 
 def build_options(ctx: PublishContext) -> tuple[str, bool]:
-    """The wheels' ``--compatibility``, and whether they are built with zig (``--zig``, or
-    a manylinux older than this machine's glibc)."""
+    """The wheels' ``--compatibility``, and whether they are built with zig (``--zig``, a
+    manylinux older than this machine's glibc, or a cross build)."""
     compatibility = resolve_compatibility(ctx)
+    if cross.triple_of(ctx) is not None:
+        return cross_compatibility(compatibility, str(ctx.platform)), True
     zig = bool(ctx.options.get("zig")) or (sys.platform.startswith("linux")
                                             and needs_zig(compatibility, host_glibc()))
     return compatibility, zig
+
+
+def cross_compatibility(chosen: str, platform: str) -> str:
+    """The ``--compatibility`` of a cross-built wheel for ``platform``: the chosen one where
+    it names the platform's C library, else ``musllinux_1_2`` for musl and ``pypi`` for
+    glibc (maturin's ``pypi`` gives a manylinux tag even for a musl target)."""
+    musl = platforms.get(platform).libc == "musl"
+    if musl:
+        return chosen if chosen.startswith("musllinux") else MUSL_COMPATIBILITY
+    return DEFAULT_COMPATIBILITY if chosen.startswith("musllinux") else chosen
 
 
 def check_tools(ctx: PublishContext) -> None:
@@ -94,7 +116,13 @@ def check_tools(ctx: PublishContext) -> None:
     if bindings.get("bindings") == "cffi" and not _python_runs(env, "-c", "import cffi"):
         raise ToolMissing(f"{ctx.binding.directory} has cffi bindings and maturin generates "
                           f"them with this Python, which lacks cffi: {CFFI_HINT}")
-    if zig and not _zig_available(env):
+    triple = cross.triple_of(ctx)
+    if triple is not None:
+        if not cross.zig_available(env):
+            raise ToolMissing(f"{ctx.binding.name}: nothing was built: the wheel for "
+                              f"{ctx.platform} is cross-built with zig: {ZIG_HINT}")
+        cross.require_rust_target(ctx, triple)
+    elif zig and not cross.zig_available(env):
         raise ToolMissing(f"{compatibility} wheels need zig on this machine (glibc "
                           f"{'.'.join(map(str, host_glibc() or ()))}): {ZIG_HINT}; or use "
                           f"--compatibility {DEFAULT_COMPATIBILITY}")
@@ -131,9 +159,11 @@ def build(ctx: PublishContext) -> Build:
     if ctx.wants(WHEEL):
         out = fresh_dir(ctx.step_dir(WHEEL))
         compatibility, zig = build_options(ctx)
+        triple = cross.triple_of(ctx)
         argv = ["maturin", "build", "--release", "--compatibility", compatibility,
-                "--out", str(out)]
-        cmd.run([*argv, "--zig"] if zig else argv, cwd=ctx.directory, env=env, prefix=ctx.binding.name)
+                "--out", str(out), *(["--target", triple] if triple else []),
+                *(["--zig"] if zig else [])]
+        cmd.run(argv, cwd=ctx.directory, env=env, prefix=ctx.binding.name)
         found += artifacts_in(out)
     if ctx.wants(SDIST):
         out = fresh_dir(ctx.step_dir(SDIST))
@@ -164,12 +194,31 @@ def verify(ctx: PublishContext, build: Build) -> list[str]:
         if not equal(info.version, ctx.rendering):
             problems.append(f"{info.path.name}: Version {info.version!r}, expected "
                             f"{ctx.rendering}")
+        problems += _library_problems(info)
         refused = [t for t in info.tags if pypi_refuses(t)]
         if refused:
             problems.append(f"{info.path.name}: PyPI refuses the tag(s) {', '.join(refused)}; "
                             "build manylinux wheels (--compatibility pypi or manylinux_2_28 "
                             "with zig)")
     return problems
+
+
+def _library_problems(info: DistInfo) -> list[str]:
+    """A Linux wheel's shared libraries are built for the CPU and C library of its tag (a
+    cross build's linker could have taken this machine's)."""
+    linux = {p for tag in info.tags for p in platform_names.platforms_of_tag(tag.rsplit("-", 1)[-1])
+             if p.startswith("linux-")}
+    if info.kind != "wheel" or len(linux) != 1:
+        return []
+    [platform] = linux
+    found = []
+    with zipfile.ZipFile(info.path) as archive:
+        for name in archive.namelist():
+            if re.search(r"\.so(\.[0-9.]+)?$", name):
+                problem = cross.library_problem(archive.read(name), name, platform)
+                if problem:
+                    found.append(f"{info.path.name}: {problem}")
+    return found
 
 
 def identify(ctx: PublishContext, path: Path) -> Artifact:
@@ -221,15 +270,6 @@ def upload(ctx: PublishContext, build: Build) -> None:
     if attestations:
         attest.check_listed(ctx.http, ctx.endpoints["index"], canonicalize_name(ctx.binding.package),
                             ctx.rendering, [a.name for a in build.artifacts])
-
-
-def _zig_available(env: Mapping[str, str]) -> bool:
-    """What maturin finds: ``zig`` on PATH or the ``ziglang`` package of ``python3``."""
-    try:
-        cmd.which("zig", ZIG_HINT, env)
-        return True
-    except ToolMissing:
-        return _python_runs(env, "-m", "ziglang", "version")
 
 
 def _python_runs(env: Mapping[str, str], *args: str) -> bool:

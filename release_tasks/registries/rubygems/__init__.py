@@ -50,6 +50,10 @@ class RubyGems(KindDefaults):
     ships_crate_source = True
     platform_tags = platform_names.TAGS
     adds_files = True  # a new platform on an existing version, never one twice
+    # rb-sys cross-builds gems in its docker images (rb-sys-dock, rake-compiler-dock), which
+    # need a docker daemon and the images from Docker Hub: not something this tool runs.
+    cross_tool = ("it builds each platform gem on a runner of that platform; a cross gem "
+                  "needs rb-sys-dock's docker images, which this tool does not run")
 
     def platforms_of_file(self, name: str, package: str, rendering: str) -> frozenset[str]:
         return platform_names.platforms_of_file(name, package, rendering)
