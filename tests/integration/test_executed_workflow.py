@@ -12,10 +12,11 @@ publishing to the local registries. Nothing of this checkout is on any job's pat
 Two monorepos: the example (built-in Tasker layout, three bindings), and ``acme``, a virtual
 workspace root with one binding named ``node`` (npm). For each: a first release, a
 binding-only release, a core release, and a re-run of the last that builds and uploads
-nothing. Then the example with its python binding declaring three platforms: its build
-matrix runs this machine's cells for real and skips the macOS one; the publish job's gate
-refuses the incomplete set before any upload, and a re-run with the macOS cell's wheel (the
-host's, retagged) publishes all three files.
+nothing. Then the example with its python binding declaring four platforms: its build
+matrix runs this machine's cells for real (Linux x86_64, Linux aarch64 cross-built with zig,
+the sdist) and skips the macOS one; the publish job's gate refuses the incomplete set before
+any upload, and a re-run with the macOS cell's wheel (the host's, retagged) publishes all
+four files.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import pytest
 
 from release_tasks import sandbox
 from release_tasks.git.repo import Repo
-from release_tasks.sessions import PYTHON_TOOLS
+from release_tasks.sessions import CROSS_TOOLS, PYTHON_TOOLS
 from release_tasks.standins.cargo_registry import CargoRegistry
 from release_tasks.standins.pypi_server import PypiServer
 from release_tasks.standins.rubygems_registry import RubyGemsRegistry
@@ -49,8 +50,8 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 NOXFILE = "from release_tasks.sessions import *  # noqa: F403\n"
-#: What the python binding's session installs beside the tool.
-SESSION_TOOLS = PYTHON_TOOLS
+#: What the python binding's and the build sessions install beside the tool.
+SESSION_TOOLS = (*PYTHON_TOOLS, *CROSS_TOOLS)
 #: A build or an upload, as the tool echoes the command (``+ ARGV``).
 BUILDS = re.compile(r"\+ (?:\S*/)?(?:maturin (?:build|sdist)|gem build|(?:bundle exec )?rake compile"
                     r"|bun run build|npm pack|npm publish|cargo publish|cargo build|gem push"
@@ -304,19 +305,23 @@ def test_a_binding_built_on_a_matrix_is_published_only_complete(
         github: GitHubReleases) -> None:
     variables, secrets = registries
     repo = sandbox.create(tmp_path / "tasker-core")
-    declare(repo.root, python=["linux-x86_64", "macos-arm64", "source"])
+    declare(repo.root, python=["linux-x86_64", "linux-aarch64", "macos-arm64", "source"])
     adopter = Adopter(repo.root, tool, variables, secrets, tmp_path, github)
     adopter.adopt()
     first = adopter.release()
 
-    # This machine runs the Linux and source cells; the macOS one is another runner's. The
-    # gate refuses the set without the macOS wheel, before any upload and any python tag.
+    # This machine runs the Linux cells (aarch64 cross-built) and the source one; the macOS
+    # one is another runner's. The gate refuses the set without the macOS wheel, before any
+    # upload and any python tag.
     run = adopter.ci(first)
     build = run.jobs["build-python"]
     assert build.cells == {"linux-x86_64, ubuntu-latest": "success",
+                           "linux-aarch64, ubuntu-latest, aarch64-unknown-linux-gnu": "success",
                            "macos-arm64, macos-14": "skipped",
                            "source, ubuntu-latest": "success"}, build.text
     assert build.result == "success" and "maturin build" in build.text, run.report()
+    assert "Using zig for cross-compiling to aarch64-unknown-linux-gnu" in build.text, build.text
+    assert re.search(r"manylinux_\d+_\d+_aarch64\.whl", build.text), build.text
     publish = run.jobs["publish-python"]
     assert publish.result == "failure", run.report()
     assert "macos-arm64" in publish.text and "uv publish" not in publish.text, publish.text
@@ -333,7 +338,8 @@ def test_a_binding_built_on_a_matrix_is_published_only_complete(
     run = adopter.runner.run(first, uploaded={"python-macos-arm64": [mac]})
     assert run.jobs["publish-python"].result == "success", run.report()
     files = pypi_server.files()
-    assert len(files) == 3 and mac.name in files, files
+    assert len(files) == 4 and mac.name in files, files
+    assert any(f.endswith("_aarch64.whl") for f in files), files
     assert any(f.endswith(".tar.gz") for f in files), files
     assert any("manylinux" in f and f.endswith("_x86_64.whl") for f in files), files
     assert "python-v0.1.0.0" in adopter.origin_tags()
