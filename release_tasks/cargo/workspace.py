@@ -143,16 +143,24 @@ def load(root: Path, workspace_dir: str = ".", env: Mapping[str, str] | None = N
 def _quiet(env: Mapping[str, str] | None) -> dict[str, str]:
     child = cmd.child_env(env)  # cargo metadata uploads nothing: no registry token
     child.setdefault("CARGO_TERM_COLOR", "never")
+    child["RUST_BACKTRACE"] = "0"  # rustup's backtrace says nothing to a maintainer
     return child
 
 
 def _cargo_error(stderr: str, root: Path) -> str:
-    """Cargo's own message, with absolute paths made repository-relative."""
+    """Cargo's own message, with absolute paths made repository-relative (and without a
+    backtrace), and the fix where it is known."""
     text = stderr.strip().replace(f"{root.resolve()}/", "").replace(f"{root}/", "")
+    text = text.split("Stack backtrace:")[0].strip()
     lines = [line for line in text.splitlines() if line.strip()]
     named = re.findall(r"-->\s+(\S+?):\d+", text)
+    pinned = re.search(r"toolchain '([^']+)' is not installed", text)
     fix = (f"\nFix {named[0]} (cargo reads every manifest of the workspace), then run the "
            "command again.") if named else ""
+    if pinned:
+        fix = (f"\nThe repository pins the Rust toolchain {pinned[1]} (rust-toolchain.toml), "
+               "which this machine lacks: `rustup toolchain install` in the repository "
+               "installs it; RUSTUP_TOOLCHAIN=stable reads the workspace with another one.")
     return ("cargo cannot read the workspace:\n" + "\n".join(f"    {line}" for line in lines)
             + fix)
 

@@ -87,3 +87,25 @@ def test_the_model_is_cargos(example_repo: Repo) -> None:
         "tasker-shared": ("normal", "=0.1.0", "tasker-shared")}
     assert not ws.crate("tasker-worker-rb").publish
     assert ws.target_directory == Path(example_repo.root / "target").resolve()
+
+
+def test_a_pinned_toolchain_this_machine_lacks_is_named_with_its_fix(
+        example_repo: Repo, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A repository's rust-toolchain.toml pins a toolchain rustup has not installed (a newer
+    one than this machine's): cargo's error, the fix, no backtrace even with RUST_BACKTRACE."""
+    require_tool("cargo")
+    require_tool("rustup")
+    monkeypatch.setenv("RUST_BACKTRACE", "1")
+    root = example_repo.root
+    (root / "rust-toolchain.toml").write_text('[toolchain]\nchannel = "1.0.99"\n')
+    commit_all(root, "Pin a toolchain")
+    before = tree(root)
+
+    result = run_cli("versions", "--repo", str(root), "--check")
+
+    assert result.code == 7, result.err
+    assert "toolchain '1.0.99-" in result.err and "is not installed" in result.err
+    assert "pins the Rust toolchain 1.0.99-" in result.err
+    assert "`rustup toolchain install` in the repository" in result.err
+    assert "Stack backtrace" not in result.err and "Traceback" not in result.err
+    assert tree(root) == before
