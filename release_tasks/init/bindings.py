@@ -267,8 +267,9 @@ def _platforms(src: Sources, main: str, directory: str,
     notes = []
     if files:
         notes.append(f"{len(files)} per-platform package(s) under {directory}/npm/ (napi-rs): "
-                     "`update` writes the main package's version into each; their publishing "
-                     "is napi-rs's (napi prepublish)")
+                     "`update` writes the main package's version into each; the release "
+                     "packs and publishes a package per declared platform itself (platforms "
+                     "in release.toml), with the binding crate's library")
     if stale:
         notes.append(f"not at the main version {version}: {', '.join(stale[:3])}"
                      + (f" and {len(stale) - 3} more" if len(stale) > 3 else "")

@@ -70,4 +70,8 @@ def from_setup(package_json: str | None) -> tuple[tuple[str, ...], str]:
                             "x86_64-unknown-linux-gnu"]
             targets += [t for t in triples.get("additional", []) if isinstance(t, str)]
     found = tuple(dict.fromkeys(n for t in targets if (n := RUST_TARGETS.get(str(t)))))
-    return found, ("napi's targets in package.json" if found else "")
+    left = [str(t) for t in targets if str(t) not in RUST_TARGETS]
+    why = "napi's targets in package.json" if found else ""
+    if found and left:
+        why += f" (left out, not a platform the release knows: {', '.join(left)})"
+    return found, why
