@@ -56,14 +56,19 @@ def newer_unreached(repo: Snapshot, config: Config, head: str, core: CoreVersion
     """The core release tags above the base that ``head`` does not reach, newest first.
 
     "Above" is above the version the base's own core release tags name (``v0.21.3``), else
-    above ``core`` (what ``VERSION`` says at the analysed commit).
+    at or above ``core`` (what ``VERSION`` says at the analysed commit).
     """
     named = core_release_tags(config, repo.tags)
     at_base = [CoreVersion.parse(text) for tag, text in named.items()
                if repo.tags.commit(tag) == base_commit and _parses(text)]
     floor = max(at_base) if at_base else core
+    # Without a core release at the base, a release of the very version the files hold,
+    # made on a commit this one does not reach (lancedb's ``Bump version`` commit, tagged
+    # on a twin of it), is one too.
     candidates = {tag: text for tag, text in named.items()
-                  if _above(text, floor) and repo.tags.commit(tag) not in (head, base_commit)}
+                  if (_above(text, floor) or (not at_base and _parses(text)
+                                              and CoreVersion.parse(text) == core))
+                  and repo.tags.commit(tag) not in (head, base_commit)}
     reached = _reached(repo, head, list(candidates))
     unreached = [tag for tag in candidates if tag not in reached]
     return sorted(unreached, key=lambda t: CoreVersion.parse(candidates[t]), reverse=True)

@@ -81,3 +81,31 @@ def test_a_branch_release_is_named_even_below_version(run_cli: RunCli, example_r
     assert result.code == 0, result.err
     assert "v0.1.5, newer than the base release-20261102-0900, are not reachable" in result.err
     assert "--from v0.1.5" in result.err
+
+
+def test_the_release_of_the_files_version_made_on_a_twin_commit_is_named(
+        run_cli: RunCli, example_repo: Repo) -> None:
+    """lancedb: main holds ``Bump version: ... -> 0.2.0-beta.1``, while the tag
+    v0.2.0-beta.1 is on another commit of the same change; the base is an older component
+    tag. The plan still names the release it does not compare with."""
+    repo = example_repo
+    repo.out("tag", "python-v0.1.0.0")  # the only release main reaches: no core tag on it
+    sandbox.touch(repo, "server change", SERVER)
+    bumped = run_cli("update", "--repo", str(repo.root), "--core", "0.2.0-beta.1", "--ruby",
+                     "0.2.0-beta.1.0", "--python", "0.2.0-beta.1.0", "--typescript",
+                     "0.2.0-beta.1.0")
+    assert bumped.code == 0, bumped.err
+    repo.out("stash", "--quiet")
+    repo.out("checkout", "--quiet", "-b", "twin")
+    repo.out("stash", "pop", "--quiet")
+    repo.out("commit", "--quiet", "--all", "-m", "Bump version: 0.1.0 -> 0.2.0-beta.1")
+    repo.out("tag", "v0.2.0-beta.1")
+    repo.out("checkout", "--quiet", "main")
+    # The same change, another commit (another message: the test's clock is fixed).
+    repo.out("cherry-pick", "--no-commit", "twin")
+    repo.out("commit", "--quiet", "-m", "Bump version: 0.1.0 -> 0.2.0-beta.1 (main)")
+    assert repo.git("merge-base", "--is-ancestor", "v0.2.0-beta.1", "HEAD",
+                    check=False).returncode == 1
+    result = run_cli("versions", "--repo", str(repo.root), "--format", "env")
+    assert "v0.2.0-beta.1, newer than the base python-v0.1.0.0, are not reachable" in result.err
+    assert "--from v0.2.0-beta.1" in result.err
