@@ -669,6 +669,7 @@ class WorkflowRunner:
         self.oidc, self.public_hosts = issuer, dict(public_hosts)
         self._identities: dict[str, dict[str, str]] = {}
         self._temps: dict[str, Path] = {}
+        self._granted: dict[str, str | None] = {}
 
     def identity(self, ref: str, environment: str | None) -> Identity:
         """Who a job of this runner is, in its ID tokens: the repository, the workflow at
@@ -686,6 +687,7 @@ class WorkflowRunner:
         key = str(github["workspace"])
         self._temps[key] = temp
         self._identities.pop(key, None)
+        self._granted.pop(key, None)
         permissions = job.get("permissions")
         granted = permissions == "write-all" or (
             isinstance(permissions, Mapping) and permissions.get("id-token") == "write")
@@ -696,6 +698,14 @@ class WorkflowRunner:
             environment = environment.get("name")
         named = substitute(as_text(environment), contexts) if environment else None
         self._identities[key] = self.oidc.job_env(self.identity(github["ref_name"], named))
+        self._granted[key] = named
+
+    def id_token_jobs(self) -> dict[str, str | None]:
+        """The jobs (of the last run) given an OIDC identity, each with its environment."""
+        if self.oidc is None:
+            return {}
+        return {Path(key).relative_to(self.work).parts[0]: environment
+                for key, environment in self._granted.items()}
 
     def _id_token_env(self, github: Mapping[str, Any]) -> dict[str, str]:
         if self.oidc is None:

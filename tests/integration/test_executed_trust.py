@@ -274,6 +274,11 @@ def test_the_example_released_through_trusted_publishing_alone(
     assert {"crates.io", "rubygems.org", "pypi", "npm:127.0.0.1", "sigstore"} <= set(
         issuer.audiences)
     assert runner.secrets == {}
+    # Only the publish jobs had an identity to exchange, each in its own environment.
+    assert runner.id_token_jobs() == {"publish-crates": "release-crates",
+                                      "publish-ruby": "release-rubygems",
+                                      "publish-python": "release-pypi",
+                                      "publish-typescript": "release-npm"}
 
     # Each PyPI file has its attestation beside it, made in the job from its identity.
     identity = {"repository": "acme/tasker-core", "environment": "release-pypi",
@@ -295,12 +300,17 @@ def test_the_example_released_through_trusted_publishing_alone(
     assert pushed["holds"]["verification_material"]["certificate"]["environment"] == (
         "release-rubygems")
 
-    # A job of another repository (a fork's run of the same workflow) gets nothing minted.
-    runner.repository = "someone/tasker-core"
-    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
-
+    # A job of another workflow, or of another repository (a fork's run of the same
+    # workflow), gets nothing minted.
     def job(registry: str) -> dict[str, str]:
         return issuer.job_env(runner.identity(tag, ENVIRONMENTS[registry]))
+
+    runner.workflow = ".github/workflows/other.yml"
+    with pytest.raises(oidc_clients.ExchangeRefused, match="workflow"):
+        oidc_clients.crates_io_auth_action(job("crates"), cargo_registry.url)
+    runner.workflow = ".github/workflows/release.yml"
+    runner.repository = "someone/tasker-core"
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
 
     with pytest.raises(oidc_clients.ExchangeRefused, match="repository"):
         oidc_clients.crates_io_auth_action(job("crates"), cargo_registry.url)
@@ -346,6 +356,8 @@ def test_only_a_job_granted_id_token_write_gets_the_oidc_service(tmp_path: Path)
                                    temp / "out")
             seen[name] = {k: env[k] for k in ID_TOKEN_VARIABLES if k in env}
         assert seen["plan"] == seen["summary"] == {}
+        assert runner.id_token_jobs() == {"publish-pypi": "release-pypi",
+                                          "publish-other": "staging"}
         claims = {name: issuer.verify(oidc_clients.id_token(seen[name], "pypi"), "pypi")
                   for name in ("publish-pypi", "publish-other")}
         assert claims["publish-pypi"]["environment"] == "release-pypi"
