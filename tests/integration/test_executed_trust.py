@@ -259,6 +259,13 @@ def test_the_example_released_through_trusted_publishing_alone(
     assert_built(run, [job for job in EXAMPLE_JOBS if job.startswith("publish-")])
     assert release_tags(github) == [tag]
 
+    # The plan job said, before anything was published, what each registry had.
+    report = (runner.work / "plan" / "_temp" / "summary.md").read_text(encoding="utf-8")
+    for package in (GEM_NAME, PYPI_NAME):
+        assert f"{package}: not on the registry yet: add a pending publisher" in report, report
+    for package in (*CRATES, NPM_NAME):
+        assert f"{package}: exists: add a trusted publisher" in report, report
+
     # Every registry took the release from a token it minted for the job's identity.
     assert sorted(cargo_registry.trusted.uploads) == CRATES
     assert {(c, "0.1.0") for c in CRATES} <= set(cargo_registry.log.published())
