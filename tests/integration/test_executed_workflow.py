@@ -35,7 +35,7 @@ import pytest
 
 from release_tasks import sandbox
 from release_tasks.git.repo import Repo
-from release_tasks.sessions import PYTHON_TOOLS
+from release_tasks.sessions import CROSS_TOOLS, PYTHON_TOOLS
 from release_tasks.standins.cargo_registry import CargoRegistry
 from release_tasks.standins.pypi_server import PypiServer
 from release_tasks.standins.rubygems_registry import RubyGemsRegistry
@@ -49,8 +49,9 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 NOXFILE = "from release_tasks.sessions import *  # noqa: F403\n"
-#: What the python binding's session installs beside the tool.
-SESSION_TOOLS = PYTHON_TOOLS
+#: What the sessions install beside the tool: the python binding's tools, and the build
+#: matrix's cross-build tools.
+SESSION_TOOLS = (*PYTHON_TOOLS, *CROSS_TOOLS)
 #: A build or an upload, as the tool echoes the command (``+ ARGV``).
 BUILDS = re.compile(r"\+ (?:\S*/)?(?:maturin (?:build|sdist)|gem build|(?:bundle exec )?rake compile"
                     r"|bun run build|npm pack|npm publish|cargo publish|cargo build|gem push"
