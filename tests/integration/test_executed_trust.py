@@ -1,7 +1,7 @@
 """The example released by its executed workflow through trusted publishing alone: a fresh
 ``init`` (``trusted-publishing = true`` on every component), ``workflow``, and a release
 whose four publish jobs get their credentials from their OIDC identity, with no secret in
-the runner (:mod:`tests.workflow_runner`, :meth:`~tests.workflow_runner.WorkflowRunner.offer_id_tokens`).
+the runner (:meth:`tests.workflow_runner.WorkflowRunner.offer_id_tokens`).
 
 The stand-ins (:mod:`release_tasks.standins.oidc`): GitHub's OIDC token service, which the
 runner offers to the jobs granted ``id-token: write``; crates.io's and RubyGems' exchange in
