@@ -33,6 +33,15 @@ GitHub reads them) gets:
   note (the machine has the toolchains; there is no cache between jobs but uv's and cargo's
   own); any other action is skipped with a note.
 
+Trusted publishing (:meth:`WorkflowRunner.offer_id_tokens`): a job whose ``permissions``
+grant ``id-token: write`` (and no other) gets ``ACTIONS_ID_TOKEN_REQUEST_URL``/``_TOKEN`` of
+an OIDC token service stand-in, whose tokens name the runner's repository, the workflow at
+the run's ref and the job's ``environment``. ``rust-lang/crates-io-auth-action`` and
+``rubygems/configure-rubygems-credentials`` make the requests the actions make, to the
+stand-ins of their public hosts, and leave what the actions leave (the ``token`` output;
+``GEM_HOST_API_KEY`` and its siblings through ``GITHUB_ENV``, and a gem credentials file,
+under the job's ``RUNNER_TEMP`` here: a job has no home directory of its own).
+
 ``actions/checkout`` honours ``ref`` and ``fetch-depth``. GitHub's API is what the runner's
 ``GITHUB_API_URL`` names (the caller passes a stand-in's) with ``github.token``; ``gh`` is a
 recorder on ``PATH``. What a job prints, the notes included, is kept in its :class:`JobRun`
@@ -52,9 +61,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
+
+from release_tasks.standins.oidc import Identity, OidcIssuer
+from tests.registries import oidc_clients
 
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}", re.S)
 #: Actions whose work the machine has already done (the toolchains are installed).
@@ -68,6 +81,10 @@ NO_OPS = {"actions/setup-python": "Python: the job's fresh virtual environment",
 #: ``ubuntu-latest``); any other runner's cells are skipped.
 THIS_MACHINE = frozenset({"ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04"})
 ARTIFACT_ACTIONS = ("actions/upload-artifact", "actions/download-artifact")
+#: Actions of trusted publishing, done here as they do it (see the module docstring).
+TRUST_ACTIONS = ("rust-lang/crates-io-auth-action", "rubygems/configure-rubygems-credentials")
+#: What a job granted ``id-token: write`` has, and no other job.
+ID_TOKEN_VARIABLES = ("ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
 STEP_TIMEOUT = 900
 #: Jobs at once (GitHub starts every job whose needs are done; this machine is smaller).
 PARALLEL_JOBS = 3
@@ -324,6 +341,11 @@ def clean_path(path: str) -> str:
 class WorkflowRunner:
     """Runs the workflow ``workflow`` (a path in the repository) of ``origin``."""
 
+    #: Trusted publishing, once :meth:`offer_id_tokens` is called: the OIDC token service,
+    #: and the stand-in of each public host the trusted-publishing actions call.
+    oidc: OidcIssuer | None = None
+    public_hosts: Mapping[str, str] = MappingProxyType({})
+
     def __init__(self, *, origin: Path, work: Path, env: Mapping[str, str],
                  secrets: Mapping[str, str], python: str, repository: str,
                  token: str = "github-token-for-tests",
@@ -458,6 +480,7 @@ class WorkflowRunner:
         env_file, path_file = temp / "env", temp / "path"
         env_file.touch()
         path_file.touch()
+        self._seat(github, job, temp, contexts)  # trusted publishing: the job's OIDC identity
         job_env = {**workflow_env, **{k: substitute(as_text(v), contexts)
                                       for k, v in (job.get("env") or {}).items()}}
         contexts["env"] = job_env
@@ -541,6 +564,8 @@ class WorkflowRunner:
               workspace: Path, contexts: Mapping[str, Any]) -> bool | None:
         """What the action does here; False when it failed."""
         action = str(step["uses"]).split("@")[0]
+        if action in TRUST_ACTIONS:
+            return self._trust_action(action, step, github, run, contexts)
         if action in ARTIFACT_ACTIONS:
             inputs = {k: substitute(as_text(v), contexts)
                       for k, v in (step.get("with") or {}).items()}
@@ -630,7 +655,122 @@ class WorkflowRunner:
             "GITHUB_ENV": str(env_file), "GITHUB_PATH": str(path_file),
             "GITHUB_STEP_SUMMARY": str(temp / "summary.md"),
         })
+        for name in ID_TOKEN_VARIABLES:  # never from this machine: only from the job's grant
+            env.pop(name, None)
+        env.update(self._id_token_env(github))
         return env
+
+    # -- trusted publishing -----------------------------------------------------------------
+
+    def offer_id_tokens(self, issuer: OidcIssuer, public_hosts: Mapping[str, str]) -> None:
+        """Jobs granted ``id-token: write`` get tokens of ``issuer``; the trusted-publishing
+        actions call ``public_hosts[URL]`` where they would call ``URL`` (e.g.
+        ``https://crates.io``)."""
+        self.oidc, self.public_hosts = issuer, dict(public_hosts)
+        self._identities: dict[str, dict[str, str]] = {}
+        self._temps: dict[str, Path] = {}
+        self._granted: dict[str, str | None] = {}
+
+    def identity(self, ref: str, environment: str | None) -> Identity:
+        """Who a job of this runner is, in its ID tokens: the repository, the workflow at
+        ``ref`` (a tag), the job's environment."""
+        return Identity(repository=self.repository, workflow=Path(self.workflow).name,
+                        environment=environment, ref=f"refs/tags/{ref}")
+
+    def _seat(self, github: Mapping[str, Any], job: Mapping[str, Any], temp: Path,
+              contexts: Mapping[str, Any]) -> None:
+        """The job's OIDC identity, when its ``permissions`` grant ``id-token: write``
+        (``write-all`` does too); the workflow's own ``permissions`` are not read (the
+        generated workflow grants it per job)."""
+        if self.oidc is None:
+            return
+        key = str(github["workspace"])
+        self._temps[key] = temp
+        self._identities.pop(key, None)
+        self._granted.pop(key, None)
+        permissions = job.get("permissions")
+        granted = permissions == "write-all" or (
+            isinstance(permissions, Mapping) and permissions.get("id-token") == "write")
+        if not granted:
+            return
+        environment = job.get("environment")
+        if isinstance(environment, Mapping):
+            environment = environment.get("name")
+        named = substitute(as_text(environment), contexts) if environment else None
+        self._identities[key] = self.oidc.job_env(self.identity(github["ref_name"], named))
+        self._granted[key] = named
+
+    def id_token_jobs(self) -> dict[str, str | None]:
+        """The jobs (of the last run) given an OIDC identity, each with its environment."""
+        if self.oidc is None:
+            return {}
+        return {Path(key).relative_to(self.work).parts[0]: environment
+                for key, environment in self._granted.items()}
+
+    def _id_token_env(self, github: Mapping[str, Any]) -> dict[str, str]:
+        if self.oidc is None:
+            return {}
+        return dict(self._identities.get(str(github["workspace"]), {}))
+
+    def _trust_action(self, action: str, step: Mapping[str, Any], github: Mapping[str, Any],
+                      run: JobRun, contexts: Mapping[str, Any]) -> bool:
+        """``rust-lang/crates-io-auth-action`` or ``rubygems/configure-rubygems-credentials``:
+        the requests each makes (:mod:`tests.registries.oidc_clients`), to the stand-in of its
+        host, and what it leaves to the next steps."""
+        inputs = {k: substitute(as_text(v), contexts) for k, v in (step.get("with") or {}).items()}
+        env = self._id_token_env(github)
+        outputs: dict[str, str] = {}
+        try:
+            if not env:
+                raise oidc_clients.ExchangeRefused(
+                    "no ACTIONS_ID_TOKEN_REQUEST_URL: the job needs `permissions: id-token: "
+                    "write`")
+            if action == "rust-lang/crates-io-auth-action":
+                url = (inputs.get("url") or "https://crates.io").rstrip("/")
+                audience = re.sub(r"^https?://", "", url)
+                token = oidc_clients.crates_io_auth_action(env, self._host(url), audience)
+                outputs["token"] = token
+                run.log.append(f"note: {action}: a token from {url} (here {self._host(url)}) "
+                               f"for audience {audience}; its post step (revoking the token) "
+                               "is not run here")
+            else:
+                server = inputs.get("gem-server") or "https://rubygems.org"
+                audience = inputs.get("audience") or "rubygems.org"
+                key = oidc_clients.configure_rubygems_credentials(env, self._host(server),
+                                                                  audience)
+                self._rubygems_credentials(github, server, key)
+                run.log.append(f"note: {action}: an API key from {server} (here "
+                               f"{self._host(server)}) for audience {audience}, in "
+                               "GEM_HOST_API_KEY, RUBYGEMS_API_KEY and BUNDLE_GEM__PUSH_KEY")
+            outcome = "success"
+        except (oidc_clients.ExchangeRefused, OSError, KeyError, ValueError) as exc:
+            run.log.append(f"error: {action}: {exc}")
+            outcome = "failure"
+        if "id" in step:
+            contexts["steps"][step["id"]] = {"outputs": outputs, "outcome": outcome}
+        if outcome == "success":
+            return True
+        if truthy(substitute(as_text(step.get("continue-on-error", False)), contexts)
+                  not in ("", "false")):
+            run.log.append(f"note: {action}: continue-on-error, the job goes on")
+            return True
+        return False
+
+    def _host(self, url: str) -> str:
+        return self.public_hosts.get(url.rstrip("/"), url)
+
+    def _rubygems_credentials(self, github: Mapping[str, Any], server: str, key: str) -> None:
+        """What the action does with the key: three variables for the next steps, and the
+        key in a gem credentials file (under the job's RUNNER_TEMP: not this machine's)."""
+        temp = self._temps[str(github["workspace"])]
+        with (temp / "env").open("a", encoding="utf-8") as exported:
+            for name in ("RUBYGEMS_API_KEY", "BUNDLE_GEM__PUSH_KEY", "GEM_HOST_API_KEY"):
+                exported.write(f"{name}={key}\n")
+        credentials = temp / "home" / ".gem" / "credentials"
+        credentials.parent.mkdir(parents=True, exist_ok=True)
+        entry = ":rubygems_api_key" if server == "https://rubygems.org" else server
+        credentials.write_text(f"---\n{entry}: {key}\n", encoding="utf-8")
+        credentials.chmod(0o600)
 
     def _bash(self, script: str, env: Mapping[str, str], timeout: int,
               workspace: Path) -> tuple[int, str]:

@@ -56,6 +56,11 @@ class TrustSetup:
     #: gives it the token (none: the action exports it).
     exchange_step: tuple[str, ...] = ()
     exchanged: tuple[str, str] | None = None
+    #: The exchange action's input that names the registry (it asks the public one by
+    #: default), and the endpoint field whose URL it takes: given when the config moves the
+    #: registry elsewhere (a staging or private one), so the token comes from where the
+    #: upload goes.
+    exchange_input: tuple[str, str] | None = None
     #: Whether the component's token may stand beside the exchange in the upload step, for
     #: a first version the registry takes no publisher for (crates.io); npm's would shadow it.
     token_fallback: bool = False

@@ -346,6 +346,7 @@ class CargoRegistry(RegistryApp):
             self._crates.setdefault(name.lower(), []).append(version)
             self.log.record(Event(now, name, vers, "publish", deps=deps))
             self.log.record(Event(version.visible_at, name, vers, "visible"))
+        self.trusted.uploaded(request.header("authorization"), name)
         warnings: dict[str, list[str]] = {
             "invalid_categories": [],
             "invalid_badges": [],

@@ -82,6 +82,9 @@ class OidcIssuer(RegistryApp):
         self.request_token = "actions-request-" + secrets.token_hex(8)
         self.key = secrets.token_bytes(32)
         self.audiences: list[str] = []  # every audience a token was issued for
+        #: The request token of each job given its own identity (:meth:`job_env`).
+        self._jobs: dict[str, Identity] = {}
+        self._jobs_lock = threading.Lock()
 
     # -- the job's view -------------------------------------------------------------------
     def env(self) -> dict[str, str]:
@@ -89,6 +92,14 @@ class OidcIssuer(RegistryApp):
         return {"GITHUB_ACTIONS": "true",
                 "ACTIONS_ID_TOKEN_REQUEST_URL": f"{self.url}/_apis/idtoken?api-version=2.0",
                 "ACTIONS_ID_TOKEN_REQUEST_TOKEN": self.request_token}
+
+    def job_env(self, identity: Identity) -> dict[str, str]:
+        """:meth:`env` of one more job, whose tokens carry ``identity``'s claims (each job of
+        a run has its own request token, as on GitHub, and its own environment claim)."""
+        request_token = "actions-request-" + secrets.token_hex(8)
+        with self._jobs_lock:
+            self._jobs[request_token] = identity
+        return {**self.env(), "ACTIONS_ID_TOKEN_REQUEST_TOKEN": request_token}
 
     def mint(self, audience: str, identity: Identity | None = None) -> str:
         """A JWT for ``audience`` (what the endpoint returns), signed with the issuer's key."""
@@ -124,13 +135,16 @@ class OidcIssuer(RegistryApp):
     def route(self, request: Request) -> Response:
         if request.path != "/_apis/idtoken" or request.method != "GET":
             return Response.json(404, {"message": "Not Found"})
-        if request.header("authorization") != f"Bearer {self.request_token}":
+        given = (request.header("authorization") or "").removeprefix("Bearer ")
+        with self._jobs_lock:
+            identity = self._jobs.get(given)
+        if identity is None and given != self.request_token:
             return Response.json(401, {"message": "Bad credentials"})
         audience = request.form().get("audience")
         if not audience:
             return Response.json(400, {"message": "audience is required"})
         self.audiences.append(audience)
-        return Response.json(200, {"count": 1, "value": self.mint(audience)})
+        return Response.json(200, {"count": 1, "value": self.mint(audience, identity)})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -173,6 +187,7 @@ class TrustedPublishing:
     pending: dict[str, list[Publisher]] = field(default_factory=dict)
     minted: dict[str, Minted] = field(default_factory=dict)
     exchanges: list[str] = field(default_factory=list)  # "ok"/"refused: why", in order
+    uploads: list[str] = field(default_factory=list)  # what a minted token uploaded, in order
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def trust(self, package: str, publisher: Publisher, *, pending: bool = False) -> None:
@@ -214,6 +229,12 @@ class TrustedPublishing:
             minted = self.minted.get(token or "")
             return (minted is not None and minted.expires > time.time()
                     and package in minted.packages)
+
+    def uploaded(self, token: str | None, package: str) -> None:
+        """The registry took ``package`` from ``token``: noted when the token is minted."""
+        with self._lock:
+            if (token or "") in self.minted:
+                self.uploads.append(package)
 
     def is_minted(self, token: str | None) -> bool:
         with self._lock:

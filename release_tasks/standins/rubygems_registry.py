@@ -224,6 +224,7 @@ class RubyGemsRegistry(RegistryApp):
             self._gems.setdefault(spec.name, []).append(stored)
             self.log.record(Event(now, spec.name, spec.version, "publish", deps=deps))
             self.log.record(Event(stored.visible_at, spec.name, spec.version, "visible"))
+        self.trusted.uploaded(key, spec.name)
         return Response.text(200, f"Successfully registered gem: {spec.name} ({spec.version})")
 
     def _yank(self, request: Request) -> Response:

@@ -54,7 +54,8 @@ def binding_jobs(config: Config) -> list[BindingJob]:
                                output=output,
                                rendered_output=rendered.lower() if rendered else None,
                                rendered_key=f"NEXT_{rendered}" if rendered else None,
-                               environment=environment, command=command))
+                               environment=environment, command=command,
+                               lane=binding_lane(binding, kind, config.registries)))
     return jobs
 
 
@@ -65,7 +66,7 @@ def render(config: Config) -> str:
     env = {"PYTHON_VERSION": "3.12"}
     for kind in kinds:
         env.update(kind.ci.env)
-    lanes = [core_lane(config, kinds[0]), *(binding_lane(job.binding, job.kind) for job in jobs)]
+    lanes = [core_lane(config, kinds[0]), *(job.lane for job in jobs)]
     secrets: dict[str, tuple[RegistryKind, list[str]]] = {}
     for kind, lane in zip(kinds, lanes, strict=True):
         names = [var for var, value in lane.env.items() if f"secrets.{lane.secret} " in value]

@@ -14,7 +14,6 @@ from release_tasks.registries.interface import RegistryKind
 from release_tasks.workflow.requirement import INSTALL_COMMAND, REQUIREMENT_PATH
 from release_tasks.workflow.trust import (
     Lane,
-    binding_lane,
     core_lane,
     doctor_step,
     plan_trust_step,
@@ -33,6 +32,7 @@ class BindingJob:
     rendered_key: str | None  # the variable of `versions --format env` that holds that
     environment: str  # the GitHub environment (it can hold the job's own secret)
     command: str  # `nox -s ... -- ...` without the expressions' values
+    lane: Lane  # its credential: the token secret or trusted publishing
 
     @property
     def key(self) -> str:
@@ -256,7 +256,7 @@ def binding_job(job: BindingJob, build: str | None = None,
     yield from _publish_job(
         job.job, job.title, needs, condition, job.environment,
         ci.notes, f"{binding.tag_prefix}X.Y.Z.P", ci.id_token, ci.steps,
-        binding_lane(binding, job.kind), job.command,
+        job.lane, job.command,
         ("A failed tag push (GITHUB_TOKEN and a commit that changes workflow files) is reported",
          "apart from the publish: see publish-crates."), gather)
 

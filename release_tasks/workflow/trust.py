@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from release_tasks.model.components import Binding, Config
+from release_tasks.registries import endpoints
 from release_tasks.registries.interface import RegistryKind
 
 NOT_DRY = "needs.plan.outputs.dry_run != 'true'"
@@ -58,10 +59,25 @@ def plan_trust_step() -> tuple[str, ...]:
             "  run: nox -s trust >> \"$GITHUB_STEP_SUMMARY\"")
 
 
+def exchange_inputs(kind: RegistryKind, registries: Mapping[str, str],
+                    own: Mapping[str, str]) -> tuple[str, ...]:
+    """The exchange action's ``with:`` lines when the config (``[registries]``, or the
+    component's own ``endpoints``) moves the registry off its public default; none else."""
+    named = kind.trust.exchange_input
+    if named is None:
+        return ()
+    name, key = named
+    fields = kind.endpoint_fields
+    urls = endpoints.resolve(fields, {}, endpoints.merged_given(fields, registries, own))
+    public = endpoints.resolve(fields, {}, {})
+    return () if urls[key] == public[key] else ("  with:", f"    {name}: {urls[key]}")
+
+
 def lane(component: str, kind: RegistryKind, credential: tuple[str, ...], trusted: bool,
-         *, exchange: bool = True) -> Lane:
+         *, exchange: bool = True, inputs: tuple[str, ...] = ()) -> Lane:
     """The credential of one job; ``exchange=False``: the registry is not the kind's public
-    one (an alternative cargo registry), whose trusted publishing no action knows."""
+    one (an alternative cargo registry), whose trusted publishing no action knows;
+    ``inputs``: the exchange step's ``with:`` lines (:func:`exchange_inputs`)."""
     secret = kind.ci.secret
     if not trusted:
         env = {credential[0]: f"${{{{ secrets.{secret} }}}}"} if credential and secret else {}
@@ -75,7 +91,7 @@ def lane(component: str, kind: RegistryKind, credential: tuple[str, ...], truste
         steps = (*trust.setup_steps,
                  f"# {kind.label} trusted publishing: a short-lived token from this job's OIDC "
                  "identity,", "# for the upload step only.",
-                 *trust.exchange_step, f"  if: {NOT_DRY}")
+                 *trust.exchange_step, *inputs, f"  if: {NOT_DRY}")
         if fallback:
             steps += ("  continue-on-error: true  # a new crate's first version: the token "
                       "below",)
@@ -93,7 +109,8 @@ def lane(component: str, kind: RegistryKind, credential: tuple[str, ...], truste
 def core_lane(config: Config, kind: RegistryKind) -> Lane:
     core = config.core
     found = lane("core", kind, core.credential, core.trusted_publishing,
-                 exchange=core.cargo_registry is None)
+                 exchange=core.cargo_registry is None,
+                 inputs=exchange_inputs(kind, config.registries, {}))
     pattern = kind.trust.attested_files
     if pattern is None:
         return found
@@ -115,5 +132,7 @@ def attestation_step(subject: str) -> tuple[str, ...]:
             f"    subject-path: {subject}")
 
 
-def binding_lane(binding: Binding, kind: RegistryKind) -> Lane:
-    return lane(binding.name, kind, binding.credential, binding.trusted_publishing)
+def binding_lane(binding: Binding, kind: RegistryKind, registries: Mapping[str, str]) -> Lane:
+    """A binding's credential; ``registries``: the config's ``[registries]`` table."""
+    return lane(binding.name, kind, binding.credential, binding.trusted_publishing,
+                inputs=exchange_inputs(kind, registries, binding.endpoints))

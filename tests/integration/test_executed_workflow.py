@@ -50,7 +50,8 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 NOXFILE = "from release_tasks.sessions import *  # noqa: F403\n"
-#: What the python binding's and the build sessions install beside the tool.
+#: What the sessions install beside the tool: the python binding's tools, and the build
+#: matrix's cross-build tools.
 SESSION_TOOLS = (*PYTHON_TOOLS, *CROSS_TOOLS)
 #: A build or an upload, as the tool echoes the command (``+ ARGV``).
 BUILDS = re.compile(r"\+ (?:\S*/)?(?:maturin (?:build|sdist)|gem build|(?:bundle exec )?rake compile"

@@ -85,6 +85,7 @@ def test_crates_io_exchange_then_real_cargo_publish_with_the_minted_token(
     minted = {**env, "CARGO_REGISTRIES_LOCAL_TOKEN": token}
     ok(run(["cargo", "publish", "-p", "tp-a", "--registry", "local"], minted, second))
     assert cargo_registry.log.published() == [("tp-a", "0.1.0"), ("tp-a", "0.2.0")]
+    assert cargo_registry.trusted.uploads == ["tp-a"]  # the token's upload is not counted
     # A minted token publishes only the crates whose publisher matched: never a new crate.
     refused = run(["cargo", "publish", "-p", "tp-new", "--registry", "local"], minted, second)
     assert refused.returncode != 0 and "not valid for crate `tp-new`" in refused.stderr
@@ -125,6 +126,7 @@ def test_rubygems_pending_publisher_then_real_gem_push_with_the_exchanged_key(
         env = {"HOME": str(tmp_path / "home"), "GEM_HOST_API_KEY": key}
         ok(run([gem, "push", str(built), "--host", rubygems_registry.url], env, tmp_path))
         assert rubygems_registry.log.published() == [("tp_gem", "0.1.0")]
+        assert rubygems_registry.trusted.uploads == ["tp_gem"]
         assert "tp_gem" in rubygems_registry.trusted.publishers  # no longer pending
 
         other = sample_projects.ruby_gem(gem, tmp_path / "other", "tp_other", "0.1.0")

@@ -88,6 +88,31 @@ def test_trusted_lanes_need_no_stored_secret_and_the_token_reaches_only_the_uplo
     assert "NPM_TOKEN" not in workflow.render(all_trusted()).split("jobs:", 1)[1]
 
 
+def test_the_exchange_asks_the_registry_the_config_publishes_to() -> None:
+    """The actions ask crates.io and rubygems.org unless told: a config that moves a registry
+    (a staging or private one) tells them, so the token comes from where the upload goes."""
+    assert "with" not in step(rendered(all_trusted())["jobs"]["publish-ruby"],
+                              "RubyGems API key (trusted publishing)")
+    assert "with" not in step(rendered(all_trusted())["jobs"]["publish-crates"],
+                              "crates.io token (trusted publishing)")
+    data = copy.deepcopy(dict(config_mod.DEFAULT_CONFIG))
+    data["registries"] = {"crates-io": "https://staging.crates.io/",
+                          "rubygems": "https://rubygems.example/"}
+    data["core"]["trusted-publishing"] = True
+    data["bindings"]["ruby"]["trusted-publishing"] = True
+    jobs = rendered(config_mod.parse(data))["jobs"]
+    auth = step(jobs["publish-crates"], "crates.io token (trusted publishing)")
+    assert auth["with"] == {"url": "https://staging.crates.io"}
+    key = step(jobs["publish-ruby"], "RubyGems API key (trusted publishing)")
+    assert key["with"] == {"gem-server": "https://rubygems.example"}
+    assert key["if"] == "needs.plan.outputs.dry_run != 'true'"
+    # A binding's own endpoint wins over [registries].
+    data["bindings"]["ruby"]["endpoints"] = {"host": "https://gems.internal.example"}
+    key = step(rendered(config_mod.parse(data))["jobs"]["publish-ruby"],
+               "RubyGems API key (trusted publishing)")
+    assert key["with"] == {"gem-server": "https://gems.internal.example"}
+
+
 def test_npm_lane_has_a_new_enough_npm_and_no_registry_url() -> None:
     job = rendered(all_trusted())["jobs"]["publish-typescript"]
     setup = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/setup-node"))

@@ -96,6 +96,7 @@ class CratesIo(KindDefaults):
         exchange_step=("- name: crates.io token (trusted publishing)", "  id: trusted",
                        "  uses: rust-lang/crates-io-auth-action@v1"),
         exchanged=("CARGO_REGISTRY_TOKEN", "steps.trusted.outputs.token"), token_fallback=True,
+        exchange_input=("url", "api"),
         attested_files="target/package/*.crate")
     ci = values.CiSetup(environment="crates", secret="CARGO_REGISTRY_TOKEN",
                         secret_help="crates.io API token", artifact="crates",

@@ -8,6 +8,11 @@ identity and writes ``FILE.publish.attestation`` next to it; ``uv publish`` find
 and uploads each with its file. Old attestation files beside the artifacts are removed
 first: a statement signed for other bytes must never travel with a new file.
 
+A test seam: ``RELEASE_TASKS_PYPI_SIGNER`` (shell words) is run instead of
+``pypi-attestations sign``, with the same arguments and the same duty, for a test whose job
+cannot reach the public Sigstore (the executed-workflow test sets it to a stand-in signer).
+A real job leaves it unset.
+
 After the upload, ``/integrity/PROJECT/VERSION/FILE/provenance`` (on the index's host)
 lists the attestation bundles PyPI keeps for a file.
 """
@@ -15,7 +20,8 @@ lists the attestation bundles PyPI keeps for a file.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import shlex
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -34,6 +40,15 @@ if TYPE_CHECKING:
 SIGNER = ("pypi-attestations", "sign")
 SUFFIX = ".publish.attestation"
 SIGNER_HINT = "pip install pypi-attestations (the publish_python session installs it)"
+#: The test seam of the module docstring: a signing command in place of :data:`SIGNER`.
+SIGNER_VARIABLE = "RELEASE_TASKS_PYPI_SIGNER"
+
+
+def signer(env: Mapping[str, str]) -> list[str]:
+    """The signing call (argv before the files): :data:`SIGNER`, unless the test seam
+    :data:`SIGNER_VARIABLE` names another."""
+    given = env.get(SIGNER_VARIABLE, "").strip()
+    return shlex.split(given) if given else list(SIGNER)
 
 
 def wanted(ctx: PublishContext) -> bool:
@@ -47,12 +62,13 @@ def sign(ctx: PublishContext, artifacts: Sequence[Path]) -> list[Path]:
     paths = [Path(f"{artifact}{SUFFIX}") for artifact in artifacts]
     for path in paths:
         path.unlink(missing_ok=True)
-    cmd.which(SIGNER[0], SIGNER_HINT, ctx.upload_env())
-    cmd.run([*SIGNER, *map(str, artifacts)], cwd=ctx.directory, env=ctx.upload_env(),
+    argv = signer(ctx.env)
+    cmd.which(argv[0], SIGNER_HINT, ctx.upload_env())
+    cmd.run([*argv, *map(str, artifacts)], cwd=ctx.directory, env=ctx.upload_env(),
             prefix=ctx.binding.name)
     missing = [p.name for p in paths if not p.is_file()]
     if missing:
-        raise PublishError(f"`{' '.join(SIGNER)}` wrote no {', '.join(missing)}: nothing was "
+        raise PublishError(f"`{shlex.join(argv)}` wrote no {', '.join(missing)}: nothing was "
                            "uploaded")
     for path in paths:
         try:

@@ -75,6 +75,7 @@ class RubyGems(KindDefaults):
         provenance="a Sigstore attestation per gem (gem push --attestation, RubyGems 3.6+)",
         exchange_step=("- name: RubyGems API key (trusted publishing)", "  id: trusted",
                        "  uses: rubygems/configure-rubygems-credentials@v1.0.0"),
+        exchange_input=("gem-server", "host"),
         setup_steps=("- name: RubyGems 3.6 or newer (gem push --attestation)",
                      "  run: gem update --system --no-document"))
     ci = values.CiSetup(environment="rubygems", secret="RUBYGEMS_API_KEY",
