@@ -19,7 +19,7 @@ from release_tasks import edit
 from release_tasks.cargo.workspace import Crate
 from release_tasks.errors import UpdateError, VersionError
 from release_tasks.init import schemes as init_schemes
-from release_tasks.init.model import FoundBinding, Sources, below, parent
+from release_tasks.init.model import FoundBinding, Sources, below, in_examples, parent
 from release_tasks.init.platforms import with_platforms
 from release_tasks.model.components import VersionFile
 from release_tasks.model.version import CoreVersion
@@ -38,7 +38,14 @@ RESERVED = frozenset({"core", "ffi", "server", "crates"})
 def find(src: Sources, core: str) -> tuple[list[FoundBinding], list[str]]:
     """Every binding of the tree (named), and a note for each near miss."""
     skipped: list[str] = []
-    found = [*_gems(src, core, skipped), *_maturin(src, core, skipped), *_npm(src, core, skipped)]
+    found = []
+    for binding in [*_gems(src, core, skipped), *_maturin(src, core, skipped),
+                    *_npm(src, core, skipped)]:
+        if in_examples(binding.directory):
+            skipped.append(f"{binding.directory}: an example (by its directory): not taken for "
+                           "a binding")
+        else:
+            found.append(binding)
     named = name_all(found, src.tags)
     guessed = [init_schemes.guess(src, b, core) for b in named]
     # Lockstep is a project's choice: not when another active binding is shown two-tier

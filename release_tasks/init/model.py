@@ -109,3 +109,9 @@ def parent(path: str) -> str:
 def below(path: str, directory: str) -> bool:
     """True when ``path`` is ``directory`` or inside it (whole components only)."""
     return directory == "" or path == directory or path.startswith(directory + "/")
+
+
+def in_examples(directory: str) -> bool:
+    """True for a directory inside an ``example``/``examples`` folder (pyo3-polars's
+    ``example/io_plugin``): a project's sample, never one of its releases."""
+    return any(part in ("example", "examples") for part in PurePosixPath(directory).parts)

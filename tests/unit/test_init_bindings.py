@@ -76,6 +76,21 @@ def test_what_is_not_a_binding() -> None:
     assert all("tools/" not in n and "site/" not in n for n in p.notes)
 
 
+def test_a_binding_inside_an_example_folder_is_a_sample_not_a_release() -> None:
+    """pyo3-polars's ``example/io_plugin``: a maturin project like any other, but a sample."""
+    files = {**LIBS, **WHEEL, **{f"plugins/example/{rel}": text for rel, text in WHEEL.items()}}
+    sample = crate("demo-plugin", "plugins/example/python/native/Cargo.toml", dep("worker"),
+                   publish=False)
+    files["plugins/example/python/native/Cargo.toml"] = manifest("demo-plugin", version=None,
+                                                                 cdylib=True)
+
+    p = propose([*members(), *natives(), sample], files)
+
+    assert [b.directory for b in p.bindings] == ["python"]
+    assert any("plugins/example/python: an example (by its directory): not taken for a "
+               "binding" in n for n in p.notes), p.notes
+
+
 def test_a_dynamic_python_version_is_written_commented_out_with_the_fix() -> None:
     files = {**LIBS, **WHEEL, "python/pyproject.toml": WHEEL["python/pyproject.toml"].replace(
         'version = "0.1.8.0"', 'dynamic = ["version"]')}
