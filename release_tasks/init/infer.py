@@ -52,11 +52,44 @@ def infer(src: Sources, *, project: str, repository_url: str | None, main_branch
     core, why, missing = init_groups.core_version(src, VERSION_FILE)
     bindings, skipped = init_bindings.find(src, core)
     groups, left, notes = init_groups.propose(src, bindings, core)
+    prefix, prefix_why = core_tag_prefix(src.tags, core, [b.name for b in bindings])
     return Proposal(
         project=project, repository=repository_url, main_branch=main_branch,
         workspace_dir=workspace_dir, core_version=core, core_why=why, version_file=VERSION_FILE,
         version_file_missing=missing, groups=groups, bindings=tuple(bindings),
-        left_out=tuple(left.items()), notes=(*skipped, *notes, *_prerelease_note(core)))
+        left_out=tuple(left.items()), notes=(*skipped, *notes, *_prerelease_note(core)),
+        core_tag_prefix=prefix, core_tag_why=prefix_why)
+
+
+_VERSION_TAG = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9_./-]*?)"
+                          r"(?P<version>\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$")
+
+
+def core_tag_prefix(tags: Sequence[str], core: str,
+                    bindings: Sequence[str]) -> tuple[str | None, str]:
+    """The start of the tags the core's earlier releases carry, when it is not ``v`` or
+    ``core-v``: the prefix of a tag naming the very version the crates hold (``rs-0.55.1``
+    with crates at 0.55.1), not a binding's (``NAME-v``) nor a release tag's; the one with
+    the most tags when several do. None when ``v``/``core-v`` name it, or nothing does."""
+    counts: dict[str, int] = {}
+    holding: set[str] = set()
+    for tag in tags:
+        found = _VERSION_TAG.match(tag)
+        if found is None:
+            continue
+        prefix = found["prefix"]
+        counts[prefix] = counts.get(prefix, 0) + 1
+        if found["version"] == core:
+            holding.add(prefix)
+    if holding & {"v", "core-v"}:
+        return None, ""
+    others = {f"{name}-v" for name in bindings} | {"release-"}
+    candidates = sorted(holding - others, key=lambda p: (-counts[p], p))
+    if not candidates:
+        return None, ""
+    chosen = candidates[0]
+    return chosen, (f"the tag {chosen}{core} of the version the crates hold, and "
+                    f"{counts[chosen] - 1} more {chosen}* tag(s) of earlier releases")
 
 
 def _prerelease_note(core: str) -> list[str]:

@@ -94,6 +94,10 @@ class Proposal:
     bindings: tuple[FoundBinding, ...]
     left_out: tuple[tuple[str, str], ...]  # (crate, why it is not a core crate)
     notes: tuple[str, ...] = field(default=())
+    #: The start of the core's release tags when the repository's own are not ``v``/
+    #: ``core-v`` (polars's ``rs-0.55.1``), and why; None: the default.
+    core_tag_prefix: str | None = None
+    core_tag_why: str = ""
 
     @property
     def active_bindings(self) -> tuple[FoundBinding, ...]:

@@ -54,6 +54,10 @@ def _project(p: Proposal, preflight: Sequence[Sequence[str]], locked: bool = Tru
     if p.repository:
         lines.append(f"repository = {_s(p.repository)}")
     lines.append(f"main-branch = {_s(p.main_branch)}")
+    if p.core_tag_prefix:
+        lines += _comment(f"The core's earlier releases are tagged {p.core_tag_prefix}X.Y.Z: "
+                          "those tags mark releases too (the base of the next one's changes).")
+        lines.append(f"release-tag-patterns = {_list(['release-*', 'v*', f'{p.core_tag_prefix}*'])}")
     where = (f" cargo runs in the workspace directory {p.workspace_dir}."
              if p.workspace_dir != "." else "")
     lock = "" if locked else " No Cargo.lock is tracked, so none of them takes --locked."
@@ -71,6 +75,9 @@ def _core(p: Proposal, credential: Sequence[str]) -> list[str]:
              "[core]", f"version-file = {_s(p.version_file)}"]
     if p.workspace_dir != ".":
         lines.append(f"workspace = {_s(p.workspace_dir)}")
+    if p.core_tag_prefix:
+        lines += _comment(f"Its tags go on as before: {p.core_tag_why}.")
+        lines.append(f"tag-prefix = {_s(p.core_tag_prefix)}")
     lines.append(f"credential = {_list(credential)}")
     return lines + _trusted()
 
@@ -144,6 +151,9 @@ def render(p: Proposal, *, preflight: Sequence[Sequence[str]], core_credential: 
 def report(p: Proposal) -> list[str]:
     """What was inferred and why, one finding a line (for stderr)."""
     lines = [f"core version {p.core_version} ({p.core_why})"]
+    if p.core_tag_prefix:
+        lines.append(f"core tags {p.core_tag_prefix}X.Y.Z ({p.core_tag_why}), which also mark "
+                     "releases")
     for g in p.groups:
         lines.append(f"core group {g.name}: {', '.join(g.crates)} ({g.why})")
         if g.propagates_to:

@@ -227,3 +227,28 @@ def test_gitignore_already_ignoring_nox_is_left_alone(run_cli: RunCli, tmp_path:
     init_ok(run_cli, fx)
 
     assert (fx.root / ".gitignore").read_text(encoding="utf-8") == "/target\n.nox\n"
+
+
+def test_the_core_releases_tagged_another_way_are_found_as_releases(
+        run_cli: RunCli, tmp_path: Path) -> None:
+    """polars tags its crates' releases ``rs-X.Y.Z``: init keeps that prefix, so the next
+    plan compares with the last of them instead of planning a first release."""
+    fx = adopting("rooted", tmp_path)
+    for tag in git(fx.root, "tag", "--list", "v*", "core-v*").split():
+        version = tag.removeprefix("core-").removeprefix("v")
+        if not git(fx.root, "tag", "--list", f"rs-{version}"):
+            git(fx.root, "tag", f"rs-{version}", f"{tag}^{{commit}}")
+        git(fx.root, "tag", "--delete", tag)
+    assert git(fx.root, "tag", "--list", "rs-*"), "the fixture has core releases"
+
+    result = init_ok(run_cli, fx)
+
+    assert f"init: core tags rs-X.Y.Z (the tag rs-{fx.current_core}" in result.err
+    config = tomllib.loads((fx.root / "release.toml").read_text(encoding="utf-8"))
+    assert config["core"]["tag-prefix"] == "rs-"
+    assert "rs-*" in config["project"]["release-tag-patterns"]
+    versions = cli(run_cli, fx.root, "versions", "--format", "json", *fx.plan_args)
+    assert versions.code == 0, versions.err
+    plan = json.loads(versions.out)
+    assert plan["first_release"] is False and plan["base_ref"].startswith("rs-"), plan
+    assert plan["core"]["current"] == fx.current_core

@@ -14,6 +14,7 @@ from release_tasks.config import load as config
 from release_tasks.errors import ConfigError
 from release_tasks.git.repository import Tree
 from release_tasks.init import infer as init
+from release_tasks.init.infer import core_tag_prefix
 from release_tasks.init.model import Sources
 from tests.unit.init_models import (
     CORE,
@@ -135,3 +136,16 @@ def test_nothing_publishable_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="no member of the workspace can be published"):
         init.infer(Sources(workspace=ws, tree=Tree.of(files), read=files.get), project="d",
                    repository_url=None, main_branch="m")
+
+
+def test_the_core_keeps_the_tag_prefix_of_its_earlier_releases() -> None:
+    """polars: crates at 0.55.1, released as rs-0.55.1; the python package's py-* tags and a
+    binding's NAME-v* tags are not the core's."""
+    tags = ["rs-0.54.0", "rs-0.55.0", "rs-0.55.1", "py-1.43.2", "py-0.55.1",
+            "python-v0.55.1", "release-20260101-0900"]
+    assert core_tag_prefix(tags, "0.55.1", ["python"]) == (
+        "rs-", "the tag rs-0.55.1 of the version the crates hold, and 2 more rs-* tag(s) of "
+               "earlier releases")
+    assert core_tag_prefix([*tags, "v0.55.1"], "0.55.1", ["python"]) == (None, "")
+    assert core_tag_prefix(["rust-v0.32.4"], "1.0.0", []) == (None, "")  # not this version
+    assert core_tag_prefix(["python-v0.55.1"], "0.55.1", ["python"]) == (None, "")
