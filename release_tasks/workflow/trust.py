@@ -62,7 +62,8 @@ def plan_trust_step() -> tuple[str, ...]:
 def exchange_inputs(kind: RegistryKind, registries: Mapping[str, str],
                     own: Mapping[str, str]) -> tuple[str, ...]:
     """The exchange action's ``with:`` lines when the config (``[registries]``, or the
-    component's own ``endpoints``) moves the registry off its public default; none else."""
+    component's own ``endpoints``) moves the registry off its public default; none else.
+    Asked only of a component on trusted publishing (a kind without it has no ``trust``)."""
     named = kind.trust.exchange_input
     if named is None:
         return ()
@@ -110,7 +111,8 @@ def core_lane(config: Config, kind: RegistryKind) -> Lane:
     core = config.core
     found = lane("core", kind, core.credential, core.trusted_publishing,
                  exchange=core.cargo_registry is None,
-                 inputs=exchange_inputs(kind, config.registries, {}))
+                 inputs=exchange_inputs(kind, config.registries, {})
+                 if core.trusted_publishing else ())
     pattern = kind.trust.attested_files
     if pattern is None:
         return found
@@ -134,5 +136,6 @@ def attestation_step(subject: str) -> tuple[str, ...]:
 
 def binding_lane(binding: Binding, kind: RegistryKind, registries: Mapping[str, str]) -> Lane:
     """A binding's credential; ``registries``: the config's ``[registries]`` table."""
-    return lane(binding.name, kind, binding.credential, binding.trusted_publishing,
-                inputs=exchange_inputs(kind, registries, binding.endpoints))
+    trusted = binding.trusted_publishing
+    return lane(binding.name, kind, binding.credential, trusted,
+                inputs=exchange_inputs(kind, registries, binding.endpoints) if trusted else ())
