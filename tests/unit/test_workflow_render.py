@@ -17,6 +17,7 @@ import yaml
 
 from release_tasks import cli
 from release_tasks.config import load as config_mod
+from release_tasks.model.platforms import PLATFORMS
 from release_tasks.workflow import generate as workflow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,6 +56,14 @@ def platforms() -> config_mod.Config:
     return config_mod.parse(data)
 
 
+def every_platform() -> config_mod.Config:
+    """The ruby binding built for every platform: every runner label of the matrix (what
+    actionlint checks against the labels GitHub offers)."""
+    data = copy.deepcopy(dict(config_mod.DEFAULT_CONFIG))
+    data["bindings"]["ruby"]["platforms"] = list(PLATFORMS)
+    return config_mod.parse(data)
+
+
 def all_trusted() -> config_mod.Config:
     """The default config as ``init`` writes it: trusted publishing on for every component."""
     data = copy.deepcopy(dict(config_mod.DEFAULT_CONFIG))
@@ -65,7 +74,7 @@ def all_trusted() -> config_mod.Config:
 
 
 CONFIGS = {"default": config_mod.builtin, "four-bindings": four_bindings, "node": node_binding,
-           "platforms": platforms, "trusted": all_trusted}
+           "platforms": platforms, "every-platform": every_platform, "trusted": all_trusted}
 
 
 def jobs(config: config_mod.Config) -> dict[str, Any]:
@@ -163,7 +172,7 @@ def test_a_binding_with_platforms_is_built_on_a_matrix_and_published_once() -> N
     assert build["strategy"]["fail-fast"] is False
     assert build["strategy"]["matrix"]["include"] == [
         {"platform": "linux-x86_64", "runner": "ubuntu-latest"},
-        {"platform": "macos-arm64", "runner": "macos-14"},
+        {"platform": "macos-arm64", "runner": "macos-latest"},
         {"platform": "windows-x86_64", "runner": "windows-latest"},
         {"platform": "source", "runner": "ubuntu-latest"}]
     assert build["runs-on"] == "${{ matrix.runner }}"

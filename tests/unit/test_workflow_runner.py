@@ -109,7 +109,7 @@ def test_a_job_starts_from_the_machine_not_from_this_test(monkeypatch: pytest.Mo
 def test_matrix_cells_as_github_expands_them() -> None:
     include = {"strategy": {"matrix": {"include": [
         {"platform": "linux-x86_64", "runner": "ubuntu-latest"},
-        {"platform": "macos-arm64", "runner": "macos-14"}]}}}
+        {"platform": "macos-arm64", "runner": "macos-latest"}]}}}
     assert [c["platform"] for c in matrix_cells(include) or []] == ["linux-x86_64",
                                                                       "macos-arm64"]
     product = {"strategy": {"matrix": {
@@ -134,15 +134,15 @@ def test_the_cells_of_another_system_are_skipped_and_the_rest_decide(tmp_path: P
     runner._job = job  # type: ignore[method-assign,assignment]
     definition = {"runs-on": "${{ matrix.runner }}"}
     cells = [{"platform": "linux-x86_64", "runner": "ubuntu-latest"},
-             {"platform": "macos-arm64", "runner": "macos-14"},
+             {"platform": "macos-arm64", "runner": "macos-latest"},
              {"platform": "windows-x86_64", "runner": "windows-latest"}]
     run = runner._matrix("build", definition, cells, {}, {}, {}, {})
     assert [c["platform"] for c in ran] == ["linux-x86_64"]
     assert run.result == "success"
     assert run.cells == {"linux-x86_64, ubuntu-latest": "success",
-                         "macos-arm64, macos-14": "skipped",
+                         "macos-arm64, macos-latest": "skipped",
                          "windows-x86_64, windows-latest": "skipped"}
-    assert "runs on macos-14" in run.text
+    assert "runs on macos-latest" in run.text
     failing = runner._matrix("build", definition, [*cells, {"platform": "source",
                                                             "runner": "ubuntu-latest"}],
                              {}, {}, {}, {})
