@@ -136,6 +136,14 @@ def _wheel_tag(wheel: Path) -> str:
     return ".".join(sorted(tags))
 
 
+def _one_wheel(wheels: dict[str, Built], platform: str) -> tuple[Built, Path, str]:
+    """The build for ``platform``, which succeeded with one wheel, and the platform's CPU."""
+    built = wheels[platform]
+    assert built.code == 0, built.err
+    [wheel] = built.files
+    return built, wheel, str(platforms.get(platform).arch)
+
+
 def _machine(data: bytes) -> int:
     assert data[:4] == b"\x7fELF"
     return int(struct.unpack_from("<H", data, 18)[0])
@@ -143,27 +151,21 @@ def _machine(data: bytes) -> int:
 
 def test_a_musl_wheel_is_cross_built_and_tagged_musllinux(sandbox: Sandbox,
                                                           wheels: dict[str, Built]) -> None:
-    built = wheels[sandbox.musl]
-    assert built.code == 0, built.err
-    [wheel] = built.files
-    arch = platforms.get(sandbox.musl).arch
+    _, wheel, arch = _one_wheel(wheels, sandbox.musl)
     assert wheel.name.startswith(f"tasker_worker_py-{VERSION}-py3-none-musllinux_1_2_")
     assert wheel.name.endswith(f"_{arch}.whl") and "manylinux" not in wheel.name
     assert _wheel_tag(wheel) == f"py3-none-musllinux_1_2_{arch}"
     [library] = _wheel_libraries(wheel).values()
-    assert _machine(library) == E_MACHINE[str(arch)]
+    assert _machine(library) == E_MACHINE[arch]
     assert read_library(library).libc == "musl"  # it needs musl's libc.so, not glibc's
 
 
 def test_a_wheel_for_the_other_cpu_is_cross_built_manylinux(sandbox: Sandbox,
                                                             wheels: dict[str, Built]) -> None:
-    built = wheels[sandbox.other]
-    assert built.code == 0, built.err
-    [wheel] = built.files
-    arch = platforms.get(sandbox.other).arch
+    built, wheel, arch = _one_wheel(wheels, sandbox.other)
     assert "-py3-none-manylinux" in wheel.name and wheel.name.endswith(f"_{arch}.whl")
     [library] = _wheel_libraries(wheel).values()
-    assert _machine(library) == E_MACHINE[str(arch)]
+    assert _machine(library) == E_MACHINE[arch]
     assert read_library(library).libc == "gnu"
     assert f"--target {platforms.RUST_TRIPLES[sandbox.other]}" in built.err
     assert "--zig" in built.err
