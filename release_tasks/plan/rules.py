@@ -33,6 +33,7 @@ from release_tasks.model.version import (
     PRE_LABELS,
     BindingVersion,
     CoreVersion,
+    PreLabel,
     Prerelease,
     Scheme,
 )
@@ -184,9 +185,13 @@ def plan(config: Config, facts: Facts) -> ReleasePlan:
     releases: dict[str, upward.Release] = {}
     bindings: list[BindingPlan] = []
     blocked: list[str] = []
+    # A core released as a prerelease by --pre (now, or as the release recorded it): an
+    # independent binding goes to a prerelease of the same label, not to a final.
+    pre = (chosen.version.pre.label if chosen is not None and chosen.version.pre is not None
+           and "--pre" in chosen.option else None)
     for binding in config.bindings:
         entry, release = _binding(binding, config, facts, next_core, binding.name in skip,
-                                  core_changed=core_changed)
+                                  core_changed=core_changed, pre=pre)
         bindings.append(entry)
         if release is not None:
             releases[binding.name] = release
@@ -210,7 +215,8 @@ def plan(config: Config, facts: Facts) -> ReleasePlan:
 
 
 def _binding(binding: Binding, config: Config, facts: Facts, next_core: CoreVersion,
-             skip: bool, *, core_changed: bool) -> tuple[BindingPlan, upward.Release | None]:
+             skip: bool, *, core_changed: bool, pre: PreLabel | None = None,
+             ) -> tuple[BindingPlan, upward.Release | None]:
     """The binding's plan entry, and how its version is made when it is released."""
     changes, pending = facts.changes, facts.pending.get(binding.name)
     text = facts.files.get(binding.name)
@@ -231,7 +237,7 @@ def _binding(binding: Binding, config: Config, facts: Facts, next_core: CoreVers
                    if changes.group_changed(g.name) and binding.name in g.propagates_to]
     reasons: list[str] = []
     release: upward.Release | None = None
-    own = _own_version(scheme, current, levels, facts.core, first=facts.first)
+    own = _own_version(scheme, current, levels, facts.core, first=facts.first, pre=pre)
     if facts.first:
         release, reasons = upward.Release(known, "first", own, scheme), ["first release"]
     elif scheme == "lockstep" and (core_changed or files or (pending is not None
@@ -274,15 +280,21 @@ def _binding(binding: Binding, config: Config, facts: Facts, next_core: CoreVers
 
 def _own_version(scheme: Scheme, current: BindingVersion | None,
                  tagged: Sequence[BindingVersion], core: CoreVersion, *,
-                 first: bool) -> BindingVersion | None:
+                 first: bool, pre: PreLabel | None = None) -> BindingVersion | None:
     """An ``independent`` binding's next version: a patch above the greatest it has been (its
-    file and its tags); at a first release, what its file says. ``None`` for other schemes."""
+    file and its tags), or with ``pre`` (the core released as a prerelease by ``--pre``) the
+    next prerelease of that label (``0.49.7`` -> ``0.49.8-beta.0``, ``0.49.8-beta.0`` ->
+    ``0.49.8-beta.1``); at a first release, what its file says. ``None`` for other schemes."""
     if scheme != "independent":
         return None
     if first:
         return current or BindingVersion.plain(core)
     known = [v for v in (current, *tagged) if v is not None]
-    return max(known).next_patch() if known else BindingVersion.plain(core)
+    if not known:
+        return BindingVersion.plain(core)
+    if pre is not None:
+        return BindingVersion.plain(max(known).core.prerelease(pre))
+    return max(known).next_patch()
 
 
 def reproduced(plan: ReleasePlan, released: ReleasePlan, tag: str,

@@ -38,13 +38,15 @@ def _schemed(repo: Repo) -> None:
     repo.out("commit", "--quiet", "-m", "schemes")
 
 
-def _release(repo: Repo) -> None:
+def _release(repo: Repo, *, pre: str | None = None, published: bool = True) -> None:
     done = len(repo.out("tag", "--list", "release-*").split())
     summary, message = release.run_release(
         open_project(repo.root), {}, dry_run=False, from_ref=None, yes=True, push=False,
-        confirm=None, now=datetime(2026, 11, 2, 9, 0, tzinfo=UTC) + timedelta(days=7 * done))
+        confirm=None, now=datetime(2026, 11, 2, 9, 0, tzinfo=UTC) + timedelta(days=7 * done),
+        pre=pre)
     assert summary is not None, message
-    sandbox.mark_published(repo, summary.release_tag)
+    if published:
+        sandbox.mark_published(repo, summary.release_tag)
 
 
 def _versions(repo: Repo) -> tuple[str, str]:
@@ -144,3 +146,21 @@ def test_a_caret_requirement_the_version_meets_is_not_drift(run_cli: RunCli,
     assert leaves.code == 0, leaves.err
     assert 'tasker-pgmq = { path = "../tasker-pgmq", version = "0.2.0" }' in manifest.read_text(
         encoding="utf-8")
+
+
+def test_an_independent_binding_goes_out_as_a_prerelease_with_a_pre_core(
+        run_cli: RunCli, example_repo: Repo) -> None:
+    """``release --pre beta``: the core and the lockstep binding at 0.1.1-beta.0, the
+    independent npm binding at its own 0.49.8-beta.0; CI's plan at the release tag (no
+    option: the tag recorded it) gives the same."""
+    repo = example_repo
+    _schemed(repo)
+    _release(repo)
+    sandbox.touch(repo, "a TypeScript fix", TS)
+    sandbox.touch(repo, "a Python fix", PYTHON)
+    _release(repo, pre="beta", published=False)
+    assert _versions(repo) == ("0.1.1b0", "0.49.8-beta.0")
+    at_tag = stage_env(run_cli, "versions", repo.root)
+    assert (at_tag["NEXT_CORE_VERSION"], at_tag["NEXT_PYTHON_VERSION"],
+            at_tag["NEXT_TYPESCRIPT_VERSION"]) == ("0.1.1-beta.0", "0.1.1-beta.0",
+                                                   "0.49.8-beta.0")

@@ -155,3 +155,18 @@ def test_napi_rs_dev_spelling_is_read_as_its_prerelease() -> None:
     assert str(version) == "0.15.3-dev.0" and str(version.next_patch()) == "0.15.3"
     files = {"ruby": "0.58.2.0", "python": "0.8.1", "typescript": "0.15.3-dev0"}
     assert outcome(plan(OWN, "typescript", files=files))["typescript"] == "0.15.3"
+
+
+def test_an_independent_binding_follows_a_pre_core_as_a_prerelease_of_its_own() -> None:
+    """tokenizers' node binding (independent) when the core goes out as a dev prerelease:
+    the next prerelease of its own version, never a final."""
+    result = plan(OWN, "typescript", "ffi", files=OWN_FILES, pre="beta")
+    assert outcome(result) == {"core": "0.58.3-beta.0",
+                               "ruby": "0.58.3-beta.0.0 [0.58.3.beta.0]",
+                               "python": "0.8.2-beta.0 [0.8.2b0]",
+                               "typescript": "0.49.8-beta.0"}
+    on_beta = {**OWN_FILES, "typescript": "0.49.8-beta.0"}
+    again = plan(OWN, "typescript", core="0.58.3-beta.0", files=on_beta, pre="beta")
+    assert outcome(again)["typescript"] == "0.49.8-beta.1"
+    # Without --pre, the final of that prerelease.
+    assert outcome(plan(OWN, "typescript", files=on_beta))["typescript"] == "0.49.8"
