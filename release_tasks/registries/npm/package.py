@@ -82,6 +82,19 @@ def read_pack_report(stdout: str) -> PackReport:
 def read_tarball(path: Path) -> PackReport:
     """What a packed ``.tgz`` says about itself (a kept or prebuilt tarball): its
     ``package/package.json`` and the files under ``package/``."""
+    names, manifest = _read(path)
+    files = tuple(sorted(n.removeprefix("package/") for n in names if n.startswith("package/")))
+    return PackReport(name=str(manifest.get("name", "")), version=str(manifest.get("version", "")),
+                      filename=path.name, files=files, size=path.stat().st_size)
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The ``package/package.json`` of a packed ``.tgz``."""
+    return _read(path)[1]
+
+
+def _read(path: Path) -> tuple[list[str], dict[str, Any]]:
+    """The files of a packed ``.tgz`` and its ``package/package.json``, read in one pass."""
     try:
         with tarfile.open(path, "r:gz") as archive:
             names = [m.name for m in archive.getmembers() if m.isfile()]
@@ -91,24 +104,9 @@ def read_tarball(path: Path) -> PackReport:
             manifest = json.loads(member.read().decode("utf-8"))
     except (OSError, KeyError, ValueError, tarfile.TarError) as exc:
         raise PublishError(f"{path.name}: not an npm package tarball: {exc}") from exc
-    files = tuple(sorted(n.removeprefix("package/") for n in names if n.startswith("package/")))
-    return PackReport(name=str(manifest.get("name", "")), version=str(manifest.get("version", "")),
-                      filename=path.name, files=files, size=path.stat().st_size)
-
-
-def read_manifest(path: Path) -> dict[str, Any]:
-    """The ``package/package.json`` of a packed ``.tgz``."""
-    try:
-        with tarfile.open(path, "r:gz") as archive:
-            member = archive.extractfile("package/package.json")
-            if member is None:
-                raise KeyError("package/package.json")
-            manifest = json.loads(member.read().decode("utf-8"))
-    except (OSError, KeyError, ValueError, tarfile.TarError) as exc:
-        raise PublishError(f"{path.name}: not an npm package tarball: {exc}") from exc
     if not isinstance(manifest, dict):
         raise PublishError(f"{path.name}: its package.json is not an object")
-    return manifest
+    return names, manifest
 
 
 def identify(ctx: PublishContext, path: Path) -> Artifact:
