@@ -31,6 +31,7 @@ from release_tasks.init.model import Proposal, Sources
 from release_tasks.log import get_logger
 from release_tasks.model import platforms
 from release_tasks.model.version import CoreVersion
+from release_tasks.plan.unreached import VERSIONED
 from release_tasks.registries.pypi import sbom_warning
 
 log = get_logger("init")
@@ -61,8 +62,7 @@ def infer(src: Sources, *, project: str, repository_url: str | None, main_branch
         core_tag_prefix=prefix, core_tag_why=prefix_why)
 
 
-_VERSION_TAG = re.compile(r"^(?P<prefix>[A-Za-z][A-Za-z0-9_./-]*?)"
-                          r"(?P<version>\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$")
+_VERSION_TAG = re.compile(rf"^(?P<prefix>[A-Za-z][A-Za-z0-9_./-]*?)(?P<version>{VERSIONED})$")
 
 
 def core_tag_prefix(tags: Sequence[str], core: str,

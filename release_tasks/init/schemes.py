@@ -49,7 +49,7 @@ def guess(src: Sources, binding: FoundBinding, core: str) -> tuple[Scheme, str]:
                                 "three-part scheme fits a Cargo.toml")
         return "independent", (f"maturin takes its crate's version {text}, its own: only a "
                                "three-part scheme fits a Cargo.toml")
-    ours = CoreVersion.parse(core) if _is_core(core) else None
+    ours = CoreVersion.parse(core) if CoreVersion.parses(core) else None
     if ours is not None and (plain.core.major, plain.core.minor) != (ours.major, ours.minor):
         return "independent", f"its version {text} is its own, not on the core's {core}"
     if str(plain.core) != core:
@@ -86,17 +86,9 @@ def _released_with_core(tags: Sequence[str], tagged: Sequence[str], core: str) -
     are core versions, or a release tag ``v<core>``."""
     cores = {t.split("-v", 1)[-1] if "-v" in t else t[1:] for t in tags
              if t.startswith(("v", "core-v"))}
-    matching = [t for t in tagged if t in cores and _is_core(t)]
+    matching = [t for t in tagged if t in cores and CoreVersion.parses(t)]
     if matching:
         return f"its tags follow the core's ({len(matching)} at core versions)"
     if not tagged and core in cores:
         return f"the release tag v{core} (or core-v{core}) is at that version"
     return None
-
-
-def _is_core(text: str) -> bool:
-    try:
-        CoreVersion.parse(text)
-    except ReleaseError:
-        return False
-    return True

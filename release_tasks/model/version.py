@@ -96,6 +96,15 @@ class CoreVersion:
             )
         return cls(int(match[1]), int(match[2]), int(match[3]), _pre(match[4], match[5]))
 
+    @classmethod
+    def parses(cls, text: str) -> bool:
+        """Whether ``text`` is a core version (:meth:`parse` takes it)."""
+        try:
+            cls.parse(text)
+        except VersionError:
+            return False
+        return True
+
     @property
     def final(self) -> CoreVersion:
         """The release this prerelease leads to (itself when it is no prerelease)."""

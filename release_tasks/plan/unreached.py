@@ -24,8 +24,8 @@ from release_tasks.model.version import CoreVersion
 
 log = get_logger("versions")
 
-# A version after a tag's prefix: what could name a core release (``v0.23.1``, ``v0.38.0-beta.4``).
-_VERSIONED = r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?"
+#: A version after a tag's prefix: what could name a core release (``v0.23.1``, ``v0.38.0-beta.4``).
+VERSIONED = r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?"
 
 
 def core_release_tags(config: Config, tags: Iterable[str]) -> dict[str, str]:
@@ -38,7 +38,7 @@ def core_release_tags(config: Config, tags: Iterable[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for tag in tags:
         for prefix in prefixes:
-            if tag.startswith(prefix) and re.fullmatch(_VERSIONED, tag[len(prefix):]):
+            if tag.startswith(prefix) and re.fullmatch(VERSIONED, tag[len(prefix):]):
                 found[tag] = tag[len(prefix):]
                 break
     return found
@@ -60,26 +60,18 @@ def newer_unreached(repo: Snapshot, config: Config, head: str, core: CoreVersion
     """
     named = core_release_tags(config, repo.tags)
     at_base = [CoreVersion.parse(text) for tag, text in named.items()
-               if repo.tags.commit(tag) == base_commit and _parses(text)]
+               if repo.tags.commit(tag) == base_commit and CoreVersion.parses(text)]
     floor = max(at_base) if at_base else core
     # Without a core release at the base, a release of the very version the files hold,
     # made on a commit this one does not reach (lancedb's ``Bump version`` commit, tagged
     # on a twin of it), is one too.
     candidates = {tag: text for tag, text in named.items()
-                  if (_above(text, floor) or (not at_base and _parses(text)
+                  if (_above(text, floor) or (not at_base and CoreVersion.parses(text)
                                               and CoreVersion.parse(text) == core))
                   and repo.tags.commit(tag) not in (head, base_commit)}
     reached = _reached(repo, head, list(candidates))
     unreached = [tag for tag in candidates if tag not in reached]
     return sorted(unreached, key=lambda t: CoreVersion.parse(candidates[t]), reverse=True)
-
-
-def _parses(text: str) -> bool:
-    try:
-        CoreVersion.parse(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _reached(repo: Snapshot, head: str, tags: list[str]) -> set[str]:
