@@ -20,13 +20,13 @@ from pathlib import Path
 
 import httpx
 
-from release_tasks.errors import PublishError, ReleaseError, UsageError
+from release_tasks.errors import PublishError, UsageError
 from release_tasks.log import get_logger
 from release_tasks.model import platforms
 from release_tasks.model.components import Config
 from release_tasks.publish.builds import head_of, require_clean_tree
 from release_tasks.publish.flow import make_context
-from release_tasks.publish.platforms import identity_problems, pin_problems
+from release_tasks.publish.platforms import identified, identity_problems, pin_problems
 from release_tasks.registries.interface import PublishContext, RegistryKind
 
 log = get_logger("build")
@@ -72,12 +72,9 @@ def build_platform(root: Path, config: Config, binding_name: str, version: str,
     build = kind.build(ctx)
     problems = kind.verify(ctx, build)
     for path in build.artifacts:
-        try:
-            artifact = kind.identify(ctx, path)
-        except ReleaseError as exc:
-            problems.append(f"{path.name}: cannot be read: {exc}")
+        artifact = identified(ctx, path, problems)
+        if artifact is None:
             continue
-        problems += identity_problems(ctx, artifact)
         if platform.name not in artifact.platforms:
             found = ", ".join(platforms.ordered(artifact.platforms)) or "no platform"
             problems.append(f"{path.name}: built for {found} ({artifact.tag}), not "

@@ -20,7 +20,8 @@ from release_tasks.errors import IncompleteSet, ReleaseError, VersionError
 from release_tasks.model import platforms
 from release_tasks.registries.interface import Artifact, PublishContext, RemoteFile
 
-__all__ = ["PlatformSet", "check_set", "identity_problems", "on_registry", "pin_problems"]
+__all__ = ["PlatformSet", "check_set", "identified", "identity_problems", "on_registry",
+           "pin_problems"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,12 +58,9 @@ def check_set(ctx: PublishContext, paths: Sequence[Path], *,
     by_platform: dict[str, list[Artifact]] = {name: [] for name in declared}
     mains: list[Path] = []
     for path in paths:
-        try:
-            artifact = kind.identify(ctx, path)
-        except ReleaseError as exc:
-            problems.append(f"{path.name}: cannot be read as a {kind.label} file: {exc}")
+        artifact = identified(ctx, path, problems)
+        if artifact is None:
             continue
-        problems += identity_problems(ctx, artifact)
         if not artifact.platforms:
             if artifact.tag == "main package" and kind.package_key(artifact.package) == \
                     kind.package_key(binding.package):
@@ -102,6 +100,18 @@ def check_set(ctx: PublishContext, paths: Sequence[Path], *,
                        on_registry={n: present[n] for n in declared
                                     if n in present and not by_platform[n]},
                        main=mains[0] if mains else None)
+
+
+def identified(ctx: PublishContext, path: Path, problems: list[str]) -> Artifact | None:
+    """``path`` as its registry kind reads it, with what is wrong about its package and
+    version added to ``problems``; None, and why, when it cannot be read."""
+    try:
+        artifact = ctx.kind.identify(ctx, path)
+    except ReleaseError as exc:
+        problems.append(f"{path.name}: cannot be read as a {ctx.kind.label} file: {exc}")
+        return None
+    problems += identity_problems(ctx, artifact)
+    return artifact
 
 
 def identity_problems(ctx: PublishContext, artifact: Artifact) -> list[str]:
