@@ -54,6 +54,20 @@ def add_repo(parser: argparse.ArgumentParser) -> None:
                              "its release.toml) the stage uses (default: the current directory)")
 
 
+def add_components(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("components", nargs="*", metavar="COMPONENT",
+                        help="core or a binding's name (default: every component)")
+
+
+def components(args: argparse.Namespace, config: Config) -> list[str]:
+    """The ``COMPONENT`` arguments (:func:`add_components`), each a known one (a ConfigError
+    naming them otherwise), else every component: ``core`` and each binding."""
+    for name in args.components:
+        if name != "core":
+            config.binding(name)  # a ConfigError naming the known ones
+    return list(args.components) or ["core", *(b.name for b in config.bindings)]
+
+
 def add_from(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="from_ref", metavar="REF",
                         help="compare with REF instead of the last release tag")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 
-from release_tasks.cli.stages._args import add_repo, emit, load_config
+from release_tasks.cli.stages._args import add_components, add_repo, components, emit, load_config
 
 HELP = ("check this job's credential path for each component (trusted publishing or a token) "
         "before any build")
@@ -14,8 +14,7 @@ HELP = ("check this job's credential path for each component (trusted publishing
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_repo(p)
-    p.add_argument("components", nargs="*", metavar="COMPONENT",
-                   help="core or a binding's name (default: every component)")
+    add_components(p)
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -23,11 +22,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from release_tasks.trust import doctor
 
     config = load_config(args)
-    known = ["core", *(b.name for b in config.bindings)]
-    for name in args.components:
-        if name != "core":
-            config.binding(name)  # a ConfigError naming the known ones
-    findings = doctor.diagnose(config, args.components or known, env, args.repo)
+    findings = doctor.diagnose(config, components(args, config), env, args.repo)
     emit("\n".join(f.line() for f in findings))
     problems = doctor.report(findings)
     if problems:

@@ -8,7 +8,7 @@ import argparse
 import json
 from collections.abc import Mapping
 
-from release_tasks.cli.stages._args import add_repo, emit, load_config
+from release_tasks.cli.stages._args import add_components, add_repo, components, emit, load_config
 
 HELP = ("the trusted-publisher settings to enter on each registry, and whether each package "
         "exists there (configure, pending publisher, or first version with a token)")
@@ -16,8 +16,7 @@ HELP = ("the trusted-publisher settings to enter on each registry, and whether e
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_repo(p)
-    p.add_argument("components", nargs="*", metavar="COMPONENT",
-                   help="core or a binding's name (default: every component)")
+    add_components(p)
     p.add_argument("--repository", metavar="OWNER/NAME",
                    help="the GitHub repository (default: GITHUB_REPOSITORY, project.repository "
                         "or the origin remote)")
@@ -31,10 +30,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from release_tasks.trust import publishers
 
     config = load_config(args)
-    names = args.components or ["core", *(b.name for b in config.bindings)]
-    for name in names:
-        if name != "core":
-            config.binding(name)  # a ConfigError naming the known ones
+    names = components(args, config)
     owner_repo = publishers.owner_repository(args.repo, config, env, args.repository)
     with make_client() as http:
         found = publishers.survey(config, names, owner_repo, env, http)
