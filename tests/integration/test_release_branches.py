@@ -17,14 +17,19 @@ pytestmark = pytest.mark.integration
 SERVER = "tasker-orchestration/src/lib.rs"
 
 
-def test_a_newer_release_on_a_branch_is_named_and_never_undercut(run_cli: RunCli,
-                                                                   example_repo: Repo) -> None:
-    repo = example_repo
+def _released(repo: Repo) -> None:
+    """The first release of the example, made and published."""
     summary, message = release.run_release(open_project(repo.root), {}, dry_run=False,
                                            from_ref=None, yes=True, push=False, confirm=None,
                                            now=datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
     assert summary is not None, message
     sandbox.mark_published(repo, summary.release_tag)
+
+
+def test_a_newer_release_on_a_branch_is_named_and_never_undercut(run_cli: RunCli,
+                                                                   example_repo: Repo) -> None:
+    repo = example_repo
+    _released(repo)
     # A release branch, released by hand: v0.3.0 on a commit main never reaches.
     repo.out("checkout", "--quiet", "-b", "release/0.3")
     (repo.root / "VERSION").write_text("0.3.0\n", encoding="utf-8")
@@ -47,11 +52,7 @@ def test_a_newer_release_on_a_branch_is_named_and_never_undercut(run_cli: RunCli
 
 def test_a_reachable_newest_release_costs_no_warning(run_cli: RunCli, example_repo: Repo) -> None:
     repo = example_repo
-    summary, _ = release.run_release(open_project(repo.root), {}, dry_run=False, from_ref=None,
-                                     yes=True, push=False, confirm=None,
-                                     now=datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
-    assert summary is not None
-    sandbox.mark_published(repo, summary.release_tag)
+    _released(repo)
     repo.out("tag", "v0.1.0")
     sandbox.touch(repo, "server change", SERVER)
     result = run_cli("versions", "--repo", str(repo.root), "--format", "env")
@@ -63,11 +64,7 @@ def test_a_branch_release_is_named_even_below_version(run_cli: RunCli, example_r
     """tokenizers: main's crates already at 0.23.2-dev.0, v0.23.1 on a release branch, the
     base v0.21.3: the plan goes up, and still names the release it does not compare with."""
     repo = example_repo
-    summary, _ = release.run_release(open_project(repo.root), {}, dry_run=False, from_ref=None,
-                                     yes=True, push=False, confirm=None,
-                                     now=datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
-    assert summary is not None
-    sandbox.mark_published(repo, summary.release_tag)
+    _released(repo)
     repo.out("tag", "v0.1.0")
     repo.out("checkout", "--quiet", "-b", "release/0.1")
     sandbox.touch(repo, "a fix on the branch", SERVER)
