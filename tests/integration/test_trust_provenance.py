@@ -95,16 +95,23 @@ def signer_calls(tmp_path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
 
-def test_each_file_is_signed_uploaded_with_its_attestation_and_read_back(
-        stand_ins: tuple[PypiExchangeProxy, OidcIssuer, tls.LocalTls], pypi_server: PypiServer,
-        tmp_path: Path) -> None:
+def with_publisher(stand_ins: tuple[PypiExchangeProxy, OidcIssuer, tls.LocalTls],
+                   tmp_path: Path) -> tuple[PypiExchangeProxy, PublishContext, str, Path]:
+    """A new package with its pending trusted publisher, the job's context for it, and a
+    wheel of it to upload (uv is needed for the upload)."""
     require_tool("uv")
     proxy, issuer, certs = stand_ins
     package = unique_name("tp-worker-py")
     proxy.add_publisher(package, Publisher(repository=REPO, workflow="release.yml",
                                            environment="release-pypi"), pending=True)
     ctx = context(tmp_path, proxy, issuer, certs, package)
-    wheel = make_wheel(tmp_path / "dist", package, ctx.rendering)
+    return proxy, ctx, package, make_wheel(tmp_path / "dist", package, ctx.rendering)
+
+
+def test_each_file_is_signed_uploaded_with_its_attestation_and_read_back(
+        stand_ins: tuple[PypiExchangeProxy, OidcIssuer, tls.LocalTls], pypi_server: PypiServer,
+        tmp_path: Path) -> None:
+    proxy, ctx, package, wheel = with_publisher(stand_ins, tmp_path)
     (tmp_path / "dist" / f"{wheel.name}{attest.SUFFIX}").write_text('{"stale": true}')
 
     wheels.upload(ctx, Build(artifacts=(wheel,)))
@@ -135,13 +142,7 @@ def test_a_signer_that_writes_nothing_stops_before_the_upload(
 
 def test_history_registries_shows_which_files_are_attested(
         stand_ins: tuple[PypiExchangeProxy, OidcIssuer, tls.LocalTls], tmp_path: Path) -> None:
-    require_tool("uv")
-    proxy, issuer, certs = stand_ins
-    package = unique_name("tp-worker-py")
-    proxy.add_publisher(package, Publisher(repository=REPO, workflow="release.yml",
-                                           environment="release-pypi"), pending=True)
-    ctx = context(tmp_path, proxy, issuer, certs, package)
-    wheel = make_wheel(tmp_path / "dist", package, ctx.rendering)
+    _, ctx, package, wheel = with_publisher(stand_ins, tmp_path)
     wheels.upload(ctx, Build(artifacts=(wheel,)))
 
     listed = kind_of("pypi").files(ctx.http, ctx.endpoints, package, ctx.rendering)
